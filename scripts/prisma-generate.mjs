@@ -1,0 +1,17 @@
+// Runs `prisma generate` offline. Generation needs no schema engine, but the CLI tries to download
+// one unless PRISMA_SCHEMA_ENGINE_BINARY names an executable, so point it at Node itself.
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const cli = require.resolve('prisma/build/index.js');
+const result = spawnSync(process.execPath, [cli, 'generate'], {
+  stdio: 'inherit',
+  env: {
+    ...process.env,
+    PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? process.execPath,
+    PRISMA_HIDE_UPDATE_MESSAGE: '1',
+    CHECKPOINT_DISABLE: '1',
+  },
+});
+process.exit(result.status ?? 1);

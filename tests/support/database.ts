@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { createPrisma, type Db } from '../../src/db/prisma.js';
+
+export interface TestDatabase {
+  url: string;
+  prisma: Db;
+  drop(): Promise<void>;
+}
+
+export function databaseUrl(serverUrl: string, database: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+export async function adminQuery(serverUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+function serverUrl(): string {
+  const url = process.env.TEST_SERVER_URL;
+  if (!url) throw new Error('TEST_SERVER_URL is not set: run the tests with npm test (Jest global set-up sets it).');
+  return url;
+}
+
+/**
+ * A database of the test file's own: a copy of the migrated template (or an empty database with
+ * `{ migrated: false }`), dropped again by `drop()`.
+ */
+export async function createTestDatabase(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
+  const server = serverUrl();
+  const name = `tracker_test_${randomBytes(6).toString('hex')}`;
+  const template = options.migrated === false ? 'template0' : process.env.TEST_TEMPLATE_DB;
+  await adminQuery(server, `CREATE DATABASE ${name} TEMPLATE ${template ?? 'template0'}`);
+  const url = databaseUrl(server, name);
+  const prisma = createPrisma(url, 4);
+  return {
+    url,
+    prisma,
+    async drop() {
+      await prisma.$disconnect();
+      await adminQuery(server, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}

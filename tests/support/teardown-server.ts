@@ -1,0 +1,8 @@
+import { adminQuery } from './database.js';
+
+export default async function globalTeardown(): Promise<void> {
+  const serverUrl = process.env.TEST_SERVER_URL;
+  const template = process.env.TEST_TEMPLATE_DB;
+  if (serverUrl && template) await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
+  await globalThis.testPostgres?.stop();
+}
