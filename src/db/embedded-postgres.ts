@@ -7,13 +7,9 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '../logger.js';
+import { assertPortFree, StartupError } from '../startup.js';
 
 const run = promisify(execFile);
-
-/** A start-up problem the user can fix; its message says what to do. */
-export class EmbeddedPostgresError extends Error {
-  override name = 'EmbeddedPostgresError';
-}
 
 export interface EmbeddedPostgresOptions {
   /** Folder that holds the cluster (created on first start). */
@@ -59,7 +55,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (existsSync(versionFile)) {
     const dataMajor = (await readFile(versionFile, 'utf8')).trim();
     if (dataMajor !== String(serverMajor)) {
-      throw new EmbeddedPostgresError(
+      throw new StartupError(
         `The database in ${dataDir} was created by PostgreSQL ${dataMajor}, but this app runs PostgreSQL ${serverMajor}. ` +
           `Move the folder aside to start with a fresh database (mv ${dataDir} ${dataDir}.pg${dataMajor}), ` +
           `upgrade it with pg_upgrade, or set DATABASE_URL to use a PostgreSQL ${dataMajor} server.`,
@@ -70,7 +66,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     logger.info({ dataDir }, 'reusing embedded PostgreSQL data');
   } else {
     if (existsSync(dataDir) && (await readdir(dataDir)).length > 0) {
-      throw new EmbeddedPostgresError(
+      throw new StartupError(
         `${dataDir} exists but is not a PostgreSQL data folder. Remove it or set EMBEDDED_DB_DIR to another folder.`,
       );
     }
@@ -79,7 +75,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await writeFile(credentialsFile, JSON.stringify(credentials), { mode: 0o600 });
   }
 
-  await assertPortFree(port);
+  await assertPortFree(
+    port,
+    '127.0.0.1',
+    'Stop whatever uses it, or give the embedded PostgreSQL another port with EMBEDDED_DB_PORT.',
+  );
   const logFile = join(dataDir, 'server.log');
   await pgCtl(binaries, runAs, [
     'start',
@@ -90,7 +90,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     `--options=-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`,
   ]).catch(async (error: unknown) => {
     const tail = await readFile(logFile, 'utf8').catch(() => '');
-    throw new EmbeddedPostgresError(
+    throw new StartupError(
       `Embedded PostgreSQL did not start: ${messageOf(error)}\n${tail.split('\n').slice(-10).join('\n')}`,
     );
   });
@@ -125,7 +125,7 @@ async function locateBinaries(): Promise<Binaries> {
   try {
     paths = (await import(packageName)) as typeof paths;
   } catch {
-    throw new EmbeddedPostgresError(
+    throw new StartupError(
       `No embedded PostgreSQL build for ${process.platform}-${process.arch} (${packageName} is not installed). ` +
         'Run npm install, or set DATABASE_URL to use your own PostgreSQL server.',
     );
@@ -168,12 +168,14 @@ async function postgresUser(): Promise<RunAs | undefined> {
   try {
     return await ids();
   } catch {
-    await run('useradd', ['--system', '--user-group', '--no-create-home', SUPERUSER]).catch((error: unknown) => {
-      throw new EmbeddedPostgresError(
-        `Running as root, the embedded PostgreSQL needs a "${SUPERUSER}" user and making one failed: ${messageOf(error)}. ` +
-          'Run the app as an ordinary user, or create the user, or set DATABASE_URL.',
-      );
-    });
+    await run('useradd', ['--system', '--user-group', '--no-create-home', SUPERUSER]).catch(
+      (error: unknown) => {
+        throw new StartupError(
+          `Running as root, the embedded PostgreSQL needs a "${SUPERUSER}" user and making one failed: ${messageOf(error)}. ` +
+            'Run the app as an ordinary user, or create the user, or set DATABASE_URL.',
+        );
+      },
+    );
     return ids();
   }
 }
@@ -181,7 +183,7 @@ async function postgresUser(): Promise<RunAs | undefined> {
 async function binaryMajorVersion(postgres: string): Promise<number> {
   const { stdout } = await run(postgres, ['--version']);
   const match = /\(PostgreSQL\) (\d+)/.exec(stdout);
-  if (!match?.[1]) throw new EmbeddedPostgresError(`Unexpected PostgreSQL version output: ${stdout}`);
+  if (!match?.[1]) throw new StartupError(`Unexpected PostgreSQL version output: ${stdout}`);
   return Number(match[1]);
 }
 
@@ -217,7 +219,7 @@ async function initialise(
     );
   } catch (error) {
     await rm(dataDir, { recursive: true, force: true });
-    throw new EmbeddedPostgresError(`initdb failed: ${messageOf(error)}`);
+    throw new StartupError(`initdb failed: ${messageOf(error)}`);
   } finally {
     await rm(passwordFile, { force: true });
   }
@@ -228,7 +230,7 @@ async function readCredentials(file: string, dataDir: string): Promise<Credentia
   try {
     return JSON.parse(await readFile(file, 'utf8')) as Credentials;
   } catch {
-    throw new EmbeddedPostgresError(
+    throw new StartupError(
       `${dataDir} has a database but its credentials file ${file} is missing or unreadable. ` +
         'Restore the file, or move the data folder aside to start afresh.',
     );
@@ -246,27 +248,10 @@ async function refuseIfRunning(dataDir: string): Promise<void> {
   } catch {
     return; // stale pid file from a crash: PostgreSQL recovers from it on start
   }
-  throw new EmbeddedPostgresError(
+  throw new StartupError(
     `The embedded PostgreSQL in ${dataDir} is already running (pid ${pid}), probably for another copy of the app. ` +
       `Stop that copy first; if none is running, stop the server with: kill -INT ${pid}`,
   );
-}
-
-export async function assertPortFree(port: number, host = '127.0.0.1'): Promise<void> {
-  await new Promise<void>((resolvePromise, reject) => {
-    const probe = createServer();
-    probe.once('error', (error: NodeJS.ErrnoException) => {
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new EmbeddedPostgresError(
-              `Port ${port} is already in use, so the embedded PostgreSQL cannot listen on it. ` +
-                'Stop whatever uses it, or choose another port with EMBEDDED_DB_PORT.',
-            )
-          : error,
-      );
-    });
-    probe.listen(port, host, () => probe.close(() => resolvePromise()));
-  });
 }
 
 async function freePort(): Promise<number> {

@@ -110,7 +110,10 @@ export async function migrate(
     for (const migration of pending) {
       await apply(client, migration, logger);
     }
-    return { applied: pending.map((migration) => migration.name), alreadyApplied: local.length - pending.length };
+    return {
+      applied: pending.map((migration) => migration.name),
+      alreadyApplied: local.length - pending.length,
+    };
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
     await client.end();

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createPrisma, type Db } from '../../src/db/prisma.js';
+import { createPool, createPrisma, type Db } from '../../src/db/prisma.js';
 
 export interface TestDatabase {
   url: string;
+  pool: pg.Pool;
   prisma: Db;
   drop(): Promise<void>;
 }
@@ -26,7 +27,8 @@ export async function adminQuery(serverUrl: string, sql: string): Promise<void> 
 
 function serverUrl(): string {
   const url = process.env.TEST_SERVER_URL;
-  if (!url) throw new Error('TEST_SERVER_URL is not set: run the tests with npm test (Jest global set-up sets it).');
+  if (!url)
+    throw new Error('TEST_SERVER_URL is not set: run the tests with npm test (Jest global set-up sets it).');
   return url;
 }
 
@@ -40,12 +42,15 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
   const template = options.migrated === false ? 'template0' : process.env.TEST_TEMPLATE_DB;
   await adminQuery(server, `CREATE DATABASE ${name} TEMPLATE ${template ?? 'template0'}`);
   const url = databaseUrl(server, name);
-  const prisma = createPrisma(url, 4);
+  const pool = createPool(url, 5);
+  const prisma = createPrisma(pool);
   return {
     url,
+    pool,
     prisma,
     async drop() {
       await prisma.$disconnect();
+      await pool.end();
       await adminQuery(server, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };

@@ -357,6 +357,7 @@ CREATE UNIQUE INDEX "requirements_framework_version_id_code_key" ON "requirement
 CREATE UNIQUE INDEX "reporting_periods_label_key" ON "reporting_periods"("label");
 CREATE INDEX "period_standards_framework_id_idx" ON "period_standards"("framework_id");
 CREATE INDEX "period_standards_framework_version_id_idx" ON "period_standards"("framework_version_id");
+CREATE INDEX "returns_contract_id_provider_id_idx" ON "returns"("contract_id", "provider_id");
 CREATE INDEX "returns_provider_id_idx" ON "returns"("provider_id");
 CREATE INDEX "returns_framework_version_id_idx" ON "returns"("framework_version_id");
 CREATE INDEX "returns_period_id_status_idx" ON "returns"("period_id", "status");

@@ -1,0 +1,42 @@
+import express from 'express';
+import { accessibilityRoutes } from './accessibility/accessibility.routes.js';
+import { setUpCurrentUser } from './auth/current-user.middleware.js';
+import { signInRoutes } from './auth/local-sign-in.routes.js';
+import type { AppDeps } from './deps.js';
+import { healthRoutes } from './health/health.routes.js';
+import { homeRoutes } from './home/home.routes.js';
+import { setUpCsrf } from './middleware/csrf.js';
+import { setUpErrorHandler, setUpNotFound } from './middleware/errors.js';
+import { setUpRequestId } from './middleware/request-id.js';
+import { setUpSecurityHeaders } from './middleware/security-headers.js';
+import { setUpSession } from './middleware/session.js';
+import { setUpStatic } from './middleware/static.js';
+import { paths } from './paths.js';
+import { VIEWS_DIR } from './project-root.js';
+
+/** Builds a new app on every call; the order below is the order every request meets. */
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('view engine', 'ejs');
+  app.set('views', VIEWS_DIR);
+  app.locals.paths = paths;
+  app.locals.serviceName = 'Accessible information and equality compliance';
+
+  setUpRequestId(app, deps.logger);
+  app.use(healthRoutes(deps.prisma));
+  setUpSecurityHeaders(app, deps.config);
+  setUpStatic(app);
+  setUpSession(app, deps);
+  app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  setUpCsrf(app);
+  setUpCurrentUser(app, deps);
+
+  app.use(signInRoutes(deps));
+  app.use(accessibilityRoutes(deps.config));
+  app.use(homeRoutes(deps));
+
+  setUpNotFound(app);
+  setUpErrorHandler(app, deps);
+  return app;
+}

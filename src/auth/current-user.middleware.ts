@@ -1,0 +1,72 @@
+import type { Express, RequestHandler } from 'express';
+import type { AppDeps } from '../deps.js';
+import { Forbidden } from '../errors.js';
+import type { UserRole } from '../generated/prisma/enums.js';
+import { paths } from '../paths.js';
+import type { CurrentUser, NavigationItem } from '../view-locals.js';
+import { findUserWithProviders } from './queries.js';
+import { regenerateSession } from './session.js';
+
+/**
+ * Loads the signed-in user on every request. A user deactivated since signing in loses the
+ * session at once, on their next request.
+ */
+export function setUpCurrentUser(app: Express, deps: AppDeps): void {
+  app.use(async (req, res, next) => {
+    res.locals.currentUser = undefined;
+    const userId = req.session.userId;
+    if (userId) {
+      const user = await findUserWithProviders(deps.prisma, userId);
+      if (user?.active) {
+        res.locals.currentUser = {
+          id: user.id,
+          email: user.email,
+          displayName: user.displayName,
+          role: user.role,
+          providerIds: user.memberships.map((membership) => membership.providerId),
+        };
+      } else {
+        deps.logger.info({ userId }, 'signed-in user no longer active: session ended');
+        await regenerateSession(req);
+      }
+    }
+    res.locals.navigation = navigationFor(res.locals.currentUser, req.path);
+    next();
+  });
+}
+
+// Each feature adds its entry here with the roles that may use it.
+const NAVIGATION: { text: string; href: string; roles: readonly UserRole[] }[] = [
+  { text: 'Home', href: paths.home, roles: ['admin', 'contract_manager', 'viewer', 'provider_lead'] },
+];
+
+function navigationFor(user: CurrentUser | undefined, currentPath: string): NavigationItem[] {
+  if (!user) return [];
+  return NAVIGATION.filter((item) => item.roles.includes(user.role)).map(({ text, href }) => ({
+    text,
+    href,
+    current: href === currentPath,
+  }));
+}
+
+/** Anonymous visitors go to sign-in and come back to the page they asked for. */
+export const requireSignIn: RequestHandler = (req, res, next) => {
+  if (res.locals.currentUser) {
+    next();
+    return;
+  }
+  if (req.method === 'GET') req.session.returnTo = req.originalUrl;
+  res.redirect(paths.signIn);
+};
+
+export function requireRole(...roles: UserRole[]): RequestHandler {
+  return (_req, res, next) => {
+    const user = res.locals.currentUser;
+    if (!user) {
+      res.redirect(paths.signIn);
+      return;
+    }
+    if (!roles.includes(user.role)) throw new Forbidden();
+    next();
+  };
+}

@@ -1,0 +1,83 @@
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import { recordAudit } from '../audit/audit.js';
+import type { AppDeps } from '../deps.js';
+import { ServiceUnavailable } from '../errors.js';
+import { paths } from '../paths.js';
+import { findUserWithProviders, listActiveUsersWithProviders, recordSignIn } from './queries.js';
+import { ROLE_LABELS } from './roles.js';
+import { safeReturnTo } from './safe-return-to.js';
+import { destroySession, regenerateSession } from './session.js';
+
+const CHOOSE_USER = 'Select who you want to sign in as';
+const signInForm = z.object({ userId: z.uuid({ message: CHOOSE_USER }) });
+
+/**
+ * The local sign-in of the embedded demo: pick a demo user, no password. Config refuses to enable
+ * it in production, and its routes are not mounted when it is off.
+ */
+export function signInRoutes(deps: AppDeps): Router {
+  const router = Router();
+
+  router.get(paths.signIn, (_req, res) => {
+    if (!deps.config.localSignIn) throw new ServiceUnavailable('No sign-in method is configured');
+    res.redirect(paths.localSignIn);
+  });
+
+  router.post(paths.signOut, async (req, res) => {
+    await destroySession(req);
+    res.redirect(paths.signIn);
+  });
+
+  if (deps.config.localSignIn) {
+    router.get(paths.localSignIn, async (_req, res) => {
+      await renderChooser(deps, res);
+    });
+
+    router.post(paths.localSignIn, async (req, res) => {
+      const parsed = signInForm.safeParse(req.body);
+      const user = parsed.success ? await findUserWithProviders(deps.prisma, parsed.data.userId) : null;
+      if (!user?.active) {
+        res.status(400);
+        await renderChooser(deps, res, { userId: CHOOSE_USER });
+        return;
+      }
+      const returnTo = safeReturnTo(req.session.returnTo, paths.home);
+      // A new session id on sign-in: an id planted before sign-in is worthless after it.
+      await regenerateSession(req);
+      req.session.userId = user.id;
+      await deps.prisma.$transaction(async (tx) => {
+        await recordSignIn(tx, user.id, deps.clock());
+        await recordAudit(tx, {
+          actorId: user.id,
+          action: 'user.signed_in',
+          entityType: 'user',
+          entityId: user.id,
+          after: { method: 'local' },
+        });
+      });
+      res.redirect(returnTo);
+    });
+  }
+
+  return router;
+}
+
+async function renderChooser(
+  deps: AppDeps,
+  res: Response,
+  errors: Record<string, string> = {},
+): Promise<void> {
+  const users = await listActiveUsersWithProviders(deps.prisma);
+  res.render('auth/local-sign-in', {
+    users: users.map((user) => ({
+      id: user.id,
+      displayName: user.displayName,
+      email: user.email,
+      role: user.role,
+      roleLabel: ROLE_LABELS[user.role],
+      providerNames: user.memberships.map((membership) => membership.provider.name),
+    })),
+    errors,
+  });
+}

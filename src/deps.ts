@@ -1,0 +1,17 @@
+import type { Store } from 'express-session';
+import type pg from 'pg';
+import type { Config } from './config.js';
+import type { Db } from './db/prisma.js';
+import type { Logger } from './logger.js';
+
+/** Everything the app needs from outside, built once by server.ts (tests swap only outbound parts). */
+export interface AppDeps {
+  config: Config;
+  prisma: Db;
+  /** The pool behind Prisma; jobs hold their advisory locks on one of its connections. */
+  pool: pg.Pool;
+  logger: Logger;
+  sessionStore: Store;
+  sessionSecret: string;
+  clock: () => Date;
+}

@@ -1,0 +1,78 @@
+import type { ErrorRequestHandler, Express } from 'express';
+import type { AppDeps } from '../deps.js';
+import { DomainError, NotFound, ServiceUnavailable } from '../errors.js';
+import { isCsrfError } from './csrf.js';
+
+// Codes meaning "the database is not there right now" (network, server shutting down, Prisma's P10xx).
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '57P01',
+  '57P02',
+  '57P03',
+  'P1001',
+  'P1002',
+  'P1017',
+]);
+const UNAVAILABLE_MESSAGES =
+  /connection terminated|timeout exceeded when trying to connect|can't reach database/i;
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current && depth < 6; depth++) {
+    const candidate = current as { code?: unknown; message?: unknown; cause?: unknown };
+    if (typeof candidate.code === 'string' && UNAVAILABLE_CODES.has(candidate.code)) return true;
+    if (typeof candidate.message === 'string' && UNAVAILABLE_MESSAGES.test(candidate.message)) return true;
+    current = candidate.cause;
+  }
+  return false;
+}
+
+export function setUpNotFound(app: Express): void {
+  app.use(() => {
+    throw new NotFound();
+  });
+}
+
+/** The one place errors become pages: status from the error's type, a reference id, no stack in production. */
+export function setUpErrorHandler(app: Express, deps: AppDeps): void {
+  const handler: ErrorRequestHandler = (error: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const domainStatus = error instanceof DomainError ? error.status : undefined;
+    const status = isCsrfError(error)
+      ? 403
+      : error instanceof ServiceUnavailable || isDatabaseUnavailable(error)
+        ? 503
+        : (domainStatus ?? 500);
+
+    if (status >= 500) deps.logger.error({ err: error, status }, 'request failed');
+    else deps.logger.info({ status, path: req.path }, 'request refused');
+
+    const view =
+      status === 404
+        ? 'errors/not-found'
+        : status === 403
+          ? 'errors/forbidden'
+          : status === 503
+            ? 'errors/service-unavailable'
+            : 'errors/server-error';
+    const message = isCsrfError(error)
+      ? 'This form has expired or was not sent from this service. Go back, reload the page and try again.'
+      : error instanceof DomainError && status < 500
+        ? error.message
+        : undefined;
+    res.status(status);
+    if (status === 503) res.set('Retry-After', '5');
+    res.render(view, {
+      message,
+      // Details help on a developer's machine and must never reach a production page.
+      details: deps.config.isProduction || !(error instanceof Error) ? undefined : error.stack,
+    });
+  };
+  app.use(handler);
+}

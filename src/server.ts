@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { resolve } from 'node:path';
+import connectPgSimple from 'connect-pg-simple';
+import session from 'express-session';
+import { startJobs, type Scheduler } from '../jobs/schedule.js';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { resolveDatabase, type Cleanup } from './db/database.js';
+import { migrate, MigrationError } from './db/migrate.js';
+import { createPool, createPrisma } from './db/prisma.js';
+import { seedDemoData } from './demo/seed-demo-data.js';
+import { importStandards } from './frameworks/import-standards.js';
+import { createLogger, type Logger } from './logger.js';
+import { MIGRATIONS_DIR } from './project-root.js';
+import { assertPortFree, StartupError } from './startup.js';
+
+/**
+ * Composition root: config -> database (embedded or DATABASE_URL) -> migrations -> standards and
+ * demo data -> app -> jobs. Shut-down runs the same steps backwards.
+ */
+async function main(): Promise<void> {
+  const startedAt = performance.now();
+  const config = readConfigOrExit();
+  const logger = createLogger(config.logLevel);
+  const cleanups: Cleanup[] = [];
+  const shutDown = onceShutDown(logger, cleanups);
+  process.once('SIGINT', () => void shutDown('SIGINT'));
+  process.once('SIGTERM', () => void shutDown('SIGTERM'));
+
+  try {
+    await assertPortFree(
+      config.port,
+      config.host,
+      `Is the app already running? Stop it, or set PORT to another port.`,
+    );
+    const databaseUrl = await resolveDatabase(config, logger, cleanups);
+    await migrate(databaseUrl, MIGRATIONS_DIR, logger);
+
+    const pool = createPool(databaseUrl, config.database.poolSize);
+    cleanups.push(() => pool.end());
+    const prisma = createPrisma(pool);
+    cleanups.push(() => prisma.$disconnect());
+    await importStandards(prisma, logger);
+    if (config.demoData) await seedDemoData(prisma, logger, new Date());
+
+    const PgStore = connectPgSimple(session);
+    const sessionStore = new PgStore({ pool, tableName: 'user_sessions', pruneSessionInterval: false });
+    const deps = {
+      config,
+      prisma,
+      pool,
+      logger,
+      sessionStore,
+      sessionSecret: config.sessionSecret ?? (await localSessionSecret(config.dataDir, logger)),
+      clock: () => new Date(),
+    };
+    const server = await listen(createApp(deps), config);
+    cleanups.push(() => closeServer(server));
+    if (config.jobsEnabled) {
+      const scheduler: Scheduler = startJobs(deps);
+      cleanups.push(() => scheduler.stop());
+    }
+    logger.info(
+      { url: config.publicBaseUrl, readyInMs: Math.round(performance.now() - startedAt) },
+      `ready: ${config.publicBaseUrl}`,
+    );
+  } catch (error) {
+    if (error instanceof StartupError || error instanceof MigrationError) {
+      logger.fatal(error.message);
+    } else {
+      logger.fatal({ err: error }, 'start-up failed');
+    }
+    await shutDown('start-up failure', 1);
+  }
+}
+
+function readConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\nSee .env.example for every setting.\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+/** Outside production a missing SESSION_SECRET is generated once and kept in the data folder. */
+async function localSessionSecret(dataDir: string, logger: Logger): Promise<string> {
+  const file = resolve(dataDir, 'session-secret');
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  await mkdir(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  await writeFile(file, secret, { mode: 0o600 });
+  logger.warn({ file }, 'SESSION_SECRET not set: generated one for local use');
+  return secret;
+}
+
+function listen(app: ReturnType<typeof createApp>, config: Config): Promise<Server> {
+  return new Promise((resolvePromise, reject) => {
+    const server = app.listen(config.port, config.host, (error?: Error) => {
+      if (error) reject(error);
+      else resolvePromise(server);
+    });
+  });
+}
+
+/** Stops accepting connections and lets requests in flight finish. */
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolvePromise) => {
+    server.close(() => resolvePromise());
+    server.closeIdleConnections();
+  });
+}
+
+function onceShutDown(logger: Logger, cleanups: Cleanup[]) {
+  let shuttingDown = false;
+  return async (reason: string, exitCode = 0): Promise<void> => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ reason }, 'shutting down');
+    // A second Ctrl-C while waiting means "now".
+    process.once('SIGINT', () => process.exit(130));
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((error: unknown) => logger.error({ err: error }, 'shut-down step failed'));
+    }
+    logger.info('stopped');
+    process.exit(exitCode);
+  };
+}
+
+void main();

@@ -1,0 +1,33 @@
+import type { UserRole } from './generated/prisma/enums.js';
+import type { Paths } from './paths.js';
+
+/** The signed-in user as the views and route handlers see it. */
+export interface CurrentUser {
+  id: string;
+  email: string;
+  displayName: string;
+  role: UserRole;
+  /** Providers a provider lead belongs to (empty for staff roles). */
+  providerIds: string[];
+}
+
+export interface NavigationItem {
+  text: string;
+  href: string;
+  current: boolean;
+}
+
+/** What every view can rely on in `res.locals`. */
+export interface ViewLocals {
+  paths: Paths;
+  serviceName: string;
+  cspNonce: string;
+  csrfToken: string;
+  requestId: string;
+  currentUser: CurrentUser | undefined;
+  navigation: NavigationItem[];
+}
+
+declare module 'express-serve-static-core' {
+  interface Locals extends ViewLocals {}
+}

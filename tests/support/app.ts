@@ -1,0 +1,49 @@
+import connectPgSimple from 'connect-pg-simple';
+import session from 'express-session';
+import supertest from 'supertest';
+import { createApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { AppDeps } from '../../src/deps.js';
+import type { TestDatabase } from './database.js';
+import { testLogger } from './test-logger.js';
+
+export const TEST_SESSION_SECRET = 'test-session-secret-that-is-long-enough-to-pass';
+
+export function testConfig(environment: NodeJS.ProcessEnv = {}): Config {
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...environment });
+}
+
+/** The same app production builds (real sessions in PostgreSQL, real CSRF), on a test database. */
+export function buildTestApp(db: TestDatabase, overrides: Partial<AppDeps> = {}) {
+  const PgStore = connectPgSimple(session);
+  const deps: AppDeps = {
+    config: testConfig(),
+    prisma: db.prisma,
+    pool: db.pool,
+    logger: testLogger,
+    sessionStore: new PgStore({ pool: db.pool, tableName: 'user_sessions', pruneSessionInterval: false }),
+    sessionSecret: TEST_SESSION_SECRET,
+    clock: () => new Date(),
+    ...overrides,
+  };
+  return createApp(deps);
+}
+
+/** The CSRF token of the form on a page. */
+export function csrfTokenFrom(html: string): string {
+  const match = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!match?.[1]) throw new Error('No CSRF token on the page');
+  return match[1];
+}
+
+/** Signs in through the local sign-in form, as a browser would, and returns the agent. */
+export async function signedInAgent(app: ReturnType<typeof buildTestApp>, userId: string) {
+  const agent = supertest.agent(app);
+  const page = await agent.get('/sign-in/local').expect(200);
+  await agent
+    .post('/sign-in/local')
+    .type('form')
+    .send({ _csrf: csrfTokenFrom(page.text), userId })
+    .expect(302);
+  return agent;
+}

@@ -1,0 +1,71 @@
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+function problemsOf(environment: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(environment);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('loadConfig', () => {
+  test('an empty environment gives the embedded local defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      env: 'development',
+      port: 3000,
+      publicBaseUrl: 'http://localhost:3000',
+      dataDir: '.data',
+      localSignIn: true,
+      demoData: true,
+      jobsEnabled: true,
+      database: { url: undefined, embeddedPort: 54_329 },
+    });
+  });
+
+  test('lists every bad value at once, naming each variable', () => {
+    const problems = problemsOf({
+      PORT: 'abc',
+      LOG_LEVEL: 'loud',
+      DATABASE_URL: 'mysql://db/x',
+      DEMO_DATA: 'maybe',
+    });
+    expect(problems).toHaveLength(4);
+    expect(problems.join('\n')).toMatch(/^PORT: /m);
+    expect(problems.join('\n')).toMatch(/^LOG_LEVEL: /m);
+    expect(problems.join('\n')).toMatch(/^DATABASE_URL: /m);
+    expect(problems.join('\n')).toMatch(/^DEMO_DATA: /m);
+  });
+
+  test('production refuses the local sign-in', () => {
+    const problems = problemsOf({
+      NODE_ENV: 'production',
+      LOCAL_SIGN_IN: 'true',
+      SESSION_SECRET: 'x'.repeat(40),
+      DATABASE_URL: 'postgresql://db/tracker',
+      PUBLIC_BASE_URL: 'https://tracker.example.nhs.uk',
+    });
+    expect(problems).toEqual(['LOCAL_SIGN_IN: the local demo sign-in cannot be enabled in production']);
+  });
+
+  test('production requires its secrets and an https address, and turns demo features off', () => {
+    expect(problemsOf({ NODE_ENV: 'production' }).map((problem) => problem.split(':')[0])).toEqual([
+      'SESSION_SECRET',
+      'DATABASE_URL',
+      'PUBLIC_BASE_URL',
+    ]);
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      SESSION_SECRET: 'x'.repeat(40),
+      DATABASE_URL: 'postgresql://db/tracker',
+      PUBLIC_BASE_URL: 'https://tracker.example.nhs.uk',
+    });
+    expect(config).toMatchObject({ isProduction: true, localSignIn: false, demoData: false });
+  });
+
+  test('a short session secret is refused', () => {
+    expect(problemsOf({ SESSION_SECRET: 'short' })).toEqual([expect.stringMatching(/^SESSION_SECRET: /)]);
+  });
+});
