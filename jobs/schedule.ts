@@ -33,7 +33,7 @@ export function startJobs(deps: JobDeps): Scheduler {
   deps.logger.info({ jobs: SCHEDULES.map((job) => job.name) }, 'scheduled jobs started');
   return {
     async stop() {
-      await Promise.all(tasks.map((task) => task.stop()));
+      for (const task of tasks) await task.stop();
       await Promise.allSettled([...running]);
     },
   };

@@ -11,7 +11,6 @@ export class ConfigError extends Error {
 
 const booleanFlag = z.stringbool({ truthy: ['true', '1', 'yes'], falsy: ['false', '0', 'no'] });
 const port = z.coerce.number().int().min(1).max(65_535);
-const blankAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 
 const environmentSchema = z
   .object({
@@ -20,15 +19,15 @@ const environmentSchema = z
     PORT: port.default(3000),
     PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    DATABASE_URL: z.preprocess(blankAsUndefined, z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
     DATA_DIR: z.string().min(1).default('.data'),
     EMBEDDED_DB_PORT: port.default(54_329),
     JOBS_ENABLED: booleanFlag.default(true),
-    SESSION_SECRET: z.preprocess(blankAsUndefined, z.string().min(32).optional()),
+    SESSION_SECRET: z.string().min(32).optional(),
     LOCAL_SIGN_IN: booleanFlag.optional(),
     DEMO_DATA: booleanFlag.optional(),
-    TRUST_PROXY: z.preprocess(blankAsUndefined, z.string().optional()),
+    TRUST_PROXY: z.string().optional(),
     ORGANISATION_NAME: z.string().min(1).default('the commissioning organisation'),
   })
   .superRefine((env, context) => {
@@ -83,7 +82,10 @@ export interface Config {
  * file in the working directory, when present, fills in what the real environment does not set.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnvironment()): Config {
-  const parsed = environmentSchema.safeParse(env);
+  // An empty value (`NAME=` in .env) means "not set".
+  const parsed = environmentSchema.safeParse(
+    Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')),
+  );
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),

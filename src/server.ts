@@ -44,7 +44,10 @@ async function main(): Promise<void> {
     const prisma = createPrisma(pool);
     cleanups.push(() => prisma.$disconnect());
     await importStandards(prisma, logger);
-    if (config.demoData) await seedDemoData(prisma, logger, new Date());
+    if (config.demoData) {
+      const { seeded } = await seedDemoData(prisma, logger, new Date());
+      logger.info({ seeded }, seeded ? 'demo data loaded' : 'demo data skipped: the database is not empty');
+    }
 
     const PgStore = connectPgSimple(session);
     const sessionStore = new PgStore({ pool, tableName: 'user_sessions', pruneSessionInterval: false });

@@ -17,3 +17,15 @@ export async function assertPortFree(port: number, host: string, advice: string)
     probe.listen(port, host, () => probe.close(() => resolvePromise()));
   });
 }
+
+/** A port nothing listens on right now (the kernel's choice). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}

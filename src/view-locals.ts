@@ -29,5 +29,6 @@ export interface ViewLocals {
 }
 
 declare module 'express-serve-static-core' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- merges ViewLocals into Express's Locals
   interface Locals extends ViewLocals {}
 }

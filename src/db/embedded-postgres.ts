@@ -2,12 +2,11 @@ import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '../logger.js';
-import { assertPortFree, StartupError } from '../startup.js';
+import { assertPortFree, freePort, StartupError } from '../startup.js';
 
 const run = promisify(execFile);
 
@@ -252,18 +251,6 @@ async function refuseIfRunning(dataDir: string): Promise<void> {
     `The embedded PostgreSQL in ${dataDir} is already running (pid ${pid}), probably for another copy of the app. ` +
       `Stop that copy first; if none is running, stop the server with: kill -INT ${pid}`,
   );
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolvePromise(port));
-    });
-  });
 }
 
 async function pgCtl(binaries: Binaries, runAs: RunAs | undefined, args: string[]): Promise<void> {

@@ -24,7 +24,7 @@ export function setUpRequestId(app: Express, logger: Logger): void {
       genReqId: (_req, res) => String(res.getHeader('X-Request-Id')),
       quietReqLogger: true,
       // Probes hit these every few seconds; logging them would drown everything else.
-      autoLogging: { ignore: (req) => HEALTH_PATHS.has(req.url ?? '') },
+      autoLogging: { ignore: (req) => HEALTH_PATHS.has(req.url) },
       serializers: {
         req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),

@@ -1,0 +1,65 @@
+import { run as pruneSessions } from '../../jobs/prune-sessions.js';
+import { runLockedJob, type JobDeps } from '../../jobs/run-locked-job.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { testLogger } from '../support/test-logger.js';
+
+let db: TestDatabase;
+let deps: JobDeps;
+const now = new Date('2026-11-22T10:00:00Z');
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  deps = { prisma: db.prisma, pool: db.pool, logger: testLogger, clock: () => now };
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+describe('runLockedJob', () => {
+  test('records a successful run with its counts', async () => {
+    const outcome = await runLockedJob(deps, 'counting', () => Promise.resolve({ things: 3 }));
+    expect(outcome).toEqual({ status: 'succeeded', counts: { things: 3 } });
+    const runs = await db.prisma.jobRun.findMany({ where: { jobName: 'counting' } });
+    expect(runs).toMatchObject([
+      { status: 'succeeded', counts: { things: 3 }, startedAt: now, finishedAt: now, error: null },
+    ]);
+  });
+
+  test('records a failed run with its error and does not throw', async () => {
+    const outcome = await runLockedJob(deps, 'failing', () => Promise.reject(new Error('smtp unreachable')));
+    expect(outcome).toEqual({ status: 'failed', error: 'smtp unreachable' });
+    const runs = await db.prisma.jobRun.findMany({ where: { jobName: 'failing' } });
+    expect(runs).toMatchObject([{ status: 'failed', error: 'smtp unreachable' }]);
+  });
+
+  test('a second run of the same job while one is running is skipped (advisory lock), other jobs are not', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const first = runLockedJob(deps, 'slow', async () => {
+      await gate;
+      return { done: 1 };
+    });
+    // Give the first run time to take its lock.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await runLockedJob(deps, 'slow', () => Promise.resolve({ done: 1 }))).toEqual({
+      status: 'skipped',
+    });
+    expect((await runLockedJob(deps, 'other', () => Promise.resolve({}))).status).toBe('succeeded');
+    release();
+    expect((await first).status).toBe('succeeded');
+    expect(await db.prisma.jobRun.count({ where: { jobName: 'slow' } })).toBe(1);
+    // Once released, the job can run again.
+    expect((await runLockedJob(deps, 'slow', () => Promise.resolve({}))).status).toBe('succeeded');
+  });
+});
+
+test('prune-sessions deletes only expired sessions', async () => {
+  await db.prisma.session.createMany({
+    data: [
+      { sid: 'expired', sess: {}, expire: new Date(now.getTime() - 1_000) },
+      { sid: 'current', sess: {}, expire: new Date(now.getTime() + 60_000) },
+    ],
+  });
+  expect(await pruneSessions(deps)).toEqual({ status: 'succeeded', counts: { deleted: 1 } });
+  expect((await db.prisma.session.findMany()).map((row) => row.sid)).toEqual(['current']);
+});

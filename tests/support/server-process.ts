@@ -1,0 +1,68 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PROJECT_ROOT } from '../../src/project-root.js';
+
+const tsxLoader = pathToFileURL(createRequire(join(PROJECT_ROOT, 'package.json')).resolve('tsx')).href;
+
+export interface ServerProcess {
+  child: ChildProcess;
+  /** Everything written to stdout and stderr so far. */
+  output(): string;
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+}
+
+/**
+ * Runs src/server.ts as `npm start` would (through tsx instead of a build), in `cwd` and with only
+ * the given environment, so a developer's own .env or DATABASE_URL never leaks in.
+ */
+export function startServerProcess(cwd: string, environment: Record<string, string>): ServerProcess {
+  const child = spawn(process.execPath, ['--import', tsxLoader, join(PROJECT_ROOT, 'src', 'server.ts')], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? cwd, ...environment },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const listeners = new Set<() => void>();
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+    for (const listener of listeners) listener();
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  return {
+    child,
+    output: () => output,
+    exited,
+    waitForOutput(pattern, timeoutMs = 60_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (!pattern.test(output)) return;
+          cleanUp();
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          cleanUp();
+          reject(new Error(`Timed out waiting for ${String(pattern)}. Output so far:\n${output}`));
+        }, timeoutMs);
+        const onExit = () => {
+          cleanUp();
+          reject(new Error(`Server exited while waiting for ${String(pattern)}. Output:\n${output}`));
+        };
+        const cleanUp = () => {
+          clearTimeout(timer);
+          listeners.delete(check);
+          child.off('exit', onExit);
+        };
+        listeners.add(check);
+        child.once('exit', onExit);
+        check();
+      });
+    },
+  };
+}
