@@ -10,9 +10,10 @@ import { setUpErrorHandler, setUpNotFound } from './middleware/errors.js';
 import { setUpRequestId } from './middleware/request-id.js';
 import { setUpSecurityHeaders } from './middleware/security-headers.js';
 import { setUpSession } from './middleware/session.js';
-import { setUpStatic } from './middleware/static.js';
+import { NHSUK_FRONTEND_VERSION, setUpStatic } from './middleware/static.js';
 import { paths } from './paths.js';
 import { VIEWS_DIR } from './project-root.js';
+import { SERVICE_NAME } from './view-locals.js';
 
 /** Builds a new app on every call; the order below is the order every request meets. */
 export function createApp(deps: AppDeps): express.Express {
@@ -21,7 +22,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('view engine', 'ejs');
   app.set('views', VIEWS_DIR);
   app.locals.paths = paths;
-  app.locals.serviceName = 'Accessible information and equality compliance';
+  app.locals.serviceName = SERVICE_NAME;
+  app.locals.nhsukVersion = NHSUK_FRONTEND_VERSION;
 
   setUpRequestId(app, deps.logger);
   app.use(healthRoutes(deps.prisma));

@@ -6,7 +6,8 @@ export const paths = {
   localSignIn: '/sign-in/local',
   signOut: '/sign-out',
   accessibility: '/accessibility',
-  assets: { nhsuk: '/assets/nhsuk', app: '/assets/app' },
+  // nhsukCssImages: the compiled NHS CSS asks for its icons at this absolute URL.
+  assets: { nhsuk: '/assets/nhsuk', nhsukCssImages: '/assets/images', app: '/assets/app' },
 } as const;
 
 export type Paths = typeof paths;

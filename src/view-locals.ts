@@ -1,6 +1,8 @@
 import type { UserRole } from './generated/prisma/enums.js';
 import type { Paths } from './paths.js';
 
+export const SERVICE_NAME = 'Accessible information and equality compliance';
+
 /** The signed-in user as the views and route handlers see it. */
 export interface CurrentUser {
   id: string;
@@ -21,6 +23,8 @@ export interface NavigationItem {
 export interface ViewLocals {
   paths: Paths;
   serviceName: string;
+  /** Version of nhsuk-frontend: its compiled CSS and JS file names carry it. */
+  nhsukVersion: string;
   cspNonce: string;
   csrfToken: string;
   requestId: string;

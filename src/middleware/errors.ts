@@ -68,11 +68,8 @@ export function setUpErrorHandler(app: Express, deps: AppDeps): void {
         : undefined;
     res.status(status);
     if (status === 503) res.set('Retry-After', '5');
-    res.render(view, {
-      message,
-      // Details help on a developer's machine and must never reach a production page.
-      details: deps.config.isProduction || !(error instanceof Error) ? undefined : error.stack,
-    });
+    // The page never shows the error itself, only the reference (the request id) to find it in the logs.
+    res.render(view, { message });
   };
   app.use(handler);
 }
