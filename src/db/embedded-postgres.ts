@@ -46,6 +46,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const dataDir = resolve(options.dataDir);
   const binaries = await locateBinaries();
   const runAs = await postgresUser();
+  if (runAs) await assertReachableBy(runAs, [binaries.postgres, dirname(dataDir)]);
   const serverMajor = await binaryMajorVersion(binaries.postgres);
   const credentialsFile = join(dirname(dataDir), `${basename(dataDir)}.credentials.json`);
 
@@ -176,6 +177,23 @@ async function postgresUser(): Promise<RunAs | undefined> {
       },
     );
     return ids();
+  }
+}
+
+/** As root, the server runs as the postgres user: every folder on the way must let it through. */
+async function assertReachableBy(runAs: RunAs, targets: string[]): Promise<void> {
+  for (const target of targets) {
+    let dir = target;
+    while (!existsSync(dir)) dir = dirname(dir);
+    try {
+      await run('test', ['-r', dir, '-a', '(', '-x', dir, ')'], runAs);
+    } catch {
+      throw new StartupError(
+        `Running as root, the embedded PostgreSQL runs as the "${SUPERUSER}" user, which cannot reach ${dir} ` +
+          '(a folder on the way is private). Run the app as an ordinary user, make the folders readable ' +
+          '(chmod o+rx), or set DATABASE_URL.',
+      );
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,8 @@ import { startServerProcess } from '../support/server-process.js';
 let cwd: string;
 beforeEach(async () => {
   cwd = await mkdtemp(join(tmpdir(), 'tracker-start-'));
+  // Run as root, the embedded PostgreSQL runs as the postgres user, which must reach .data inside.
+  await chmod(cwd, 0o755);
 });
 afterEach(async () => {
   await rm(cwd, { recursive: true, force: true });

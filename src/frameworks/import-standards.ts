@@ -1,0 +1,289 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Db } from '../db/prisma.js';
+import { sha256 } from '../db/migrate.js';
+import type { Logger } from '../logger.js';
+import { STANDARDS_DIR } from '../project-root.js';
+import {
+  createFramework,
+  createFrameworkVersion,
+  createGroupsWithRequirements,
+  createRatingBands,
+  createRatingScale,
+  findFrameworkByCode,
+  findRatingScaleByCode,
+  findVersionByCodes,
+  lockStandardsImport,
+  type DbClient,
+  type FrameworkRow,
+  type RatingLevelData,
+} from './queries.js';
+import { formatPath, standardFileSchema, type StandardFile } from './standard-file.schema.js';
+
+/** A standards file that cannot be loaded; the message names the file and says what to do. */
+export class StandardsImportError extends Error {
+  override name = 'StandardsImportError';
+}
+
+export interface ImportedStandard {
+  file: string;
+  framework: string;
+  version: string;
+  outcome: 'imported' | 'unchanged';
+}
+
+/** One entry per data file, in file-name order. */
+export type ImportSummary = ImportedStandard[];
+
+interface LoadedFile {
+  file: string;
+  sha256: string;
+  data: StandardFile;
+}
+
+/**
+ * Loads every standards data file in `dir` into the database. A version already loaded from the same
+ * bytes is left alone; a version whose file has changed since it was loaded is refused, because
+ * returns already answered against it must keep meaning what they meant. Every file is checked
+ * before anything is written, and all new versions are written in one transaction, so a run
+ * imports everything or nothing.
+ */
+export async function importStandards(
+  prisma: Db,
+  logger: Logger,
+  dir: string = STANDARDS_DIR,
+): Promise<ImportSummary> {
+  const files = await loadStandardFiles(dir);
+  checkFilesAgree(files);
+
+  const summary = await prisma.$transaction(
+    async (tx) => {
+      // Several app instances may start together: the second waits, then finds everything loaded.
+      await lockStandardsImport(tx);
+      const results: ImportSummary = [];
+      for (const file of files) {
+        results.push(await importFile(tx, file, logger));
+      }
+      return results;
+    },
+    { maxWait: 10_000, timeout: 60_000 },
+  );
+
+  for (const entry of summary) {
+    if (entry.outcome === 'imported') logger.info(entry, 'standard version imported');
+    else logger.debug(entry, 'standard version unchanged');
+  }
+  logger.info(
+    {
+      imported: summary.filter((entry) => entry.outcome === 'imported').length,
+      unchanged: summary.filter((entry) => entry.outcome === 'unchanged').length,
+    },
+    'standards import finished',
+  );
+  return summary;
+}
+
+/** Reads and validates every *.json file, reporting every problem in every file at once. */
+async function loadStandardFiles(dir: string): Promise<LoadedFile[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const names = entries
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.json'))
+    .map((entry) => entry.name)
+    .sort();
+  if (names.length === 0) {
+    throw new StandardsImportError(`No standards files (*.json) found in ${dir}.`);
+  }
+
+  const loaded: LoadedFile[] = [];
+  const failures: string[] = [];
+  for (const file of names) {
+    const bytes = await readFile(join(dir, file));
+    const result = parseStandardFile(bytes.toString('utf8'));
+    if (result.ok) {
+      loaded.push({ file, sha256: sha256(bytes), data: result.data });
+    } else {
+      failures.push(
+        `Standards file ${file} is invalid:\n${result.problems.map((problem) => `  - ${problem}`).join('\n')}`,
+      );
+    }
+  }
+  if (failures.length > 0) {
+    throw new StandardsImportError(`${failures.join('\n')}\nNothing was imported.`);
+  }
+  return loaded;
+}
+
+type ParseResult = { ok: true; data: StandardFile } | { ok: false; problems: string[] };
+
+function parseStandardFile(text: string): ParseResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return {
+      ok: false,
+      problems: [`not valid JSON: ${error instanceof Error ? error.message : String(error)}`],
+    };
+  }
+  const result = standardFileSchema.safeParse(json);
+  if (result.success) return { ok: true, data: result.data };
+  const problems = result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+  // Unique codes, positions and bands are only checked once every field has the right shape.
+  if (result.error.issues.every((issue) => issue.code !== 'custom')) {
+    problems.push('(once these are fixed, codes, positions and bands are checked as well)');
+  }
+  return { ok: false, problems };
+}
+
+/** Files of one framework must describe it the same way, and no version may appear twice. */
+function checkFilesAgree(files: LoadedFile[]): void {
+  const problems: string[] = [];
+  const frameworks = new Map<string, LoadedFile>();
+  const versions = new Map<string, LoadedFile>();
+  const scales = new Map<string, LoadedFile>();
+  for (const file of files) {
+    const { framework, version, ratingScale } = file.data;
+
+    const firstFramework = frameworks.get(framework.code);
+    if (firstFramework) {
+      const differences = frameworkDifferences(firstFramework.data.framework, framework);
+      if (differences.length > 0) {
+        problems.push(
+          `${firstFramework.file} and ${file.file} describe framework ${framework.code} differently (${differences.join('; ')}).`,
+        );
+      }
+    } else {
+      frameworks.set(framework.code, file);
+    }
+
+    const versionKey = `${framework.code} ${version.code}`;
+    const firstVersion = versions.get(versionKey);
+    if (firstVersion) {
+      problems.push(`${firstVersion.file} and ${file.file} both hold version ${versionKey}.`);
+    } else {
+      versions.set(versionKey, file);
+    }
+
+    const firstScale = scales.get(ratingScale.code);
+    if (firstScale) {
+      const differences = levelDifferences(firstScale.data.ratingScale.levels, ratingScale.levels);
+      if (differences.length > 0) {
+        problems.push(
+          `${firstScale.file} and ${file.file} define rating scale ${ratingScale.code} with different levels (${differences.join('; ')}).`,
+        );
+      }
+    } else {
+      scales.set(ratingScale.code, file);
+    }
+  }
+  if (problems.length > 0) {
+    throw new StandardsImportError(
+      `Standards files disagree:\n${problems.map((problem) => `  - ${problem}`).join('\n')}\nNothing was imported.`,
+    );
+  }
+}
+
+async function importFile(tx: DbClient, file: LoadedFile, logger: Logger): Promise<ImportedStandard> {
+  const { framework, version } = file.data;
+  const entry = { file: file.file, framework: framework.code, version: version.code };
+
+  const existing = await findVersionByCodes(tx, framework.code, version.code);
+  if (existing) {
+    if (existing.contentSha256 === file.sha256) return { ...entry, outcome: 'unchanged' };
+    throw new StandardsImportError(
+      `Standards file ${file.file} has changed since version ${version.code} of ${framework.code} ` +
+        `(${version.name}) was loaded into this database (loaded SHA-256 ${existing.contentSha256}, ` +
+        `file now ${file.sha256}). A loaded standard is never rewritten, because returns are answered ` +
+        'against it: put the file back as it was, and publish a changed standard as a new version file ' +
+        'with its own version code. Nothing was imported.',
+    );
+  }
+
+  const frameworkId = await ensureFramework(tx, file);
+  const ratingScaleId = await ensureRatingScale(tx, file, logger);
+  const { id: versionId } = await createFrameworkVersion(tx, {
+    frameworkId,
+    ratingScaleId,
+    code: version.code,
+    name: version.name,
+    identifier: version.identifier,
+    publishedOn: version.publishedOn === null ? null : new Date(`${version.publishedOn}T00:00:00Z`),
+    groupLabel: version.groupLabel,
+    source: version.source,
+    verified: version.verified,
+    contentSha256: file.sha256,
+  });
+  await createRatingBands(tx, versionId, file.data.overallRatingBands);
+  await createGroupsWithRequirements(tx, versionId, ratingScaleId, file.data.groups);
+  return { ...entry, outcome: 'imported' };
+}
+
+async function ensureFramework(tx: DbClient, file: LoadedFile): Promise<string> {
+  const wanted = file.data.framework;
+  const existing = await findFrameworkByCode(tx, wanted.code);
+  if (!existing) return (await createFramework(tx, wanted)).id;
+  const differences = frameworkDifferences(existing, wanted);
+  if (differences.length > 0) {
+    throw new StandardsImportError(
+      `Standards file ${file.file} describes framework ${wanted.code} differently from the database ` +
+        `(${differences.join('; ')}). Framework details are not changed by an import: make the file ` +
+        'agree with the database. Nothing was imported.',
+    );
+  }
+  return existing.id;
+}
+
+/** Scales are shared by code: an existing scale is reused only if its levels are exactly the same. */
+async function ensureRatingScale(tx: DbClient, file: LoadedFile, logger: Logger): Promise<string> {
+  const wanted = file.data.ratingScale;
+  const existing = await findRatingScaleByCode(tx, wanted.code);
+  if (!existing) return (await createRatingScale(tx, wanted)).id;
+  const differences = levelDifferences(existing.levels, wanted.levels);
+  if (differences.length > 0) {
+    throw new StandardsImportError(
+      `Standards file ${file.file} defines rating scale ${wanted.code} with different levels from the ` +
+        `scale already in the database (${differences.join('; ')}). Ratings already given use those ` +
+        'levels: give the changed scale a new code. Nothing was imported.',
+    );
+  }
+  if (
+    existing.name !== wanted.name ||
+    existing.source !== wanted.source ||
+    existing.verified !== wanted.verified
+  ) {
+    logger.warn(
+      { file: file.file, scale: wanted.code },
+      'rating scale name, source or verified flag differs from the database; the database copy is kept',
+    );
+  }
+  return existing.id;
+}
+
+type FrameworkFields = Pick<FrameworkRow, 'name' | 'defaultDueMonth' | 'defaultDueDay'>;
+
+function frameworkDifferences(current: FrameworkFields, wanted: FrameworkFields): string[] {
+  const fields = ['name', 'defaultDueMonth', 'defaultDueDay'] as const;
+  return fields
+    .filter((field) => current[field] !== wanted[field])
+    .map((field) => `${field} ${JSON.stringify(current[field])} vs ${JSON.stringify(wanted[field])}`);
+}
+
+function levelDifferences(current: readonly RatingLevelData[], wanted: readonly RatingLevelData[]): string[] {
+  const fields = ['code', 'label', 'score', 'colour', 'description'] as const;
+  const byPosition = (levels: readonly RatingLevelData[]) =>
+    new Map(levels.map((level) => [level.position, level]));
+  const currentLevels = byPosition(current);
+  const wantedLevels = byPosition(wanted);
+  const positions = [...new Set([...currentLevels.keys(), ...wantedLevels.keys()])].sort((a, b) => a - b);
+  return positions.flatMap((position) => {
+    const a = currentLevels.get(position);
+    const b = wantedLevels.get(position);
+    if (!a) return [`level at position ${position} is new`];
+    if (!b) return [`level at position ${position} (${a.code}) is missing`];
+    return fields
+      .filter((field) => a[field] !== b[field])
+      .map(
+        (field) => `level ${position} ${field} ${JSON.stringify(a[field])} vs ${JSON.stringify(b[field])}`,
+      );
+  });
+}

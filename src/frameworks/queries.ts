@@ -1,0 +1,170 @@
+import type { Db, Prisma } from '../db/prisma.js';
+
+/** The client itself or the one handed to a `$transaction` callback. */
+export type DbClient = Db | Prisma.TransactionClient;
+
+// Any fixed number: concurrent importers (several app instances starting at once) take turns.
+const STANDARDS_IMPORT_LOCK_KEY = 72_707_370;
+
+/** Waits until no other transaction is importing standards; released when this transaction ends. */
+export async function lockStandardsImport(tx: Prisma.TransactionClient): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${STANDARDS_IMPORT_LOCK_KEY}::bigint)`;
+}
+
+export interface FrameworkRow {
+  id: string;
+  code: string;
+  name: string;
+  defaultDueMonth: number;
+  defaultDueDay: number;
+}
+
+export function findFrameworkByCode(db: DbClient, code: string): Promise<FrameworkRow | null> {
+  return db.framework.findUnique({ where: { code } });
+}
+
+export function createFramework(db: DbClient, data: Omit<FrameworkRow, 'id'>): Promise<FrameworkRow> {
+  return db.framework.create({ data });
+}
+
+export function findVersionByCodes(
+  db: DbClient,
+  frameworkCode: string,
+  versionCode: string,
+): Promise<{ id: string; contentSha256: string } | null> {
+  return db.frameworkVersion.findFirst({
+    where: { code: versionCode, framework: { code: frameworkCode } },
+    select: { id: true, contentSha256: true },
+  });
+}
+
+export interface RatingLevelData {
+  code: string;
+  label: string;
+  score: number;
+  colour: string | null;
+  description: string;
+  position: number;
+}
+
+export interface RatingScaleData {
+  code: string;
+  name: string;
+  source: string;
+  verified: boolean;
+  levels: RatingLevelData[];
+}
+
+/** A scale with its levels in position order. */
+export function findRatingScaleByCode(
+  db: DbClient,
+  code: string,
+): Promise<(RatingScaleData & { id: string }) | null> {
+  return db.ratingScale.findUnique({
+    where: { code },
+    select: {
+      id: true,
+      code: true,
+      name: true,
+      source: true,
+      verified: true,
+      levels: {
+        select: { code: true, label: true, score: true, colour: true, description: true, position: true },
+        orderBy: { position: 'asc' },
+      },
+    },
+  });
+}
+
+export async function createRatingScale(db: DbClient, scale: RatingScaleData): Promise<{ id: string }> {
+  const { levels, ...fields } = scale;
+  return db.ratingScale.create({ data: { ...fields, levels: { create: levels } }, select: { id: true } });
+}
+
+export interface FrameworkVersionData {
+  frameworkId: string;
+  ratingScaleId: string;
+  code: string;
+  name: string;
+  identifier: string | null;
+  publishedOn: Date | null;
+  groupLabel: string;
+  source: string;
+  verified: boolean;
+  contentSha256: string;
+}
+
+export function createFrameworkVersion(db: DbClient, data: FrameworkVersionData): Promise<{ id: string }> {
+  return db.frameworkVersion.create({ data, select: { id: true } });
+}
+
+export interface RatingBandData {
+  minTotal: number;
+  maxTotal: number;
+  label: string;
+  position: number;
+  source: string;
+  verified: boolean;
+}
+
+export async function createRatingBands(
+  db: DbClient,
+  frameworkVersionId: string,
+  bands: RatingBandData[],
+): Promise<void> {
+  if (bands.length === 0) return;
+  await db.overallRatingBand.createMany({ data: bands.map((band) => ({ ...band, frameworkVersionId })) });
+}
+
+export interface RequirementData {
+  code: string;
+  title: string;
+  guidance: string;
+  evidenceExpected: string;
+  position: number;
+  source: string;
+  verified: boolean;
+}
+
+export interface RequirementGroupData {
+  code: string;
+  title: string;
+  description: string;
+  position: number;
+  source: string;
+  verified: boolean;
+  requirements: RequirementData[];
+}
+
+/** Inserts the groups, then every requirement of the version in one statement. */
+export async function createGroupsWithRequirements(
+  db: DbClient,
+  frameworkVersionId: string,
+  ratingScaleId: string,
+  groups: RequirementGroupData[],
+): Promise<void> {
+  const created = await db.requirementGroup.createManyAndReturn({
+    data: groups.map((group) => ({
+      frameworkVersionId,
+      code: group.code,
+      title: group.title,
+      description: group.description,
+      position: group.position,
+      source: group.source,
+      verified: group.verified,
+    })),
+    select: { id: true, code: true },
+  });
+  const groupIds = new Map(created.map((group) => [group.code, group.id]));
+  const requirements = groups.flatMap((group) => {
+    const groupId = groupIds.get(group.code);
+    if (groupId === undefined) throw new Error(`Group ${group.code} was not created`);
+    return group.requirements.map((requirement) => ({
+      ...requirement,
+      frameworkVersionId,
+      groupId,
+      ratingScaleId,
+    }));
+  });
+  await db.requirement.createMany({ data: requirements });
+}

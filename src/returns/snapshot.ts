@@ -1,0 +1,139 @@
+/* eslint-disable @typescript-eslint/consistent-type-definitions -- the snapshot is stored as JSON:
+   type aliases (unlike interfaces) are assignable to Prisma's JSON input types. */
+import { sha256 } from '../db/migrate.js';
+
+/**
+ * The frozen copy of a return taken when it is submitted. It is stored in
+ * `return_submissions.snapshot` with `snapshotDigest(snapshot)` beside it, so later edits to the
+ * live responses never rewrite what was submitted and decided.
+ */
+
+export type JsonValue =
+  string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue | undefined };
+
+/** What a snapshot is built from: the return and its responses as they are in the database. */
+export interface SnapshotSource {
+  returnId: string;
+  provider: { odsCode: string; name: string };
+  framework: { code: string; versionCode: string; versionName: string };
+  period: { label: string };
+  dueDate: Date;
+  responses: readonly SnapshotResponseSource[];
+}
+
+export interface SnapshotResponseSource {
+  /** Positions order the requirements: a requirement's position counts within its group. */
+  requirement: { code: string; title: string; position: number; group: { code: string; position: number } };
+  ratingLevel: { code: string; label: string; score: number } | null;
+  narrative: string;
+  actionPlan: string;
+  actionOwner: string;
+  actionDueDate: Date | null;
+  evidence: readonly { sha256: string; fileName: string }[];
+}
+
+export const SNAPSHOT_FORMAT = 1;
+
+export type SnapshotResponse = {
+  groupCode: string;
+  requirementCode: string;
+  requirementTitle: string;
+  ratingLevelCode: string | null;
+  ratingLevelLabel: string | null;
+  ratingScore: number | null;
+  narrative: string;
+  actionPlan: string;
+  actionOwner: string;
+  /** YYYY-MM-DD, or null. */
+  actionDueDate: string | null;
+  evidence: { sha256: string; fileName: string }[];
+};
+
+export type ReturnSnapshot = {
+  format: typeof SNAPSHOT_FORMAT;
+  returnId: string;
+  provider: { odsCode: string; name: string };
+  framework: { code: string; versionCode: string; versionName: string };
+  period: string;
+  /** YYYY-MM-DD. */
+  dueDate: string;
+  responses: SnapshotResponse[];
+};
+
+/** Builds the snapshot: responses in requirement order, evidence sorted, dates as YYYY-MM-DD. */
+export function buildReturnSnapshot(source: SnapshotSource): ReturnSnapshot {
+  const responses = [...source.responses]
+    .sort(
+      (a, b) =>
+        a.requirement.group.position - b.requirement.group.position ||
+        a.requirement.position - b.requirement.position ||
+        compareStrings(a.requirement.code, b.requirement.code),
+    )
+    .map((response): SnapshotResponse => ({
+      groupCode: response.requirement.group.code,
+      requirementCode: response.requirement.code,
+      requirementTitle: response.requirement.title,
+      ratingLevelCode: response.ratingLevel?.code ?? null,
+      ratingLevelLabel: response.ratingLevel?.label ?? null,
+      ratingScore: response.ratingLevel?.score ?? null,
+      narrative: response.narrative,
+      actionPlan: response.actionPlan,
+      actionOwner: response.actionOwner,
+      actionDueDate: response.actionDueDate ? isoDate(response.actionDueDate) : null,
+      evidence: response.evidence
+        .map((item) => ({ sha256: item.sha256, fileName: item.fileName }))
+        .sort((a, b) => compareStrings(a.sha256, b.sha256) || compareStrings(a.fileName, b.fileName)),
+    }));
+  return {
+    format: SNAPSHOT_FORMAT,
+    returnId: source.returnId,
+    provider: { odsCode: source.provider.odsCode, name: source.provider.name },
+    framework: { ...source.framework },
+    period: source.period.label,
+    dueDate: isoDate(source.dueDate),
+    responses,
+  };
+}
+
+/** SHA-256 (hex) of the canonical JSON of a snapshot, as stored or as read back from the database. */
+export function snapshotDigest(snapshot: ReturnSnapshot | JsonValue): string {
+  return sha256(canonicalJson(snapshot));
+}
+
+/**
+ * JSON with object keys sorted (by UTF-16 code unit) at every level and no whitespace, so the same
+ * value always gives the same text whatever order its keys were written or stored in (PostgreSQL's
+ * jsonb reorders them). Keys whose value is undefined are left out, as JSON.stringify does.
+ */
+export function canonicalJson(value: JsonValue): string {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') {
+    return JSON.stringify(value);
+  }
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new TypeError(`Cannot serialise ${value} as JSON`);
+    return JSON.stringify(value);
+  }
+  if (isJsonArray(value)) {
+    return `[${value.map((item) => canonicalJson(item)).join(',')}]`;
+  }
+  const members = Object.keys(value)
+    .sort(compareStrings)
+    .flatMap((key) => {
+      const member = value[key];
+      return member === undefined ? [] : [`${JSON.stringify(key)}:${canonicalJson(member)}`];
+    });
+  return `{${members.join(',')}}`;
+}
+
+function isJsonArray(value: JsonValue): value is readonly JsonValue[] {
+  return Array.isArray(value);
+}
+
+function compareStrings(a: string, b: string): number {
+  if (a < b) return -1;
+  return a > b ? 1 : 0;
+}
+
+function isoDate(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
