@@ -1,10 +1,11 @@
-import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 import { currentRequestId } from './request-context.js';
 
 export type { Logger };
 
-export function createLogger(level: LevelWithSilent): Logger {
-  return pino({
+/** Logs JSON lines to stdout (or `destination`, for tests). */
+export function createLogger(level: LevelWithSilent, destination?: DestinationStream): Logger {
+  const options = {
     level,
     base: undefined,
     // Every line written inside a request carries its id.
@@ -12,6 +13,6 @@ export function createLogger(level: LevelWithSilent): Logger {
       const requestId = currentRequestId();
       return requestId ? { requestId } : {};
     },
-    redact: { paths: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'] },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

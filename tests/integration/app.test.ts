@@ -1,5 +1,6 @@
 import supertest from 'supertest';
 import { createPrisma } from '../../src/db/prisma.js';
+import { createLogger } from '../../src/logger.js';
 import { buildTestApp, csrfTokenFrom, signedInAgent, testConfig } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createProvider, createProviderLead, createUser } from '../support/fixtures.js';
@@ -190,4 +191,20 @@ describe('local sign-in', () => {
     expect(home.text).toContain('Riverside Care Home');
     expect(home.text).not.toContain('Somebody Else Trust');
   });
+});
+
+test('every log line written while serving a request carries its request id', async () => {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger('info', {
+    write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>),
+  });
+  await supertest(buildTestApp(db, { logger }))
+    .get('/no-such-page')
+    .set('X-Request-Id', 'trace-me-1')
+    .expect(404);
+  expect(lines.length).toBeGreaterThanOrEqual(2);
+  expect(lines.map((line) => line.msg)).toEqual(
+    expect.arrayContaining(['request refused', 'request completed']),
+  );
+  for (const line of lines) expect(line.requestId).toBe('trace-me-1');
 });
