@@ -11,7 +11,7 @@ import { setUpRequestId } from './middleware/request-id.js';
 import { setUpSecurityHeaders } from './middleware/security-headers.js';
 import { setUpSession } from './middleware/session.js';
 import { NHSUK_FRONTEND_VERSION, setUpStatic } from './middleware/static.js';
-import { paths } from './paths.js';
+import { pathTo, paths } from './paths.js';
 import { VIEWS_DIR } from './project-root.js';
 import { SERVICE_NAME } from './view-locals.js';
 
@@ -22,6 +22,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('view engine', 'ejs');
   app.set('views', VIEWS_DIR);
   app.locals.paths = paths;
+  app.locals.pathTo = pathTo;
   app.locals.serviceName = SERVICE_NAME;
   app.locals.nhsukVersion = NHSUK_FRONTEND_VERSION;
 

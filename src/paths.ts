@@ -1,4 +1,5 @@
-// Every URL in the app, in one place: routes mount these patterns and views build links with them.
+// Every URL in the app, in one place: routes mount these patterns and views build links with
+// `pathTo(paths.x.y, { id })`. No other file writes a URL by hand.
 export const paths = {
   home: '/',
   health: { live: '/health/live', ready: '/health/ready' },
@@ -8,6 +9,56 @@ export const paths = {
   accessibility: '/accessibility',
   // nhsukCssImages: the compiled NHS CSS asks for its icons at this absolute URL.
   assets: { nhsuk: '/assets/nhsuk', nhsukCssImages: '/assets/images', app: '/assets/app' },
+  providers: {
+    list: '/providers',
+    new: '/providers/new',
+    show: '/providers/:providerId',
+    edit: '/providers/:providerId/edit',
+    deactivate: '/providers/:providerId/deactivate',
+    reactivate: '/providers/:providerId/reactivate',
+  },
+  contracts: {
+    new: '/providers/:providerId/contracts/new',
+    edit: '/contracts/:contractId/edit',
+  },
+  periods: {
+    list: '/periods',
+    new: '/periods/new',
+    show: '/periods/:periodId',
+    editStandard: '/periods/:periodId/standards/:frameworkId',
+    open: '/periods/:periodId/open',
+  },
+  returns: {
+    list: '/returns',
+    show: '/returns/:returnId',
+    requirement: '/returns/:returnId/requirements/:requirementId',
+    carryForward: '/returns/:returnId/carry-forward',
+    checkAnswers: '/returns/:returnId/check-answers',
+    submit: '/returns/:returnId/submit',
+    history: '/returns/:returnId/history',
+    extension: '/returns/:returnId/extension',
+  },
+  evidence: {
+    upload: '/returns/:returnId/requirements/:requirementId/evidence',
+    link: '/returns/:returnId/requirements/:requirementId/evidence/link',
+    unlink: '/returns/:returnId/requirements/:requirementId/evidence/:evidenceId/unlink',
+    download: '/evidence/:evidenceId/download',
+  },
+  review: {
+    queue: '/review',
+    show: '/returns/:returnId/review',
+    requirement: '/returns/:returnId/review/requirements/:requirementId',
+    decide: '/returns/:returnId/review/decision',
+  },
 } as const;
 
 export type Paths = typeof paths;
+
+/** Fills a pattern's `:name` parameters: `pathTo(paths.returns.show, { returnId })`. */
+export function pathTo(pattern: string, params: Record<string, string>): string {
+  return pattern.replace(/:([A-Za-z]+)/g, (_match, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`pathTo: no value for :${name} in ${pattern}`);
+    return encodeURIComponent(value);
+  });
+}

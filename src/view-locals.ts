@@ -1,5 +1,5 @@
 import type { UserRole } from './generated/prisma/enums.js';
-import type { Paths } from './paths.js';
+import type { Paths, pathTo } from './paths.js';
 
 export const SERVICE_NAME = 'Accessible information and equality compliance';
 
@@ -22,6 +22,7 @@ export interface NavigationItem {
 /** What every view can rely on in `res.locals`. */
 export interface ViewLocals {
   paths: Paths;
+  pathTo: typeof pathTo;
   serviceName: string;
   /** Version of nhsuk-frontend: its compiled CSS and JS file names carry it. */
   nhsukVersion: string;

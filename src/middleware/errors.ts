@@ -30,6 +30,12 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
+const VIEW_FOR_STATUS: Record<number, string> = {
+  403: 'errors/forbidden',
+  404: 'errors/not-found',
+  503: 'errors/service-unavailable',
+};
+
 export function setUpNotFound(app: Express): void {
   app.use(() => {
     throw new NotFound();
@@ -53,14 +59,7 @@ export function setUpErrorHandler(app: Express, deps: AppDeps): void {
     if (status >= 500) deps.logger.error({ err: error, status }, 'request failed');
     else deps.logger.info({ status, path: req.path }, 'request refused');
 
-    const view =
-      status === 404
-        ? 'errors/not-found'
-        : status === 403
-          ? 'errors/forbidden'
-          : status === 503
-            ? 'errors/service-unavailable'
-            : 'errors/server-error';
+    const view = VIEW_FOR_STATUS[status] ?? (status < 500 ? 'errors/cannot-do' : 'errors/server-error');
     const message = isCsrfError(error)
       ? 'This form has expired or was not sent from this service. Go back, reload the page and try again.'
       : error instanceof DomainError && status < 500

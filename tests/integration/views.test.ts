@@ -4,7 +4,7 @@ import ejs from 'ejs';
 import express from 'express';
 import request from 'supertest';
 import { NHSUK_DIST_DIR, NHSUK_FRONTEND_VERSION, setUpStatic } from '../../src/middleware/static.js';
-import { paths } from '../../src/paths.js';
+import { pathTo, paths } from '../../src/paths.js';
 import { PUBLIC_DIR, VIEWS_DIR } from '../../src/project-root.js';
 import { SERVICE_NAME, type CurrentUser, type ViewLocals } from '../../src/view-locals.js';
 
@@ -25,6 +25,7 @@ function user(overrides: Partial<CurrentUser> = {}): CurrentUser {
 function baseLocals(overrides: Partial<ViewLocals> = {}): ViewLocals {
   return {
     paths,
+    pathTo,
     serviceName: SERVICE_NAME,
     nhsukVersion: NHSUK_FRONTEND_VERSION,
     cspNonce: 'bm9uY2Utdmlld3MtdGVzdA==',

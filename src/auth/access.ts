@@ -1,0 +1,41 @@
+import { Forbidden, NotFound } from '../errors.js';
+import type { UserRole } from '../generated/prisma/enums.js';
+import type { CurrentUser } from '../view-locals.js';
+
+// Who may do what, in one place. Services call these before reading or changing anything, so a rule
+// holds whichever route (or job) reaches the service.
+
+/** Staff see every provider; a provider lead only the providers they belong to. */
+export function providerScope(user: CurrentUser): { in: string[] } | undefined {
+  return user.role === 'provider_lead' ? { in: user.providerIds } : undefined;
+}
+
+export function canSeeProvider(user: CurrentUser, providerId: string): boolean {
+  return user.role !== 'provider_lead' || user.providerIds.includes(providerId);
+}
+
+/**
+ * Refuses another provider's data as "not found": a lead learns nothing about other providers,
+ * not even that an id exists.
+ */
+export function assertCanSeeProvider(user: CurrentUser, providerId: string): void {
+  if (!canSeeProvider(user, providerId)) throw new NotFound();
+}
+
+/** Only a lead of the provider fills in, uploads for and submits that provider's returns. */
+export function assertCanEditForProvider(user: CurrentUser, providerId: string): void {
+  assertCanSeeProvider(user, providerId);
+  if (user.role !== 'provider_lead')
+    throw new Forbidden('Only the provider’s own leads can change its return');
+}
+
+const COMMISSIONER_EDITORS: readonly UserRole[] = ['admin', 'contract_manager'];
+
+/** Register, periods, extensions and reviews: administrators and contract managers. */
+export function assertCommissionerEditor(user: CurrentUser): void {
+  if (!COMMISSIONER_EDITORS.includes(user.role)) throw new Forbidden();
+}
+
+export function isCommissionerEditor(user: CurrentUser): boolean {
+  return COMMISSIONER_EDITORS.includes(user.role);
+}

@@ -1,0 +1,84 @@
+import type { z } from 'zod';
+
+/** One message per field, keyed by the field's name (which is also its element id). */
+export type FieldErrors = Record<string, string>;
+
+export interface ErrorSummaryItem {
+  text: string;
+  href: string;
+}
+
+export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: FieldErrors };
+
+/**
+ * Validates a posted form with its zod schema. Messages come from the schema (plain English, naming
+ * the field); only the first problem per field is kept, as the NHS pattern shows one per field.
+ */
+export function parseForm<Schema extends z.ZodType>(
+  schema: Schema,
+  body: unknown,
+): FormResult<z.output<Schema>> {
+  const parsed = schema.safeParse(body ?? {});
+  if (parsed.success) return { ok: true, data: parsed.data };
+  const errors: FieldErrors = {};
+  for (const issue of parsed.error.issues) {
+    const field = String(issue.path[0] ?? 'form');
+    errors[field] ??= issue.message;
+  }
+  return { ok: false, errors };
+}
+
+/** The error summary's list: each message links to its field (date fields to their day input). */
+export function errorSummary(errors: FieldErrors, dateFields: readonly string[] = []): ErrorSummaryItem[] {
+  return Object.entries(errors).map(([field, text]) => ({
+    text,
+    href: `#${dateFields.includes(field) ? `${field}-day` : field}`,
+  }));
+}
+
+export interface DateParts {
+  day: string;
+  month: string;
+  year: string;
+}
+
+/** The day, month and year the date-input component posts as `<name>-day` etc. */
+export function readDateFields(body: unknown, name: string): DateParts {
+  const fields = (body ?? {}) as Record<string, unknown>;
+  const part = (suffix: string) => {
+    const value = fields[`${name}-${suffix}`];
+    return typeof value === 'string' ? value.trim() : '';
+  };
+  return { day: part('day'), month: part('month'), year: part('year') };
+}
+
+/** Date parts to a UTC midnight Date, or a message in the NHS style ("Due date must be a real date"). */
+export function dateFromParts(
+  parts: DateParts,
+  label: string,
+  required = true,
+): { date?: Date; error?: string } {
+  const { day, month, year } = parts;
+  if (!day && !month && !year) return required ? { error: `Enter ${label.toLowerCase()}` } : {};
+  const missing = (['day', 'month', 'year'] as const).filter((key) => !parts[key]);
+  if (missing.length > 0) return { error: `${label} must include a ${missing.join(' and ')}` };
+  if (![day, month, year].every((value) => /^\d+$/.test(value)) || year.length !== 4) {
+    return { error: `${label} must be a real date` };
+  }
+  const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  const real =
+    date.getUTCFullYear() === Number(year) &&
+    date.getUTCMonth() === Number(month) - 1 &&
+    date.getUTCDate() === Number(day);
+  return real ? { date } : { error: `${label} must be a real date` };
+}
+
+/** A stored date (UTC midnight) back to the parts the date input shows. */
+export function partsFromDate(date: Date | null | undefined): DateParts {
+  if (!date) return { day: '', month: '', year: '' };
+  return {
+    day: String(date.getUTCDate()),
+    month: String(date.getUTCMonth() + 1),
+    year: String(date.getUTCFullYear()),
+  };
+}
