@@ -1,8 +1,12 @@
 import express from 'express';
 import { accessibilityRoutes } from './accessibility/accessibility.routes.js';
+import { contractRoutes } from './contracts/contracts.routes.js';
 import { setUpCurrentUser } from './auth/current-user.middleware.js';
+import { entraRoutes } from './auth/entra/entra.routes.js';
+import { setUpAuth } from './auth/passport.js';
 import { signInRoutes } from './auth/local-sign-in.routes.js';
 import type { AppDeps } from './deps.js';
+import { evidenceRoutes } from './evidence/evidence.routes.js';
 import { healthRoutes } from './health/health.routes.js';
 import { homeRoutes } from './home/home.routes.js';
 import { setUpCsrf } from './middleware/csrf.js';
@@ -11,8 +15,13 @@ import { setUpRequestId } from './middleware/request-id.js';
 import { setUpSecurityHeaders } from './middleware/security-headers.js';
 import { setUpSession } from './middleware/session.js';
 import { NHSUK_FRONTEND_VERSION, setUpStatic } from './middleware/static.js';
+import { extensionRoutes } from './periods/extension.routes.js';
+import { periodRoutes } from './periods/periods.routes.js';
 import { pathTo, paths } from './paths.js';
+import { providerRoutes } from './providers/providers.routes.js';
 import { VIEWS_DIR } from './project-root.js';
+import { returnsRoutes } from './returns/returns.routes.js';
+import { reviewRoutes } from './review/review.routes.js';
 import { SERVICE_NAME } from './view-locals.js';
 
 /** Builds a new app on every call; the order below is the order every request meets. */
@@ -32,12 +41,21 @@ export function createApp(deps: AppDeps): express.Express {
   setUpStatic(app);
   setUpSession(app, deps);
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  const authenticator = setUpAuth(app, deps);
   setUpCsrf(app);
   setUpCurrentUser(app, deps);
 
+  app.use(entraRoutes(deps, authenticator));
   app.use(signInRoutes(deps));
   app.use(accessibilityRoutes(deps.config));
   app.use(homeRoutes(deps));
+  app.use(evidenceRoutes(deps));
+  app.use(reviewRoutes(deps));
+  app.use(providerRoutes(deps));
+  app.use(contractRoutes(deps));
+  app.use(periodRoutes(deps));
+  app.use(extensionRoutes(deps));
+  app.use(returnsRoutes(deps));
 
   setUpNotFound(app);
   setUpErrorHandler(app, deps);

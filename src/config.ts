@@ -29,9 +29,56 @@ const environmentSchema = z
     DEMO_DATA: booleanFlag.optional(),
     TRUST_PROXY: z.string().optional(),
     ORGANISATION_NAME: z.string().min(1).default('the commissioning organisation'),
+    EVIDENCE_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1024 * 1024 * 1024)
+      .default(20 * 1024 * 1024),
+    SESSION_IDLE_MINUTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(30),
+    SESSION_ABSOLUTE_HOURS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 7)
+      .default(12),
+    ENTRA_TENANT_ID: z.uuid().optional(),
+    ENTRA_CLIENT_ID: z.string().min(1).optional(),
+    ENTRA_CLIENT_SECRET: z.string().min(1).optional(),
+    ENTRA_AUTHORITY: z.url({ protocol: /^https$/ }).default('https://login.microsoftonline.com'),
+    ENTRA_REDIRECT_URL: z.url({ protocol: /^https?$/ }).optional(),
+    ENTRA_RESPONSE_MODE: z.enum(['form_post', 'query']).optional(),
   })
   .superRefine((env, context) => {
+    const entra = [env.ENTRA_TENANT_ID, env.ENTRA_CLIENT_ID, env.ENTRA_CLIENT_SECRET];
+    if (entra.some(Boolean) && !entra.every(Boolean)) {
+      for (const [name, value] of [
+        ['ENTRA_TENANT_ID', env.ENTRA_TENANT_ID],
+        ['ENTRA_CLIENT_ID', env.ENTRA_CLIENT_ID],
+        ['ENTRA_CLIENT_SECRET', env.ENTRA_CLIENT_SECRET],
+      ] as const) {
+        if (!value)
+          context.addIssue({
+            code: 'custom',
+            path: [name],
+            message: 'required when any ENTRA_ setting is set',
+          });
+      }
+    }
     if (env.NODE_ENV !== 'production') return;
+    if (!entra.every(Boolean)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['ENTRA_TENANT_ID'],
+        message:
+          'Entra ID sign-in (ENTRA_TENANT_ID, ENTRA_CLIENT_ID, ENTRA_CLIENT_SECRET) is required in production',
+      });
+    }
     if (env.LOCAL_SIGN_IN === true) {
       context.addIssue({
         code: 'custom',
@@ -47,6 +94,13 @@ const environmentSchema = z
         code: 'custom',
         path: ['DATABASE_URL'],
         message: 'required in production (the embedded database is for local use)',
+      });
+    }
+    if (env.ENTRA_REDIRECT_URL && !env.ENTRA_REDIRECT_URL.startsWith('https://')) {
+      context.addIssue({
+        code: 'custom',
+        path: ['ENTRA_REDIRECT_URL'],
+        message: 'an https URL is required in production',
       });
     }
     if (!env.PUBLIC_BASE_URL?.startsWith('https://')) {
@@ -75,6 +129,22 @@ export interface Config {
   demoData: boolean;
   trustProxy: string | undefined;
   organisationName: string;
+  /** Evidence uploads: the size limit, enforced while the file streams in. */
+  evidence: { maxBytes: number };
+  session: { idleMinutes: number; absoluteHours: number };
+  /** Microsoft Entra ID sign-in; absent when not configured (local sign-in only). */
+  entra: EntraSettings | undefined;
+}
+
+export interface EntraSettings {
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  /** https://login.microsoftonline.com, or a test identity provider. */
+  authority: string;
+  redirectUrl: string;
+  /** form_post (Entra's recommendation) in production; query elsewhere. */
+  responseMode: 'form_post' | 'query';
 }
 
 /**
@@ -93,12 +163,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnvironment()): C
   }
   const values = parsed.data;
   const isProduction = values.NODE_ENV === 'production';
+  const publicBaseUrl = (values.PUBLIC_BASE_URL ?? `http://${values.HOST}:${values.PORT}`).replace(/\/$/, '');
   return {
     env: values.NODE_ENV,
     isProduction,
     host: values.HOST,
     port: values.PORT,
-    publicBaseUrl: values.PUBLIC_BASE_URL ?? `http://${values.HOST}:${values.PORT}`,
+    publicBaseUrl,
     logLevel: values.LOG_LEVEL,
     dataDir: values.DATA_DIR,
     database: {
@@ -112,6 +183,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnvironment()): C
     demoData: values.DEMO_DATA ?? !isProduction,
     trustProxy: values.TRUST_PROXY,
     organisationName: values.ORGANISATION_NAME,
+    evidence: { maxBytes: values.EVIDENCE_MAX_BYTES },
+    session: { idleMinutes: values.SESSION_IDLE_MINUTES, absoluteHours: values.SESSION_ABSOLUTE_HOURS },
+    entra:
+      values.ENTRA_TENANT_ID && values.ENTRA_CLIENT_ID && values.ENTRA_CLIENT_SECRET
+        ? {
+            tenantId: values.ENTRA_TENANT_ID,
+            clientId: values.ENTRA_CLIENT_ID,
+            clientSecret: values.ENTRA_CLIENT_SECRET,
+            authority: values.ENTRA_AUTHORITY.replace(/\/$/, ''),
+            redirectUrl: values.ENTRA_REDIRECT_URL ?? `${publicBaseUrl}/auth/callback`,
+            responseMode: values.ENTRA_RESPONSE_MODE ?? (isProduction ? 'form_post' : 'query'),
+          }
+        : undefined,
   };
 }
 

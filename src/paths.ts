@@ -6,6 +6,8 @@ export const paths = {
   signIn: '/sign-in',
   localSignIn: '/sign-in/local',
   signOut: '/sign-out',
+  signedOut: '/signed-out',
+  authCallback: '/auth/callback',
   accessibility: '/accessibility',
   // nhsukCssImages: the compiled NHS CSS asks for its icons at this absolute URL.
   assets: { nhsuk: '/assets/nhsuk', nhsukCssImages: '/assets/images', app: '/assets/app' },
@@ -35,6 +37,7 @@ export const paths = {
     carryForward: '/returns/:returnId/carry-forward',
     checkAnswers: '/returns/:returnId/check-answers',
     submit: '/returns/:returnId/submit',
+    confirmation: '/returns/:returnId/confirmation',
     history: '/returns/:returnId/history',
     extension: '/returns/:returnId/extension',
   },

@@ -15,7 +15,11 @@ export function setUpCurrentUser(app: Express, deps: AppDeps): void {
   app.use(async (req, res, next) => {
     res.locals.currentUser = undefined;
     const userId = req.session.userId;
-    if (userId) {
+    const signedInAt = req.session.signedInAt ?? 0;
+    if (userId && deps.clock().getTime() - signedInAt > deps.config.session.absoluteHours * 3_600_000) {
+      deps.logger.info({ userId }, 'session reached its absolute time-out');
+      await regenerateSession(req);
+    } else if (userId) {
       const user = await findUserWithProviders(deps.prisma, userId);
       if (user?.active) {
         res.locals.currentUser = {
@@ -38,6 +42,14 @@ export function setUpCurrentUser(app: Express, deps: AppDeps): void {
 // Each feature adds its entry here with the roles that may use it.
 const NAVIGATION: { text: string; href: string; roles: readonly UserRole[] }[] = [
   { text: 'Home', href: paths.home, roles: ['admin', 'contract_manager', 'viewer', 'provider_lead'] },
+  { text: 'Providers', href: paths.providers.list, roles: ['admin', 'contract_manager', 'viewer'] },
+  { text: 'Reporting periods', href: paths.periods.list, roles: ['admin', 'contract_manager', 'viewer'] },
+  {
+    text: 'Returns',
+    href: paths.returns.list,
+    roles: ['admin', 'contract_manager', 'viewer', 'provider_lead'],
+  },
+  { text: 'Review', href: paths.review.queue, roles: ['admin', 'contract_manager'] },
 ];
 
 function navigationFor(user: CurrentUser | undefined, currentPath: string): NavigationItem[] {

@@ -6,8 +6,9 @@ import { ServiceUnavailable } from '../errors.js';
 import { paths } from '../paths.js';
 import { findUserWithProviders, listActiveUsersWithProviders, recordSignIn } from './queries.js';
 import { ROLE_LABELS } from './roles.js';
+import { entraSignOutUrl } from './entra/entra-strategy.js';
 import { safeReturnTo } from './safe-return-to.js';
-import { destroySession, regenerateSession } from './session.js';
+import { destroySession, startSignedInSession } from './session.js';
 
 const CHOOSE_USER = 'Select who you want to sign in as';
 const signInForm = z.object({ userId: z.uuid({ message: CHOOSE_USER }) });
@@ -19,14 +20,25 @@ const signInForm = z.object({ userId: z.uuid({ message: CHOOSE_USER }) });
 export function signInRoutes(deps: AppDeps): Router {
   const router = Router();
 
-  router.get(paths.signIn, (_req, res) => {
-    if (!deps.config.localSignIn) throw new ServiceUnavailable('No sign-in method is configured');
-    res.redirect(paths.localSignIn);
-  });
+  // With Entra configured, entraRoutes answers /sign-in; the local sign-in stays at its own path.
+  if (!deps.config.entra) {
+    router.get(paths.signIn, (_req, res) => {
+      if (!deps.config.localSignIn) throw new ServiceUnavailable('No sign-in method is configured');
+      res.redirect(paths.localSignIn);
+    });
+  }
 
   router.post(paths.signOut, async (req, res) => {
     await destroySession(req);
-    res.redirect(paths.signIn);
+    const entra = deps.config.entra;
+    // Entra users are also signed out of Entra, which then sends them back to our signed-out page.
+    res.redirect(
+      entra ? entraSignOutUrl(entra, `${deps.config.publicBaseUrl}${paths.signedOut}`) : paths.signedOut,
+    );
+  });
+
+  router.get(paths.signedOut, (_req, res) => {
+    res.render('auth/signed-out');
   });
 
   if (deps.config.localSignIn) {
@@ -43,9 +55,7 @@ export function signInRoutes(deps: AppDeps): Router {
         return;
       }
       const returnTo = safeReturnTo(req.session.returnTo, paths.home);
-      // A new session id on sign-in: an id planted before sign-in is worthless after it.
-      await regenerateSession(req);
-      req.session.userId = user.id;
+      await startSignedInSession(req, user.id, deps.clock());
       await deps.prisma.$transaction(async (tx) => {
         await recordSignIn(tx, user.id, deps.clock());
         await recordAudit(tx, {

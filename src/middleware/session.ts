@@ -7,10 +7,10 @@ declare module 'express-session' {
     userId: string;
     /** Where to go after signing in (a local path only). */
     returnTo: string;
+    /** Epoch milliseconds of sign-in, for the absolute time-out. */
+    signedInAt: number;
   }
 }
-
-export const SESSION_IDLE_MINUTES = 30;
 
 /** Sessions live in PostgreSQL so any app instance can serve any request. */
 export function setUpSession(app: Express, deps: AppDeps): void {
@@ -26,7 +26,15 @@ export function setUpSession(app: Express, deps: AppDeps): void {
       saveUninitialized: false,
       rolling: true,
       proxy: Boolean(config.trustProxy),
-      cookie: { httpOnly: true, secure, sameSite: 'lax', path: '/', maxAge: SESSION_IDLE_MINUTES * 60_000 },
+      cookie: {
+        httpOnly: true,
+        secure,
+        // Entra's form_post is a cross-site POST back to us: the cookie must travel with it (and so be Secure).
+        sameSite: config.entra?.responseMode === 'form_post' ? 'none' : 'lax',
+        path: '/',
+        // Idle time-out: every request pushes the expiry on (rolling); the absolute one is in current-user.
+        maxAge: config.session.idleMinutes * 60_000,
+      },
     }),
   );
 }

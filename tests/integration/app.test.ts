@@ -1,7 +1,13 @@
 import supertest from 'supertest';
 import { createPrisma } from '../../src/db/prisma.js';
 import { createLogger } from '../../src/logger.js';
-import { buildTestApp, csrfTokenFrom, signedInAgent, testConfig } from '../support/app.js';
+import {
+  buildTestApp,
+  csrfTokenFrom,
+  productionEnvironment,
+  signedInAgent,
+  testConfig,
+} from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createProvider, createProviderLead, createUser } from '../support/fixtures.js';
 
@@ -73,12 +79,7 @@ describe('pages and errors', () => {
     const damaged = await createTestDatabase();
     try {
       await damaged.pool.query('DROP TABLE users CASCADE');
-      const production = testConfig({
-        NODE_ENV: 'production',
-        SESSION_SECRET: 'x'.repeat(40),
-        DATABASE_URL: damaged.url,
-        PUBLIC_BASE_URL: 'https://tracker.example.nhs.uk',
-      });
+      const production = testConfig(productionEnvironment(damaged.url));
       const app = buildTestApp(damaged, { config: { ...production, localSignIn: true } });
       const response = await supertest(app).get('/sign-in/local').expect(500);
       expect(response.text).toContain('Sorry, there is a problem with the service');

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/startup.js';
+import { productionEnvironment } from '../support/app.js';
 import { createTestDatabase } from '../support/database.js';
 import { startServerProcess } from '../support/server-process.js';
 
@@ -37,11 +38,8 @@ test('bad configuration stops start-up with every problem listed and exit code 1
 
 test('production refuses to start with the local sign-in enabled', async () => {
   const server = startServerProcess(cwd, {
-    NODE_ENV: 'production',
+    ...(productionEnvironment('postgresql://127.0.0.1:9/none') as Record<string, string>),
     LOCAL_SIGN_IN: 'true',
-    SESSION_SECRET: 'x'.repeat(40),
-    DATABASE_URL: 'postgresql://127.0.0.1:9/none',
-    PUBLIC_BASE_URL: 'https://tracker.example.nhs.uk',
   });
   expect(await server.exited).toBe(1);
   expect(server.output()).toContain('LOCAL_SIGN_IN: the local demo sign-in cannot be enabled in production');

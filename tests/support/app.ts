@@ -47,3 +47,16 @@ export async function signedInAgent(app: ReturnType<typeof buildTestApp>, userId
     .expect(302);
   return agent;
 }
+
+/** The settings production insists on (with placeholder Entra values), for tests of production behaviour. */
+export function productionEnvironment(databaseUrl: string): NodeJS.ProcessEnv {
+  return {
+    NODE_ENV: 'production',
+    SESSION_SECRET: 'x'.repeat(40),
+    DATABASE_URL: databaseUrl,
+    PUBLIC_BASE_URL: 'https://tracker.example.nhs.uk',
+    ENTRA_TENANT_ID: '2f1b6c8e-0d4a-4e59-9a57-3b1f0c2d4e5f',
+    ENTRA_CLIENT_ID: 'tracker-client',
+    ENTRA_CLIENT_SECRET: 'client-secret-value',
+  };
+}

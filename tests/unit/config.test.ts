@@ -1,5 +1,11 @@
 import { ConfigError, loadConfig } from '../../src/config.js';
 
+const ENTRA = {
+  ENTRA_TENANT_ID: '2f1b6c8e-0d4a-4e59-9a57-3b1f0c2d4e5f',
+  ENTRA_CLIENT_ID: 'tracker-client',
+  ENTRA_CLIENT_SECRET: 'client-secret-value',
+};
+
 function problemsOf(environment: NodeJS.ProcessEnv): string[] {
   try {
     loadConfig(environment);
@@ -41,6 +47,7 @@ describe('loadConfig', () => {
 
   test('production refuses the local sign-in', () => {
     const problems = problemsOf({
+      ...ENTRA,
       NODE_ENV: 'production',
       LOCAL_SIGN_IN: 'true',
       SESSION_SECRET: 'x'.repeat(40),
@@ -52,20 +59,38 @@ describe('loadConfig', () => {
 
   test('production requires its secrets and an https address, and turns demo features off', () => {
     expect(problemsOf({ NODE_ENV: 'production' }).map((problem) => problem.split(':')[0])).toEqual([
+      'ENTRA_TENANT_ID',
       'SESSION_SECRET',
       'DATABASE_URL',
       'PUBLIC_BASE_URL',
     ]);
     const config = loadConfig({
+      ...ENTRA,
       NODE_ENV: 'production',
       SESSION_SECRET: 'x'.repeat(40),
       DATABASE_URL: 'postgresql://db/tracker',
       PUBLIC_BASE_URL: 'https://tracker.example.nhs.uk',
     });
     expect(config).toMatchObject({ isProduction: true, localSignIn: false, demoData: false });
+    expect(config.entra).toMatchObject({
+      responseMode: 'form_post',
+      authority: 'https://login.microsoftonline.com',
+      redirectUrl: 'https://tracker.example.nhs.uk/auth/callback',
+    });
   });
 
   test('a short session secret is refused', () => {
     expect(problemsOf({ SESSION_SECRET: 'short' })).toEqual([expect.stringMatching(/^SESSION_SECRET: /)]);
+  });
+
+  test('Entra settings come as a set', () => {
+    expect(problemsOf({ ENTRA_TENANT_ID: ENTRA.ENTRA_TENANT_ID })).toEqual([
+      'ENTRA_CLIENT_ID: required when any ENTRA_ setting is set',
+      'ENTRA_CLIENT_SECRET: required when any ENTRA_ setting is set',
+    ]);
+    expect(loadConfig(ENTRA).entra).toMatchObject({
+      responseMode: 'query',
+      redirectUrl: 'http://localhost:3000/auth/callback',
+    });
   });
 });

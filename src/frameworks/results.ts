@@ -1,0 +1,339 @@
+/**
+ * Computed results of a return: pure functions of its responses and the standard's data (rating
+ * scale levels, overall rating bands, groups). Nothing here is hard-coded per standard: thresholds,
+ * labels and orders all come from the imported data files.
+ *
+ * - EDS 2022 (a version with overall rating bands): the total of the outcome scores and the overall
+ *   rating whose band [minTotal, maxTotal] contains the total. Incomplete, with no overall rating,
+ *   while any outcome is unrated.
+ * - EDS2 (an EDS version without bands): the grade of each outcome; a summary counting outcomes per
+ *   grade; and per goal its lowest grade.
+ * - AIS (2016 and 2025): per step its level, defined as the LOWEST level given to any of the step's
+ *   requirements, because a step is only as mature (or compliant) as its weakest measure. A step
+ *   with an unrated requirement is incomplete: it shows the lowest level so far, marked incomplete.
+ *   Plus a count of requirements per level.
+ *
+ * "Lowest" means lowest score on the scale (ties, which the import refuses, broken by position).
+ * The input is the stored snapshot's responses or live responses: anything with the group code,
+ * requirement code and title, and the rating level code (null when unrated).
+ */
+
+/** A level of the standard's rating scale, as imported. */
+export interface ResultsLevel {
+  code: string;
+  label: string;
+  score: number;
+  position: number;
+  /** The data file's colour name (red, amber, yellow, green, blue, purple, grey) or null. */
+  colour: string | null;
+}
+
+/** An EDS 2022 overall rating band: a total in [minTotal, maxTotal] gets `label`. */
+export interface ResultsBand {
+  minTotal: number;
+  maxTotal: number;
+  label: string;
+  position: number;
+}
+
+export interface ResultsGroup {
+  code: string;
+  title: string;
+  position: number;
+}
+
+/** Everything about a framework version that the results depend on (loaded by results.queries.ts). */
+export interface ResultsBasis {
+  frameworkCode: string;
+  versionCode: string;
+  versionName: string;
+  /** What the version calls a group: "Step", "Goal", "Domain". */
+  groupLabel: string;
+  groups: readonly ResultsGroup[];
+  levels: readonly ResultsLevel[];
+  bands: readonly ResultsBand[];
+}
+
+/** One answer: the shape of a snapshot response (src/returns/snapshot.ts) or of a live response. */
+export interface RatedResponse {
+  groupCode: string;
+  requirementCode: string;
+  requirementTitle: string;
+  ratingLevelCode: string | null;
+}
+
+/** The NHS.UK tag colours a level can be shown with (always next to its label, never alone). */
+export type TagColour = 'red' | 'orange' | 'yellow' | 'green' | 'blue' | 'purple' | 'grey';
+
+const TAG_COLOURS: Record<string, TagColour> = {
+  red: 'red',
+  amber: 'orange',
+  yellow: 'yellow',
+  green: 'green',
+  blue: 'blue',
+  purple: 'purple',
+  grey: 'grey',
+};
+
+/** A level as a view shows it: its label, and a tag colour when the scale gives one. */
+export interface LevelView {
+  code: string;
+  label: string;
+  score: number;
+  tagColour: TagColour | null;
+}
+
+export interface LevelCount {
+  /** The level, or null for the "Not rated" line. */
+  level: LevelView | null;
+  label: string;
+  count: number;
+}
+
+/** A group's level (the lowest of its requirements'). */
+export interface GroupLevel {
+  code: string;
+  title: string;
+  /** "Step 1: Ask". */
+  heading: string;
+  /** The lowest level given so far; null when nothing in the group is rated. */
+  level: LevelView | null;
+  ratedCount: number;
+  requirementCount: number;
+  complete: boolean;
+  /** "Intermediate", "Basic so far (1 of 3 not rated)", "Not rated". */
+  text: string;
+}
+
+export interface TotalScoreResults {
+  kind: 'total-score';
+  complete: boolean;
+  total: number;
+  maximum: number;
+  ratedCount: number;
+  requirementCount: number;
+  unratedCodes: string[];
+  /** The band the total falls in; null while incomplete or if no band covers the total. */
+  band: { label: string; position: number } | null;
+  /** "Achieving", or why there is no overall rating. */
+  ratingText: string;
+  /** "22 out of 33", or "15 out of 33 so far (2 outcomes not rated)". */
+  totalText: string;
+  groups: {
+    code: string;
+    heading: string;
+    subtotal: number;
+    maximum: number;
+    ratedCount: number;
+    requirementCount: number;
+  }[];
+}
+
+export interface GradeResults {
+  kind: 'grades';
+  complete: boolean;
+  outcomes: { code: string; title: string; groupCode: string; level: LevelView | null; text: string }[];
+  counts: LevelCount[];
+  /** Per goal its lowest grade. */
+  groups: GroupLevel[];
+}
+
+export interface MaturityResults {
+  kind: 'maturity';
+  complete: boolean;
+  /** Per step its lowest level. */
+  steps: GroupLevel[];
+  counts: LevelCount[];
+}
+
+export type ComputedResults = TotalScoreResults | GradeResults | MaturityResults;
+
+/** The results that suit the standard: total score when it has bands, else EDS grades or AIS levels. */
+export function computeResults(responses: readonly RatedResponse[], basis: ResultsBasis): ComputedResults {
+  if (basis.bands.length > 0) return totalScoreResults(responses, basis);
+  if (basis.frameworkCode === 'EDS') return gradeResults(responses, basis);
+  return maturityResults(responses, basis);
+}
+
+/** EDS 2022: the total of the outcome scores and the overall rating band it falls in. */
+export function totalScoreResults(
+  responses: readonly RatedResponse[],
+  basis: ResultsBasis,
+): TotalScoreResults {
+  const rated = ratedResponses(responses, basis);
+  const topScore = Math.max(0, ...basis.levels.map((level) => level.score));
+  const sum = (items: readonly Rated[]) => items.reduce((total, item) => total + (item.level?.score ?? 0), 0);
+  const total = sum(rated);
+  const unratedCodes = rated
+    .filter((item) => item.level === null)
+    .map((item) => item.response.requirementCode);
+  const complete = unratedCodes.length === 0 && rated.length > 0;
+  const maximum = rated.length * topScore;
+  const band = complete ? bandFor(total, basis.bands) : null;
+
+  let ratingText: string;
+  if (rated.length === 0) ratingText = 'Not available: there are no outcomes to rate';
+  else if (!complete) ratingText = `Not available until every outcome is rated (${notRated(unratedCodes)})`;
+  else if (band) ratingText = band.label;
+  else
+    ratingText = `Not available: no overall rating band in ${basis.versionName} covers a total of ${total}`;
+
+  const totalText = complete
+    ? `${total} out of ${maximum}`
+    : `${total} out of ${maximum} so far (${plural(unratedCodes.length, 'outcome')} not rated)`;
+
+  const groups = groupsWithResponses(rated, basis).map(({ group, items }) => ({
+    code: group.code,
+    heading: `${basis.groupLabel} ${group.code}: ${group.title}`,
+    subtotal: sum(items),
+    maximum: items.length * topScore,
+    ratedCount: items.filter((item) => item.level !== null).length,
+    requirementCount: items.length,
+  }));
+
+  return {
+    kind: 'total-score',
+    complete,
+    total,
+    maximum,
+    ratedCount: rated.length - unratedCodes.length,
+    requirementCount: rated.length,
+    unratedCodes,
+    band: band ? { label: band.label, position: band.position } : null,
+    ratingText,
+    totalText,
+    groups,
+  };
+}
+
+/** EDS2: each outcome's grade, the number of outcomes per grade, and each goal's lowest grade. */
+export function gradeResults(responses: readonly RatedResponse[], basis: ResultsBasis): GradeResults {
+  const rated = ratedResponses(responses, basis);
+  const groups = groupsWithResponses(rated, basis).map(({ group, items }) => groupLevel(group, items, basis));
+  return {
+    kind: 'grades',
+    complete: rated.length > 0 && rated.every((item) => item.level !== null),
+    outcomes: rated.map(({ response, level }) => ({
+      code: response.requirementCode,
+      title: response.requirementTitle,
+      groupCode: response.groupCode,
+      level,
+      text: level ? level.label : 'Not graded',
+    })),
+    counts: levelCounts(rated, basis, 'Not graded'),
+    groups,
+  };
+}
+
+/** AIS: each step's level (its weakest requirement's) and the number of requirements per level. */
+export function maturityResults(responses: readonly RatedResponse[], basis: ResultsBasis): MaturityResults {
+  const rated = ratedResponses(responses, basis);
+  const steps = groupsWithResponses(rated, basis).map(({ group, items }) => groupLevel(group, items, basis));
+  return {
+    kind: 'maturity',
+    complete: rated.length > 0 && rated.every((item) => item.level !== null),
+    steps,
+    counts: levelCounts(rated, basis, 'Not rated'),
+  };
+}
+
+/** The band whose range contains the total (bands are contiguous and do not overlap, the import checks). */
+export function bandFor(total: number, bands: readonly ResultsBand[]): ResultsBand | null {
+  return bands.find((band) => band.minTotal <= total && total <= band.maxTotal) ?? null;
+}
+
+export function levelView(level: ResultsLevel): LevelView {
+  return {
+    code: level.code,
+    label: level.label,
+    score: level.score,
+    tagColour: level.colour === null ? null : (TAG_COLOURS[level.colour] ?? null),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface Rated {
+  response: RatedResponse;
+  level: LevelView | null;
+}
+
+function ratedResponses(responses: readonly RatedResponse[], basis: ResultsBasis): Rated[] {
+  const levels = new Map(basis.levels.map((level) => [level.code, level]));
+  return responses.map((response) => {
+    if (response.ratingLevelCode === null) return { response, level: null };
+    const level = levels.get(response.ratingLevelCode);
+    if (!level) {
+      throw new Error(
+        `Requirement ${response.requirementCode} is rated "${response.ratingLevelCode}", which is not a level of ${basis.versionName}`,
+      );
+    }
+    return { response, level: levelView(level) };
+  });
+}
+
+/** The basis's groups in position order with their responses (groups with none are left out). */
+function groupsWithResponses(rated: readonly Rated[], basis: ResultsBasis) {
+  return [...basis.groups]
+    .sort((a, b) => a.position - b.position)
+    .map((group) => ({ group, items: rated.filter((item) => item.response.groupCode === group.code) }))
+    .filter(({ items }) => items.length > 0);
+}
+
+function groupLevel(group: ResultsGroup, items: readonly Rated[], basis: ResultsBasis): GroupLevel {
+  const levels = items.flatMap((item) => (item.level ? [item.level] : []));
+  const lowest = lowestLevel(levels, basis);
+  const unrated = items.length - levels.length;
+  const complete = unrated === 0;
+  let text: string;
+  if (lowest === null) text = 'Not rated';
+  else if (complete) text = lowest.label;
+  else text = `${lowest.label} so far (${unrated} of ${items.length} not rated)`;
+  return {
+    code: group.code,
+    title: group.title,
+    heading: `${basis.groupLabel} ${group.code}: ${group.title}`,
+    level: lowest,
+    ratedCount: levels.length,
+    requirementCount: items.length,
+    complete,
+    text,
+  };
+}
+
+function lowestLevel(levels: readonly LevelView[], basis: ResultsBasis): LevelView | null {
+  const position = new Map(basis.levels.map((level) => [level.code, level.position]));
+  let lowest: LevelView | null = null;
+  for (const level of levels) {
+    if (
+      lowest === null ||
+      level.score < lowest.score ||
+      (level.score === lowest.score && (position.get(level.code) ?? 0) < (position.get(lowest.code) ?? 0))
+    ) {
+      lowest = level;
+    }
+  }
+  return lowest;
+}
+
+/** One line per level of the scale in its order (zeros included), then the unrated ones if any. */
+function levelCounts(rated: readonly Rated[], basis: ResultsBasis, unratedLabel: string): LevelCount[] {
+  const counts: LevelCount[] = [...basis.levels]
+    .sort((a, b) => a.position - b.position)
+    .map((level) => ({
+      level: levelView(level),
+      label: level.label,
+      count: rated.filter((item) => item.level?.code === level.code).length,
+    }));
+  const unrated = rated.filter((item) => item.level === null).length;
+  if (unrated > 0) counts.push({ level: null, label: unratedLabel, count: unrated });
+  return counts;
+}
+
+function notRated(codes: readonly string[]): string {
+  return `${plural(codes.length, 'outcome')} not rated: ${codes.join(', ')}`;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { dateFromParts, parseForm, readDateFields, type FieldErrors, type FormResult } from '../forms.js';
+
+const FINANCIAL_YEAR = /^(\d{4})\/(\d{2})$/;
+
+/** "2026/27": the second part must be the year after the first. */
+function isConsecutive(label: string): boolean {
+  const [, first, second] = FINANCIAL_YEAR.exec(label) ?? [];
+  return first !== undefined && (Number(first) + 1) % 100 === Number(second);
+}
+
+export const periodSchema = z.object({
+  label: z
+    .string('Enter the financial year')
+    .trim()
+    .min(1, 'Enter the financial year')
+    .regex(FINANCIAL_YEAR, 'Financial year must be in the format 2026/27')
+    .refine(isConsecutive, 'The second year must be the year after the first, for example 2026/27'),
+});
+
+/** A financial year runs from 1 April to 31 March. */
+export function periodDates(label: string): { startDate: Date; endDate: Date } {
+  const firstYear = Number(label.slice(0, 4));
+  return {
+    startDate: new Date(Date.UTC(firstYear, 3, 1)),
+    endDate: new Date(Date.UTC(firstYear + 1, 2, 31)),
+  };
+}
+
+export interface PeriodStandardInput {
+  frameworkVersionId: string;
+  dueDate: Date;
+}
+
+const periodStandardFields = z.object({
+  frameworkVersionId: z.uuid('Select the version to report against'),
+});
+
+export function readPeriodStandardForm(body: unknown): FormResult<PeriodStandardInput> {
+  const fields = parseForm(periodStandardFields, body);
+  const due = dateFromParts(readDateFields(body, 'dueDate'), 'Due date');
+  if (!fields.ok || !due.date) {
+    const errors: FieldErrors = fields.ok ? {} : { ...fields.errors };
+    if (due.error) errors.dueDate = due.error;
+    return { ok: false, errors };
+  }
+  return { ok: true, data: { frameworkVersionId: fields.data.frameworkVersionId, dueDate: due.date } };
+}
+
+export interface ExtensionInput {
+  dueDate: Date;
+  reason: string;
+}
+
+const extensionFields = z.object({
+  reason: z
+    .string('Enter the reason for the extension')
+    .trim()
+    .min(1, 'Enter the reason for the extension')
+    .max(2000, 'Reason must be 2000 characters or fewer'),
+});
+
+export function readExtensionForm(body: unknown): FormResult<ExtensionInput> {
+  const due = dateFromParts(readDateFields(body, 'dueDate'), 'New due date');
+  const fields = parseForm(extensionFields, body);
+  if (!fields.ok || !due.date) {
+    const errors: FieldErrors = {};
+    if (due.error) errors.dueDate = due.error;
+    if (!fields.ok && fields.errors.reason) errors.reason = fields.errors.reason;
+    return { ok: false, errors };
+  }
+  return { ok: true, data: { dueDate: due.date, reason: fields.data.reason } };
+}

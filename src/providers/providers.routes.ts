@@ -1,0 +1,156 @@
+import { Router, type Response } from 'express';
+import { isCommissionerEditor } from '../auth/access.js';
+import { requireSignIn } from '../auth/current-user.middleware.js';
+import type { AppDeps } from '../deps.js';
+import { ValidationFailed } from '../errors.js';
+import { errorSummary, parseForm, type FieldErrors } from '../forms.js';
+import { pathTo, paths } from '../paths.js';
+import { formatDate } from '../returns/format.js';
+import { PROVIDER_TYPE_LABELS } from './provider-types.js';
+import {
+  addProvider,
+  editProvider,
+  getProvider,
+  getProviderForEdit,
+  listRegister,
+  setProviderActive,
+} from './providers.service.js';
+import { editorsOnly, idFromPath, signedInUser, staffOnly } from './route-helpers.js';
+import { providerSchema } from './schemas.js';
+
+const TYPE_ITEMS = Object.entries(PROVIDER_TYPE_LABELS).map(([value, text]) => ({ value, text }));
+
+export function providerRoutes(deps: AppDeps): Router {
+  const router = Router();
+
+  router.get(paths.providers.list, requireSignIn, staffOnly, async (_req, res) => {
+    const user = signedInUser(res);
+    const providers = await listRegister(deps.prisma, user);
+    res.render('providers/list', {
+      canEdit: isCommissionerEditor(user),
+      providers: providers.map((provider) => ({
+        name: provider.name,
+        href: pathTo(paths.providers.show, { providerId: provider.id }),
+        odsCode: provider.odsCode,
+        typeLabel: PROVIDER_TYPE_LABELS[provider.type],
+        active: provider.active,
+        contracts: provider._count.contracts,
+      })),
+    });
+  });
+
+  router.get(paths.providers.new, requireSignIn, editorsOnly, (_req, res) => {
+    renderForm(res, { action: paths.providers.new, values: {} });
+  });
+
+  router.post(paths.providers.new, requireSignIn, editorsOnly, async (req, res) => {
+    const form = parseForm(providerSchema, req.body);
+    if (!form.ok) {
+      renderForm(res.status(400), { action: paths.providers.new, values: req.body, errors: form.errors });
+      return;
+    }
+    try {
+      const provider = await addProvider(deps.prisma, signedInUser(res), form.data);
+      res.redirect(pathTo(paths.providers.show, { providerId: provider.id }));
+    } catch (error) {
+      if (!(error instanceof ValidationFailed)) throw error;
+      renderForm(res.status(400), {
+        action: paths.providers.new,
+        values: req.body,
+        errors: error.fieldErrors,
+      });
+    }
+  });
+
+  router.get(paths.providers.show, requireSignIn, staffOnly, async (req, res) => {
+    const providerId = idFromPath(req.params.providerId);
+    const user = signedInUser(res);
+    const provider = await getProvider(deps.prisma, user, providerId);
+    res.render('providers/show', {
+      canEdit: isCommissionerEditor(user),
+      provider: { ...provider, typeLabel: PROVIDER_TYPE_LABELS[provider.type] },
+      contracts: provider.contracts.map((contract) => ({
+        reference: contract.reference,
+        editHref: pathTo(paths.contracts.edit, { contractId: contract.id }),
+        startDate: formatDate(contract.startDate),
+        endDate: contract.endDate ? formatDate(contract.endDate) : 'No end date',
+        contractManager: contract.contractManager.displayName,
+        standards: contract.standards.map((standard) => standard.framework.name).join(', '),
+      })),
+    });
+  });
+
+  router.get(paths.providers.edit, requireSignIn, editorsOnly, async (req, res) => {
+    const providerId = idFromPath(req.params.providerId);
+    const provider = await getProviderForEdit(deps.prisma, signedInUser(res), providerId);
+    renderForm(res, {
+      action: pathTo(paths.providers.edit, { providerId }),
+      providerId,
+      providerName: provider.name,
+      values: provider,
+    });
+  });
+
+  router.post(paths.providers.edit, requireSignIn, editorsOnly, async (req, res) => {
+    const providerId = idFromPath(req.params.providerId);
+    const user = signedInUser(res);
+    const provider = await getProviderForEdit(deps.prisma, user, providerId);
+    const page = {
+      action: pathTo(paths.providers.edit, { providerId }),
+      providerId,
+      providerName: provider.name,
+      values: req.body as unknown,
+    };
+    const form = parseForm(providerSchema, req.body);
+    if (!form.ok) {
+      renderForm(res.status(400), { ...page, errors: form.errors });
+      return;
+    }
+    try {
+      await editProvider(deps.prisma, user, providerId, form.data);
+      res.redirect(pathTo(paths.providers.show, { providerId }));
+    } catch (error) {
+      if (!(error instanceof ValidationFailed)) throw error;
+      renderForm(res.status(400), { ...page, errors: error.fieldErrors });
+    }
+  });
+
+  router.get(paths.providers.deactivate, requireSignIn, editorsOnly, async (req, res) => {
+    const providerId = idFromPath(req.params.providerId);
+    const provider = await getProviderForEdit(deps.prisma, signedInUser(res), providerId);
+    res.render('providers/deactivate', { provider });
+  });
+
+  router.post(paths.providers.deactivate, requireSignIn, editorsOnly, async (req, res) => {
+    const providerId = idFromPath(req.params.providerId);
+    await setProviderActive(deps.prisma, signedInUser(res), providerId, false);
+    res.redirect(pathTo(paths.providers.show, { providerId }));
+  });
+
+  router.post(paths.providers.reactivate, requireSignIn, editorsOnly, async (req, res) => {
+    const providerId = idFromPath(req.params.providerId);
+    await setProviderActive(deps.prisma, signedInUser(res), providerId, true);
+    res.redirect(pathTo(paths.providers.show, { providerId }));
+  });
+
+  return router;
+}
+
+interface FormPage {
+  action: string;
+  /** Set when editing: the provider being changed. */
+  providerId?: string;
+  providerName?: string;
+  values: unknown;
+  errors?: FieldErrors;
+}
+
+function renderForm(res: Response, page: FormPage): void {
+  const errors = page.errors ?? {};
+  res.render('providers/form', {
+    ...page,
+    errors,
+    errorList: errorSummary(errors),
+    typeItems: TYPE_ITEMS,
+  });
+}

@@ -1,0 +1,91 @@
+import type { ReturnStatus } from '../generated/prisma/enums.js';
+import { formatDate } from './format.js';
+import { RETURN_STATUS_TAGS } from './progress.js';
+
+// The audit trail of a return in plain English: what each action was and which fields changed.
+
+const ACTION_LABELS: Record<string, string> = {
+  'response.saved': 'Answer saved',
+  'return.carried_forward': 'Answers carried forward from an earlier return',
+};
+
+const FIELD_LABELS: Record<string, string> = {
+  actionPlan: 'Actions planned',
+  actionDueDate: 'Action date',
+  carriedForward: 'Carried forward, not yet confirmed',
+  carriedFrom: 'Carried forward from',
+  evidenceLinked: 'Evidence items linked',
+  submission: 'Submission number',
+  snapshotSha256: 'Snapshot SHA-256',
+};
+
+/** Actions without a label here read as their name: "evidence.linked" is "Evidence linked". */
+function actionLabel(action: string): string {
+  const known = ACTION_LABELS[action];
+  if (known) return known;
+  const words = action.replace(/[._]/g, ' ').trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+function fieldLabel(field: string): string {
+  const known = FIELD_LABELS[field];
+  if (known) return known;
+  const words = field.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function displayValue(field: string, value: unknown): string {
+  if (value === null || value === undefined || value === '') return 'None';
+  if (typeof value === 'boolean') return value ? 'Yes' : 'No';
+  if (typeof value === 'string') {
+    if (field === 'status' && value in RETURN_STATUS_TAGS)
+      return RETURN_STATUS_TAGS[value as ReturnStatus].text;
+    return ISO_DATE.test(value) ? formatDate(new Date(`${value}T00:00:00Z`)) : value;
+  }
+  if (typeof value === 'number') return String(value);
+  return JSON.stringify(value);
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+export interface HistoryEvent {
+  occurredAt: Date;
+  action: string;
+  before: unknown;
+  after: unknown;
+  actor: { displayName: string } | null;
+  requirementCode: string | undefined;
+}
+
+export interface HistoryRow {
+  occurredAt: Date;
+  who: string;
+  what: string;
+  changes: { field: string; before: string; after: string }[];
+}
+
+export function historyRows(events: readonly HistoryEvent[]): HistoryRow[] {
+  return events.map((event) => {
+    const before = asRecord(event.before);
+    const after = asRecord(event.after);
+    const fields = [...new Set([...Object.keys(before), ...Object.keys(after)])];
+    const what = actionLabel(event.action);
+    return {
+      occurredAt: event.occurredAt,
+      // Jobs and imports act with no user.
+      who: event.actor?.displayName ?? 'System',
+      what: event.requirementCode ? `${what}: ${event.requirementCode}` : what,
+      changes: fields.map((field) => ({
+        field: fieldLabel(field),
+        before: field in before ? displayValue(field, before[field]) : 'None',
+        after: field in after ? displayValue(field, after[field]) : 'None',
+      })),
+    };
+  });
+}

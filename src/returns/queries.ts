@@ -1,0 +1,388 @@
+import type { DbClient, Prisma } from '../db/prisma.js';
+import type { ReturnStatus } from '../generated/prisma/enums.js';
+import type { SnapshotSource } from './snapshot.js';
+
+// The only file of the returns feature that talks to Prisma.
+
+export type Tx = Prisma.TransactionClient;
+
+const requirementOrder = [{ group: { position: 'asc' } }, { position: 'asc' }, { code: 'asc' }] as const;
+
+const answerSelect = {
+  id: true,
+  requirementId: true,
+  ratingLevelId: true,
+  narrative: true,
+  actionPlan: true,
+  actionOwner: true,
+  actionDueDate: true,
+  carriedForward: true,
+  version: true,
+  updatedAt: true,
+  ratingLevel: { select: { code: true, label: true } },
+  updatedBy: { select: { displayName: true } },
+} as const;
+
+/** The returns a user may see (scope from access.ts), earliest due first. */
+export function findReturnsForList(db: DbClient, providerScope: { in: string[] } | undefined) {
+  return db.return.findMany({
+    where: providerScope ? { providerId: providerScope } : {},
+    select: {
+      id: true,
+      status: true,
+      dueDate: true,
+      provider: { select: { name: true } },
+      period: { select: { label: true } },
+      frameworkVersion: { select: { code: true, framework: { select: { name: true } } } },
+    },
+    orderBy: [{ dueDate: 'asc' }, { provider: { name: 'asc' } }, { frameworkVersion: { name: 'asc' } }],
+  });
+}
+
+/** A return with its provider, period and standard: what every page of a return shows at the top. */
+export function findReturn(db: DbClient, returnId: string) {
+  return db.return.findUnique({
+    where: { id: returnId },
+    select: {
+      id: true,
+      contractId: true,
+      providerId: true,
+      frameworkVersionId: true,
+      status: true,
+      dueDate: true,
+      originalDueDate: true,
+      extensionReason: true,
+      provider: { select: { name: true } },
+      period: { select: { label: true, startDate: true } },
+      frameworkVersion: {
+        select: {
+          code: true,
+          groupLabel: true,
+          frameworkId: true,
+          framework: { select: { code: true, name: true } },
+        },
+      },
+      carriedFrom: { select: { period: { select: { label: true } } } },
+    },
+  });
+}
+
+export type ReturnRow = NonNullable<Awaited<ReturnType<typeof findReturn>>>;
+
+/** The groups of a version with their requirements, in order. */
+export function findGroups(db: DbClient, frameworkVersionId: string) {
+  return db.requirementGroup.findMany({
+    where: { frameworkVersionId },
+    select: {
+      id: true,
+      code: true,
+      title: true,
+      requirements: {
+        select: { id: true, code: true, title: true },
+        orderBy: [{ position: 'asc' }, { code: 'asc' }],
+      },
+    },
+    orderBy: { position: 'asc' },
+  });
+}
+
+/** Every response of a return (a return not yet started may have none). */
+export function findAnswers(db: DbClient, returnId: string) {
+  return db.response.findMany({ where: { returnId }, select: answerSelect });
+}
+
+export type AnswerRow = Awaited<ReturnType<typeof findAnswers>>[number];
+
+/** The latest submission with its review: the reasons a returned return was sent back for. */
+export function findLatestSubmission(db: DbClient, returnId: string) {
+  return db.returnSubmission.findFirst({
+    where: { returnId },
+    select: {
+      sequence: true,
+      submittedAt: true,
+      snapshotSha256: true,
+      review: { select: { decision: true, comment: true, decidedAt: true } },
+      requirementReviews: {
+        where: { decision: 'returned' },
+        select: { requirementId: true, reason: true },
+      },
+    },
+    orderBy: { sequence: 'desc' },
+  });
+}
+
+/** One requirement of a version, with its place, rating scale and guidance. */
+export function findRequirement(db: DbClient, frameworkVersionId: string, requirementId: string) {
+  return db.requirement.findFirst({
+    where: { id: requirementId, frameworkVersionId },
+    select: {
+      id: true,
+      code: true,
+      title: true,
+      guidance: true,
+      evidenceExpected: true,
+      group: { select: { code: true, title: true } },
+      ratingScale: {
+        select: {
+          name: true,
+          levels: {
+            select: { id: true, code: true, label: true, description: true },
+            orderBy: { position: 'asc' },
+          },
+        },
+      },
+    },
+  });
+}
+
+export type RequirementRow = NonNullable<Awaited<ReturnType<typeof findRequirement>>>;
+
+/** The requirement ids of a version in task-list order (for "Save and continue"). */
+export async function findRequirementIdsInOrder(db: DbClient, frameworkVersionId: string): Promise<string[]> {
+  const rows = await db.requirement.findMany({
+    where: { frameworkVersionId },
+    select: { id: true },
+    orderBy: [...requirementOrder],
+  });
+  return rows.map((row) => row.id);
+}
+
+export function findAnswer(db: DbClient, returnId: string, requirementId: string) {
+  return db.response.findUnique({
+    where: { returnId_requirementId: { returnId, requirementId } },
+    select: answerSelect,
+  });
+}
+
+/**
+ * Locks the return's row until the transaction ends: saves, carry-forward and submission of one
+ * return take turns, so nothing is saved into a return after its snapshot is taken.
+ */
+export async function lockReturn(tx: Tx, returnId: string): Promise<ReturnStatus | undefined> {
+  const rows = await tx.$queryRaw<{ status: ReturnStatus }[]>`
+    SELECT status::text AS status FROM returns WHERE id = ${returnId}::uuid FOR UPDATE`;
+  return rows[0]?.status;
+}
+
+export interface AnswerData {
+  ratingLevelId: string | null;
+  narrative: string;
+  actionPlan: string;
+  actionOwner: string;
+  actionDueDate: Date | null;
+}
+
+/** Updates a response only if nobody changed it since `version` was read; the count says which. */
+export async function updateAnswerAtVersion(
+  tx: Tx,
+  responseId: string,
+  version: number,
+  data: AnswerData & { updatedById: string },
+): Promise<number> {
+  const { count } = await tx.response.updateMany({
+    where: { id: responseId, version },
+    data: { ...data, carriedForward: false, version: { increment: 1 } },
+  });
+  return count;
+}
+
+export function createAnswer(
+  tx: Tx,
+  data: AnswerData & { returnId: string; requirementId: string; updatedById: string },
+) {
+  return tx.response.create({ data, select: { id: true } });
+}
+
+/** not_started -> in_progress, the first time anything is saved. */
+export async function markReturnStarted(tx: Tx, returnId: string, startedAt: Date): Promise<number> {
+  const { count } = await tx.return.updateMany({
+    where: { id: returnId, status: 'not_started' },
+    data: { status: 'in_progress', startedAt, version: { increment: 1 } },
+  });
+  return count;
+}
+
+/** The latest accepted return of the same contract and framework from an earlier period. */
+export function findCarryForwardSource(
+  db: DbClient,
+  target: { contractId: string; frameworkId: string; periodStart: Date },
+) {
+  return db.return.findFirst({
+    where: {
+      contractId: target.contractId,
+      status: 'accepted',
+      frameworkVersion: { frameworkId: target.frameworkId },
+      period: { startDate: { lt: target.periodStart } },
+    },
+    select: { id: true, period: { select: { label: true } } },
+    orderBy: { period: { startDate: 'desc' } },
+  });
+}
+
+/** The earlier return's answers by requirement code, with their rating level codes and evidence. */
+export function findAnswersToCarry(tx: Tx, returnId: string) {
+  return tx.response.findMany({
+    where: { returnId },
+    select: {
+      narrative: true,
+      actionPlan: true,
+      actionOwner: true,
+      actionDueDate: true,
+      requirement: { select: { code: true } },
+      ratingLevel: { select: { code: true } },
+      evidenceLinks: { select: { evidenceId: true } },
+    },
+  });
+}
+
+/** A version's requirements by code, with the levels of each one's rating scale. */
+export function findRequirementsWithLevels(tx: Tx, frameworkVersionId: string) {
+  return tx.requirement.findMany({
+    where: { frameworkVersionId },
+    select: {
+      id: true,
+      code: true,
+      ratingScale: { select: { levels: { select: { id: true, code: true } } } },
+    },
+  });
+}
+
+/** Writes a carried-forward answer into the new return's response (created if the return has none). */
+export function upsertCarriedAnswer(
+  tx: Tx,
+  key: { returnId: string; requirementId: string },
+  data: AnswerData & { updatedById: string },
+) {
+  return tx.response.upsert({
+    where: { returnId_requirementId: key },
+    create: { ...key, ...data, carriedForward: true },
+    update: { ...data, carriedForward: true, version: { increment: 1 } },
+    select: { id: true },
+  });
+}
+
+export async function linkEvidence(tx: Tx, links: Prisma.EvidenceLinkCreateManyInput[]): Promise<number> {
+  if (links.length === 0) return 0;
+  const { count } = await tx.evidenceLink.createMany({ data: links, skipDuplicates: true });
+  return count;
+}
+
+export async function markReturnCarriedForward(
+  tx: Tx,
+  returnId: string,
+  data: { carriedFromReturnId: string; startedAt: Date },
+): Promise<void> {
+  await tx.return.update({
+    where: { id: returnId },
+    data: { ...data, status: 'in_progress', version: { increment: 1 } },
+    select: { id: true },
+  });
+}
+
+/** Everything a submission snapshot records, read inside the submitting transaction. */
+export async function findSnapshotSource(tx: Tx, returnId: string): Promise<SnapshotSource> {
+  const row = await tx.return.findUniqueOrThrow({
+    where: { id: returnId },
+    select: {
+      id: true,
+      dueDate: true,
+      provider: { select: { odsCode: true, name: true } },
+      period: { select: { label: true } },
+      frameworkVersion: { select: { code: true, name: true, framework: { select: { code: true } } } },
+      responses: {
+        select: {
+          narrative: true,
+          actionPlan: true,
+          actionOwner: true,
+          actionDueDate: true,
+          requirement: {
+            select: {
+              code: true,
+              title: true,
+              position: true,
+              group: { select: { code: true, position: true } },
+            },
+          },
+          ratingLevel: { select: { code: true, label: true, score: true } },
+          evidenceLinks: { select: { evidence: { select: { fileSha256: true, fileName: true } } } },
+        },
+      },
+    },
+  });
+  return {
+    returnId: row.id,
+    provider: row.provider,
+    framework: {
+      code: row.frameworkVersion.framework.code,
+      versionCode: row.frameworkVersion.code,
+      versionName: row.frameworkVersion.name,
+    },
+    period: row.period,
+    dueDate: row.dueDate,
+    responses: row.responses.map(({ evidenceLinks, ...response }) => ({
+      ...response,
+      evidence: evidenceLinks.map((link) => ({
+        sha256: link.evidence.fileSha256,
+        fileName: link.evidence.fileName,
+      })),
+    })),
+  };
+}
+
+export async function lastSubmissionSequence(tx: Tx, returnId: string): Promise<number> {
+  const { _max } = await tx.returnSubmission.aggregate({ where: { returnId }, _max: { sequence: true } });
+  return _max.sequence ?? 0;
+}
+
+export function createSubmission(tx: Tx, data: Prisma.ReturnSubmissionUncheckedCreateInput) {
+  return tx.returnSubmission.create({ data, select: { id: true, sequence: true, snapshotSha256: true } });
+}
+
+export async function markReturnSubmitted(tx: Tx, returnId: string, submittedAt: Date): Promise<void> {
+  await tx.return.update({
+    where: { id: returnId },
+    data: { status: 'submitted', submittedAt, version: { increment: 1 } },
+    select: { id: true },
+  });
+}
+
+/** The return's audit trail, newest first, with who did each thing. */
+export function findReturnAuditEvents(db: DbClient, returnId: string) {
+  return db.auditEvent.findMany({
+    where: { returnId },
+    select: {
+      id: true,
+      occurredAt: true,
+      action: true,
+      entityType: true,
+      entityId: true,
+      before: true,
+      after: true,
+      actor: { select: { displayName: true } },
+    },
+    orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }],
+  });
+}
+
+/** Requirement codes of the return's responses, to name the requirement an answer event was about. */
+export async function findResponseCodes(db: DbClient, returnId: string): Promise<Map<string, string>> {
+  const rows = await db.response.findMany({
+    where: { returnId },
+    select: { id: true, requirement: { select: { code: true } } },
+  });
+  return new Map(rows.map((row) => [row.id, row.requirement.code]));
+}
+
+export function findSubmissions(db: DbClient, returnId: string) {
+  return db.returnSubmission.findMany({
+    where: { returnId },
+    select: {
+      sequence: true,
+      submittedAt: true,
+      snapshotSha256: true,
+      submittedBy: { select: { displayName: true } },
+      review: { select: { decision: true } },
+    },
+    orderBy: { sequence: 'desc' },
+  });
+}

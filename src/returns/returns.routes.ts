@@ -1,0 +1,262 @@
+import { Router, type Request, type Response } from 'express';
+import { requireSignIn } from '../auth/current-user.middleware.js';
+import type { AppDeps } from '../deps.js';
+import {
+  dateFromParts,
+  errorSummary,
+  parseForm,
+  partsFromDate,
+  readDateFields,
+  type DateParts,
+  type FieldErrors,
+} from '../forms.js';
+import { pathTo, paths } from '../paths.js';
+import type { CurrentUser } from '../view-locals.js';
+import { formatDate, formatDateTime } from './format.js';
+import { historyRows } from './history.js';
+import { OVERDUE_TAG, REQUIREMENT_STATE_TAGS, RETURN_STATUS_TAGS } from './progress.js';
+import type { AnswerRow } from './queries.js';
+import {
+  assertCanAnswer,
+  carryForward,
+  checkAnswersPage,
+  confirmationPage,
+  historyPage,
+  listReturns,
+  requirementPage,
+  returnTaskList,
+  saveAnswer,
+  submitReturn,
+  type RequirementPage,
+} from './returns.service.js';
+import { answerFormSchema, declarationSchema } from './schemas.js';
+
+// What every returns view may use to show dates and status tags.
+const viewHelpers = {
+  formatDate,
+  formatDateTime,
+  returnStatusTags: RETURN_STATUS_TAGS,
+  requirementStateTags: REQUIREMENT_STATE_TAGS,
+  overdueTag: OVERDUE_TAG,
+};
+
+const ANSWER_FIELDS = ['rating', 'narrative', 'actionPlan', 'actionOwner', 'actionDate', 'version'] as const;
+
+interface AnswerValues {
+  rating: string;
+  narrative: string;
+  actionPlan: string;
+  actionOwner: string;
+  actionDate: DateParts;
+  version: number;
+}
+
+function signedInUser(res: Response): CurrentUser {
+  const user = res.locals.currentUser;
+  if (!user) throw new Error('requireSignIn must run before a returns handler');
+  return user;
+}
+
+// Ids that are not strings (or not ids at all) find nothing, so the service answers "not found".
+function returnIdOf(req: Request): string {
+  return typeof req.params.returnId === 'string' ? req.params.returnId : '';
+}
+
+function requirementIdOf(req: Request): string {
+  return typeof req.params.requirementId === 'string' ? req.params.requirementId : '';
+}
+
+function valuesFromAnswer(answer: AnswerRow | null): AnswerValues {
+  return {
+    rating: answer?.ratingLevel?.code ?? '',
+    narrative: answer?.narrative ?? '',
+    actionPlan: answer?.actionPlan ?? '',
+    actionOwner: answer?.actionOwner ?? '',
+    actionDate: partsFromDate(answer?.actionDueDate),
+    version: answer?.version ?? 0,
+  };
+}
+
+/**
+ * Exactly what was typed, so nothing is lost when the page comes back with errors. The version stays
+ * the one the form was opened with, so a later save still notices anyone else's change.
+ */
+function valuesFromBody(body: unknown, currentVersion: number): AnswerValues {
+  const fields = (body ?? {}) as Record<string, unknown>;
+  const text = (name: string) => {
+    const value = fields[name];
+    return typeof value === 'string' ? value : '';
+  };
+  const posted = text('version');
+  const version = /^\d{1,9}$/.test(posted) ? Number(posted) : currentVersion;
+  return {
+    rating: text('rating'),
+    narrative: text('narrative'),
+    actionPlan: text('actionPlan'),
+    actionOwner: text('actionOwner'),
+    actionDate: readDateFields(body, 'actionDate'),
+    version,
+  };
+}
+
+interface RequirementView {
+  values: AnswerValues;
+  errors?: FieldErrors;
+  conflict?: { message: string; saved: AnswerRow };
+}
+
+function renderRequirement(res: Response, page: RequirementPage, view: RequirementView): void {
+  const errors = view.errors ?? {};
+  const ordered: FieldErrors = {};
+  for (const field of ANSWER_FIELDS) {
+    const message = errors[field];
+    if (message) ordered[field] = message;
+  }
+  res.render('returns/requirement', {
+    ...viewHelpers,
+    ...page,
+    values: view.values,
+    errors: ordered,
+    errorList: errorSummary(ordered, ['actionDate']),
+    conflict: view.conflict,
+  });
+}
+
+function conflictMessage(saved: AnswerRow): string {
+  const who = saved.updatedBy?.displayName ?? 'another user';
+  return (
+    `This answer was changed by ${who} at ${formatDateTime(saved.updatedAt)} after you opened it. ` +
+    'Your text is below; check it against the saved answer and save again.'
+  );
+}
+
+export function returnsRoutes(deps: AppDeps): Router {
+  const router = Router();
+  const { prisma, clock } = deps;
+
+  router.get(paths.returns.list, requireSignIn, async (_req, res) => {
+    const returns = await listReturns(prisma, signedInUser(res), clock());
+    res.render('returns/list', { ...viewHelpers, returns });
+  });
+
+  router.get(paths.returns.show, requireSignIn, async (req, res) => {
+    const page = await returnTaskList(prisma, signedInUser(res), returnIdOf(req), clock());
+    res.render('returns/show', { ...viewHelpers, ...page });
+  });
+
+  router.get(paths.returns.requirement, requireSignIn, async (req, res) => {
+    const returnId = returnIdOf(req);
+    const requirementId = requirementIdOf(req);
+    const page = await requirementPage(prisma, signedInUser(res), returnId, requirementId, clock());
+    renderRequirement(res, page, { values: valuesFromAnswer(page.answer) });
+  });
+
+  router.post(paths.returns.requirement, requireSignIn, async (req, res) => {
+    const user = signedInUser(res);
+    const returnId = returnIdOf(req);
+    const requirementId = requirementIdOf(req);
+    // Refuse other providers, staff and frozen returns before looking at what was posted.
+    await assertCanAnswer(prisma, user, returnId);
+    const page = await requirementPage(prisma, user, returnId, requirementId, clock());
+    const body = req.body as Record<string, unknown> | undefined;
+    const complete = body?.action !== 'draft';
+    const parsed = parseForm(
+      answerFormSchema({
+        subject: page.subject,
+        levelCodes: page.requirement.ratingScale.levels.map((level) => level.code),
+        complete,
+      }),
+      body,
+    );
+    const actionDate = dateFromParts(
+      readDateFields(body, 'actionDate'),
+      `Action date for ${page.subject}`,
+      false,
+    );
+    const typed = valuesFromBody(body, page.answer?.version ?? 0);
+    if (!parsed.ok || actionDate.error) {
+      const errors = parsed.ok ? {} : { ...parsed.errors };
+      if (actionDate.error) errors.actionDate = actionDate.error;
+      res.status(400);
+      renderRequirement(res, page, { values: typed, errors });
+      return;
+    }
+
+    const { rating, narrative, actionPlan, actionOwner, version } = parsed.data;
+    const outcome = await saveAnswer(
+      prisma,
+      user,
+      { returnId, requirementId },
+      {
+        ratingCode: rating === '' ? null : rating,
+        narrative,
+        actionPlan,
+        actionOwner,
+        actionDueDate: actionDate.date ?? null,
+        version,
+      },
+      clock(),
+    );
+    if (outcome.kind === 'conflict') {
+      res.status(409);
+      renderRequirement(res, page, {
+        // The form now carries the saved version: saving again is a deliberate overwrite.
+        values: { ...typed, version: outcome.current.version },
+        conflict: { message: conflictMessage(outcome.current), saved: outcome.current },
+      });
+      return;
+    }
+    const next = complete ? page.nextRequirementId : undefined;
+    res.redirect(
+      next
+        ? pathTo(paths.returns.requirement, { returnId, requirementId: next })
+        : pathTo(paths.returns.show, { returnId }),
+    );
+  });
+
+  router.post(paths.returns.carryForward, requireSignIn, async (req, res) => {
+    const returnId = returnIdOf(req);
+    await carryForward(prisma, signedInUser(res), returnId, clock());
+    res.redirect(pathTo(paths.returns.show, { returnId }));
+  });
+
+  router.get(paths.returns.checkAnswers, requireSignIn, async (req, res) => {
+    const page = await checkAnswersPage(prisma, signedInUser(res), returnIdOf(req), clock());
+    res.render('returns/check-answers', { ...viewHelpers, ...page, errors: {}, errorList: [] });
+  });
+
+  router.post(paths.returns.submit, requireSignIn, async (req, res) => {
+    const user = signedInUser(res);
+    const returnId = returnIdOf(req);
+    await assertCanAnswer(prisma, user, returnId);
+    const parsed = parseForm(declarationSchema, req.body);
+    const outcome = parsed.ok ? await submitReturn(prisma, user, returnId, clock()) : undefined;
+    if (outcome?.kind === 'submitted') {
+      res.redirect(pathTo(paths.returns.confirmation, { returnId }));
+      return;
+    }
+    const errors: FieldErrors = parsed.ok
+      ? { incomplete: 'Complete every requirement and confirm carried-forward answers before you submit' }
+      : parsed.errors;
+    const page = await checkAnswersPage(prisma, user, returnId, clock());
+    res.status(400);
+    res.render('returns/check-answers', { ...viewHelpers, ...page, errors, errorList: errorSummary(errors) });
+  });
+
+  router.get(paths.returns.confirmation, requireSignIn, async (req, res) => {
+    const returnId = returnIdOf(req);
+    const page = await confirmationPage(prisma, signedInUser(res), returnId, clock());
+    if (!page.submission) {
+      res.redirect(pathTo(paths.returns.show, { returnId }));
+      return;
+    }
+    res.render('returns/confirmation', { ...viewHelpers, ...page });
+  });
+
+  router.get(paths.returns.history, requireSignIn, async (req, res) => {
+    const page = await historyPage(prisma, signedInUser(res), returnIdOf(req), clock());
+    res.render('returns/history', { ...viewHelpers, ...page, events: historyRows(page.events) });
+  });
+
+  return router;
+}

@@ -1,0 +1,612 @@
+import { recordAudit } from '../audit/audit.js';
+import {
+  assertCanEditForProvider,
+  assertCanSeeProvider,
+  canSeeProvider,
+  providerScope,
+} from '../auth/access.js';
+import type { Db, DbClient } from '../db/prisma.js';
+import { Conflict, NotFound } from '../errors.js';
+import { evidenceForResponses, type EvidenceItem } from '../evidence/queries.js';
+import type { ReturnStatus } from '../generated/prisma/enums.js';
+import type { CurrentUser } from '../view-locals.js';
+import { isoDate, ukToday } from './format.js';
+import { groupState, isOverdue, requirementState, type RequirementState } from './progress.js';
+import {
+  createAnswer,
+  createSubmission,
+  findAnswer,
+  findAnswers,
+  findAnswersToCarry,
+  findCarryForwardSource,
+  findGroups,
+  findLatestSubmission,
+  findRequirement,
+  findRequirementIdsInOrder,
+  findRequirementsWithLevels,
+  findResponseCodes,
+  findReturn,
+  findReturnAuditEvents,
+  findReturnsForList,
+  findSnapshotSource,
+  findSubmissions,
+  lastSubmissionSequence,
+  linkEvidence,
+  lockReturn,
+  markReturnCarriedForward,
+  markReturnStarted,
+  markReturnSubmitted,
+  updateAnswerAtVersion,
+  upsertCarriedAnswer,
+  type AnswerData,
+  type AnswerRow,
+  type RequirementRow,
+  type ReturnRow,
+  type Tx,
+} from './queries.js';
+import { assertEditable, isEditable } from './rules.js';
+import { buildReturnSnapshot, snapshotDigest } from './snapshot.js';
+
+// The provider side of a return: who may see and change it, and every change in one transaction
+// with its audit event. Routes call these and turn the results into pages.
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+// EDS calls its requirements outcomes; AIS (and anything else) requirements.
+const REQUIREMENT_NOUNS: Record<string, string> = { EDS: 'outcome' };
+
+function requirementSubject(frameworkCode: string, requirementCode: string): string {
+  return `${REQUIREMENT_NOUNS[frameworkCode] ?? 'requirement'} ${requirementCode}`;
+}
+
+/** "Accessible Information Standard 2025", "Equality Delivery System 2022". */
+function standardName(version: { code: string; framework: { name: string } }): string {
+  return `${version.framework.name} ${version.code}`;
+}
+
+function declarationText(providerName: string): string {
+  return (
+    `I confirm these answers are accurate and complete to the best of my knowledge, and that I may ` +
+    `submit them on behalf of ${providerName}.`
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Access
+
+async function visibleReturn(db: DbClient, user: CurrentUser, returnId: string): Promise<ReturnRow> {
+  const row = UUID.test(returnId) ? await findReturn(db, returnId) : null;
+  if (!row) throw new NotFound();
+  assertCanSeeProvider(user, row.providerId);
+  return row;
+}
+
+/** Another provider's return is "not found", staff are forbidden, a frozen return is a conflict. */
+async function editableReturn(db: DbClient, user: CurrentUser, returnId: string): Promise<ReturnRow> {
+  const row = await visibleReturn(db, user, returnId);
+  assertCanEditForProvider(user, row.providerId);
+  assertEditable(row.status);
+  return row;
+}
+
+/** Whether pages offer forms: the same rule as editableReturn, without throwing. */
+function canEdit(user: CurrentUser, row: { providerId: string; status: ReturnStatus }): boolean {
+  return user.role === 'provider_lead' && canSeeProvider(user, row.providerId) && isEditable(row.status);
+}
+
+async function visibleRequirement(
+  db: DbClient,
+  row: ReturnRow,
+  requirementId: string,
+): Promise<RequirementRow> {
+  const requirement = UUID.test(requirementId)
+    ? await findRequirement(db, row.frameworkVersionId, requirementId)
+    : null;
+  if (!requirement) throw new NotFound();
+  return requirement;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+export interface ReturnSummary {
+  id: string;
+  providerName: string;
+  standardName: string;
+  periodLabel: string;
+  groupLabel: string;
+  status: ReturnStatus;
+  overdue: boolean;
+  dueDate: Date;
+  /** Set when a contract manager agreed an extension. */
+  extension: { originalDueDate: Date; reason: string } | undefined;
+  carriedFromPeriod: string | undefined;
+  canEdit: boolean;
+}
+
+function summarise(user: CurrentUser, row: ReturnRow, now: Date): ReturnSummary {
+  const extended = row.dueDate.getTime() !== row.originalDueDate.getTime() || row.extensionReason !== null;
+  return {
+    id: row.id,
+    providerName: row.provider.name,
+    standardName: standardName(row.frameworkVersion),
+    periodLabel: row.period.label,
+    groupLabel: row.frameworkVersion.groupLabel,
+    status: row.status,
+    overdue: isOverdue(row.status, row.dueDate, ukToday(now)),
+    dueDate: row.dueDate,
+    extension: extended
+      ? { originalDueDate: row.originalDueDate, reason: row.extensionReason ?? '' }
+      : undefined,
+    carriedFromPeriod: row.carriedFrom?.period.label,
+    canEdit: canEdit(user, row),
+  };
+}
+
+export async function listReturns(prisma: Db, user: CurrentUser, now: Date) {
+  const today = ukToday(now);
+  const rows = await findReturnsForList(prisma, providerScope(user));
+  return rows.map((row) => ({
+    id: row.id,
+    providerName: row.provider.name,
+    standardName: standardName(row.frameworkVersion),
+    periodLabel: row.period.label,
+    dueDate: row.dueDate,
+    status: row.status,
+    overdue: isOverdue(row.status, row.dueDate, today),
+  }));
+}
+
+/** The reviewer's reasons, while the latest submission is the one that was returned. */
+async function returnedReview(db: DbClient, returnId: string) {
+  const latest = await findLatestSubmission(db, returnId);
+  if (latest?.review?.decision !== 'returned') return undefined;
+  return {
+    comment: latest.review.comment,
+    decidedAt: latest.review.decidedAt,
+    reasons: new Map(latest.requirementReviews.map((review) => [review.requirementId, review.reason])),
+  };
+}
+
+interface TaskListRequirement {
+  id: string;
+  code: string;
+  title: string;
+  state: RequirementState;
+  answer: AnswerRow | undefined;
+  returnedReason: string | undefined;
+}
+
+interface TaskListGroup {
+  code: string;
+  title: string;
+  state: RequirementState;
+  requirements: TaskListRequirement[];
+}
+
+async function taskListGroups(
+  db: DbClient,
+  row: ReturnRow,
+  reasons = new Map<string, string>(),
+): Promise<TaskListGroup[]> {
+  // One after the other: inside a transaction the queries share one connection.
+  const groups = await findGroups(db, row.frameworkVersionId);
+  const answers = await findAnswers(db, row.id);
+  const byRequirement = new Map(answers.map((answer) => [answer.requirementId, answer]));
+  return groups.map((group) => {
+    const requirements = group.requirements.map((requirement) => {
+      const answer = byRequirement.get(requirement.id);
+      return {
+        ...requirement,
+        state: requirementState(answer),
+        answer,
+        returnedReason: reasons.get(requirement.id),
+      };
+    });
+    return {
+      code: group.code,
+      title: group.title,
+      state: groupState(requirements.map((requirement) => requirement.state)),
+      requirements,
+    };
+  });
+}
+
+export async function returnTaskList(prisma: Db, user: CurrentUser, returnId: string, now: Date) {
+  const row = await visibleReturn(prisma, user, returnId);
+  const summary = summarise(user, row, now);
+  const review = await returnedReview(prisma, row.id);
+  const groups = await taskListGroups(prisma, row, review?.reasons);
+  const source =
+    summary.canEdit && row.status === 'not_started'
+      ? await findCarryForwardSource(prisma, carryTarget(row))
+      : null;
+  const requirements = groups.flatMap((group) => group.requirements);
+  return {
+    summary,
+    groups,
+    review: review && { comment: review.comment, decidedAt: review.decidedAt },
+    carryForwardFrom: source?.period.label,
+    completedCount: requirements.filter((requirement) => requirement.state === 'completed').length,
+    requirementCount: requirements.length,
+  };
+}
+
+export interface EvidenceOnPage extends EvidenceItem {
+  /** The period the file covers ended before this return's period began. */
+  stale: boolean;
+}
+
+export async function requirementPage(
+  prisma: Db,
+  user: CurrentUser,
+  returnId: string,
+  requirementId: string,
+  now: Date,
+) {
+  const row = await visibleReturn(prisma, user, returnId);
+  const requirement = await visibleRequirement(prisma, row, requirementId);
+  const [answer, review, order] = await Promise.all([
+    findAnswer(prisma, row.id, requirement.id),
+    returnedReview(prisma, row.id),
+    findRequirementIdsInOrder(prisma, row.frameworkVersionId),
+  ]);
+  const items = answer ? ((await evidenceForResponses(prisma, [answer.id])).get(answer.id) ?? []) : [];
+  const periodStart = row.period.startDate.getTime();
+  const evidence: EvidenceOnPage[] = items.map((item) => ({
+    ...item,
+    stale: item.coversTo !== null && item.coversTo.getTime() < periodStart,
+  }));
+  return {
+    summary: summarise(user, row, now),
+    requirement,
+    subject: requirementSubject(row.frameworkVersion.framework.code, requirement.code),
+    answer,
+    hasAnswer: answer !== null,
+    returnedReason: review?.reasons.get(requirement.id),
+    evidence,
+    nextRequirementId: order[order.indexOf(requirement.id) + 1],
+  };
+}
+
+export type RequirementPage = Awaited<ReturnType<typeof requirementPage>>;
+
+/** Refuses a save before the form is even read: another provider, staff, a frozen return. */
+export async function assertCanAnswer(prisma: Db, user: CurrentUser, returnId: string): Promise<void> {
+  await editableReturn(prisma, user, returnId);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Saving an answer
+
+export interface AnswerInput extends Omit<AnswerData, 'ratingLevelId'> {
+  /** A level code of the requirement's rating scale, or null for no rating yet. */
+  ratingCode: string | null;
+  /** The response version the form was opened with (0: there was no answer yet). */
+  version: number;
+}
+
+export type SaveOutcome = { kind: 'saved' } | { kind: 'conflict'; current: AnswerRow };
+
+type AuditFields = Record<string, string | boolean | null>;
+
+/** An answer as the audit trail records it: rating by its code, dates as YYYY-MM-DD. */
+function auditFields(answer: {
+  ratingCode: string | null;
+  narrative: string;
+  actionPlan: string;
+  actionOwner: string;
+  actionDueDate: Date | null;
+  carriedForward: boolean;
+}): AuditFields {
+  return {
+    rating: answer.ratingCode,
+    narrative: answer.narrative,
+    actionPlan: answer.actionPlan,
+    actionOwner: answer.actionOwner,
+    actionDueDate: answer.actionDueDate ? isoDate(answer.actionDueDate) : null,
+    carriedForward: answer.carriedForward,
+  };
+}
+
+function changedFields(before: AuditFields, after: AuditFields) {
+  const keys = Object.keys(after).filter((key) => before[key] !== after[key]);
+  return {
+    before: Object.fromEntries(keys.map((key) => [key, before[key] ?? null])),
+    after: Object.fromEntries(keys.map((key) => [key, after[key] ?? null])),
+    changed: keys.length > 0,
+  };
+}
+
+const EMPTY_ANSWER = {
+  ratingCode: null,
+  narrative: '',
+  actionPlan: '',
+  actionOwner: '',
+  actionDueDate: null,
+  carriedForward: false,
+};
+
+/**
+ * Saves one answer if nobody else saved it since the form was opened (optimistic concurrency on the
+ * response version); otherwise reports the answer now saved, and changes nothing. Saving confirms a
+ * carried-forward answer and starts a return that was not started.
+ */
+export async function saveAnswer(
+  prisma: Db,
+  user: CurrentUser,
+  target: { returnId: string; requirementId: string },
+  input: AnswerInput,
+  now: Date,
+): Promise<SaveOutcome> {
+  const row = await editableReturn(prisma, user, target.returnId);
+  const requirement = await visibleRequirement(prisma, row, target.requirementId);
+  const level = requirement.ratingScale.levels.find((candidate) => candidate.code === input.ratingCode);
+  if (input.ratingCode !== null && !level)
+    throw new Conflict('That rating is not on this requirement’s scale');
+
+  return prisma.$transaction(async (tx) => {
+    const status = await lockReturn(tx, row.id);
+    if (!status) throw new NotFound();
+    assertEditable(status);
+    const current = await findAnswer(tx, row.id, requirement.id);
+    const { before, after, changed } = changedFields(
+      current
+        ? auditFields({ ...current, ratingCode: current.ratingLevel?.code ?? null })
+        : auditFields(EMPTY_ANSWER),
+      auditFields({ ...input, carriedForward: false }),
+    );
+    if (!changed) return { kind: 'saved' as const };
+    if (current && current.version !== input.version) return { kind: 'conflict' as const, current };
+
+    const data = {
+      ratingLevelId: level?.id ?? null,
+      narrative: input.narrative,
+      actionPlan: input.actionPlan,
+      actionOwner: input.actionOwner,
+      actionDueDate: input.actionDueDate,
+      updatedById: user.id,
+    };
+    let responseId: string;
+    if (current) {
+      if ((await updateAnswerAtVersion(tx, current.id, input.version, data)) === 0) {
+        return { kind: 'conflict' as const, current: await reread(tx, row.id, requirement.id) };
+      }
+      responseId = current.id;
+    } else {
+      responseId = (await createAnswer(tx, { ...data, returnId: row.id, requirementId: requirement.id })).id;
+    }
+    await recordAudit(tx, {
+      actorId: user.id,
+      action: 'response.saved',
+      entityType: 'response',
+      entityId: responseId,
+      returnId: row.id,
+      before,
+      after,
+    });
+    if (status === 'not_started') await startReturn(tx, user, row.id, now);
+    return { kind: 'saved' as const };
+  });
+}
+
+async function reread(tx: Tx, returnId: string, requirementId: string): Promise<AnswerRow> {
+  const answer = await findAnswer(tx, returnId, requirementId);
+  if (!answer) throw new NotFound();
+  return answer;
+}
+
+async function startReturn(tx: Tx, user: CurrentUser, returnId: string, now: Date): Promise<void> {
+  if ((await markReturnStarted(tx, returnId, now)) === 0) return;
+  await recordAudit(tx, {
+    actorId: user.id,
+    action: 'return.started',
+    entityType: 'return',
+    entityId: returnId,
+    returnId,
+    before: { status: 'not_started' },
+    after: { status: 'in_progress' },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Carrying answers forward
+
+function carryTarget(row: ReturnRow) {
+  return {
+    contractId: row.contractId,
+    frameworkId: row.frameworkVersion.frameworkId,
+    periodStart: row.period.startDate,
+  };
+}
+
+/**
+ * Starts a return from the same contract's last accepted return of the same framework: each answer
+ * is copied to the requirement with the same code (a rating only where the new scale has the same
+ * level), marked carried forward for the provider to confirm, and its evidence linked again.
+ */
+export async function carryForward(
+  prisma: Db,
+  user: CurrentUser,
+  returnId: string,
+  now: Date,
+): Promise<void> {
+  const row = await editableReturn(prisma, user, returnId);
+  await prisma.$transaction(async (tx) => {
+    const status = await lockReturn(tx, row.id);
+    if (!status) throw new NotFound();
+    assertEditable(status);
+    if (status !== 'not_started') {
+      throw new Conflict('This return has already been started, so earlier answers cannot be copied into it');
+    }
+    const source = await findCarryForwardSource(tx, carryTarget(row));
+    if (!source) throw new Conflict('There is no accepted return from an earlier period to start from');
+
+    const answers = await findAnswersToCarry(tx, source.id);
+    const requirements = await findRequirementsWithLevels(tx, row.frameworkVersionId);
+    const byCode = new Map(requirements.map((requirement) => [requirement.code, requirement]));
+    const copied: string[] = [];
+    const links = [];
+    for (const answer of answers) {
+      const requirement = byCode.get(answer.requirement.code);
+      if (!requirement) continue;
+      const level = requirement.ratingScale.levels.find(
+        (candidate) => candidate.code === answer.ratingLevel?.code,
+      );
+      const { id } = await upsertCarriedAnswer(
+        tx,
+        { returnId: row.id, requirementId: requirement.id },
+        {
+          ratingLevelId: level?.id ?? null,
+          narrative: answer.narrative,
+          actionPlan: answer.actionPlan,
+          actionOwner: answer.actionOwner,
+          actionDueDate: answer.actionDueDate,
+          updatedById: user.id,
+        },
+      );
+      copied.push(requirement.code);
+      links.push(
+        ...answer.evidenceLinks.map((link) => ({
+          evidenceId: link.evidenceId,
+          responseId: id,
+          linkedById: user.id,
+        })),
+      );
+    }
+    const evidenceLinked = await linkEvidence(tx, links);
+    await markReturnCarriedForward(tx, row.id, { carriedFromReturnId: source.id, startedAt: now });
+    await recordAudit(tx, {
+      actorId: user.id,
+      action: 'return.carried_forward',
+      entityType: 'return',
+      entityId: row.id,
+      returnId: row.id,
+      before: { status: 'not_started', carriedFrom: null },
+      after: {
+        status: 'in_progress',
+        carriedFrom: source.period.label,
+        answersCopied: copied.sort().join(', '),
+        evidenceLinked,
+      },
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checking and submitting
+
+export interface IncompleteItem {
+  id: string;
+  code: string;
+  title: string;
+  problem: string;
+}
+
+function incompleteItems(groups: TaskListGroup[]): IncompleteItem[] {
+  return groups.flatMap((group) =>
+    group.requirements
+      .filter((requirement) => requirement.state !== 'completed')
+      .map((requirement) => ({
+        id: requirement.id,
+        code: requirement.code,
+        title: requirement.title,
+        problem: incompleteProblem(requirement),
+      })),
+  );
+}
+
+function incompleteProblem(requirement: TaskListRequirement): string {
+  if (requirement.state === 'carried_forward') return 'Carried forward: check and confirm the answer';
+  if (requirement.state === 'not_started') return 'Not started';
+  const missing = [
+    requirement.answer?.ratingLevelId ? undefined : 'a rating',
+    requirement.answer?.narrative.trim() ? undefined : 'a narrative',
+  ].filter(Boolean);
+  return `Needs ${missing.join(' and ')}`;
+}
+
+export async function checkAnswersPage(prisma: Db, user: CurrentUser, returnId: string, now: Date) {
+  const row = await visibleReturn(prisma, user, returnId);
+  const groups = await taskListGroups(prisma, row);
+  return {
+    summary: summarise(user, row, now),
+    groups,
+    incomplete: incompleteItems(groups),
+    declaration: declarationText(row.provider.name),
+  };
+}
+
+export type SubmitOutcome = { kind: 'submitted' } | { kind: 'incomplete' };
+
+/**
+ * Freezes the return: a snapshot of every answer and evidence hash with its SHA-256, stored as a new
+ * submission, and the status moves to submitted. Completeness is checked again inside the
+ * transaction, whatever the page showed.
+ */
+export async function submitReturn(
+  prisma: Db,
+  user: CurrentUser,
+  returnId: string,
+  now: Date,
+): Promise<SubmitOutcome> {
+  const row = await editableReturn(prisma, user, returnId);
+  return prisma.$transaction(async (tx) => {
+    const status = await lockReturn(tx, row.id);
+    if (!status) throw new NotFound();
+    assertEditable(status);
+    if (incompleteItems(await taskListGroups(tx, row)).length > 0) return { kind: 'incomplete' as const };
+
+    const snapshot = buildReturnSnapshot(await findSnapshotSource(tx, row.id));
+    const submission = await createSubmission(tx, {
+      returnId: row.id,
+      sequence: (await lastSubmissionSequence(tx, row.id)) + 1,
+      submittedById: user.id,
+      submittedAt: now,
+      declaration: declarationText(row.provider.name),
+      snapshot,
+      snapshotSha256: snapshotDigest(snapshot),
+    });
+    await markReturnSubmitted(tx, row.id, now);
+    await recordAudit(tx, {
+      actorId: user.id,
+      action: 'return.submitted',
+      entityType: 'return',
+      entityId: row.id,
+      returnId: row.id,
+      before: { status },
+      after: {
+        status: 'submitted',
+        submission: submission.sequence,
+        snapshotSha256: submission.snapshotSha256,
+      },
+    });
+    return { kind: 'submitted' as const };
+  });
+}
+
+export async function confirmationPage(prisma: Db, user: CurrentUser, returnId: string, now: Date) {
+  const row = await visibleReturn(prisma, user, returnId);
+  const submission = await findLatestSubmission(prisma, row.id);
+  return { summary: summarise(user, row, now), submission };
+}
+
+// ---------------------------------------------------------------------------------------------
+// History
+
+export async function historyPage(prisma: Db, user: CurrentUser, returnId: string, now: Date) {
+  const row = await visibleReturn(prisma, user, returnId);
+  const [events, codes, submissions] = await Promise.all([
+    findReturnAuditEvents(prisma, row.id),
+    findResponseCodes(prisma, row.id),
+    findSubmissions(prisma, row.id),
+  ]);
+  return {
+    summary: summarise(user, row, now),
+    events: events.map((event) => ({
+      ...event,
+      requirementCode: event.entityType === 'response' ? codes.get(event.entityId) : undefined,
+    })),
+    submissions,
+  };
+}

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+export const NARRATIVE_MAX = 10_000;
+export const ACTION_PLAN_MAX = 5_000;
+export const ACTION_OWNER_MAX = 200;
+
+const count = (value: number) => value.toLocaleString('en-GB');
+
+/**
+ * The answer form of one requirement. `subject` names it in every message ("outcome 1A").
+ * "Save and continue" (`complete`) needs a rating and a narrative; "Save as draft" accepts gaps but
+ * never a rating from another scale or text over the limits.
+ */
+export function answerFormSchema(options: {
+  subject: string;
+  levelCodes: readonly string[];
+  complete: boolean;
+}) {
+  const { subject, levelCodes, complete } = options;
+  const text = (label: string, max: number) =>
+    z
+      .string({ error: `${label} for ${subject} must be text` })
+      .default('')
+      .transform((value) => value.trim())
+      .refine(
+        (value) => value.length <= max,
+        `${label} for ${subject} must be ${count(max)} characters or fewer`,
+      );
+  return z.object({
+    rating: z
+      .string({ error: `Select one rating for ${subject}` })
+      .default('')
+      .refine(
+        (value) => value === '' || levelCodes.includes(value),
+        `Select a rating from the list for ${subject}`,
+      )
+      .refine((value) => !complete || value !== '', `Select a rating for ${subject}`),
+    narrative: text('Narrative', NARRATIVE_MAX).refine(
+      (value) => !complete || value !== '',
+      `Enter a narrative for ${subject}`,
+    ),
+    actionPlan: text('Actions planned', ACTION_PLAN_MAX),
+    actionOwner: text('Action owner', ACTION_OWNER_MAX),
+    // The response version the page was opened with (0: no answer saved yet).
+    version: z.coerce
+      .number({ error: 'The form was incomplete: reload the page and try again' })
+      .int()
+      .min(0),
+  });
+}
+
+export type AnswerForm = z.output<ReturnType<typeof answerFormSchema>>;
+
+export const declarationSchema = z.object({
+  declaration: z.literal('confirmed', { error: 'Confirm that these answers are accurate and complete' }),
+});

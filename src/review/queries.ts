@@ -1,0 +1,193 @@
+import type { DbClient, Prisma } from '../db/prisma.js';
+import type { ReturnStatus, ReviewDecision } from '../generated/prisma/enums.js';
+
+/** The Prisma calls of the review feature; the service decides when and inside which transaction. */
+type Tx = Prisma.TransactionClient;
+
+/** Every return waiting for a decision, with its latest submission (the service orders them). */
+export function findSubmittedReturns(db: DbClient) {
+  return db.return.findMany({
+    where: { status: 'submitted' },
+    select: {
+      id: true,
+      provider: { select: { name: true, odsCode: true } },
+      contract: {
+        select: {
+          reference: true,
+          contractManagerId: true,
+          contractManager: { select: { displayName: true } },
+        },
+      },
+      period: { select: { label: true } },
+      frameworkVersion: { select: { name: true } },
+      submissions: {
+        select: { sequence: true, submittedAt: true },
+        orderBy: { sequence: 'desc' },
+        take: 1,
+      },
+    },
+  });
+}
+
+const REQUIREMENT_REVIEW_SELECT = {
+  requirementId: true,
+  decision: true,
+  reason: true,
+  decidedAt: true,
+  reviewer: { select: { displayName: true } },
+} as const;
+
+/** A return with its last two submissions (latest first), their decisions, and the version's requirements. */
+export function findReturnForReview(db: DbClient, returnId: string) {
+  return db.return.findUnique({
+    where: { id: returnId },
+    select: {
+      id: true,
+      providerId: true,
+      status: true,
+      dueDate: true,
+      decidedAt: true,
+      frameworkVersionId: true,
+      provider: { select: { name: true, odsCode: true } },
+      contract: { select: { reference: true, contractManager: { select: { displayName: true } } } },
+      period: { select: { label: true } },
+      frameworkVersion: {
+        select: {
+          name: true,
+          requirements: { select: { id: true, code: true, title: true } },
+        },
+      },
+      submissions: {
+        orderBy: { sequence: 'desc' },
+        take: 2,
+        select: {
+          id: true,
+          sequence: true,
+          submittedAt: true,
+          snapshot: true,
+          snapshotSha256: true,
+          submittedBy: { select: { displayName: true } },
+          requirementReviews: { select: REQUIREMENT_REVIEW_SELECT },
+          review: {
+            select: {
+              decision: true,
+              comment: true,
+              newDueDate: true,
+              decidedAt: true,
+              reviewer: { select: { displayName: true } },
+            },
+          },
+        },
+      },
+    },
+  });
+}
+
+/** The evidence rows of a provider for the given file hashes (one per hash: the pair is unique). */
+export function findProviderEvidence(db: DbClient, providerId: string, sha256s: string[]) {
+  if (sha256s.length === 0) return Promise.resolve([]);
+  return db.evidence.findMany({
+    where: { providerId, fileSha256: { in: sha256s } },
+    select: { id: true, fileSha256: true },
+  });
+}
+
+/**
+ * Locks the return's row until the transaction ends and reads its status and provider: decisions on
+ * one return take turns, and a decision made meanwhile is seen. Null when there is no such return.
+ */
+export async function lockReturn(
+  tx: Tx,
+  returnId: string,
+): Promise<{ status: ReturnStatus; providerId: string } | null> {
+  const rows = await tx.$queryRaw<{ status: ReturnStatus; providerId: string }[]>`
+    SELECT status::text AS status, provider_id::text AS "providerId"
+    FROM returns WHERE id = ${returnId}::uuid FOR UPDATE`;
+  return rows[0] ?? null;
+}
+
+/** The latest submission of a return with the requirement codes and ids of its version. */
+export function findLatestSubmission(tx: Tx, returnId: string) {
+  return tx.returnSubmission.findFirst({
+    where: { returnId },
+    orderBy: { sequence: 'desc' },
+    select: {
+      id: true,
+      sequence: true,
+      snapshot: true,
+      requirementReviews: { select: { requirementId: true, decision: true, reason: true } },
+    },
+  });
+}
+
+export function findRequirementOfReturn(db: DbClient, returnId: string, requirementId: string) {
+  return db.requirement.findFirst({
+    where: { id: requirementId, frameworkVersion: { returns: { some: { id: returnId } } } },
+    select: { id: true, code: true, title: true },
+  });
+}
+
+/** The id and code of every requirement of the return's framework version. */
+export function findRequirementsOfReturn(db: DbClient, returnId: string) {
+  return db.requirement.findMany({
+    where: { frameworkVersion: { returns: { some: { id: returnId } } } },
+    select: { id: true, code: true },
+  });
+}
+
+export function findReturnDates(tx: Tx, returnId: string) {
+  return tx.return.findUniqueOrThrow({
+    where: { id: returnId },
+    select: { status: true, dueDate: true, decidedAt: true, version: true },
+  });
+}
+
+export function findRequirementReview(tx: Tx, submissionId: string, requirementId: string) {
+  return tx.requirementReview.findUnique({
+    where: { submissionId_requirementId: { submissionId, requirementId } },
+    select: { id: true, decision: true, reason: true, reviewerId: true, decidedAt: true },
+  });
+}
+
+export interface RequirementReviewData {
+  submissionId: string;
+  requirementId: string;
+  reviewerId: string;
+  decision: ReviewDecision;
+  reason: string;
+  decidedAt: Date;
+}
+
+/** One decision per submission and requirement: a second decision replaces the first. */
+export function upsertRequirementReview(tx: Tx, data: RequirementReviewData) {
+  const { submissionId, requirementId, ...fields } = data;
+  return tx.requirementReview.upsert({
+    where: { submissionId_requirementId: { submissionId, requirementId } },
+    create: data,
+    update: fields,
+    select: { id: true },
+  });
+}
+
+export function createReturnReview(tx: Tx, data: Prisma.ReturnReviewUncheckedCreateInput) {
+  return tx.returnReview.create({ data, select: { id: true } });
+}
+
+export interface ReturnDecisionUpdate {
+  status: Extract<ReturnStatus, 'accepted' | 'returned'>;
+  decidedAt: Date;
+  dueDate?: Date;
+}
+
+/** Records the decision on the return, only if it is still submitted; the count says whether it was. */
+export async function updateSubmittedReturn(
+  tx: Tx,
+  returnId: string,
+  data: ReturnDecisionUpdate,
+): Promise<number> {
+  const result = await tx.return.updateMany({
+    where: { id: returnId, status: 'submitted' },
+    data: { ...data, version: { increment: 1 } },
+  });
+  return result.count;
+}

@@ -1,0 +1,184 @@
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import { requireSignIn } from '../auth/current-user.middleware.js';
+import type { AppDeps } from '../deps.js';
+import { Forbidden, NotFound, ValidationFailed } from '../errors.js';
+import {
+  parseForm,
+  partsFromDate,
+  readDateFields,
+  type ErrorSummaryItem,
+  type FieldErrors,
+} from '../forms.js';
+import { pathTo, paths } from '../paths.js';
+import type { CurrentUser } from '../view-locals.js';
+import {
+  acceptReturn,
+  decideRequirement,
+  DECISION_ERROR_FIELDS,
+  getDecisionPage,
+  getRequirementReview,
+  getReviewPage,
+  returnToProvider,
+  returnToProviderProblems,
+  reviewQueue,
+  type RequirementView,
+  type ReviewPage,
+} from './review.service.js';
+import { overallDecisionSchema, parseReturnToProvider, requirementDecisionSchema } from './schemas.js';
+
+/** Where each error of the review page links to: its field, or the part of the page it is about. */
+const DECISION_ERROR_HREFS: Record<string, string> = {
+  [DECISION_ERROR_FIELDS.undecided]: '#accept',
+  [DECISION_ERROR_FIELDS.returnedRequirements]: '#accept',
+  [DECISION_ERROR_FIELDS.noneReturned]: '#return',
+  decision: '#decide',
+  newDueDate: '#newDueDate-day',
+  comment: '#comment',
+};
+
+const uuid = z.uuid();
+
+/** An id from the URL: anything that is not a UUID cannot name a row, so it is "not found". */
+function idFromPath(value: string | string[] | undefined): string {
+  if (typeof value !== 'string' || !uuid.safeParse(value).success) throw new NotFound();
+  return value;
+}
+
+function signedInUser(res: Response): CurrentUser {
+  const user = res.locals.currentUser;
+  if (!user) throw new Forbidden();
+  return user;
+}
+
+function errorList(errors: FieldErrors, hrefs: Record<string, string>): ErrorSummaryItem[] {
+  return Object.entries(errors).map(([field, text]) => ({ text, href: hrefs[field] ?? `#${field}` }));
+}
+
+interface DecisionValues {
+  newDueDate: { day: string; month: string; year: string };
+  comment: string;
+}
+
+const NO_DECISION_VALUES: DecisionValues = { newDueDate: partsFromDate(null), comment: '' };
+
+function renderReview(
+  res: Response,
+  page: ReviewPage,
+  values = NO_DECISION_VALUES,
+  errors: FieldErrors = {},
+): void {
+  res.render('review/show', {
+    review: page,
+    values,
+    errors,
+    errorList: errorList(errors, DECISION_ERROR_HREFS),
+  });
+}
+
+function renderRequirement(
+  res: Response,
+  page: ReviewPage,
+  requirement: RequirementView,
+  values: { decision: string; reason: string },
+  errors: FieldErrors = {},
+): void {
+  res.render('review/requirement', {
+    review: page,
+    requirement,
+    values,
+    errors,
+    errorList: errorList(errors, { decision: '#decision', reason: '#reason' }),
+    action: pathTo(paths.review.requirement, {
+      returnId: page.returnId,
+      requirementId: requirement.requirementId ?? '',
+    }),
+    backHref: `${pathTo(paths.review.show, { returnId: page.returnId })}#${requirement.anchor}`,
+  });
+}
+
+export function reviewRoutes(deps: AppDeps): Router {
+  const router = Router();
+
+  router.get(paths.review.queue, requireSignIn, async (_req, res) => {
+    const items = await reviewQueue(deps.prisma, signedInUser(res), deps.clock());
+    res.render('review/queue', { items });
+  });
+
+  router.get(paths.review.show, requireSignIn, async (req, res) => {
+    const page = await getReviewPage(deps.prisma, signedInUser(res), idFromPath(req.params.returnId));
+    renderReview(res, page);
+  });
+
+  router.get(paths.review.requirement, requireSignIn, async (req, res) => {
+    const { page, requirement } = await getRequirementReview(
+      deps.prisma,
+      signedInUser(res),
+      idFromPath(req.params.returnId),
+      idFromPath(req.params.requirementId),
+    );
+    renderRequirement(res, page, requirement, {
+      decision: requirement.review?.decision ?? '',
+      reason: requirement.review?.reason ?? '',
+    });
+  });
+
+  router.post(paths.review.requirement, requireSignIn, async (req, res) => {
+    const user = signedInUser(res);
+    const returnId = idFromPath(req.params.returnId);
+    const requirementId = idFromPath(req.params.requirementId);
+    // Loads the page first: it checks who may decide and that the return still waits for review.
+    const { page, requirement } = await getRequirementReview(deps.prisma, user, returnId, requirementId);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const values = {
+      decision: typeof body.decision === 'string' ? body.decision : '',
+      reason: typeof body.reason === 'string' ? body.reason : '',
+    };
+    const form = parseForm(requirementDecisionSchema(requirement.code), body);
+    if (!form.ok) {
+      renderRequirement(res.status(400), page, requirement, values, form.errors);
+      return;
+    }
+    await decideRequirement(deps.prisma, user, returnId, requirementId, form.data, deps.clock());
+    res.redirect(`${pathTo(paths.review.show, { returnId })}#${requirement.anchor}`);
+  });
+
+  router.post(paths.review.decide, requireSignIn, async (req, res) => {
+    const user = signedInUser(res);
+    const returnId = idFromPath(req.params.returnId);
+    // Refuses (403, 409) before reading the form: who may decide, and only while it waits for review.
+    const page = await getDecisionPage(deps.prisma, user, returnId);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const values: DecisionValues = {
+      newDueDate: readDateFields(body, 'newDueDate'),
+      comment: typeof body.comment === 'string' ? body.comment : '',
+    };
+    try {
+      const choice = parseForm(overallDecisionSchema, body);
+      if (!choice.ok) throw new ValidationFailed(choice.errors);
+      if (choice.data.decision === 'accept') {
+        await acceptReturn(deps.prisma, user, returnId, deps.clock());
+      } else {
+        const form = parseReturnToProvider(body);
+        if (!form.ok) {
+          // List every problem at once: the form's, and the rules the page already shows.
+          const returned = page.groups
+            .flatMap((group) => group.requirements)
+            .filter((requirement) => requirement.review?.decision === 'returned').length;
+          throw new ValidationFailed({
+            ...returnToProviderProblems(returned, undefined, deps.clock()),
+            ...form.errors,
+          });
+        }
+        await returnToProvider(deps.prisma, user, returnId, form.data, deps.clock());
+      }
+    } catch (error) {
+      if (!(error instanceof ValidationFailed)) throw error;
+      renderReview(res.status(400), page, values, error.fieldErrors);
+      return;
+    }
+    res.redirect(pathTo(paths.review.show, { returnId }));
+  });
+
+  return router;
+}

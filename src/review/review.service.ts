@@ -1,0 +1,636 @@
+import { recordAudit } from '../audit/audit.js';
+import { assertCommissionerEditor, isCommissionerEditor } from '../auth/access.js';
+import { STAFF_ROLES } from '../auth/roles.js';
+import type { Db, Prisma } from '../db/prisma.js';
+import { Conflict, Forbidden, NotFound, ValidationFailed } from '../errors.js';
+import {
+  computeResults,
+  levelView,
+  type ComputedResults,
+  type ResultsBasis,
+  type TagColour,
+} from '../frameworks/results.js';
+import { findResultsBasis } from '../frameworks/results.queries.js';
+import type { ReturnStatus, ReviewDecision } from '../generated/prisma/enums.js';
+import { pathTo, paths } from '../paths.js';
+import { formatDate, formatDateTime, isoDate, ukToday } from '../returns/format.js';
+import { RETURN_STATUS_TAGS, type TagParams } from '../returns/progress.js';
+import type { ReturnSnapshot, SnapshotResponse } from '../returns/snapshot.js';
+import type { CurrentUser } from '../view-locals.js';
+import {
+  createReturnReview,
+  findLatestSubmission,
+  findProviderEvidence,
+  findRequirementOfReturn,
+  findRequirementsOfReturn,
+  findRequirementReview,
+  findReturnDates,
+  findReturnForReview,
+  findSubmittedReturns,
+  lockReturn,
+  updateSubmittedReturn,
+  upsertRequirementReview,
+} from './queries.js';
+import type { RequirementDecisionInput, ReturnToProviderInput } from './schemas.js';
+import {
+  diffSnapshots,
+  displaySnapshotDate,
+  parseSnapshot,
+  type RequirementChanges,
+} from './snapshot-diff.js';
+
+// Reviewing submitted returns. Who may do what:
+// - the queue, the per-requirement decisions and the overall decision: admins and contract managers;
+// - the review page itself: any staff role (viewers read it without forms);
+// - provider leads: nothing here (403 before anything is looked up, so no id is confirmed or denied).
+// Every change happens in one transaction that locks the return's row, checks it is still
+// submitted, and records an audit event with the state before and after.
+
+const DAY_MS = 86_400_000;
+
+function assertStaff(user: CurrentUser): void {
+  if (!STAFF_ROLES.includes(user.role)) throw new Forbidden('Reviews are carried out by the commissioner');
+}
+
+function assertReviewer(user: CurrentUser): void {
+  assertStaff(user);
+  assertCommissionerEditor(user);
+}
+
+/** Why a return that is not submitted cannot be reviewed now. */
+function notWaitingForReview(status: ReturnStatus): Conflict {
+  switch (status) {
+    case 'accepted':
+      return new Conflict('This return has already been accepted, so no further review decision can be made');
+    case 'returned':
+      return new Conflict(
+        'This return has been returned to the provider. It can be reviewed again when they resubmit it',
+      );
+    default:
+      return new Conflict('This return is not waiting for review: it has not been submitted');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The queue
+
+export interface QueueItem {
+  returnId: string;
+  href: string;
+  providerName: string;
+  odsCode: string;
+  standardName: string;
+  periodLabel: string;
+  contractReference: string;
+  /** "You" for the signed-in contract manager's own contracts, else the manager's name. */
+  contractManager: string;
+  yours: boolean;
+  submittedAt: Date;
+  submittedAtText: string;
+  resubmitted: boolean;
+  sequence: number;
+  daysWaiting: number;
+  daysWaitingText: string;
+}
+
+/**
+ * Submitted returns waiting for a decision: the signed-in user's own contracts first, then the
+ * oldest submission first (so the longest wait is at the top of each part).
+ */
+export async function reviewQueue(db: Db, user: CurrentUser, now: Date): Promise<QueueItem[]> {
+  assertReviewer(user);
+  const today = ukToday(now);
+  const rows = await findSubmittedReturns(db);
+  const items = rows.flatMap((row): QueueItem[] => {
+    const latest = row.submissions[0];
+    if (!latest) return [];
+    const yours = row.contract.contractManagerId === user.id;
+    const daysWaiting = Math.max(
+      0,
+      Math.round((today.getTime() - ukToday(latest.submittedAt).getTime()) / DAY_MS),
+    );
+    return [
+      {
+        returnId: row.id,
+        href: pathTo(paths.review.show, { returnId: row.id }),
+        providerName: row.provider.name,
+        odsCode: row.provider.odsCode,
+        standardName: row.frameworkVersion.name,
+        periodLabel: row.period.label,
+        contractReference: row.contract.reference,
+        contractManager: yours ? 'You' : row.contract.contractManager.displayName,
+        yours,
+        submittedAt: latest.submittedAt,
+        submittedAtText: formatDateTime(latest.submittedAt),
+        resubmitted: latest.sequence > 1,
+        sequence: latest.sequence,
+        daysWaiting,
+        daysWaitingText:
+          daysWaiting === 0 ? 'Submitted today' : `${daysWaiting} day${daysWaiting === 1 ? '' : 's'}`,
+      },
+    ];
+  });
+  return items.sort(
+    (a, b) =>
+      Number(b.yours) - Number(a.yours) ||
+      a.submittedAt.getTime() - b.submittedAt.getTime() ||
+      a.providerName.localeCompare(b.providerName, 'en-GB'),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The review page
+
+export interface DecisionView {
+  decision: ReviewDecision;
+  tag: TagParams;
+  reason: string;
+  reviewerName: string;
+  decidedAtText: string;
+}
+
+export interface EvidenceView {
+  fileName: string;
+  sha256: string;
+  /** The download link, when the provider's evidence row for this file can be found. */
+  href: string | null;
+}
+
+export interface RequirementView {
+  requirementId: string | null;
+  code: string;
+  title: string;
+  /** The element id of the requirement's section on the review page. */
+  anchor: string;
+  rating: { text: string; tagColour: TagColour | null; rated: boolean };
+  narrative: string;
+  actionPlan: string;
+  actionOwner: string;
+  actionDueDateText: string;
+  evidence: EvidenceView[];
+  /** What changed since the previous submission; null on a first submission. */
+  changes: RequirementChanges | null;
+  /** The decision on the submission under review. */
+  review: DecisionView | null;
+  /** On a resubmission: the decision on the previous submission, so the reviewer sees what was asked. */
+  previousReview: DecisionView | null;
+  /** The per-requirement decision form, when the user may decide now. */
+  decideHref: string | null;
+}
+
+export interface GroupView {
+  code: string;
+  heading: string;
+  requirements: RequirementView[];
+}
+
+export interface ReviewPage {
+  returnId: string;
+  providerName: string;
+  odsCode: string;
+  standardName: string;
+  periodLabel: string;
+  contractReference: string;
+  contractManagerName: string;
+  status: ReturnStatus;
+  statusTag: TagParams;
+  dueDateText: string;
+  submission: { sequence: number; submittedAtText: string; submittedByName: string; sha256: string };
+  resubmitted: boolean;
+  results: ComputedResults;
+  groupLabel: string;
+  groups: GroupView[];
+  tally: { accepted: number; returned: number; undecided: number; total: number };
+  /** The user may decide now: a reviewer, and the return is waiting for review. */
+  canDecide: boolean;
+  /** The overall decision on the submission under review, once made. */
+  decision: {
+    tag: TagParams;
+    comment: string;
+    newDueDateText: string | null;
+    reviewerName: string;
+    decidedAtText: string;
+  } | null;
+}
+
+type ReviewRow = NonNullable<Awaited<ReturnType<typeof findReturnForReview>>>;
+type ReviewRowDecision = ReviewRow['submissions'][number]['requirementReviews'][number];
+
+const DECISION_TAGS: Record<ReviewDecision, TagParams> = {
+  accepted: { text: 'Accepted', colour: 'green' },
+  returned: { text: 'Returned', colour: 'orange' },
+};
+
+/** The latest submission of a return as frozen in its snapshot, with decisions and computed results. */
+export async function getReviewPage(db: Db, user: CurrentUser, returnId: string): Promise<ReviewPage> {
+  assertStaff(user);
+  const row = await findReturnForReview(db, returnId);
+  if (!row) throw new NotFound();
+  const [latest, previous] = row.submissions;
+  if (!latest) throw new NotFound('This return has not been submitted yet');
+
+  const snapshot = parseSnapshot(latest.snapshot);
+  const previousSnapshot = previous ? parseSnapshot(previous.snapshot) : null;
+  const basis = await findResultsBasis(db, row.frameworkVersionId);
+  if (!basis) throw new NotFound();
+  const changes = previousSnapshot ? diffSnapshots(previousSnapshot, snapshot) : null;
+
+  const hashes = [
+    ...new Set(snapshot.responses.flatMap((response) => response.evidence.map((item) => item.sha256))),
+  ];
+  const evidenceIds = new Map(
+    (await findProviderEvidence(db, row.providerId, hashes)).map((item) => [item.fileSha256, item.id]),
+  );
+  const requirementIds = new Map(
+    row.frameworkVersion.requirements.map((requirement) => [requirement.code, requirement.id]),
+  );
+  const reviews = new Map(latest.requirementReviews.map((review) => [review.requirementId, review]));
+  const previousReviews = new Map(
+    (previous?.requirementReviews ?? []).map((review) => [review.requirementId, review]),
+  );
+  const canDecide = isCommissionerEditor(user) && row.status === 'submitted';
+
+  const requirementView = (response: SnapshotResponse): RequirementView => {
+    const requirementId = requirementIds.get(response.requirementCode) ?? null;
+    const review = requirementId ? reviews.get(requirementId) : undefined;
+    const previousReview = requirementId ? previousReviews.get(requirementId) : undefined;
+    return {
+      requirementId,
+      code: response.requirementCode,
+      title: response.requirementTitle,
+      anchor: requirementAnchor(response.requirementCode),
+      rating: ratingView(response, basis),
+      narrative: response.narrative,
+      actionPlan: response.actionPlan,
+      actionOwner: response.actionOwner,
+      actionDueDateText: displaySnapshotDate(response.actionDueDate),
+      evidence: response.evidence.map((item) => {
+        const evidenceId = evidenceIds.get(item.sha256);
+        return {
+          fileName: item.fileName,
+          sha256: item.sha256,
+          href: evidenceId ? pathTo(paths.evidence.download, { evidenceId }) : null,
+        };
+      }),
+      changes: changes?.get(response.requirementCode) ?? null,
+      review: review ? decisionView(review) : null,
+      previousReview: previousReview ? decisionView(previousReview) : null,
+      decideHref:
+        canDecide && requirementId
+          ? pathTo(paths.review.requirement, { returnId: row.id, requirementId })
+          : null,
+    };
+  };
+
+  const groups = groupResponses(snapshot, basis).map(({ code, heading, responses }) => ({
+    code,
+    heading,
+    requirements: responses.map(requirementView),
+  }));
+  const all = groups.flatMap((group) => group.requirements);
+  const overall = latest.review;
+  return {
+    returnId: row.id,
+    providerName: row.provider.name,
+    odsCode: row.provider.odsCode,
+    standardName: row.frameworkVersion.name,
+    periodLabel: row.period.label,
+    contractReference: row.contract.reference,
+    contractManagerName: row.contract.contractManager.displayName,
+    status: row.status,
+    statusTag: RETURN_STATUS_TAGS[row.status],
+    dueDateText: formatDate(row.dueDate),
+    submission: {
+      sequence: latest.sequence,
+      submittedAtText: formatDateTime(latest.submittedAt),
+      submittedByName: latest.submittedBy.displayName,
+      sha256: latest.snapshotSha256,
+    },
+    resubmitted: latest.sequence > 1,
+    results: computeResults(snapshot.responses, basis),
+    groupLabel: basis.groupLabel,
+    groups,
+    tally: {
+      accepted: all.filter((item) => item.review?.decision === 'accepted').length,
+      returned: all.filter((item) => item.review?.decision === 'returned').length,
+      undecided: all.filter((item) => item.review === null).length,
+      total: all.length,
+    },
+    canDecide,
+    decision: overall
+      ? {
+          tag: DECISION_TAGS[overall.decision],
+          comment: overall.comment,
+          newDueDateText: overall.newDueDate ? formatDate(overall.newDueDate) : null,
+          reviewerName: overall.reviewer.displayName,
+          decidedAtText: formatDateTime(overall.decidedAt),
+        }
+      : null,
+  };
+}
+
+/** The page of one requirement's decision form: only while the return waits for review. */
+export async function getRequirementReview(
+  db: Db,
+  user: CurrentUser,
+  returnId: string,
+  requirementId: string,
+): Promise<{ page: ReviewPage; requirement: RequirementView }> {
+  assertReviewer(user);
+  const page = await getReviewPage(db, user, returnId);
+  const requirement = page.groups
+    .flatMap((group) => group.requirements)
+    .find((item) => item.requirementId === requirementId);
+  if (!requirement) throw new NotFound();
+  if (page.status !== 'submitted') throw notWaitingForReview(page.status);
+  return { page, requirement };
+}
+
+export function requirementAnchor(code: string): string {
+  return `requirement-${code.replace(/[^A-Za-z0-9]+/g, '-')}`;
+}
+
+function ratingView(response: SnapshotResponse, basis: ResultsBasis): RequirementView['rating'] {
+  if (response.ratingLevelCode === null) return { text: 'Not rated', tagColour: 'grey', rated: false };
+  const level = basis.levels.find((candidate) => candidate.code === response.ratingLevelCode);
+  // The label as submitted: the snapshot is the record, whatever the scale says today.
+  const text = response.ratingLevelLabel ?? level?.label ?? response.ratingLevelCode;
+  return { text, tagColour: level ? levelView(level).tagColour : null, rated: true };
+}
+
+function decisionView(review: ReviewRowDecision): DecisionView {
+  return {
+    decision: review.decision,
+    tag: DECISION_TAGS[review.decision],
+    reason: review.reason,
+    reviewerName: review.reviewer.displayName,
+    decidedAtText: formatDateTime(review.decidedAt),
+  };
+}
+
+/** The snapshot's responses by group, in the version's group order (unknown groups last, as stored). */
+function groupResponses(snapshot: ReturnSnapshot, basis: ResultsBasis) {
+  const known = new Map(basis.groups.map((group) => [group.code, group]));
+  const codes = [...new Set(snapshot.responses.map((response) => response.groupCode))].sort(
+    (a, b) =>
+      (known.get(a)?.position ?? Number.MAX_SAFE_INTEGER) -
+      (known.get(b)?.position ?? Number.MAX_SAFE_INTEGER),
+  );
+  return codes.map((code) => {
+    const group = known.get(code);
+    return {
+      code,
+      heading: group ? `${basis.groupLabel} ${code}: ${group.title}` : `${basis.groupLabel} ${code}`,
+      responses: snapshot.responses.filter((response) => response.groupCode === code),
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decisions
+
+/** Accept or return one requirement of the latest submission (a second decision replaces the first). */
+export async function decideRequirement(
+  db: Db,
+  user: CurrentUser,
+  returnId: string,
+  requirementId: string,
+  input: RequirementDecisionInput,
+  now: Date,
+): Promise<void> {
+  assertReviewer(user);
+  await db.$transaction(async (tx) => {
+    const locked = await lockReturn(tx, returnId);
+    if (!locked) throw new NotFound();
+    if (locked.status !== 'submitted') throw notWaitingForReview(locked.status);
+    const requirement = await findRequirementOfReturn(tx, returnId, requirementId);
+    const submission = await findLatestSubmission(tx, returnId);
+    if (!requirement || !submission) throw new NotFound();
+    const snapshot = parseSnapshot(submission.snapshot);
+    if (!snapshot.responses.some((response) => response.requirementCode === requirement.code))
+      throw new NotFound();
+
+    const before = await findRequirementReview(tx, submission.id, requirementId);
+    const saved = await upsertRequirementReview(tx, {
+      submissionId: submission.id,
+      requirementId,
+      reviewerId: user.id,
+      decision: input.decision,
+      reason: input.reason,
+      decidedAt: now,
+    });
+    const state = (review: {
+      decision: ReviewDecision;
+      reason: string;
+      reviewerId: string;
+      decidedAt: Date;
+    }) => ({
+      requirementCode: requirement.code,
+      submissionSequence: submission.sequence,
+      decision: review.decision,
+      reason: review.reason,
+      reviewerId: review.reviewerId,
+      decidedAt: review.decidedAt.toISOString(),
+    });
+    await recordAudit(tx, {
+      actorId: user.id,
+      action: before ? 'requirement_review.changed' : 'requirement_review.decided',
+      entityType: 'requirement_review',
+      entityId: saved.id,
+      returnId,
+      ...(before ? { before: state(before) } : {}),
+      after: state({ decision: input.decision, reason: input.reason, reviewerId: user.id, decidedAt: now }),
+    });
+  });
+}
+
+interface Outstanding {
+  undecided: string[];
+  returned: string[];
+}
+
+/** Requirement codes of the latest submission still undecided, and those returned. */
+function outstanding(
+  snapshot: ReturnSnapshot,
+  requirementIds: Map<string, string>,
+  reviews: readonly { requirementId: string; decision: ReviewDecision; reason: string }[],
+): Outstanding {
+  const byRequirement = new Map(reviews.map((review) => [review.requirementId, review]));
+  const undecided: string[] = [];
+  const returned: string[] = [];
+  for (const response of snapshot.responses) {
+    const id = requirementIds.get(response.requirementCode);
+    const review = id ? byRequirement.get(id) : undefined;
+    if (!review) undecided.push(response.requirementCode);
+    else if (review.decision === 'returned') returned.push(response.requirementCode);
+  }
+  return { undecided, returned };
+}
+
+function listCodes(codes: readonly string[]): string {
+  return codes.length <= 6
+    ? codes.join(', ')
+    : `${codes.slice(0, 6).join(', ')} and ${codes.length - 6} more`;
+}
+
+/** Field keys of the overall decision's errors (the page links each to its place). */
+export const DECISION_ERROR_FIELDS = {
+  undecided: 'accept',
+  returnedRequirements: 'acceptReturned',
+  noneReturned: 'returnRequirements',
+} as const;
+
+/**
+ * Accepts the latest submission: every requirement must be decided and none returned. The return
+ * becomes accepted, and the decision is recorded as the submission's review.
+ */
+export async function acceptReturn(db: Db, user: CurrentUser, returnId: string, now: Date): Promise<void> {
+  assertReviewer(user);
+  await db.$transaction(async (tx) => {
+    const { submission, snapshot, requirementIds } = await lockForDecision(tx, returnId);
+    const { undecided, returned } = outstanding(snapshot, requirementIds, submission.requirementReviews);
+    const errors: Record<string, string> = {};
+    if (undecided.length > 0) {
+      errors[DECISION_ERROR_FIELDS.undecided] =
+        `Decide every requirement before you accept the return: ${undecided.length} not decided (${listCodes(undecided)})`;
+    }
+    if (returned.length > 0) {
+      errors[DECISION_ERROR_FIELDS.returnedRequirements] =
+        `You cannot accept the return while requirements are returned (${listCodes(returned)}): accept them, or return the return to the provider`;
+    }
+    if (Object.keys(errors).length > 0) throw new ValidationFailed(errors);
+    await recordDecision(
+      tx,
+      user,
+      returnId,
+      submission,
+      { decision: 'accepted', comment: '', newDueDate: null },
+      now,
+    );
+  });
+}
+
+/** The rules of returning a return, shared by the form check and the transaction. */
+export function returnToProviderProblems(
+  returnedWithReason: number,
+  newDueDate: Date | undefined,
+  now: Date,
+): Record<string, string> {
+  const errors: Record<string, string> = {};
+  if (returnedWithReason === 0) {
+    errors[DECISION_ERROR_FIELDS.noneReturned] =
+      'Return at least one requirement with a reason before you send the return back to the provider';
+  }
+  if (newDueDate && newDueDate.getTime() <= ukToday(now).getTime()) {
+    errors.newDueDate = 'The new due date must be in the future';
+  }
+  return errors;
+}
+
+/**
+ * Returns the latest submission to the provider: at least one requirement must be returned with a
+ * reason, and the new due date must be in the future. The return's due date becomes the new date.
+ */
+export async function returnToProvider(
+  db: Db,
+  user: CurrentUser,
+  returnId: string,
+  input: ReturnToProviderInput,
+  now: Date,
+): Promise<void> {
+  assertReviewer(user);
+  await db.$transaction(async (tx) => {
+    const { submission, snapshot, requirementIds } = await lockForDecision(tx, returnId);
+    const { returned } = outstanding(
+      snapshot,
+      requirementIds,
+      submission.requirementReviews.filter((review) => review.reason.trim() !== ''),
+    );
+    const errors = returnToProviderProblems(returned.length, input.newDueDate, now);
+    if (Object.keys(errors).length > 0) throw new ValidationFailed(errors);
+    await recordDecision(
+      tx,
+      user,
+      returnId,
+      submission,
+      { decision: 'returned', comment: input.comment, newDueDate: input.newDueDate },
+      now,
+    );
+  });
+}
+
+/** The review page for an overall decision: reviewers only, and only while the return waits for review. */
+export async function getDecisionPage(db: Db, user: CurrentUser, returnId: string): Promise<ReviewPage> {
+  assertReviewer(user);
+  const page = await getReviewPage(db, user, returnId);
+  if (page.status !== 'submitted') throw notWaitingForReview(page.status);
+  return page;
+}
+
+type Tx = Prisma.TransactionClient;
+
+async function lockForDecision(tx: Tx, returnId: string) {
+  const locked = await lockReturn(tx, returnId);
+  if (!locked) throw new NotFound();
+  if (locked.status !== 'submitted') throw notWaitingForReview(locked.status);
+  const submission = await findLatestSubmission(tx, returnId);
+  if (!submission) throw new NotFound();
+  const requirements = await findRequirementsOfReturn(tx, returnId);
+  return {
+    submission,
+    snapshot: parseSnapshot(submission.snapshot),
+    requirementIds: new Map(requirements.map((requirement) => [requirement.code, requirement.id])),
+  };
+}
+
+async function recordDecision(
+  tx: Tx,
+  user: CurrentUser,
+  returnId: string,
+  submission: { id: string; sequence: number },
+  decision: { decision: ReviewDecision; comment: string; newDueDate: Date | null },
+  now: Date,
+): Promise<void> {
+  const before = await findReturnDates(tx, returnId);
+  const status = decision.decision === 'accepted' ? 'accepted' : 'returned';
+  const updated = await updateSubmittedReturn(tx, returnId, {
+    status,
+    decidedAt: now,
+    ...(decision.newDueDate ? { dueDate: decision.newDueDate } : {}),
+  });
+  if (updated !== 1) throw notWaitingForReview(before.status);
+  const review = await createReturnReview(tx, {
+    submissionId: submission.id,
+    reviewerId: user.id,
+    decision: decision.decision,
+    comment: decision.comment,
+    newDueDate: decision.newDueDate,
+    decidedAt: now,
+  });
+  await recordAudit(tx, {
+    actorId: user.id,
+    action: decision.decision === 'accepted' ? 'return.accepted' : 'return.returned',
+    entityType: 'return',
+    entityId: returnId,
+    returnId,
+    before: {
+      status: before.status,
+      dueDate: isoDate(before.dueDate),
+      decidedAt: before.decidedAt?.toISOString() ?? null,
+      version: before.version,
+    },
+    after: {
+      status,
+      dueDate: isoDate(decision.newDueDate ?? before.dueDate),
+      decidedAt: now.toISOString(),
+      version: before.version + 1,
+      review: {
+        id: review.id,
+        submissionSequence: submission.sequence,
+        decision: decision.decision,
+        comment: decision.comment,
+        newDueDate: decision.newDueDate ? isoDate(decision.newDueDate) : null,
+      },
+    },
+  });
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { dateFromParts, readDateFields, type FormResult } from '../forms.js';
+
+export const REASON_MAX = 2000;
+export const COMMENT_MAX = 2000;
+
+/** Accept or return one requirement; a reason is required when returning it. */
+export function requirementDecisionSchema(requirementCode: string) {
+  return z
+    .object({
+      decision: z.enum(['accepted', 'returned'], {
+        error: `Select whether to accept or return requirement ${requirementCode}`,
+      }),
+      reason: z
+        .string()
+        .trim()
+        .max(REASON_MAX, `The reason must be ${REASON_MAX} characters or fewer`)
+        .default(''),
+    })
+    .superRefine((form, ctx) => {
+      if (form.decision === 'returned' && form.reason === '') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['reason'],
+          message: `Enter a reason for returning requirement ${requirementCode}`,
+        });
+      }
+    })
+    .transform((form) => ({
+      decision: form.decision,
+      reason: form.decision === 'returned' ? form.reason : '',
+    }));
+}
+
+export type RequirementDecisionInput = z.output<ReturnType<typeof requirementDecisionSchema>>;
+
+/** Which overall decision a posted form asks for (each has its own form and button). */
+export const overallDecisionSchema = z.object({
+  decision: z.enum(['accept', 'return'], { error: 'Choose whether to accept the return or return it' }),
+});
+
+const commentSchema = z
+  .string()
+  .trim()
+  .max(COMMENT_MAX, `The comment must be ${COMMENT_MAX} characters or fewer`)
+  .default('');
+
+export interface ReturnToProviderInput {
+  newDueDate: Date;
+  comment: string;
+}
+
+/** The "return to the provider" form: a new due date (date input) and an optional comment. */
+export function parseReturnToProvider(body: unknown): FormResult<ReturnToProviderInput> {
+  const fields = (body ?? {}) as Record<string, unknown>;
+  const errors: Record<string, string> = {};
+  const due = dateFromParts(readDateFields(body, 'newDueDate'), 'The new due date');
+  if (due.error) errors.newDueDate = due.error;
+  const comment = commentSchema.safeParse(typeof fields.comment === 'string' ? fields.comment : undefined);
+  if (!comment.success) errors.comment = comment.error.issues[0]?.message ?? 'Check the comment';
+  if (!due.date || !comment.success) return { ok: false, errors };
+  return { ok: true, data: { newDueDate: due.date, comment: comment.data } };
+}

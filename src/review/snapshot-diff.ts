@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { SNAPSHOT_FORMAT, type ReturnSnapshot, type SnapshotResponse } from '../returns/snapshot.js';
+import { formatDate } from '../returns/format.js';
+
+/** Reads a stored snapshot back (return_submissions.snapshot), refusing anything not in the known format. */
+const snapshotResponseSchema = z.object({
+  groupCode: z.string(),
+  requirementCode: z.string(),
+  requirementTitle: z.string(),
+  ratingLevelCode: z.string().nullable(),
+  ratingLevelLabel: z.string().nullable(),
+  ratingScore: z.number().nullable(),
+  narrative: z.string(),
+  actionPlan: z.string(),
+  actionOwner: z.string(),
+  actionDueDate: z.string().nullable(),
+  evidence: z.array(z.object({ sha256: z.string(), fileName: z.string() })),
+});
+
+const snapshotSchema = z.object({
+  format: z.literal(SNAPSHOT_FORMAT),
+  returnId: z.string(),
+  provider: z.object({ odsCode: z.string(), name: z.string() }),
+  framework: z.object({ code: z.string(), versionCode: z.string(), versionName: z.string() }),
+  period: z.string(),
+  dueDate: z.string(),
+  responses: z.array(snapshotResponseSchema),
+});
+
+export function parseSnapshot(stored: unknown): ReturnSnapshot {
+  const parsed = snapshotSchema.safeParse(stored);
+  if (!parsed.success)
+    throw new Error(`Stored snapshot is not in format ${SNAPSHOT_FORMAT}: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+/** One changed answer field, written for the reviewer: what it was and what it is now. */
+export interface FieldChange {
+  field: 'rating' | 'narrative' | 'actionPlan' | 'actionOwner' | 'actionDueDate';
+  label: string;
+  before: string;
+  after: string;
+}
+
+export interface EvidenceItem {
+  sha256: string;
+  fileName: string;
+}
+
+export interface RequirementChanges {
+  /** `new`: the requirement was not in the previous submission. */
+  status: 'unchanged' | 'changed' | 'new';
+  fields: FieldChange[];
+  evidenceAdded: EvidenceItem[];
+  evidenceRemoved: EvidenceItem[];
+}
+
+const TEXT_FIELDS = [
+  { field: 'narrative', label: 'Narrative' },
+  { field: 'actionPlan', label: 'Action planned' },
+  { field: 'actionOwner', label: 'Action owner' },
+] as const;
+
+/**
+ * What changed in each requirement's answer between two submissions of a return, keyed by
+ * requirement code. Evidence is compared by content (SHA-256): the same file is the same evidence
+ * whatever it is called.
+ */
+export function diffSnapshots(
+  previous: ReturnSnapshot,
+  latest: ReturnSnapshot,
+): Map<string, RequirementChanges> {
+  const before = new Map(previous.responses.map((response) => [response.requirementCode, response]));
+  return new Map(
+    latest.responses.map((response) => [
+      response.requirementCode,
+      diffResponse(before.get(response.requirementCode), response),
+    ]),
+  );
+}
+
+export function diffResponse(
+  previous: SnapshotResponse | undefined,
+  latest: SnapshotResponse,
+): RequirementChanges {
+  if (!previous) return { status: 'new', fields: [], evidenceAdded: [], evidenceRemoved: [] };
+  const fields: FieldChange[] = [];
+  if (previous.ratingLevelCode !== latest.ratingLevelCode) {
+    fields.push({
+      field: 'rating',
+      label: 'Rating',
+      before: previous.ratingLevelLabel ?? 'Not rated',
+      after: latest.ratingLevelLabel ?? 'Not rated',
+    });
+  }
+  for (const { field, label } of TEXT_FIELDS) {
+    if (previous[field] !== latest[field])
+      fields.push({ field, label, before: previous[field], after: latest[field] });
+  }
+  if (previous.actionDueDate !== latest.actionDueDate) {
+    fields.push({
+      field: 'actionDueDate',
+      label: 'Action due date',
+      before: displaySnapshotDate(previous.actionDueDate),
+      after: displaySnapshotDate(latest.actionDueDate),
+    });
+  }
+  const previousHashes = new Set(previous.evidence.map((item) => item.sha256));
+  const latestHashes = new Set(latest.evidence.map((item) => item.sha256));
+  const evidenceAdded = latest.evidence.filter((item) => !previousHashes.has(item.sha256));
+  const evidenceRemoved = previous.evidence.filter((item) => !latestHashes.has(item.sha256));
+  const changed = fields.length > 0 || evidenceAdded.length > 0 || evidenceRemoved.length > 0;
+  return { status: changed ? 'changed' : 'unchanged', fields, evidenceAdded, evidenceRemoved };
+}
+
+/** A snapshot date (YYYY-MM-DD) as pages show it, or an empty string. */
+export function displaySnapshotDate(value: string | null): string {
+  if (value === null) return '';
+  const date = new Date(`${value}T00:00:00.000Z`);
+  return Number.isNaN(date.getTime()) ? value : formatDate(date);
+}

@@ -1,0 +1,274 @@
+import { createHash } from 'node:crypto';
+import type { Db } from '../../src/db/prisma.js';
+import type { ReviewDecision } from '../../src/generated/prisma/enums.js';
+import { buildReturnSnapshot, snapshotDigest, type SnapshotSource } from '../../src/returns/snapshot.js';
+
+// Submitted returns made directly in the database, as the provider side would leave them: answers
+// and evidence on the live responses, then a submission row holding their snapshot and its digest.
+
+export interface AnswerPatch {
+  /** A level code of the requirement's scale, or null to leave it unrated. */
+  rating?: string | null;
+  narrative?: string;
+  actionPlan?: string;
+  actionOwner?: string;
+  actionDueDate?: Date | null;
+}
+
+async function responsesByCode(prisma: Db, returnId: string) {
+  const responses = await prisma.response.findMany({
+    where: { returnId },
+    include: {
+      requirement: { include: { ratingScale: { include: { levels: { orderBy: { position: 'asc' } } } } } },
+    },
+  });
+  return new Map(responses.map((response) => [response.requirement.code, response]));
+}
+
+/**
+ * Answers every requirement: by default the top level of its scale and a narrative naming it; `patch`
+ * overrides any field per requirement code.
+ */
+export async function answerReturn(
+  prisma: Db,
+  returnId: string,
+  userId: string,
+  patch: (code: string) => AnswerPatch | undefined = () => undefined,
+): Promise<void> {
+  for (const [code, response] of await responsesByCode(prisma, returnId)) {
+    const levels = response.requirement.ratingScale.levels;
+    const own = patch(code) ?? {};
+    const ratingCode = own.rating === undefined ? levels.at(-1)?.code : own.rating;
+    const level = ratingCode === null ? null : levels.find((candidate) => candidate.code === ratingCode);
+    if (level === undefined) throw new Error(`No level ${String(ratingCode)} for requirement ${code}`);
+    await prisma.response.update({
+      where: { id: response.id },
+      data: {
+        ratingLevelId: level?.id ?? null,
+        narrative: own.narrative ?? `How we meet ${code}.`,
+        actionPlan: own.actionPlan ?? '',
+        actionOwner: own.actionOwner ?? '',
+        actionDueDate: own.actionDueDate ?? null,
+        updatedById: userId,
+      },
+    });
+  }
+  await prisma.return.update({
+    where: { id: returnId },
+    data: { status: 'in_progress', startedAt: new Date() },
+  });
+}
+
+/** Changes one requirement's answer (before a resubmission). */
+export async function changeAnswer(
+  prisma: Db,
+  returnId: string,
+  code: string,
+  patch: AnswerPatch,
+): Promise<void> {
+  const response = (await responsesByCode(prisma, returnId)).get(code);
+  if (!response) throw new Error(`No requirement ${code}`);
+  const level =
+    patch.rating === undefined
+      ? undefined
+      : patch.rating === null
+        ? null
+        : response.requirement.ratingScale.levels.find((candidate) => candidate.code === patch.rating);
+  if (level === undefined && patch.rating !== undefined) throw new Error(`No level ${String(patch.rating)}`);
+  await prisma.response.update({
+    where: { id: response.id },
+    data: {
+      ...(level === undefined ? {} : { ratingLevelId: level?.id ?? null }),
+      ...(patch.narrative === undefined ? {} : { narrative: patch.narrative }),
+      ...(patch.actionPlan === undefined ? {} : { actionPlan: patch.actionPlan }),
+      ...(patch.actionOwner === undefined ? {} : { actionOwner: patch.actionOwner }),
+      ...(patch.actionDueDate === undefined ? {} : { actionDueDate: patch.actionDueDate }),
+    },
+  });
+}
+
+/** Stores a file as the provider's evidence (once per content) and links it to a requirement's response. */
+export async function attachEvidence(
+  prisma: Db,
+  returnId: string,
+  code: string,
+  file: { fileName: string; content: string },
+  userId: string,
+): Promise<{ evidenceId: string; sha256: string }> {
+  const response = (await responsesByCode(prisma, returnId)).get(code);
+  if (!response) throw new Error(`No requirement ${code}`);
+  const { providerId } = await prisma.return.findUniqueOrThrow({ where: { id: returnId } });
+  const content = Buffer.from(file.content);
+  const sha256 = createHash('sha256').update(content).digest('hex');
+  await prisma.evidenceFile.createMany({
+    data: [{ sha256, content, sizeBytes: content.byteLength, mediaType: 'text/plain' }],
+    skipDuplicates: true,
+  });
+  const evidence = await prisma.evidence.upsert({
+    where: { providerId_fileSha256: { providerId, fileSha256: sha256 } },
+    create: { providerId, fileSha256: sha256, fileName: file.fileName, uploadedById: userId },
+    update: {},
+  });
+  await prisma.evidenceLink.create({
+    data: { evidenceId: evidence.id, responseId: response.id, linkedById: userId },
+  });
+  return { evidenceId: evidence.id, sha256 };
+}
+
+export async function detachEvidence(
+  prisma: Db,
+  returnId: string,
+  code: string,
+  evidenceId: string,
+): Promise<void> {
+  const response = (await responsesByCode(prisma, returnId)).get(code);
+  if (!response) throw new Error(`No requirement ${code}`);
+  await prisma.evidenceLink.delete({
+    where: { evidenceId_responseId: { evidenceId, responseId: response.id } },
+  });
+}
+
+async function snapshotSource(prisma: Db, returnId: string): Promise<SnapshotSource> {
+  const row = await prisma.return.findUniqueOrThrow({
+    where: { id: returnId },
+    include: {
+      provider: true,
+      period: true,
+      frameworkVersion: { include: { framework: true } },
+      responses: {
+        include: {
+          requirement: { include: { group: true } },
+          ratingLevel: true,
+          evidenceLinks: { include: { evidence: true } },
+        },
+      },
+    },
+  });
+  return {
+    returnId: row.id,
+    provider: { odsCode: row.provider.odsCode, name: row.provider.name },
+    framework: {
+      code: row.frameworkVersion.framework.code,
+      versionCode: row.frameworkVersion.code,
+      versionName: row.frameworkVersion.name,
+    },
+    period: { label: row.period.label },
+    dueDate: row.dueDate,
+    responses: row.responses.map((response) => ({
+      requirement: response.requirement,
+      ratingLevel: response.ratingLevel,
+      narrative: response.narrative,
+      actionPlan: response.actionPlan,
+      actionOwner: response.actionOwner,
+      actionDueDate: response.actionDueDate,
+      evidence: response.evidenceLinks.map((link) => ({
+        sha256: link.evidence.fileSha256,
+        fileName: link.evidence.fileName,
+      })),
+    })),
+  };
+}
+
+/** Freezes the live answers as the next submission and marks the return submitted. */
+export async function submitReturn(
+  prisma: Db,
+  returnId: string,
+  submittedById: string,
+  submittedAt: Date = new Date(),
+) {
+  const snapshot = buildReturnSnapshot(await snapshotSource(prisma, returnId));
+  const sequence = (await prisma.returnSubmission.count({ where: { returnId } })) + 1;
+  const submission = await prisma.returnSubmission.create({
+    data: {
+      returnId,
+      sequence,
+      submittedById,
+      submittedAt,
+      declaration: 'I confirm these answers are accurate.',
+      snapshot,
+      snapshotSha256: snapshotDigest(snapshot),
+    },
+  });
+  await prisma.return.update({
+    where: { id: returnId },
+    data: { status: 'submitted', submittedAt, decidedAt: null },
+  });
+  return submission;
+}
+
+/** Decides every requirement of a submission directly (set-up for tests about the overall decision). */
+export async function decideEveryRequirement(
+  prisma: Db,
+  submissionId: string,
+  reviewerId: string,
+  decide: (code: string) => { decision: ReviewDecision; reason?: string } | undefined = () => ({
+    decision: 'accepted',
+  }),
+): Promise<void> {
+  const submission = await prisma.returnSubmission.findUniqueOrThrow({
+    where: { id: submissionId },
+    include: { return: { include: { frameworkVersion: { include: { requirements: true } } } } },
+  });
+  for (const requirement of submission.return.frameworkVersion.requirements) {
+    const choice = decide(requirement.code);
+    if (!choice) continue;
+    await prisma.requirementReview.upsert({
+      where: { submissionId_requirementId: { submissionId, requirementId: requirement.id } },
+      create: {
+        submissionId,
+        requirementId: requirement.id,
+        reviewerId,
+        decision: choice.decision,
+        reason: choice.reason ?? '',
+      },
+      update: { decision: choice.decision, reason: choice.reason ?? '' },
+    });
+  }
+}
+
+/** The state of a return and its review rows, to prove a refused request changed nothing. */
+export async function reviewState(prisma: Db, returnId: string) {
+  const row = await prisma.return.findUniqueOrThrow({
+    where: { id: returnId },
+    include: {
+      submissions: { include: { review: true, requirementReviews: { orderBy: { requirementId: 'asc' } } } },
+    },
+  });
+  const audit = await prisma.auditEvent.count({ where: { returnId } });
+  return { row, audit };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading pages
+
+/** Visible text of some HTML: tags dropped, entities for quotes and ampersands decoded, spaces collapsed. */
+export function textOf(html: string): string {
+  return html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#39;|&#x27;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** The HTML of the <section> with the given id. */
+export function sectionHtml(html: string, id: string): string {
+  const start = html.indexOf(`id="${id}"`);
+  if (start < 0) throw new Error(`No element with id ${id}`);
+  const end = html.indexOf('</section>', start);
+  return html.slice(start, end);
+}
+
+/** The summary-list keys (dt text) inside some HTML. */
+export function summaryKeys(html: string): string[] {
+  return [...html.matchAll(/<dt class="nhsuk-summary-list__key">([\s\S]*?)<\/dt>/g)].map((match) =>
+    textOf(match[1] ?? ''),
+  );
+}
+
+/** The text of each body row of the first table in some HTML. */
+export function tableRowTexts(html: string): string[] {
+  const body = /<tbody[^>]*>([\s\S]*?)<\/tbody>/.exec(html)?.[1] ?? '';
+  return [...body.matchAll(/<tr[^>]*>([\s\S]*?)<\/tr>/g)].map((match) => textOf(match[1] ?? ''));
+}

@@ -1,0 +1,319 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  bandFor,
+  computeResults,
+  gradeResults,
+  maturityResults,
+  totalScoreResults,
+  type GradeResults,
+  type MaturityResults,
+  type RatedResponse,
+  type ResultsBasis,
+} from '../../src/frameworks/results.js';
+import { standardFileSchema, type StandardFile } from '../../src/frameworks/standard-file.schema.js';
+import { STANDARDS_DIR } from '../../src/project-root.js';
+
+// The standards exactly as the import reads them: the thresholds in these tests come from the data.
+function loadStandard(file: string): StandardFile {
+  return standardFileSchema.parse(JSON.parse(readFileSync(join(STANDARDS_DIR, file), 'utf8')));
+}
+
+function basisOf(standard: StandardFile): ResultsBasis {
+  return {
+    frameworkCode: standard.framework.code,
+    versionCode: standard.version.code,
+    versionName: standard.version.name,
+    groupLabel: standard.version.groupLabel,
+    groups: standard.groups.map(({ code, title, position }) => ({ code, title, position })),
+    levels: standard.ratingScale.levels.map(({ code, label, score, position, colour }) => ({
+      code,
+      label,
+      score,
+      position,
+      colour,
+    })),
+    bands: standard.overallRatingBands.map(({ minTotal, maxTotal, label, position }) => ({
+      minTotal,
+      maxTotal,
+      label,
+      position,
+    })),
+  };
+}
+
+/** One response per requirement of the standard, rated by `rate(code, index)` (a level code or null). */
+function answers(
+  standard: StandardFile,
+  rate: (code: string, index: number) => string | null,
+): RatedResponse[] {
+  return standard.groups
+    .flatMap((group) => group.requirements.map((requirement) => ({ group, requirement })))
+    .map(({ group, requirement }, index) => ({
+      groupCode: group.code,
+      requirementCode: requirement.code,
+      requirementTitle: requirement.title,
+      ratingLevelCode: rate(requirement.code, index),
+    }));
+}
+
+/** The level code with the given score on the standard's scale. */
+function levelWithScore(standard: StandardFile, score: number): string {
+  const level = standard.ratingScale.levels.find((candidate) => candidate.score === score);
+  if (!level) throw new Error(`No level with score ${score}`);
+  return level.code;
+}
+
+/** Scores per outcome adding up to `total` (as evenly as the scale allows). */
+function scoresAddingUpTo(standard: StandardFile, total: number): (code: string, index: number) => string {
+  const count = standard.groups.reduce((sum, group) => sum + group.requirements.length, 0);
+  const top = Math.max(...standard.ratingScale.levels.map((level) => level.score));
+  if (total > count * top) throw new Error(`A total of ${total} is not possible`);
+  return (_code, index) => {
+    const base = Math.floor(total / count);
+    return levelWithScore(standard, base + (index < total % count ? 1 : 0));
+  };
+}
+
+describe('EDS 2022 total score and overall rating', () => {
+  const eds2022 = loadStandard('eds-2022.json');
+  const basis = basisOf(eds2022);
+  const outcomeCount = eds2022.groups.reduce((sum, group) => sum + group.requirements.length, 0);
+  const topScore = Math.max(...eds2022.ratingScale.levels.map((level) => level.score));
+
+  test('the data has bands (so the thresholds below are the imported ones)', () => {
+    expect(basis.bands.length).toBeGreaterThan(1);
+    expect(computeResults([], basis).kind).toBe('total-score');
+  });
+
+  test.each([...new Set(basisOf(eds2022).bands.flatMap((band) => [band.minTotal, band.maxTotal]))])(
+    'a total of %i gets the band the data says covers it',
+    (total) => {
+      const results = totalScoreResults(answers(eds2022, scoresAddingUpTo(eds2022, total)), basis);
+      const expected = basis.bands.find((band) => band.minTotal <= total && total <= band.maxTotal);
+      expect(results.total).toBe(total);
+      expect(results.complete).toBe(true);
+      expect(results.maximum).toBe(outcomeCount * topScore);
+      expect(results.band?.label).toBe(expected?.label);
+      expect(results.ratingText).toBe(expected?.label);
+      expect(results.totalText).toBe(`${total} out of ${outcomeCount * topScore}`);
+    },
+  );
+
+  test('each band boundary: one below the lowest total of a band falls in the band before it', () => {
+    const ordered = [...basis.bands].sort((a, b) => a.position - b.position);
+    for (const [index, band] of ordered.entries()) {
+      if (index === 0) continue;
+      const results = totalScoreResults(
+        answers(eds2022, scoresAddingUpTo(eds2022, band.minTotal - 1)),
+        basis,
+      );
+      expect(results.band?.label).toBe(ordered[index - 1]?.label);
+    }
+  });
+
+  test('bands are data: changed thresholds change the rating for the same answers', () => {
+    const responses = answers(eds2022, scoresAddingUpTo(eds2022, 20));
+    const modified: ResultsBasis = {
+      ...basis,
+      bands: [
+        { minTotal: 0, maxTotal: 9, label: 'Needs work', position: 1 },
+        { minTotal: 10, maxTotal: 19, label: 'On the way', position: 2 },
+        { minTotal: 20, maxTotal: 33, label: 'Good enough', position: 3 },
+      ],
+    };
+    expect(totalScoreResults(responses, basis).ratingText).not.toBe('Good enough');
+    const results = totalScoreResults(responses, modified);
+    expect(results.band).toEqual({ label: 'Good enough', position: 3 });
+    expect(results.ratingText).toBe('Good enough');
+  });
+
+  test('a total no band covers has no rating and says so', () => {
+    const gappy: ResultsBasis = {
+      ...basis,
+      bands: [{ minTotal: 0, maxTotal: 5, label: 'Low', position: 1 }],
+    };
+    const results = totalScoreResults(answers(eds2022, scoresAddingUpTo(eds2022, 12)), gappy);
+    expect(results.band).toBeNull();
+    expect(results.ratingText).toBe('Not available: no overall rating band in EDS 2022 covers a total of 12');
+  });
+
+  test('incomplete while any outcome is unrated: no overall rating, the partial total and what is missing', () => {
+    const responses = answers(eds2022, (code) => (code === '1B' || code === '3C' ? null : 'achieving'));
+    const results = totalScoreResults(responses, basis);
+    expect(results.complete).toBe(false);
+    expect(results.band).toBeNull();
+    expect(results.unratedCodes).toEqual(['1B', '3C']);
+    expect(results.total).toBe((outcomeCount - 2) * 2);
+    expect(results.ratedCount).toBe(outcomeCount - 2);
+    expect(results.ratingText).toBe(
+      'Not available until every outcome is rated (2 outcomes not rated: 1B, 3C)',
+    );
+    expect(results.totalText).toBe(
+      `${(outcomeCount - 2) * 2} out of ${outcomeCount * topScore} so far (2 outcomes not rated)`,
+    );
+  });
+
+  test('a subtotal per domain, in domain order', () => {
+    const results = totalScoreResults(
+      answers(eds2022, () => 'excelling'),
+      basis,
+    );
+    expect(results.groups.map((group) => [group.heading, group.subtotal, group.maximum])).toEqual(
+      eds2022.groups.map((group) => [
+        `Domain ${group.code}: ${group.title}`,
+        group.requirements.length * topScore,
+        group.requirements.length * topScore,
+      ]),
+    );
+  });
+
+  test('bandFor picks the band containing the total, or null', () => {
+    expect(bandFor(3, [{ minTotal: 0, maxTotal: 3, label: 'A', position: 1 }])?.label).toBe('A');
+    expect(bandFor(4, [{ minTotal: 0, maxTotal: 3, label: 'A', position: 1 }])).toBeNull();
+  });
+
+  test('a rating that is not a level of the scale is an error, not a silent zero', () => {
+    const responses = answers(eds2022, () => 'made-up');
+    expect(() => totalScoreResults(responses, basis)).toThrow(/"made-up", which is not a level of EDS 2022/);
+  });
+});
+
+describe('EDS2 grades', () => {
+  const eds2 = loadStandard('eds2.json');
+  const basis = basisOf(eds2);
+
+  test('a grade per outcome, a count per grade and the lowest grade per goal', () => {
+    // Goal 1 all achieving except 1.3 developing; goal 2 all excelling; goal 3 with 3.2 ungraded.
+    const grade = (code: string): string | null => {
+      if (code === '1.3') return 'developing';
+      if (code.startsWith('2.')) return 'excelling';
+      if (code === '3.2') return null;
+      if (code === '4.1') return 'undeveloped';
+      return 'achieving';
+    };
+    const results = computeResults(answers(eds2, grade), basis) as GradeResults;
+    expect(results.kind).toBe('grades');
+    expect(results.complete).toBe(false);
+    expect(results.outcomes.find((outcome) => outcome.code === '1.3')?.text).toBe('Developing');
+    expect(results.outcomes.find((outcome) => outcome.code === '3.2')?.text).toBe('Not graded');
+    expect(results.outcomes.find((outcome) => outcome.code === '2.1')?.level?.tagColour).toBe('purple');
+
+    const total = eds2.groups.reduce((sum, group) => sum + group.requirements.length, 0);
+    expect(results.counts.map((line) => [line.label, line.count])).toEqual([
+      ['Undeveloped', 1],
+      ['Developing', 1],
+      ['Achieving', total - 1 - 1 - 4 - 1],
+      ['Excelling', 4],
+      ['Not graded', 1],
+    ]);
+    expect(results.groups.map((goal) => [goal.heading, goal.text])).toEqual([
+      ['Goal 1: Better health outcomes', 'Developing'],
+      ['Goal 2: Improved patient access and experience', 'Excelling'],
+      ['Goal 3: A representative and supported workforce', 'Achieving so far (1 of 6 not rated)'],
+      ['Goal 4: Inclusive leadership', 'Undeveloped'],
+    ]);
+  });
+
+  test('amber in the data is shown as an orange tag, with its label', () => {
+    const results = gradeResults(
+      answers(eds2, () => 'developing'),
+      basis,
+    );
+    expect(results.complete).toBe(true);
+    expect(results.counts[1]).toEqual({
+      level: { code: 'developing', label: 'Developing', score: 1, tagColour: 'orange' },
+      label: 'Developing',
+      count: eds2.groups.reduce((sum, group) => sum + group.requirements.length, 0),
+    });
+    expect(results.counts.some((line) => line.level === null)).toBe(false);
+  });
+
+  test('a goal with nothing graded says so', () => {
+    const results = gradeResults(
+      answers(eds2, (code) => (code.startsWith('4.') ? null : 'achieving')),
+      basis,
+    );
+    expect(results.groups[3]).toMatchObject({ code: '4', level: null, text: 'Not rated', ratedCount: 0 });
+  });
+});
+
+describe('AIS maturity per step', () => {
+  test.each([
+    ['ais-2025.json', 'basic', 'advanced', 'Basic', 'Advanced'],
+    ['ais-2016.json', 'not-met', 'fully-met', 'Not met', 'Fully met'],
+  ])('%s: a step is at the lowest level of its requirements', (file, low, high, lowLabel, highLabel) => {
+    const standard = loadStandard(file);
+    const basis = basisOf(standard);
+    const firstStep = standard.groups[0];
+    const weakest = firstStep?.requirements[1]?.code;
+    const results = computeResults(
+      answers(standard, (code) => (code === weakest ? low : high)),
+      basis,
+    ) as MaturityResults;
+    expect(results.kind).toBe('maturity');
+    expect(results.complete).toBe(true);
+    expect(results.steps).toHaveLength(standard.groups.length);
+    expect(results.steps[0]).toMatchObject({
+      heading: `Step ${firstStep?.code}: ${firstStep?.title}`,
+      text: lowLabel,
+      complete: true,
+    });
+    for (const step of results.steps.slice(1)) expect(step.text).toBe(highLabel);
+    const requirementCount = standard.groups.reduce((sum, group) => sum + group.requirements.length, 0);
+    expect(results.counts.find((line) => line.label === lowLabel)?.count).toBe(1);
+    expect(results.counts.find((line) => line.label === highLabel)?.count).toBe(requirementCount - 1);
+    expect(results.counts.map((line) => line.label)).toEqual(
+      standard.ratingScale.levels.map((level) => level.label),
+    );
+  });
+
+  test('a step with an unrated requirement is incomplete and shows the lowest level so far', () => {
+    const standard = loadStandard('ais-2025.json');
+    const results = maturityResults(
+      answers(standard, (code) => {
+        if (code === '6.1') return null;
+        return code === '6.2' ? 'intermediate' : 'exemplar';
+      }),
+      basisOf(standard),
+    );
+    expect(results.complete).toBe(false);
+    const review = results.steps.find((step) => step.code === '6');
+    expect(review).toMatchObject({
+      complete: false,
+      ratedCount: 3,
+      requirementCount: 4,
+      level: { label: 'Intermediate' },
+      text: 'Intermediate so far (1 of 4 not rated)',
+    });
+    expect(results.counts.at(-1)).toEqual({ level: null, label: 'Not rated', count: 1 });
+  });
+
+  test('the level is the lowest score, whatever order the requirements come in', () => {
+    const standard = loadStandard('ais-2025.json');
+    const basis = basisOf(standard);
+    const ratings = ['exemplar', 'basic', 'advanced'];
+    const responses = answers(standard, () => 'exemplar').map((response, index) =>
+      index < 3 ? { ...response, ratingLevelCode: ratings[index] ?? null } : response,
+    );
+    expect(maturityResults(responses, basis).steps[0]?.text).toBe('Basic');
+    expect(maturityResults([...responses].reverse(), basis).steps[0]?.text).toBe('Basic');
+  });
+
+  test('no answers at all: every count is zero and nothing is complete', () => {
+    const standard = loadStandard('ais-2016.json');
+    const results = maturityResults([], basisOf(standard));
+    expect(results.complete).toBe(false);
+    expect(results.steps).toEqual([]);
+    expect(results.counts.every((line) => line.count === 0)).toBe(true);
+  });
+});
+
+test('the kind of results follows the data: bands make a total score, else EDS grades or AIS levels', () => {
+  const eds2 = basisOf(loadStandard('eds2.json'));
+  expect(computeResults([], eds2).kind).toBe('grades');
+  expect(
+    computeResults([], { ...eds2, bands: [{ minTotal: 0, maxTotal: 99, label: 'All', position: 1 }] }).kind,
+  ).toBe('total-score');
+  expect(computeResults([], basisOf(loadStandard('ais-2025.json'))).kind).toBe('maturity');
+});
