@@ -1,6 +1,7 @@
 import { Forbidden, NotFound } from '../errors.js';
 import type { UserRole } from '../generated/prisma/enums.js';
 import type { CurrentUser } from '../view-locals.js';
+import { STAFF_ROLES } from './roles.js';
 
 // Who may do what, in one place. Services call these before reading or changing anything, so a rule
 // holds whichever route (or job) reaches the service.
@@ -38,4 +39,12 @@ export function assertCommissionerEditor(user: CurrentUser): void {
 
 export function isCommissionerEditor(user: CurrentUser): boolean {
   return COMMISSIONER_EDITORS.includes(user.role);
+}
+
+/**
+ * The register, its contracts and the reporting periods are the commissioner's own records: staff
+ * read them, provider leads never (they see their providers' returns instead).
+ */
+export function assertCanReadRegister(user: CurrentUser): void {
+  if (!STAFF_ROLES.includes(user.role)) throw new Forbidden();
 }

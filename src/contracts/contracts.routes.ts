@@ -4,7 +4,7 @@ import type { AppDeps } from '../deps.js';
 import { ValidationFailed } from '../errors.js';
 import { errorSummary, partsFromDate, type FieldErrors } from '../forms.js';
 import { pathTo, paths } from '../paths.js';
-import { editorsOnly, idFromPath, signedInUser } from '../providers/route-helpers.js';
+import { editorsOnly, idFromPath, signedInUser } from '../route-helpers.js';
 import {
   addContract,
   contractFormOptions,

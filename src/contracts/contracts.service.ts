@@ -2,8 +2,9 @@ import { recordAudit } from '../audit/audit.js';
 import { assertCommissionerEditor } from '../auth/access.js';
 import type { Db, DbClient } from '../db/prisma.js';
 import { NotFound, ValidationFailed } from '../errors.js';
-import { isoDate } from '../returns/format.js';
-import { findProvider, withUniqueFieldError } from '../providers/queries.js';
+import { isoDate } from '../format.js';
+import { withUniqueFieldError } from '../db/unique-violation.js';
+import { findProvider } from '../providers/queries.js';
 import type { CurrentUser } from '../view-locals.js';
 import {
   countFrameworks,

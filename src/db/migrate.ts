@@ -1,8 +1,9 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
+import { sha256 } from '../hash.js';
 import type { Logger } from '../logger.js';
 
 /** A migration problem that must stop start-up; the message says what to do. */
@@ -147,8 +148,4 @@ async function apply(client: pg.Client, migration: LocalMigration, logger: Logge
     );
     throw new MigrationError(`Migration ${migration.name} failed and was rolled back: ${message}`);
   }
-}
-
-export function sha256(text: string | Buffer): string {
-  return createHash('sha256').update(text).digest('hex');
 }

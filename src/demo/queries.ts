@@ -1,5 +1,4 @@
 import type { Prisma } from '../db/prisma.js';
-import type { SnapshotSource } from '../returns/snapshot.js';
 
 /** The Prisma calls of the demo seed. Every function runs inside the seed's transaction. */
 export type Tx = Prisma.TransactionClient;
@@ -77,57 +76,6 @@ export function createEvidence(tx: Tx, data: Prisma.EvidenceUncheckedCreateInput
 
 export async function createEvidenceLinks(tx: Tx, data: Prisma.EvidenceLinkCreateManyInput[]): Promise<void> {
   await tx.evidenceLink.createMany({ data });
-}
-
-/** A return and its responses as they are stored, shaped for buildReturnSnapshot. */
-export async function findSnapshotSource(tx: Tx, returnId: string): Promise<SnapshotSource> {
-  const row = await tx.return.findUniqueOrThrow({
-    where: { id: returnId },
-    include: {
-      provider: { select: { odsCode: true, name: true } },
-      period: { select: { label: true } },
-      frameworkVersion: { select: { code: true, name: true, framework: { select: { code: true } } } },
-      responses: {
-        include: {
-          requirement: {
-            select: {
-              code: true,
-              title: true,
-              position: true,
-              group: { select: { code: true, position: true } },
-            },
-          },
-          ratingLevel: { select: { code: true, label: true, score: true } },
-          evidenceLinks: {
-            include: { evidence: { select: { fileSha256: true, fileName: true } } },
-          },
-        },
-      },
-    },
-  });
-  return {
-    returnId: row.id,
-    provider: row.provider,
-    framework: {
-      code: row.frameworkVersion.framework.code,
-      versionCode: row.frameworkVersion.code,
-      versionName: row.frameworkVersion.name,
-    },
-    period: row.period,
-    dueDate: row.dueDate,
-    responses: row.responses.map((response) => ({
-      requirement: response.requirement,
-      ratingLevel: response.ratingLevel,
-      narrative: response.narrative,
-      actionPlan: response.actionPlan,
-      actionOwner: response.actionOwner,
-      actionDueDate: response.actionDueDate,
-      evidence: response.evidenceLinks.map((link) => ({
-        sha256: link.evidence.fileSha256,
-        fileName: link.evidence.fileName,
-      })),
-    })),
-  };
 }
 
 export function createSubmission(tx: Tx, data: Prisma.ReturnSubmissionUncheckedCreateInput) {

@@ -1,7 +1,9 @@
-import { sha256 } from '../db/migrate.js';
+import { sha256 } from '../hash.js';
 import type { Db, Prisma } from '../db/prisma.js';
 import type { ReturnStatus } from '../generated/prisma/enums.js';
 import type { Logger } from '../logger.js';
+import { defaultDueDate } from '../frameworks/due-dates.js';
+import { findSnapshotSource } from '../returns/queries.js';
 import { buildReturnSnapshot, snapshotDigest } from '../returns/snapshot.js';
 import {
   ACTION_PLANS,
@@ -38,7 +40,6 @@ import {
   createReturnReview,
   createSubmission,
   createUsers,
-  findSnapshotSource,
   findStandards,
   lockDemoSeed,
   recordSeeded,
@@ -73,16 +74,6 @@ export async function seedDemoData(prisma: Db, logger: Logger, now: Date): Promi
     logger.info(outcome.existing, 'demo data not seeded: the database already has providers or users');
   }
   return { seeded: outcome.seeded };
-}
-
-/** A framework's default due date (e.g. EDS 28 February) in the final year of a period. */
-export function defaultDueDate(
-  periodEnd: Date,
-  framework: { defaultDueMonth: number; defaultDueDay: number },
-): Date {
-  return new Date(
-    Date.UTC(periodEnd.getUTCFullYear(), framework.defaultDueMonth - 1, framework.defaultDueDay),
-  );
 }
 
 // ---------------------------------------------------------------------------------------------

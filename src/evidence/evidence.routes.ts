@@ -5,8 +5,8 @@ import type { AppDeps } from '../deps.js';
 import { errorSummary, type FieldErrors } from '../forms.js';
 import { verifyCsrfToken } from '../middleware/csrf.js';
 import { pathTo, paths } from '../paths.js';
-import { signedInUser } from '../providers/route-helpers.js';
-import { formatDate } from '../returns/format.js';
+import { idFromPath, signedInUser } from '../route-helpers.js';
+import { formatDate } from '../format.js';
 import {
   assertCanChangeEvidence,
   evidenceDownload,
@@ -115,7 +115,7 @@ export function evidenceRoutes(deps: AppDeps): Router {
 
   router.post(paths.evidence.unlink, requireSignIn, async (req, res) => {
     const { returnId, requirementId } = targetOf(req);
-    const evidenceId = pathParameter(req, 'evidenceId');
+    const evidenceId = idFromPath(req.params.evidenceId);
     const { removed } = await unlinkEvidence(prisma, signedInUser(res), returnId, requirementId, evidenceId);
     const body = (req.body ?? {}) as Record<string, unknown>;
     // The requirement page has the same list: going back there keeps the user where they were.
@@ -128,7 +128,7 @@ export function evidenceRoutes(deps: AppDeps): Router {
   });
 
   router.get(paths.evidence.download, requireSignIn, async (req, res) => {
-    const file = await evidenceDownload(prisma, signedInUser(res), pathParameter(req, 'evidenceId'));
+    const file = await evidenceDownload(prisma, signedInUser(res), idFromPath(req.params.evidenceId));
     res.status(200);
     res.set({
       'Content-Type': file.mediaType,
@@ -143,14 +143,8 @@ export function evidenceRoutes(deps: AppDeps): Router {
   return router;
 }
 
-/** A parameter of the route's path ('' if absent, which the service treats as not found). */
-function pathParameter(req: Request, name: string): string {
-  const value = req.params[name];
-  return typeof value === 'string' ? value : '';
-}
-
 function targetOf(req: Request): { returnId: string; requirementId: string } {
-  return { returnId: pathParameter(req, 'returnId'), requirementId: pathParameter(req, 'requirementId') };
+  return { returnId: idFromPath(req.params.returnId), requirementId: idFromPath(req.params.requirementId) };
 }
 
 /**

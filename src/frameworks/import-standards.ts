@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Db } from '../db/prisma.js';
-import { sha256 } from '../db/migrate.js';
+import { sha256 } from '../hash.js';
 import type { Logger } from '../logger.js';
 import { STANDARDS_DIR } from '../project-root.js';
 import {

@@ -3,7 +3,7 @@ import { assertCommissionerEditor } from '../auth/access.js';
 import type { Db } from '../db/prisma.js';
 import { Conflict, NotFound, ValidationFailed } from '../errors.js';
 import type { ReturnStatus } from '../generated/prisma/enums.js';
-import { formatDate, isoDate } from '../returns/format.js';
+import { formatDate, isoDate } from '../format.js';
 import type { CurrentUser } from '../view-locals.js';
 import { extendReturn, findReturnForExtension } from './queries.js';
 import type { ExtensionInput } from './schemas.js';

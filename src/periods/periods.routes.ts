@@ -13,8 +13,8 @@ import {
 } from '../forms.js';
 import type { ReturnStatus } from '../generated/prisma/enums.js';
 import { pathTo, paths } from '../paths.js';
-import { editorsOnly, idFromPath, signedInUser, staffOnly } from '../providers/route-helpers.js';
-import { formatDate } from '../returns/format.js';
+import { editorsOnly, idFromPath, signedInUser, staffOnly } from '../route-helpers.js';
+import { formatDate } from '../format.js';
 import { RETURN_STATUS_TAGS } from '../returns/progress.js';
 import {
   changePeriodStandard,

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { recordAudit } from '../audit/audit.js';
 import { assertCommissionerEditor } from '../auth/access.js';
 import type { Db } from '../db/prisma.js';
-import { defaultDueDate } from '../demo/seed-demo-data.js';
+import { defaultDueDate } from '../frameworks/due-dates.js';
 import { Conflict, NotFound, ValidationFailed } from '../errors.js';
-import { assertCanReadRegister } from '../providers/providers.service.js';
-import { withUniqueFieldError } from '../providers/queries.js';
-import { formatDate, isoDate } from '../returns/format.js';
+import { assertCanReadRegister } from '../auth/access.js';
+import { withUniqueFieldError } from '../db/unique-violation.js';
+import { formatDate, isoDate } from '../format.js';
 import type { CurrentUser } from '../view-locals.js';
 import {
   countPeriodReturns,

@@ -5,7 +5,7 @@ import type { AppDeps } from '../deps.js';
 import { ValidationFailed } from '../errors.js';
 import { errorSummary, parseForm, type FieldErrors } from '../forms.js';
 import { pathTo, paths } from '../paths.js';
-import { formatDate } from '../returns/format.js';
+import { formatDate } from '../format.js';
 import { PROVIDER_TYPE_LABELS } from './provider-types.js';
 import {
   addProvider,
@@ -15,7 +15,7 @@ import {
   listRegister,
   setProviderActive,
 } from './providers.service.js';
-import { editorsOnly, idFromPath, signedInUser, staffOnly } from './route-helpers.js';
+import { editorsOnly, idFromPath, signedInUser, staffOnly } from '../route-helpers.js';
 import { providerSchema } from './schemas.js';
 
 const TYPE_ITEMS = Object.entries(PROVIDER_TYPE_LABELS).map(([value, text]) => ({ value, text }));

@@ -1,8 +1,7 @@
 import { recordAudit } from '../audit/audit.js';
-import { assertCommissionerEditor } from '../auth/access.js';
-import { STAFF_ROLES } from '../auth/roles.js';
+import { assertCanReadRegister, assertCommissionerEditor } from '../auth/access.js';
 import type { Db } from '../db/prisma.js';
-import { Forbidden, NotFound } from '../errors.js';
+import { NotFound } from '../errors.js';
 import type { CurrentUser } from '../view-locals.js';
 import {
   createProvider,
@@ -10,17 +9,9 @@ import {
   findProviderWithContracts,
   listProviders,
   updateProvider,
-  withUniqueFieldError,
 } from './queries.js';
+import { withUniqueFieldError } from '../db/unique-violation.js';
 import type { ProviderInput } from './schemas.js';
-
-/**
- * The register, its contracts and the reporting periods are the commissioner's own records: staff
- * read them, provider leads never (they see their providers' returns instead).
- */
-export function assertCanReadRegister(user: CurrentUser): void {
-  if (!STAFF_ROLES.includes(user.role)) throw new Forbidden();
-}
 
 export function listRegister(prisma: Db, user: CurrentUser) {
   assertCanReadRegister(user);

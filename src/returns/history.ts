@@ -1,5 +1,5 @@
 import type { ReturnStatus } from '../generated/prisma/enums.js';
-import { formatDate } from './format.js';
+import { formatDate } from '../format.js';
 import { RETURN_STATUS_TAGS } from './progress.js';
 
 // The audit trail of a return in plain English: what each action was and which fields changed.

@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Response } from 'express';
 import { requireSignIn } from '../auth/current-user.middleware.js';
 import type { AppDeps } from '../deps.js';
 import {
@@ -11,8 +11,8 @@ import {
   type FieldErrors,
 } from '../forms.js';
 import { pathTo, paths } from '../paths.js';
-import type { CurrentUser } from '../view-locals.js';
-import { formatDate, formatDateTime } from './format.js';
+import { idFromPath, signedInUser } from '../route-helpers.js';
+import { formatDate, formatDateTime } from '../format.js';
 import { historyRows } from './history.js';
 import { OVERDUE_TAG, REQUIREMENT_STATE_TAGS, RETURN_STATUS_TAGS } from './progress.js';
 import type { AnswerRow } from './queries.js';
@@ -49,21 +49,6 @@ interface AnswerValues {
   actionOwner: string;
   actionDate: DateParts;
   version: number;
-}
-
-function signedInUser(res: Response): CurrentUser {
-  const user = res.locals.currentUser;
-  if (!user) throw new Error('requireSignIn must run before a returns handler');
-  return user;
-}
-
-// Ids that are not strings (or not ids at all) find nothing, so the service answers "not found".
-function returnIdOf(req: Request): string {
-  return typeof req.params.returnId === 'string' ? req.params.returnId : '';
-}
-
-function requirementIdOf(req: Request): string {
-  return typeof req.params.requirementId === 'string' ? req.params.requirementId : '';
 }
 
 function valuesFromAnswer(answer: AnswerRow | null): AnswerValues {
@@ -140,21 +125,21 @@ export function returnsRoutes(deps: AppDeps): Router {
   });
 
   router.get(paths.returns.show, requireSignIn, async (req, res) => {
-    const page = await returnTaskList(prisma, signedInUser(res), returnIdOf(req), clock());
+    const page = await returnTaskList(prisma, signedInUser(res), idFromPath(req.params.returnId), clock());
     res.render('returns/show', { ...viewHelpers, ...page });
   });
 
   router.get(paths.returns.requirement, requireSignIn, async (req, res) => {
-    const returnId = returnIdOf(req);
-    const requirementId = requirementIdOf(req);
+    const returnId = idFromPath(req.params.returnId);
+    const requirementId = idFromPath(req.params.requirementId);
     const page = await requirementPage(prisma, signedInUser(res), returnId, requirementId, clock());
     renderRequirement(res, page, { values: valuesFromAnswer(page.answer) });
   });
 
   router.post(paths.returns.requirement, requireSignIn, async (req, res) => {
     const user = signedInUser(res);
-    const returnId = returnIdOf(req);
-    const requirementId = requirementIdOf(req);
+    const returnId = idFromPath(req.params.returnId);
+    const requirementId = idFromPath(req.params.requirementId);
     // Refuse other providers, staff and frozen returns before looking at what was posted.
     await assertCanAnswer(prisma, user, returnId);
     const page = await requirementPage(prisma, user, returnId, requirementId, clock());
@@ -215,19 +200,19 @@ export function returnsRoutes(deps: AppDeps): Router {
   });
 
   router.post(paths.returns.carryForward, requireSignIn, async (req, res) => {
-    const returnId = returnIdOf(req);
+    const returnId = idFromPath(req.params.returnId);
     await carryForward(prisma, signedInUser(res), returnId, clock());
     res.redirect(pathTo(paths.returns.show, { returnId }));
   });
 
   router.get(paths.returns.checkAnswers, requireSignIn, async (req, res) => {
-    const page = await checkAnswersPage(prisma, signedInUser(res), returnIdOf(req), clock());
+    const page = await checkAnswersPage(prisma, signedInUser(res), idFromPath(req.params.returnId), clock());
     res.render('returns/check-answers', { ...viewHelpers, ...page, errors: {}, errorList: [] });
   });
 
   router.post(paths.returns.submit, requireSignIn, async (req, res) => {
     const user = signedInUser(res);
-    const returnId = returnIdOf(req);
+    const returnId = idFromPath(req.params.returnId);
     await assertCanAnswer(prisma, user, returnId);
     const parsed = parseForm(declarationSchema, req.body);
     const outcome = parsed.ok ? await submitReturn(prisma, user, returnId, clock()) : undefined;
@@ -244,7 +229,7 @@ export function returnsRoutes(deps: AppDeps): Router {
   });
 
   router.get(paths.returns.confirmation, requireSignIn, async (req, res) => {
-    const returnId = returnIdOf(req);
+    const returnId = idFromPath(req.params.returnId);
     const page = await confirmationPage(prisma, signedInUser(res), returnId, clock());
     if (!page.submission) {
       res.redirect(pathTo(paths.returns.show, { returnId }));
@@ -254,7 +239,7 @@ export function returnsRoutes(deps: AppDeps): Router {
   });
 
   router.get(paths.returns.history, requireSignIn, async (req, res) => {
-    const page = await historyPage(prisma, signedInUser(res), returnIdOf(req), clock());
+    const page = await historyPage(prisma, signedInUser(res), idFromPath(req.params.returnId), clock());
     res.render('returns/history', { ...viewHelpers, ...page, events: historyRows(page.events) });
   });
 

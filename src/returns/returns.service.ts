@@ -10,7 +10,7 @@ import { Conflict, NotFound } from '../errors.js';
 import { evidenceForResponses, type EvidenceItem } from '../evidence/queries.js';
 import type { ReturnStatus } from '../generated/prisma/enums.js';
 import type { CurrentUser } from '../view-locals.js';
-import { isoDate, ukToday } from './format.js';
+import { isoDate, ukToday } from '../format.js';
 import { groupState, isOverdue, requirementState, type RequirementState } from './progress.js';
 import {
   createAnswer,

@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/consistent-type-definitions -- the snapshot is stored as JSON:
    type aliases (unlike interfaces) are assignable to Prisma's JSON input types. */
-import { sha256 } from '../db/migrate.js';
+import { sha256 } from '../hash.js';
 
 /**
  * The frozen copy of a return taken when it is submitted. It is stored in

@@ -1,8 +1,7 @@
 import { Router, type Response } from 'express';
-import { z } from 'zod';
 import { requireSignIn } from '../auth/current-user.middleware.js';
 import type { AppDeps } from '../deps.js';
-import { Forbidden, NotFound, ValidationFailed } from '../errors.js';
+import { ValidationFailed } from '../errors.js';
 import {
   parseForm,
   partsFromDate,
@@ -11,7 +10,7 @@ import {
   type FieldErrors,
 } from '../forms.js';
 import { pathTo, paths } from '../paths.js';
-import type { CurrentUser } from '../view-locals.js';
+import { idFromPath, signedInUser } from '../route-helpers.js';
 import {
   acceptReturn,
   decideRequirement,
@@ -36,20 +35,6 @@ const DECISION_ERROR_HREFS: Record<string, string> = {
   newDueDate: '#newDueDate-day',
   comment: '#comment',
 };
-
-const uuid = z.uuid();
-
-/** An id from the URL: anything that is not a UUID cannot name a row, so it is "not found". */
-function idFromPath(value: string | string[] | undefined): string {
-  if (typeof value !== 'string' || !uuid.safeParse(value).success) throw new NotFound();
-  return value;
-}
-
-function signedInUser(res: Response): CurrentUser {
-  const user = res.locals.currentUser;
-  if (!user) throw new Forbidden();
-  return user;
-}
 
 function errorList(errors: FieldErrors, hrefs: Record<string, string>): ErrorSummaryItem[] {
   return Object.entries(errors).map(([field, text]) => ({ text, href: hrefs[field] ?? `#${field}` }));

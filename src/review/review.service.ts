@@ -13,7 +13,7 @@ import {
 import { findResultsBasis } from '../frameworks/results.queries.js';
 import type { ReturnStatus, ReviewDecision } from '../generated/prisma/enums.js';
 import { pathTo, paths } from '../paths.js';
-import { formatDate, formatDateTime, isoDate, ukToday } from '../returns/format.js';
+import { formatDate, formatDateTime, isoDate, ukToday } from '../format.js';
 import { RETURN_STATUS_TAGS, type TagParams } from '../returns/progress.js';
 import type { ReturnSnapshot, SnapshotResponse } from '../returns/snapshot.js';
 import type { CurrentUser } from '../view-locals.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SNAPSHOT_FORMAT, type ReturnSnapshot, type SnapshotResponse } from '../returns/snapshot.js';
-import { formatDate } from '../returns/format.js';
+import { formatDate } from '../format.js';
 
 /** Reads a stored snapshot back (return_submissions.snapshot), refusing anything not in the known format. */
 const snapshotResponseSchema = z.object({

@@ -1,4 +1,4 @@
-import { sha256 } from '../../src/db/migrate.js';
+import { sha256 } from '../../src/hash.js';
 import { createPrisma, type Db } from '../../src/db/prisma.js';
 import { seedDemoData } from '../../src/demo/seed-demo-data.js';
 import { importStandards } from '../../src/frameworks/import-standards.js';

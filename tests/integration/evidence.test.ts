@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import supertest from 'supertest';
 import { evidenceForResponses } from '../../src/evidence/queries.js';
+import { sha256 } from '../../src/hash.js';
 import { pathTo, paths } from '../../src/paths.js';
 import { buildTestApp, csrfTokenFrom, signedInAgent, testConfig } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -137,10 +137,6 @@ async function counts() {
     db.prisma.evidenceLink.count(),
   ]);
   return { files, evidence, links };
-}
-
-function sha256(content: Buffer): string {
-  return createHash('sha256').update(content).digest('hex');
 }
 
 async function evidenceByContent(providerId: string, content: Buffer) {

@@ -1,7 +1,8 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { migrate, MigrationError, sha256 } from '../../src/db/migrate.js';
+import { migrate, MigrationError } from '../../src/db/migrate.js';
+import { sha256 } from '../../src/hash.js';
 import { MIGRATIONS_DIR } from '../../src/project-root.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { testLogger } from '../support/test-logger.js';

@@ -1,6 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type supertest from 'supertest';
 import type { Db } from '../../src/db/prisma.js';
+import { sha256 } from '../../src/hash.js';
 import { pathTo, paths } from '../../src/paths.js';
 import { csrfTokenFrom } from '../support/app.js';
 import { createPeriod, createReturn, type createTwoProviderWorld } from '../support/fixtures.js';
@@ -129,14 +130,14 @@ export async function addEvidence(
   },
 ) {
   const content = Buffer.from(`Evidence ${options.fileName} ${randomUUID()}`);
-  const sha256 = createHash('sha256').update(content).digest('hex');
+  const digest = sha256(content);
   await prisma.evidenceFile.create({
-    data: { sha256, content, sizeBytes: content.byteLength, mediaType: 'text/plain' },
+    data: { sha256: digest, content, sizeBytes: content.byteLength, mediaType: 'text/plain' },
   });
   const evidence = await prisma.evidence.create({
     data: {
       providerId: options.providerId,
-      fileSha256: sha256,
+      fileSha256: digest,
       fileName: options.fileName,
       coversFrom: options.coversFrom ?? null,
       coversTo: options.coversTo ?? null,
@@ -146,5 +147,5 @@ export async function addEvidence(
   await prisma.evidenceLink.create({
     data: { evidenceId: evidence.id, responseId: options.responseId, linkedById: options.userId },
   });
-  return { ...evidence, sha256 };
+  return { ...evidence, sha256: digest };
 }

@@ -1,7 +1,7 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sha256 } from '../../src/db/migrate.js';
+import { sha256 } from '../../src/hash.js';
 import type { Db } from '../../src/db/prisma.js';
 import {
   importStandards,

@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
+import { sha256 as digestOf } from '../../src/hash.js';
 import type { Db } from '../../src/db/prisma.js';
 import type { ReviewDecision } from '../../src/generated/prisma/enums.js';
-import { buildReturnSnapshot, snapshotDigest, type SnapshotSource } from '../../src/returns/snapshot.js';
+import { findSnapshotSource } from '../../src/returns/queries.js';
+import { buildReturnSnapshot, snapshotDigest } from '../../src/returns/snapshot.js';
 
 // Submitted returns made directly in the database, as the provider side would leave them: answers
 // and evidence on the live responses, then a submission row holding their snapshot and its digest.
@@ -99,7 +100,7 @@ export async function attachEvidence(
   if (!response) throw new Error(`No requirement ${code}`);
   const { providerId } = await prisma.return.findUniqueOrThrow({ where: { id: returnId } });
   const content = Buffer.from(file.content);
-  const sha256 = createHash('sha256').update(content).digest('hex');
+  const sha256 = digestOf(content);
   await prisma.evidenceFile.createMany({
     data: [{ sha256, content, sizeBytes: content.byteLength, mediaType: 'text/plain' }],
     skipDuplicates: true,
@@ -128,47 +129,6 @@ export async function detachEvidence(
   });
 }
 
-async function snapshotSource(prisma: Db, returnId: string): Promise<SnapshotSource> {
-  const row = await prisma.return.findUniqueOrThrow({
-    where: { id: returnId },
-    include: {
-      provider: true,
-      period: true,
-      frameworkVersion: { include: { framework: true } },
-      responses: {
-        include: {
-          requirement: { include: { group: true } },
-          ratingLevel: true,
-          evidenceLinks: { include: { evidence: true } },
-        },
-      },
-    },
-  });
-  return {
-    returnId: row.id,
-    provider: { odsCode: row.provider.odsCode, name: row.provider.name },
-    framework: {
-      code: row.frameworkVersion.framework.code,
-      versionCode: row.frameworkVersion.code,
-      versionName: row.frameworkVersion.name,
-    },
-    period: { label: row.period.label },
-    dueDate: row.dueDate,
-    responses: row.responses.map((response) => ({
-      requirement: response.requirement,
-      ratingLevel: response.ratingLevel,
-      narrative: response.narrative,
-      actionPlan: response.actionPlan,
-      actionOwner: response.actionOwner,
-      actionDueDate: response.actionDueDate,
-      evidence: response.evidenceLinks.map((link) => ({
-        sha256: link.evidence.fileSha256,
-        fileName: link.evidence.fileName,
-      })),
-    })),
-  };
-}
-
 /** Freezes the live answers as the next submission and marks the return submitted. */
 export async function submitReturn(
   prisma: Db,
@@ -176,7 +136,7 @@ export async function submitReturn(
   submittedById: string,
   submittedAt: Date = new Date(),
 ) {
-  const snapshot = buildReturnSnapshot(await snapshotSource(prisma, returnId));
+  const snapshot = buildReturnSnapshot(await findSnapshotSource(prisma, returnId));
   const sequence = (await prisma.returnSubmission.count({ where: { returnId } })) + 1;
   const submission = await prisma.returnSubmission.create({
     data: {

@@ -1,12 +1,11 @@
 import type { RequestHandler, Response } from 'express';
 import { z } from 'zod';
-import { assertCommissionerEditor } from '../auth/access.js';
-import { Forbidden, NotFound } from '../errors.js';
-import type { CurrentUser } from '../view-locals.js';
-import { assertCanReadRegister } from './providers.service.js';
+import { assertCanReadRegister, assertCommissionerEditor } from './auth/access.js';
+import { Forbidden, NotFound } from './errors.js';
+import type { CurrentUser } from './view-locals.js';
 
-// Small helpers the register, contract and period routes share. The guards apply the same access
-// rules the services check, so a refused user gets a 403 before any form is shown.
+// Helpers every feature's routes share. The guards apply the same access rules the services check,
+// so a refused user gets a 403 before any form is shown.
 
 /** The user behind a route guarded by requireSignIn. */
 export function signedInUser(res: Response): CurrentUser {
