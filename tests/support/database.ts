@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
+import { adminQuery, databaseUrl } from '../../src/db/admin-query.js';
 import { createPool, createPrisma, type Db } from '../../src/db/prisma.js';
 
 export interface TestDatabase {
@@ -7,22 +8,6 @@ export interface TestDatabase {
   pool: pg.Pool;
   prisma: Db;
   drop(): Promise<void>;
-}
-
-export function databaseUrl(serverUrl: string, database: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-export async function adminQuery(serverUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 function serverUrl(): string {

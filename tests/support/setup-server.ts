@@ -1,7 +1,7 @@
 import { startThrowawayPostgres, type EmbeddedPostgres } from '../../src/db/embedded-postgres.js';
 import { migrate } from '../../src/db/migrate.js';
 import { MIGRATIONS_DIR } from '../../src/project-root.js';
-import { adminQuery, databaseUrl } from './database.js';
+import { adminQuery, databaseUrl } from '../../src/db/admin-query.js';
 import { testLogger } from './test-logger.js';
 
 declare global {

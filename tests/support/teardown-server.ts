@@ -1,4 +1,4 @@
-import { adminQuery } from './database.js';
+import { adminQuery } from '../../src/db/admin-query.js';
 
 export default async function globalTeardown(): Promise<void> {
   const serverUrl = process.env.TEST_SERVER_URL;
