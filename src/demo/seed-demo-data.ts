@@ -276,19 +276,17 @@ async function seedReturn(context: SeedContext, plan: ReturnPlan): Promise<Seede
     updatedAt: timeline.decidedAt ?? timeline.submittedAt ?? timeline.startedAt ?? createdAt,
   });
 
-  const responseIds =
-    timeline.startedAt === null
-      ? []
-      : await seedResponses(context, {
-          ...plan,
-          returnId: row.id,
-          requirements: version.requirements,
-          provider,
-          spread,
-          updatedById: submitterId,
-          startedAt: timeline.startedAt,
-          updatedAt: timeline.submittedAt ?? timeline.startedAt,
-        });
+  // Every return has a response row per requirement from the start, as opening a period makes them.
+  const responseIds = await seedResponses(context, {
+    ...plan,
+    returnId: row.id,
+    requirements: version.requirements,
+    provider,
+    spread,
+    updatedById: submitterId,
+    startedAt: timeline.startedAt ?? createdAt,
+    updatedAt: timeline.submittedAt ?? timeline.startedAt ?? createdAt,
+  });
 
   return {
     id: row.id,
@@ -315,7 +313,12 @@ interface ResponsesPlan extends ReturnPlan {
 /** A response to every requirement (blank for the unanswered part of an in-progress return); ids in order. */
 async function seedResponses(context: SeedContext, plan: ResponsesPlan): Promise<string[]> {
   const { requirements, status, spread } = plan;
-  const answered = status === 'in_progress' ? filledCount(requirements.length, spread) : requirements.length;
+  const answered =
+    status === 'not_started'
+      ? 0
+      : status === 'in_progress'
+        ? filledCount(requirements.length, spread)
+        : requirements.length;
   const rows = await createResponses(
     context.tx,
     requirements.map((requirement, index) => responseRow(plan, requirement, index, index < answered)),

@@ -18,7 +18,8 @@ export function setUpSecurityHeaders(app: Express, config: Config): void {
           scriptSrc: ["'self'", (_req, res) => `'nonce-${(res as Response).locals.cspNonce}'`],
           styleSrc: ["'self'"],
           imgSrc: ["'self'", 'data:'],
-          fontSrc: ["'self'"],
+          // NHS.UK frontend's CSS loads the licensed Frutiger fonts from the NHS asset host.
+          fontSrc: ["'self'", 'https://assets.nhs.uk'],
           connectSrc: ["'self'"],
           objectSrc: ["'none'"],
           baseUri: ["'self'"],
