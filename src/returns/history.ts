@@ -5,8 +5,18 @@ import { RETURN_STATUS_TAGS } from './progress.js';
 // The audit trail of a return in plain English: what each action was and which fields changed.
 
 const ACTION_LABELS: Record<string, string> = {
+  'return.started': 'Return started',
   'response.saved': 'Answer saved',
   'return.carried_forward': 'Answers carried forward from an earlier return',
+  'evidence.uploaded': 'Evidence uploaded',
+  'evidence.linked': 'Evidence added to an answer',
+  'evidence.unlinked': 'Evidence removed from an answer',
+  'return.submitted': 'Return submitted',
+  'requirement_review.decided': 'Requirement reviewed',
+  'requirement_review.changed': 'Requirement review changed',
+  'return.accepted': 'Return accepted',
+  'return.returned': 'Return sent back to the provider',
+  'return.extension_agreed': 'Extension agreed',
 };
 
 const FIELD_LABELS: Record<string, string> = {
