@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Db } from '../src/db/prisma.js';
 import type { Logger } from '../src/logger.js';
+import { requestContext } from '../src/request-context.js';
 
 export interface JobDeps {
   prisma: Db;
@@ -51,7 +52,8 @@ async function recordRun(
   const run = await deps.prisma.jobRun.create({ data: { jobName, startedAt: deps.clock() } });
   const log = deps.logger.child({ job: jobName, jobRunId: run.id });
   try {
-    const counts = await work();
+    // The run's id stands in for a request id: on its log lines and the audit events it writes.
+    const counts = await requestContext.run({ requestId: run.id }, work);
     await deps.prisma.jobRun.update({
       where: { id: run.id },
       data: { status: 'succeeded', finishedAt: deps.clock(), counts },

@@ -1,6 +1,12 @@
 import cron from 'node-cron';
+import type { Config } from '../src/config.js';
+import * as enqueueChasers from './enqueue-chasers.js';
+import * as pruneRateLimits from './prune-rate-limits.js';
 import * as pruneSessions from './prune-sessions.js';
-import type { JobDeps } from './run-locked-job.js';
+import type { ReminderJobDeps } from './reminder-job-deps.js';
+import type { JobOutcome } from './run-locked-job.js';
+import * as sendEmail from './send-email.js';
+import * as weeklyDigest from './weekly-digest.js';
 
 export const JOB_TIME_ZONE = 'Europe/London';
 
@@ -11,11 +17,39 @@ export interface Scheduler {
 
 const SCHEDULES = [
   { name: pruneSessions.PRUNE_SESSIONS_JOB, expression: '*/15 * * * *', run: pruneSessions.run },
+  { name: pruneRateLimits.PRUNE_RATE_LIMITS_JOB, expression: '*/15 * * * *', run: pruneRateLimits.run },
 ];
 
-export function startJobs(deps: JobDeps): Scheduler {
+interface ScheduledJob {
+  name: string;
+  expression: string;
+  run: (deps: ReminderJobDeps) => Promise<JobOutcome>;
+}
+
+/** Every job this process schedules: the email jobs on the configured cron expressions. */
+export function scheduledJobs(config: Config): ScheduledJob[] {
+  return [
+    ...SCHEDULES,
+    {
+      name: enqueueChasers.ENQUEUE_CHASERS_JOB,
+      expression: config.jobs.chasersCron,
+      run: enqueueChasers.run,
+    },
+    {
+      name: sendEmail.SEND_EMAIL_JOB,
+      expression: config.jobs.sendEmailCron,
+      run: (deps) => sendEmail.run(deps),
+    },
+    ...(config.jobs.digestEnabled
+      ? [{ name: weeklyDigest.WEEKLY_DIGEST_JOB, expression: config.jobs.digestCron, run: weeklyDigest.run }]
+      : []),
+  ];
+}
+
+export function startJobs(deps: ReminderJobDeps): Scheduler {
   const running = new Set<Promise<unknown>>();
-  const tasks = SCHEDULES.map((job) =>
+  const jobs = scheduledJobs(deps.config);
+  const tasks = jobs.map((job) =>
     cron.schedule(
       job.expression,
       async () => {
@@ -30,7 +64,7 @@ export function startJobs(deps: JobDeps): Scheduler {
       { name: job.name, timezone: JOB_TIME_ZONE, noOverlap: true },
     ),
   );
-  deps.logger.info({ jobs: SCHEDULES.map((job) => job.name) }, 'scheduled jobs started');
+  deps.logger.info({ jobs: jobs.map((job) => job.name) }, 'scheduled jobs started');
   return {
     async stop() {
       for (const task of tasks) await task.stop();

@@ -17,6 +17,7 @@ import { createPool, createPrisma, type Db } from '../src/db/prisma.js';
 import { importStandards } from '../src/frameworks/import-standards.js';
 import { sha256 } from '../src/hash.js';
 import { createLogger } from '../src/logger.js';
+import { createMailer } from '../src/mail/mailer.js';
 import { pathTo, paths } from '../src/paths.js';
 import { MIGRATIONS_DIR, STANDARDS_DIR } from '../src/project-root.js';
 import { submitReturn } from '../src/returns/returns.service.js';
@@ -39,14 +40,17 @@ async function main(): Promise<void> {
   try {
     const fixture = await seed(prisma);
     const PgStore = connectPgSimple(session);
+    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' });
     const app = createApp({
-      config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }),
+      config,
       prisma,
       pool,
       logger,
       sessionStore: new PgStore({ pool, tableName: 'user_sessions', pruneSessionInterval: false }),
       sessionSecret: randomUUID() + randomUUID(),
       clock: () => new Date(),
+      // Nothing on the return page sends email.
+      mailer: createMailer(config.mail, logger),
     });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));

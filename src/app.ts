@@ -19,9 +19,13 @@ import { extensionRoutes } from './periods/extension.routes.js';
 import { periodRoutes } from './periods/periods.routes.js';
 import { pathTo, paths } from './paths.js';
 import { providerRoutes } from './providers/providers.routes.js';
+import { mailboxRoutes } from './mail/mailbox.routes.js';
+import { outboxRoutes } from './reminders/outbox.routes.js';
+import { setUpRateLimits } from './rate-limit/rate-limit.middleware.js';
 import { VIEWS_DIR } from './project-root.js';
 import { returnsRoutes } from './returns/returns.routes.js';
 import { reviewRoutes } from './review/review.routes.js';
+import { userRoutes } from './users/users.routes.js';
 import { SERVICE_NAME } from './view-locals.js';
 
 /** Builds a new app on every call; the order below is the order every request meets. */
@@ -44,6 +48,7 @@ export function createApp(deps: AppDeps): express.Express {
   const authenticator = setUpAuth(app, deps);
   setUpCsrf(app);
   setUpCurrentUser(app, deps);
+  setUpRateLimits(app, deps);
 
   app.use(entraRoutes(deps, authenticator));
   app.use(signInRoutes(deps));
@@ -56,6 +61,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(periodRoutes(deps));
   app.use(extensionRoutes(deps));
   app.use(returnsRoutes(deps));
+  app.use(outboxRoutes(deps));
+  // The local mailbox exists only outside production.
+  if (!deps.config.isProduction) app.use(mailboxRoutes(deps));
+  app.use(userRoutes(deps));
 
   setUpNotFound(app);
   setUpErrorHandler(app, deps);

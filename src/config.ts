@@ -1,5 +1,8 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { validate as isCronExpression } from 'node-cron';
 import { z } from 'zod';
+import { DEFAULT_LADDER, parseLadder, type Ladder } from './reminders/ladder.js';
 
 /** Start-up configuration problems, every one of them, in one message. */
 export class ConfigError extends Error {
@@ -11,6 +14,10 @@ export class ConfigError extends Error {
 
 const booleanFlag = z.stringbool({ truthy: ['true', '1', 'yes'], falsy: ['false', '0', 'no'] });
 const port = z.coerce.number().int().min(1).max(65_535);
+const cron = z
+  .string()
+  .refine(isCronExpression, 'not a cron expression (five or six fields, e.g. "0 7 * * *")');
+const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const environmentSchema = z
   .object({
@@ -53,8 +60,47 @@ const environmentSchema = z
     ENTRA_AUTHORITY: z.url({ protocol: /^https$/ }).default('https://login.microsoftonline.com'),
     ENTRA_REDIRECT_URL: z.url({ protocol: /^https?$/ }).optional(),
     ENTRA_RESPONSE_MODE: z.enum(['form_post', 'query']).optional(),
+    SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+    SMTP_HOST: z.string().min(1).optional(),
+    SMTP_PORT: port.default(587),
+    SMTP_SECURE: booleanFlag.default(false),
+    SMTP_USER: z.string().min(1).optional(),
+    SMTP_PASSWORD: z.string().min(1).optional(),
+    SMTP_POOL_SIZE: count(1, 50).default(5),
+    MAIL_FROM: z
+      .string()
+      .includes('@', { message: 'an email address, e.g. "Compliance <no-reply@example.nhs.uk>"' })
+      .optional(),
+    MAIL_REPLY_TO: z.string().includes('@', { message: 'an email address' }).optional(),
+    MAIL_MAX_ATTEMPTS: count(1, 50).default(8),
+    MAIL_RETRY_BASE_SECONDS: count(1, 86_400).default(60),
+    MAIL_LEASE_SECONDS: count(10, 86_400).default(300),
+    REMINDER_LADDER: z.string().default(DEFAULT_LADDER),
+    REMINDER_ESCALATE_AFTER_DAYS: count(0, 999).default(14),
+    JOBS_CHASERS_CRON: cron.default('0 7 * * *'),
+    JOBS_SEND_EMAIL_CRON: cron.default('* * * * *'),
+    JOBS_DIGEST_CRON: cron.default('0 8 * * 1'),
+    DIGEST_ENABLED: booleanFlag.default(false),
+    RATE_LIMIT_SIGN_IN_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20),
+    RATE_LIMIT_UPLOADS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
   })
   .superRefine((env, context) => {
+    const ladder = parseLadder(env.REMINDER_LADDER, env.REMINDER_ESCALATE_AFTER_DAYS);
+    if (!ladder.ok) context.addIssue({ code: 'custom', path: ['REMINDER_LADDER'], message: ladder.problem });
+    if (env.SMTP_URL && env.SMTP_HOST) {
+      context.addIssue({
+        code: 'custom',
+        path: ['SMTP_URL'],
+        message: 'set SMTP_URL or SMTP_HOST, not both',
+      });
+    }
+    if (Boolean(env.SMTP_USER) !== Boolean(env.SMTP_PASSWORD)) {
+      context.addIssue({
+        code: 'custom',
+        path: [env.SMTP_USER ? 'SMTP_PASSWORD' : 'SMTP_USER'],
+        message: 'SMTP_USER and SMTP_PASSWORD go together',
+      });
+    }
     const entra = [env.ENTRA_TENANT_ID, env.ENTRA_CLIENT_ID, env.ENTRA_CLIENT_SECRET];
     if (entra.some(Boolean) && !entra.every(Boolean)) {
       for (const [name, value] of [
@@ -103,6 +149,16 @@ const environmentSchema = z
         message: 'an https URL is required in production',
       });
     }
+    if (!env.SMTP_URL && !env.SMTP_HOST) {
+      context.addIssue({
+        code: 'custom',
+        path: ['SMTP_HOST'],
+        message: 'an SMTP server (SMTP_URL or SMTP_HOST) is required in production',
+      });
+    }
+    if (!env.MAIL_FROM) {
+      context.addIssue({ code: 'custom', path: ['MAIL_FROM'], message: 'required in production' });
+    }
     if (!env.PUBLIC_BASE_URL?.startsWith('https://')) {
       context.addIssue({
         code: 'custom',
@@ -132,8 +188,38 @@ export interface Config {
   /** Evidence uploads: the size limit, enforced while the file streams in. */
   evidence: { maxBytes: number };
   session: { idleMinutes: number; absoluteHours: number };
+  /** Requests per minute: sign-in routes per IP address, evidence uploads per user. */
+  rateLimits: { signInPerMinute: number; uploadsPerMinute: number };
   /** Microsoft Entra ID sign-in; absent when not configured (local sign-in only). */
   entra: EntraSettings | undefined;
+  mail: MailSettings;
+  reminders: { ladder: Ladder };
+  /** node-cron expressions (Europe/London) of the scheduled jobs; the digest runs only when enabled. */
+  jobs: { chasersCron: string; sendEmailCron: string; digestCron: string; digestEnabled: boolean };
+}
+
+/** Outgoing email: through SMTP when configured, otherwise kept as files (never in production). */
+export interface MailSettings {
+  transport:
+    | {
+        kind: 'smtp';
+        /** smtp(s)://user:password@host:port, or the host settings below. */
+        url: string | undefined;
+        host: string | undefined;
+        port: number;
+        secure: boolean;
+        auth: { user: string; pass: string } | undefined;
+        poolSize: number;
+      }
+    | { kind: 'files'; dir: string };
+  from: string;
+  replyTo: string | undefined;
+  /** Delivery attempts before an email is marked failed (a 5xx rejection fails it at once). */
+  maxAttempts: number;
+  /** The first retry waits this long, each later one twice as long (capped at four hours). */
+  retryBaseSeconds: number;
+  /** A sender's claim on an email; after it a crashed sender's emails are picked up again. */
+  leaseSeconds: number;
 }
 
 export interface EntraSettings {
@@ -185,6 +271,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnvironment()): C
     organisationName: values.ORGANISATION_NAME,
     evidence: { maxBytes: values.EVIDENCE_MAX_BYTES },
     session: { idleMinutes: values.SESSION_IDLE_MINUTES, absoluteHours: values.SESSION_ABSOLUTE_HOURS },
+    rateLimits: {
+      signInPerMinute: values.RATE_LIMIT_SIGN_IN_PER_MINUTE,
+      uploadsPerMinute: values.RATE_LIMIT_UPLOADS_PER_MINUTE,
+    },
     entra:
       values.ENTRA_TENANT_ID && values.ENTRA_CLIENT_ID && values.ENTRA_CLIENT_SECRET
         ? {
@@ -196,7 +286,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnvironment()): C
             responseMode: values.ENTRA_RESPONSE_MODE ?? (isProduction ? 'form_post' : 'query'),
           }
         : undefined,
+    mail: {
+      transport:
+        values.SMTP_URL || values.SMTP_HOST
+          ? {
+              kind: 'smtp',
+              url: values.SMTP_URL,
+              host: values.SMTP_HOST,
+              port: values.SMTP_PORT,
+              secure: values.SMTP_SECURE,
+              auth:
+                values.SMTP_USER && values.SMTP_PASSWORD
+                  ? { user: values.SMTP_USER, pass: values.SMTP_PASSWORD }
+                  : undefined,
+              poolSize: values.SMTP_POOL_SIZE,
+            }
+          : { kind: 'files', dir: join(values.DATA_DIR, 'mail') },
+      from: values.MAIL_FROM ?? `"${values.ORGANISATION_NAME.replace(/["\\]/g, '')}" <no-reply@localhost>`,
+      replyTo: values.MAIL_REPLY_TO,
+      maxAttempts: values.MAIL_MAX_ATTEMPTS,
+      retryBaseSeconds: values.MAIL_RETRY_BASE_SECONDS,
+      leaseSeconds: values.MAIL_LEASE_SECONDS,
+    },
+    reminders: { ladder: checkedLadder(values.REMINDER_LADDER, values.REMINDER_ESCALATE_AFTER_DAYS) },
+    jobs: {
+      chasersCron: values.JOBS_CHASERS_CRON,
+      sendEmailCron: values.JOBS_SEND_EMAIL_CRON,
+      digestCron: values.JOBS_DIGEST_CRON,
+      digestEnabled: values.DIGEST_ENABLED,
+    },
   };
+}
+
+/** Already checked by the schema; parsed again for its value. */
+function checkedLadder(text: string, escalateAfterDays: number): Ladder {
+  const parsed = parseLadder(text, escalateAfterDays);
+  if (!parsed.ok) throw new ConfigError([`REMINDER_LADDER: ${parsed.problem}`]);
+  return parsed.ladder;
 }
 
 function readProcessEnvironment(): NodeJS.ProcessEnv {

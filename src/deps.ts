@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { Config } from './config.js';
 import type { Db } from './db/prisma.js';
 import type { Logger } from './logger.js';
+import type { Mailer } from './mail/mailer.js';
 
 /** Everything the app needs from outside, built once by server.ts (tests swap only outbound parts). */
 export interface AppDeps {
@@ -14,4 +15,6 @@ export interface AppDeps {
   sessionStore: Store;
   sessionSecret: string;
   clock: () => Date;
+  /** Outbound email (pooled SMTP, or files under DATA_DIR/mail); tests point it at their own server. */
+  mailer: Mailer;
 }

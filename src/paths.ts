@@ -47,11 +47,25 @@ export const paths = {
     unlink: '/returns/:returnId/requirements/:requirementId/evidence/:evidenceId/unlink',
     download: '/evidence/:evidenceId/download',
   },
+  // Email: failed and waiting emails (admins, contract managers); the local mailbox exists only
+  // outside production, for staff, when no SMTP server is configured.
+  outbox: { list: '/outbox', retry: '/outbox/:emailId/retry' },
+  mailbox: { list: '/dev/mail', show: '/dev/mail/:emailId', html: '/dev/mail/:emailId/html' },
   review: {
     queue: '/review',
     show: '/returns/:returnId/review',
     requirement: '/returns/:returnId/review/requirements/:requirementId',
     decide: '/returns/:returnId/review/decision',
+  },
+  users: {
+    list: '/users',
+    invite: '/users/invite',
+    show: '/users/:userId',
+    role: '/users/:userId/role',
+    addMembership: '/users/:userId/memberships',
+    removeMembership: '/users/:userId/memberships/:providerId/remove',
+    deactivate: '/users/:userId/deactivate',
+    reactivate: '/users/:userId/reactivate',
   },
 } as const;
 

@@ -1,6 +1,6 @@
 import type { RequestHandler, Response } from 'express';
 import { z } from 'zod';
-import { assertCanReadRegister, assertCommissionerEditor } from './auth/access.js';
+import { assertAdmin, assertCanReadRegister, assertCommissionerEditor } from './auth/access.js';
 import { Forbidden, NotFound } from './errors.js';
 import type { CurrentUser } from './view-locals.js';
 
@@ -23,6 +23,12 @@ export const staffOnly: RequestHandler = (_req, res, next) => {
 /** After requireSignIn: administrators and contract managers only. */
 export const editorsOnly: RequestHandler = (_req, res, next) => {
   assertCommissionerEditor(signedInUser(res));
+  next();
+};
+
+/** After requireSignIn: administrators only (user administration). */
+export const adminsOnly: RequestHandler = (_req, res, next) => {
+  assertAdmin(signedInUser(res));
   next();
 };
 

@@ -14,6 +14,7 @@ import { createPool, createPrisma } from './db/prisma.js';
 import { seedDemoData } from './demo/seed-demo-data.js';
 import { importStandards } from './frameworks/import-standards.js';
 import { createLogger, type Logger } from './logger.js';
+import { createMailer } from './mail/mailer.js';
 import { MIGRATIONS_DIR } from './project-root.js';
 import { assertPortFree, StartupError } from './startup.js';
 
@@ -39,7 +40,9 @@ async function main(): Promise<void> {
     const databaseUrl = await resolveDatabase(config, logger, cleanups);
     await migrate(databaseUrl, MIGRATIONS_DIR, logger);
 
-    const pool = createPool(databaseUrl, config.database.poolSize);
+    const pool = createPool(databaseUrl, config.database.poolSize, (error) =>
+      logger.warn({ err: error }, 'idle database connection closed by the server'),
+    );
     cleanups.push(() => pool.end());
     const prisma = createPrisma(pool);
     cleanups.push(() => prisma.$disconnect());
@@ -49,6 +52,8 @@ async function main(): Promise<void> {
       logger.info({ seeded }, seeded ? 'demo data loaded' : 'demo data skipped: the database is not empty');
     }
 
+    const mailer = createMailer(config.mail, logger);
+    cleanups.push(() => mailer.close());
     const PgStore = connectPgSimple(session);
     const sessionStore = new PgStore({ pool, tableName: 'user_sessions', pruneSessionInterval: false });
     const deps = {
@@ -59,6 +64,7 @@ async function main(): Promise<void> {
       sessionStore,
       sessionSecret: config.sessionSecret ?? (await localSessionSecret(config.dataDir, logger)),
       clock: () => new Date(),
+      mailer,
     };
     const server = await listen(createApp(deps), config);
     cleanups.push(() => closeServer(server));

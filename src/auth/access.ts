@@ -41,6 +41,16 @@ export function isCommissionerEditor(user: CurrentUser): boolean {
   return COMMISSIONER_EDITORS.includes(user.role);
 }
 
+/** User administration (roles, memberships, deactivation): administrators only. */
+export function assertAdmin(user: CurrentUser): void {
+  if (user.role !== 'admin') throw new Forbidden();
+}
+
+/** Inviting provider leads: administrators and contract managers (the issue: "invited by a contract manager"). */
+export function assertCanInviteLeads(user: CurrentUser): void {
+  assertCommissionerEditor(user);
+}
+
 /**
  * The register, its contracts and the reporting periods are the commissioner's own records: staff
  * read them, provider leads never (they see their providers' returns instead).

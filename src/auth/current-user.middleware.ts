@@ -50,6 +50,8 @@ const NAVIGATION: { text: string; href: string; roles: readonly UserRole[] }[] =
     roles: ['admin', 'contract_manager', 'viewer', 'provider_lead'],
   },
   { text: 'Review', href: paths.review.queue, roles: ['admin', 'contract_manager'] },
+  { text: 'Email outbox', href: paths.outbox.list, roles: ['admin', 'contract_manager'] },
+  { text: 'Users', href: paths.users.list, roles: ['admin'] },
 ];
 
 function navigationFor(user: CurrentUser | undefined, currentPath: string): NavigationItem[] {

@@ -12,8 +12,16 @@ function poolConfig(connectionString: string, max: number): pg.PoolConfig {
 }
 
 /** The app's one pool, shared by Prisma and the session store; its owner ends it at shut-down. */
-export function createPool(connectionString: string, max = 10): pg.Pool {
-  return new pg.Pool(poolConfig(connectionString, max));
+export function createPool(
+  connectionString: string,
+  max = 10,
+  onIdleError?: (error: Error) => void,
+): pg.Pool {
+  const pool = new pg.Pool(poolConfig(connectionString, max));
+  // An idle connection the server closed (restart, failover, a dropped database) is discarded by the
+  // pool; without a listener its 'error' event would crash the process.
+  pool.on('error', (error) => onIdleError?.(error));
+  return pool;
 }
 
 /** Given a URL, Prisma owns its pool and `$disconnect()` ends it; given a pool, the caller does. */

@@ -17,6 +17,11 @@ const ACTION_LABELS: Record<string, string> = {
   'return.accepted': 'Return accepted',
   'return.returned': 'Return sent back to the provider',
   'return.extension_agreed': 'Extension agreed',
+  'chaser.queued': 'Reminder email written',
+  'email.sent': 'Reminder email sent',
+  'email.failed': 'Reminder email not delivered',
+  'email.cancelled': 'Reminder email not needed any more',
+  'email.retry_requested': 'Reminder email to be sent again',
 };
 
 const FIELD_LABELS: Record<string, string> = {

@@ -13,6 +13,7 @@ import {
 import { pathTo, paths } from '../paths.js';
 import { idFromPath, signedInUser } from '../route-helpers.js';
 import { formatDate, formatDateTime } from '../format.js';
+import { chaseHistory } from '../reminders/outbox.service.js';
 import { historyRows } from './history.js';
 import { OVERDUE_TAG, REQUIREMENT_STATE_TAGS, RETURN_STATUS_TAGS } from './progress.js';
 import type { AnswerRow } from './queries.js';
@@ -125,8 +126,14 @@ export function returnsRoutes(deps: AppDeps): Router {
   });
 
   router.get(paths.returns.show, requireSignIn, async (req, res) => {
-    const page = await returnTaskList(prisma, signedInUser(res), idFromPath(req.params.returnId), clock());
-    res.render('returns/show', { ...viewHelpers, ...page });
+    const user = signedInUser(res);
+    const returnId = idFromPath(req.params.returnId);
+    const page = await returnTaskList(prisma, user, returnId, clock());
+    res.render('returns/show', {
+      ...viewHelpers,
+      ...page,
+      chaseHistory: await chaseHistory(prisma, user, returnId),
+    });
   });
 
   router.get(paths.returns.requirement, requireSignIn, async (req, res) => {

@@ -349,6 +349,29 @@ describe('components', () => {
     expect(html).toContain('<span class="nhsuk-table__heading" aria-hidden="true">Rating </span>');
   });
 
+  test('select links its hint and error, keeps the choice and escapes option text', async () => {
+    const html = await component('select', {
+      name: 'providerId',
+      label: { text: 'Provider', size: 's' },
+      hint: 'The provider they lead',
+      errorMessage: 'Select the provider',
+      value: 'b',
+      items: [
+        { value: '', text: 'Select a provider' },
+        { value: 'a', text: HOSTILE },
+        { value: 'b', text: 'Bravo Care Home' },
+      ],
+    });
+    expect(html).toContain('<label class="nhsuk-label nhsuk-label--s" for="providerId">Provider</label>');
+    expect(html).toContain(
+      '<select class="nhsuk-select nhsuk-select--error" id="providerId" name="providerId" aria-describedby="providerId-hint providerId-error">',
+    );
+    expect(html).toContain('<div class="nhsuk-form-group nhsuk-form-group--error">');
+    expect(html).toContain('<option value="b" selected>Bravo Care Home</option>');
+    expect(html).toContain('<option value="">Select a provider</option>');
+    expect(html).not.toContain(HOSTILE);
+  });
+
   test('input and textarea link their hint and error with aria-describedby and keep the value', async () => {
     const input = await component('input', {
       name: 'odsCode',

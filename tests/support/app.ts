@@ -4,13 +4,20 @@ import supertest from 'supertest';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { AppDeps } from '../../src/deps.js';
+import type { Mailer } from '../../src/mail/mailer.js';
 import type { TestDatabase } from './database.js';
 import { testLogger } from './test-logger.js';
 
 export const TEST_SESSION_SECRET = 'test-session-secret-that-is-long-enough-to-pass';
 
+/**
+ * Every test signs in from 127.0.0.1, many times a minute: the rate limits stay on (the same app
+ * production builds) but high enough not to get in the way; rate-limit tests set their own.
+ */
+const TEST_RATE_LIMITS = { RATE_LIMIT_SIGN_IN_PER_MINUTE: '10000', RATE_LIMIT_UPLOADS_PER_MINUTE: '10000' };
+
 export function testConfig(environment: NodeJS.ProcessEnv = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...environment });
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...TEST_RATE_LIMITS, ...environment });
 }
 
 /** The same app production builds (real sessions in PostgreSQL, real CSRF), on a test database. */
@@ -24,10 +31,18 @@ export function buildTestApp(db: TestDatabase, overrides: Partial<AppDeps> = {})
     sessionStore: new PgStore({ pool: db.pool, tableName: 'user_sessions', pruneSessionInterval: false }),
     sessionSecret: TEST_SESSION_SECRET,
     clock: () => new Date(),
+    mailer: unusedMailer,
     ...overrides,
   };
   return createApp(deps);
 }
+
+/** Tests that send email pass their own mailer (tests/support/smtp.ts); nothing else may send. */
+const unusedMailer: Mailer = {
+  description: 'no mailer in this test',
+  send: () => Promise.reject(new Error('This test app has no mailer: pass one to buildTestApp')),
+  close: () => Promise.resolve(),
+};
 
 /** The CSRF token of the form on a page. */
 export function csrfTokenFrom(html: string): string {
@@ -58,5 +73,7 @@ export function productionEnvironment(databaseUrl: string): NodeJS.ProcessEnv {
     ENTRA_TENANT_ID: '2f1b6c8e-0d4a-4e59-9a57-3b1f0c2d4e5f',
     ENTRA_CLIENT_ID: 'tracker-client',
     ENTRA_CLIENT_SECRET: 'client-secret-value',
+    SMTP_URL: 'smtp://127.0.0.1:2525',
+    MAIL_FROM: 'AIS and EDS compliance <no-reply@tracker.example.nhs.uk>',
   };
 }

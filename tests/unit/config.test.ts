@@ -5,6 +5,11 @@ const ENTRA = {
   ENTRA_CLIENT_ID: 'tracker-client',
   ENTRA_CLIENT_SECRET: 'client-secret-value',
 };
+// Production also needs a mail server and a sender address (tests/unit/mail-config.test.ts).
+const MAIL = {
+  SMTP_URL: 'smtp://mail.example.nhs.uk:587',
+  MAIL_FROM: 'Compliance <no-reply@example.nhs.uk>',
+};
 
 function problemsOf(environment: NodeJS.ProcessEnv): string[] {
   try {
@@ -48,6 +53,7 @@ describe('loadConfig', () => {
   test('production refuses the local sign-in', () => {
     const problems = problemsOf({
       ...ENTRA,
+      ...MAIL,
       NODE_ENV: 'production',
       LOCAL_SIGN_IN: 'true',
       SESSION_SECRET: 'x'.repeat(40),
@@ -62,10 +68,13 @@ describe('loadConfig', () => {
       'ENTRA_TENANT_ID',
       'SESSION_SECRET',
       'DATABASE_URL',
+      'SMTP_HOST',
+      'MAIL_FROM',
       'PUBLIC_BASE_URL',
     ]);
     const config = loadConfig({
       ...ENTRA,
+      ...MAIL,
       NODE_ENV: 'production',
       SESSION_SECRET: 'x'.repeat(40),
       DATABASE_URL: 'postgresql://db/tracker',
@@ -92,5 +101,24 @@ describe('loadConfig', () => {
       responseMode: 'query',
       redirectUrl: 'http://localhost:3000/auth/callback',
     });
+  });
+});
+
+describe('rate limits', () => {
+  test('default to 20 sign-in requests per IP and 30 uploads per user a minute', () => {
+    expect(loadConfig({}).rateLimits).toEqual({ signInPerMinute: 20, uploadsPerMinute: 30 });
+  });
+
+  test('are configurable, and a bad value is named', () => {
+    expect(
+      loadConfig({ RATE_LIMIT_SIGN_IN_PER_MINUTE: '5', RATE_LIMIT_UPLOADS_PER_MINUTE: '100' }).rateLimits,
+    ).toEqual({ signInPerMinute: 5, uploadsPerMinute: 100 });
+    const problems = problemsOf({
+      RATE_LIMIT_SIGN_IN_PER_MINUTE: '0',
+      RATE_LIMIT_UPLOADS_PER_MINUTE: 'lots',
+    });
+    expect(problems).toHaveLength(2);
+    expect(problems.join('\n')).toMatch(/^RATE_LIMIT_SIGN_IN_PER_MINUTE: /m);
+    expect(problems.join('\n')).toMatch(/^RATE_LIMIT_UPLOADS_PER_MINUTE: /m);
   });
 });

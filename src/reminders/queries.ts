@@ -1,0 +1,377 @@
+import type { DbClient } from '../db/prisma.js';
+import { isoDate } from '../format.js';
+import { Prisma } from '../generated/prisma/client.js';
+import type { EmailStatus, ReturnStatus } from '../generated/prisma/enums.js';
+
+// The only file of the reminders feature that talks to the database. The outbox statements are SQL
+// on purpose: INSERT ... ON CONFLICT DO NOTHING, FOR UPDATE SKIP LOCKED and the audit event written
+// by the same statement as the change it records are what make sending exactly-once.
+
+export type Tx = Prisma.TransactionClient;
+
+const CHASED_STATUSES = ['not_started', 'in_progress', 'returned'];
+
+// ---------------------------------------------------------------------------------------------
+// Enqueueing chasers
+
+export interface ChasedReturnRow {
+  id: string;
+  status: ReturnStatus;
+  dueDate: Date;
+  providerId: string;
+  providerName: string;
+  periodLabel: string;
+  frameworkName: string;
+  versionCode: string;
+  managerName: string;
+  managerEmail: string;
+  managerActive: boolean;
+}
+
+/**
+ * The next `limit` returns after `after` (by id) that are still owed by an active provider and due
+ * on or before `horizon`, locked FOR SHARE until the transaction ends: a submission waits for the
+ * batch, so a chaser is never written for a return already submitted.
+ */
+export async function lockChasedReturns(
+  tx: Tx,
+  options: { after: string; horizon: Date; limit: number },
+): Promise<ChasedReturnRow[]> {
+  const rows = await tx.$queryRaw<(Omit<ChasedReturnRow, 'dueDate'> & { dueDate: string })[]>`
+    SELECT r.id::text AS "id", r.status::text AS "status", to_char(r.due_date, 'YYYY-MM-DD') AS "dueDate",
+           r.provider_id::text AS "providerId", p.name AS "providerName", pe.label AS "periodLabel",
+           f.name AS "frameworkName", fv.code AS "versionCode",
+           m.display_name AS "managerName", m.email AS "managerEmail", m.active AS "managerActive"
+    FROM returns r
+    JOIN providers p ON p.id = r.provider_id AND p.active
+    JOIN contracts c ON c.id = r.contract_id
+    JOIN users m ON m.id = c.contract_manager_id
+    JOIN reporting_periods pe ON pe.id = r.period_id
+    JOIN framework_versions fv ON fv.id = r.framework_version_id
+    JOIN frameworks f ON f.id = fv.framework_id
+    WHERE r.status::text = ANY(${CHASED_STATUSES}::text[])
+      AND r.due_date <= ${isoDate(options.horizon)}::date
+      AND r.id > ${options.after}::uuid
+    ORDER BY r.id
+    LIMIT ${options.limit}
+    FOR SHARE OF r`;
+  return rows.map((row) => ({ ...row, dueDate: new Date(`${row.dueDate}T00:00:00Z`) }));
+}
+
+export interface LeadRow {
+  providerId: string;
+  email: string;
+  displayName: string;
+}
+
+/** Active provider leads of the providers, by email. */
+export function findLeadsOfProviders(tx: Tx, providerIds: string[]): Promise<LeadRow[]> {
+  return tx.$queryRaw<LeadRow[]>`
+    SELECT m.provider_id::text AS "providerId", u.email, u.display_name AS "displayName"
+    FROM memberships m JOIN users u ON u.id = m.user_id
+    WHERE m.provider_id = ANY(${providerIds}::uuid[]) AND u.active AND u.role = 'provider_lead'
+    ORDER BY lower(u.email)`;
+}
+
+/** Which of these idempotency keys are already in the outbox. */
+export async function findExistingKeys(tx: Tx, keys: string[]): Promise<string[]> {
+  if (keys.length === 0) return [];
+  const rows = await tx.$queryRaw<{ key: string }[]>`
+    SELECT idempotency_key AS "key" FROM outbox_emails WHERE idempotency_key = ANY(${keys}::text[])`;
+  return rows.map((row) => row.key);
+}
+
+export interface NewEmail {
+  idempotencyKey: string;
+  returnId: string | null;
+  stage: string | null;
+  dueDate: string | null;
+  toAddress: string;
+  ccAddresses: string[];
+  subject: string;
+  textBody: string;
+  htmlBody: string;
+  /** ISO timestamps from the job's clock: when the decision was taken, and the first try. */
+  nextAttemptAt: string;
+  createdAt: string;
+}
+
+export interface QueuedEmail {
+  id: string;
+  idempotencyKey: string;
+}
+
+/**
+ * Writes the emails to the outbox, skipping any whose idempotency key is already there (a re-run,
+ * another instance, a crash and restart), and an audit event for each email actually written, in
+ * one statement: the audit can never disagree with the outbox.
+ */
+export async function insertEmailsWithAudit(
+  tx: Tx,
+  emails: NewEmail[],
+  audit: { action: string; requestId: string | null },
+): Promise<QueuedEmail[]> {
+  if (emails.length === 0) return [];
+  return tx.$queryRaw<QueuedEmail[]>`
+    WITH input AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(emails)}::jsonb) AS x(
+        "idempotencyKey" text, "returnId" uuid, "stage" text, "dueDate" date, "toAddress" text,
+        "ccAddresses" text[], "subject" text, "textBody" text, "htmlBody" text, "nextAttemptAt" timestamptz,
+        "createdAt" timestamptz)
+    ), inserted AS (
+      INSERT INTO outbox_emails (idempotency_key, return_id, stage, due_date, to_address, cc_addresses,
+                                 subject, text_body, html_body, next_attempt_at, created_at)
+      SELECT "idempotencyKey", "returnId", "stage", "dueDate", "toAddress", "ccAddresses",
+             "subject", "textBody", "htmlBody", "nextAttemptAt", "createdAt"
+      FROM input
+      ORDER BY "idempotencyKey"
+      ON CONFLICT (idempotency_key) DO NOTHING
+      RETURNING id, idempotency_key, return_id, stage, due_date, to_address, cc_addresses, subject
+    ), audited AS (
+      INSERT INTO audit_events (action, entity_type, entity_id, return_id, after, request_id)
+      SELECT ${audit.action}, 'outbox_email', id::text, return_id,
+             jsonb_build_object('stage', stage, 'dueDate', to_char(due_date, 'YYYY-MM-DD'), 'to', to_address,
+                                'cc', to_jsonb(cc_addresses), 'subject', subject, 'status', 'pending'),
+             ${audit.requestId}
+      FROM inserted
+    )
+    SELECT id::text AS "id", idempotency_key AS "idempotencyKey" FROM inserted`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sending
+
+export interface ClaimedEmail {
+  id: string;
+  idempotencyKey: string;
+  returnId: string | null;
+  toAddress: string;
+  ccAddresses: string[];
+  subject: string;
+  textBody: string;
+  htmlBody: string;
+  /** Including this attempt. */
+  attempts: number;
+  /** The due date a chaser was written against, and the return as it is now. */
+  dueDate: string | null;
+  returnStatus: ReturnStatus | null;
+  returnDueDate: string | null;
+}
+
+// A Prisma.sql fragment is spliced into the statement, not sent as a parameter.
+const CLAIMED_COLUMNS = Prisma.sql`
+  o.id::text AS "id", o.idempotency_key AS "idempotencyKey", o.return_id::text AS "returnId",
+  o.to_address AS "toAddress", o.cc_addresses AS "ccAddresses", o.subject, o.text_body AS "textBody",
+  o.html_body AS "htmlBody", o.attempts, to_char(o.due_date, 'YYYY-MM-DD') AS "dueDate",
+  (SELECT r.status::text FROM returns r WHERE r.id = o.return_id) AS "returnStatus",
+  (SELECT to_char(r.due_date, 'YYYY-MM-DD') FROM returns r WHERE r.id = o.return_id) AS "returnDueDate"`;
+
+/**
+ * Claims up to `limit` emails for one sender: due pending rows, and rows whose sender's lease ran out
+ * (it crashed, or hung). SKIP LOCKED means two senders never claim the same row; the lease means a
+ * crashed sender's rows come back. Each claim counts as an attempt.
+ */
+export async function claimEmails(
+  db: DbClient,
+  options: { now: Date; leaseUntil: Date; limit: number; expiredLeases: boolean },
+): Promise<ClaimedEmail[]> {
+  const { now, leaseUntil, limit } = options;
+  return options.expiredLeases
+    ? db.$queryRaw<ClaimedEmail[]>`
+        UPDATE outbox_emails o
+        SET status = 'sending', lease_expires_at = ${leaseUntil}::timestamptz, attempts = o.attempts + 1,
+            last_attempt_at = ${now}::timestamptz
+        WHERE o.id IN (
+          SELECT id FROM outbox_emails
+          WHERE status = 'sending' AND lease_expires_at < ${now}::timestamptz
+          ORDER BY lease_expires_at, id
+          LIMIT ${limit}
+          FOR UPDATE SKIP LOCKED)
+        RETURNING ${CLAIMED_COLUMNS}`
+    : db.$queryRaw<ClaimedEmail[]>`
+        UPDATE outbox_emails o
+        SET status = 'sending', lease_expires_at = ${leaseUntil}::timestamptz, attempts = o.attempts + 1,
+            last_attempt_at = ${now}::timestamptz
+        WHERE o.id IN (
+          SELECT id FROM outbox_emails
+          WHERE status = 'pending' AND next_attempt_at <= ${now}::timestamptz
+          ORDER BY next_attempt_at, id
+          LIMIT ${limit}
+          FOR UPDATE SKIP LOCKED)
+        RETURNING ${CLAIMED_COLUMNS}`;
+}
+
+interface Outcome {
+  id: string;
+  /** The attempt that was claimed: if another sender has re-claimed the row since, nothing changes. */
+  attempts: number;
+  requestId: string | null;
+}
+
+/** Marks a claimed email sent (with any recipients the server refused) and audits it, in one statement. */
+export async function markSent(
+  db: DbClient,
+  outcome: Outcome & { sentAt: Date; note: string | null },
+): Promise<boolean> {
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    WITH updated AS (
+      UPDATE outbox_emails
+      SET status = 'sent', sent_at = ${outcome.sentAt}::timestamptz, lease_expires_at = NULL,
+          last_error = ${outcome.note}
+      WHERE id = ${outcome.id}::uuid AND status = 'sending' AND attempts = ${outcome.attempts}
+      RETURNING id, return_id, to_address, cc_addresses, attempts, sent_at
+    ), audited AS (
+      INSERT INTO audit_events (action, entity_type, entity_id, return_id, before, after, request_id)
+      SELECT 'email.sent', 'outbox_email', id::text, return_id, jsonb_build_object('status', 'sending'),
+             jsonb_build_object('status', 'sent', 'to', to_address, 'cc', to_jsonb(cc_addresses),
+                                'attempts', attempts, 'sentAt', sent_at, 'refused', ${outcome.note}::text),
+             ${outcome.requestId}
+      FROM updated
+    )
+    SELECT id::text AS "id" FROM updated`;
+  return rows.length === 1;
+}
+
+/** Puts a claimed email back to wait for its next attempt, keeping the error. */
+export async function markForRetry(
+  db: DbClient,
+  outcome: Outcome & { nextAttemptAt: Date; error: string },
+): Promise<boolean> {
+  const count = await db.$executeRaw`
+    UPDATE outbox_emails
+    SET status = 'pending', next_attempt_at = ${outcome.nextAttemptAt}::timestamptz, lease_expires_at = NULL,
+        last_error = ${outcome.error}
+    WHERE id = ${outcome.id}::uuid AND status = 'sending' AND attempts = ${outcome.attempts}`;
+  return count === 1;
+}
+
+/** Ends a claimed email as failed or cancelled, keeping the reason, and audits it. */
+export async function markFinished(
+  db: DbClient,
+  outcome: Outcome & { status: Extract<EmailStatus, 'failed' | 'cancelled'>; reason: string },
+): Promise<boolean> {
+  const action = outcome.status === 'failed' ? 'email.failed' : 'email.cancelled';
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    WITH updated AS (
+      UPDATE outbox_emails
+      SET status = ${outcome.status}::email_status, lease_expires_at = NULL, last_error = ${outcome.reason}
+      WHERE id = ${outcome.id}::uuid AND status = 'sending' AND attempts = ${outcome.attempts}
+      RETURNING id, return_id, to_address, attempts
+    ), audited AS (
+      INSERT INTO audit_events (action, entity_type, entity_id, return_id, before, after, request_id)
+      SELECT ${action}, 'outbox_email', id::text, return_id, jsonb_build_object('status', 'sending'),
+             jsonb_build_object('status', ${outcome.status}::text, 'to', to_address, 'attempts', attempts,
+                                'reason', ${outcome.reason}::text),
+             ${outcome.requestId}
+      FROM updated
+    )
+    SELECT id::text AS "id" FROM updated`;
+  return rows.length === 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pages
+
+const emailSelect = {
+  id: true,
+  returnId: true,
+  stage: true,
+  toAddress: true,
+  ccAddresses: true,
+  subject: true,
+  status: true,
+  attempts: true,
+  nextAttemptAt: true,
+  lastAttemptAt: true,
+  sentAt: true,
+  lastError: true,
+  createdAt: true,
+} as const;
+
+export function findReturnProvider(db: DbClient, returnId: string) {
+  return db.return.findUnique({ where: { id: returnId }, select: { providerId: true } });
+}
+
+/** Every email about a return, oldest first: its chase history. */
+export function findEmailsOfReturn(db: DbClient, returnId: string) {
+  return db.outboxEmail.findMany({
+    where: { returnId },
+    select: emailSelect,
+    orderBy: [{ createdAt: 'asc' }, { toAddress: 'asc' }],
+  });
+}
+
+const emailWithReturnSelect = {
+  ...emailSelect,
+  return: {
+    select: {
+      id: true,
+      provider: { select: { name: true } },
+      period: { select: { label: true } },
+      frameworkVersion: { select: { code: true, framework: { select: { name: true } } } },
+      contract: { select: { contractManagerId: true } },
+    },
+  },
+} as const;
+
+/** Emails in a state, most recently tried first (at most `limit`). */
+export function findEmailsByStatus(db: DbClient, statuses: EmailStatus[], limit: number) {
+  return db.outboxEmail.findMany({
+    where: { status: { in: statuses } },
+    select: emailWithReturnSelect,
+    orderBy: [{ lastAttemptAt: { sort: 'desc', nulls: 'last' } }, { createdAt: 'desc' }],
+    take: limit,
+  });
+}
+
+export async function countEmailsByStatus(db: DbClient): Promise<Record<EmailStatus, number>> {
+  const groups = await db.outboxEmail.groupBy({ by: ['status'], _count: { _all: true } });
+  const counts: Record<EmailStatus, number> = { pending: 0, sending: 0, sent: 0, failed: 0, cancelled: 0 };
+  for (const group of groups) counts[group.status] = group._count._all;
+  return counts;
+}
+
+export function findEmail(db: DbClient, emailId: string) {
+  return db.outboxEmail.findUnique({ where: { id: emailId }, select: emailSelect });
+}
+
+/** A failed email back to pending with a fresh set of attempts; false if it is not failed (any more). */
+export async function requeueFailedEmail(tx: Tx, emailId: string, now: Date): Promise<boolean> {
+  const result = await tx.outboxEmail.updateMany({
+    where: { id: emailId, status: 'failed' },
+    data: { status: 'pending', attempts: 0, nextAttemptAt: now, leaseExpiresAt: null },
+  });
+  return result.count === 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Digest
+
+export interface OverdueReturnRow {
+  managerId: string;
+  managerName: string;
+  managerEmail: string;
+  returnId: string;
+  providerName: string;
+  periodLabel: string;
+  frameworkName: string;
+  versionCode: string;
+  dueDate: string;
+}
+
+/** Overdue returns of active providers, by active contract manager, most overdue first. */
+export function findOverdueReturnsByManager(db: DbClient, today: Date): Promise<OverdueReturnRow[]> {
+  return db.$queryRaw<OverdueReturnRow[]>`
+    SELECT m.id::text AS "managerId", m.display_name AS "managerName", m.email AS "managerEmail",
+           r.id::text AS "returnId", p.name AS "providerName", pe.label AS "periodLabel",
+           f.name AS "frameworkName", fv.code AS "versionCode", to_char(r.due_date, 'YYYY-MM-DD') AS "dueDate"
+    FROM returns r
+    JOIN providers p ON p.id = r.provider_id AND p.active
+    JOIN contracts c ON c.id = r.contract_id
+    JOIN users m ON m.id = c.contract_manager_id AND m.active
+    JOIN reporting_periods pe ON pe.id = r.period_id
+    JOIN framework_versions fv ON fv.id = r.framework_version_id
+    JOIN frameworks f ON f.id = fv.framework_id
+    WHERE r.status::text = ANY(${CHASED_STATUSES}::text[]) AND r.due_date < ${isoDate(today)}::date
+    ORDER BY m.id, r.due_date, p.name, f.name`;
+}

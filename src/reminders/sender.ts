@@ -1,0 +1,170 @@
+import type { Config } from '../config.js';
+import type { Db } from '../db/prisma.js';
+import type { Logger } from '../logger.js';
+import { deliveryError, MailDeliveryError, type Mailer } from '../mail/mailer.js';
+import { currentRequestId } from '../request-context.js';
+import { isChased } from './ladder.js';
+import { claimEmails, markFinished, markForRetry, markSent, type ClaimedEmail } from './queries.js';
+
+// Delivers the outbox. A sender claims due rows with a lease (FOR UPDATE SKIP LOCKED: two senders
+// never take the same row), sends each through the mailer and records the outcome at once:
+//   accepted by the server       -> sent (straight away, to keep the window below as small as can be)
+//   refused with a 5xx reply     -> failed, keeping the server's reply
+//   anything else                -> pending again, next attempt after an exponential back-off;
+//                                   failed after the last attempt
+// A row whose sender crashed stays 'sending' until its lease runs out, then any sender claims it again.
+//
+// Delivery is at-least-once, not exactly-once, in one case only: a sender that dies (or loses its
+// database connection) after the SMTP server accepted an email but before the row is marked sent will
+// send that email again when the lease runs out. The resend carries the same Message-ID, so mail
+// programs can recognise it. Chasers are never written twice (the idempotency key), and a row is never
+// lost: it is pending, sending with a lease, or finished.
+
+const MAX_BACKOFF_MS = 4 * 60 * 60 * 1000;
+
+export interface SenderDeps {
+  prisma: Db;
+  mailer: Mailer;
+  config: Pick<Config, 'mail' | 'publicBaseUrl'>;
+  logger: Logger;
+  clock: () => Date;
+}
+
+export interface SendCounts {
+  claimed: number;
+  sent: number;
+  retrying: number;
+  failed: number;
+  cancelled: number;
+  /** Outcomes not recorded because another sender had re-claimed the row (this one was too slow). */
+  lostLease: number;
+}
+
+export interface SendOptions {
+  /** Rows claimed at a time (default 20 per SMTP connection). */
+  batchSize?: number;
+  /** Stop claiming new batches after this long (default 50 s, inside a one-minute schedule). */
+  timeBudgetMs?: number;
+}
+
+/** When attempt `attempts` (1, 2, ...) failed: the next try waits base, 2 x base, 4 x base ... up to 4 hours. */
+export function nextAttemptAt(now: Date, attempts: number, baseSeconds: number): Date {
+  const delay = Math.min(baseSeconds * 1000 * 2 ** Math.max(0, attempts - 1), MAX_BACKOFF_MS);
+  return new Date(now.getTime() + delay);
+}
+
+/** Sends due emails until none are left (or the time budget is spent). */
+export async function sendDueEmails(deps: SenderDeps, options: SendOptions = {}): Promise<SendCounts> {
+  const transport = deps.config.mail.transport;
+  const batchSize = options.batchSize ?? (transport.kind === 'smtp' ? transport.poolSize * 20 : 50);
+  const stopAt = performance.now() + (options.timeBudgetMs ?? 50_000);
+  const counts: SendCounts = { claimed: 0, sent: 0, retrying: 0, failed: 0, cancelled: 0, lostLease: 0 };
+  while (performance.now() < stopAt) {
+    const claimed = await claimBatch(deps, batchSize);
+    if (claimed.length === 0) break;
+    counts.claimed += claimed.length;
+    const outcomes = await Promise.allSettled(claimed.map((row) => deliver(deps, row)));
+    for (const outcome of outcomes) {
+      if (outcome.status === 'fulfilled') counts[outcome.value] += 1;
+      // Recording the outcome failed (the database went away): the lease brings the row back.
+      else deps.logger.error({ err: outcome.reason as unknown }, 'could not record an email outcome');
+    }
+  }
+  return counts;
+}
+
+/** Claims a batch: first rows whose sender's lease ran out, then due pending rows. */
+export async function claimBatch(deps: Pick<SenderDeps, 'prisma' | 'config' | 'clock'>, limit: number) {
+  const now = deps.clock();
+  const leaseUntil = new Date(now.getTime() + deps.config.mail.leaseSeconds * 1000);
+  const expired = await claimEmails(deps.prisma, { now, leaseUntil, limit, expiredLeases: true });
+  if (expired.length >= limit) return expired;
+  const due = await claimEmails(deps.prisma, {
+    now,
+    leaseUntil,
+    limit: limit - expired.length,
+    expiredLeases: false,
+  });
+  return [...expired, ...due];
+}
+
+type Outcome = Exclude<keyof SendCounts, 'claimed'>;
+
+function noLongerWanted(row: ClaimedEmail): string | undefined {
+  if (!row.returnId || !row.dueDate) return undefined;
+  if (!row.returnStatus || !isChased(row.returnStatus)) {
+    return 'Not sent: the return was submitted before this email went out';
+  }
+  if (row.returnDueDate !== row.dueDate) {
+    return 'Not sent: the return’s due date changed before this email went out';
+  }
+  return undefined;
+}
+
+/** One per outbox row, the same on every attempt. */
+export function messageId(row: Pick<ClaimedEmail, 'id'>, publicBaseUrl: string): string {
+  return `<${row.id}@${new URL(publicBaseUrl).hostname}>`;
+}
+
+async function deliver(deps: SenderDeps, row: ClaimedEmail): Promise<Outcome> {
+  const { maxAttempts, retryBaseSeconds } = deps.config.mail;
+  const requestId = currentRequestId() ?? null;
+  const claim = { id: row.id, attempts: row.attempts, requestId };
+  const recorded = (done: boolean, outcome: Outcome): Outcome => {
+    if (done) return outcome;
+    deps.logger.warn({ emailId: row.id }, 'email re-claimed by another sender after this lease ran out');
+    return 'lostLease';
+  };
+
+  const unwanted = noLongerWanted(row);
+  if (unwanted) {
+    return recorded(
+      await markFinished(deps.prisma, { ...claim, status: 'cancelled', reason: unwanted }),
+      'cancelled',
+    );
+  }
+  if (row.attempts > maxAttempts) {
+    // Only a row whose senders kept dying mid-send gets here.
+    const reason = `Gave up after ${maxAttempts} attempts: no sender finished sending it`;
+    return recorded(await markFinished(deps.prisma, { ...claim, status: 'failed', reason }), 'failed');
+  }
+
+  let refused: string | null = null;
+  try {
+    const result = await deps.mailer.send({
+      messageId: messageId(row, deps.config.publicBaseUrl),
+      to: row.toAddress,
+      cc: row.ccAddresses,
+      subject: row.subject,
+      text: row.textBody,
+      html: row.htmlBody,
+      headers: { 'X-Tracker-Email-Key': row.idempotencyKey },
+    });
+    if (result.rejected.length > 0) {
+      refused = `Refused for ${result.rejected.map((entry) => `${entry.address} (${entry.reason})`).join(', ')}`;
+    }
+  } catch (error) {
+    const failure = error instanceof MailDeliveryError ? error : deliveryError(error);
+    const now = deps.clock();
+    if (failure.permanent || row.attempts >= maxAttempts) {
+      deps.logger.warn(
+        { emailId: row.id, attempts: row.attempts, permanent: failure.permanent },
+        'email failed',
+      );
+      return recorded(
+        await markFinished(deps.prisma, { ...claim, status: 'failed', reason: failure.message }),
+        'failed',
+      );
+    }
+    deps.logger.info({ emailId: row.id, attempts: row.attempts }, 'email not sent: will retry');
+    return recorded(
+      await markForRetry(deps.prisma, {
+        ...claim,
+        nextAttemptAt: nextAttemptAt(now, row.attempts, retryBaseSeconds),
+        error: failure.message,
+      }),
+      'retrying',
+    );
+  }
+  return recorded(await markSent(deps.prisma, { ...claim, sentAt: deps.clock(), note: refused }), 'sent');
+}

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { UserRole } from '../generated/prisma/enums.js';
+
+const ENTER_EMAIL = 'Enter an email address';
+const EMAIL_FORMAT = 'Enter an email address in the correct format, like name@example.nhs.uk';
+const SELECT_PROVIDER = 'Select the provider';
+
+const providerId = z.string(SELECT_PROVIDER).pipe(z.uuid(SELECT_PROVIDER));
+
+/** Invite a provider lead: the email they sign in with (stored lower-case), and their provider. */
+export const inviteSchema = z.object({
+  email: z
+    .string(ENTER_EMAIL)
+    .trim()
+    .min(1, ENTER_EMAIL)
+    .max(254, 'Email address must be 254 characters or fewer')
+    .toLowerCase()
+    .pipe(z.email(EMAIL_FORMAT)),
+  displayName: z
+    .string()
+    .trim()
+    .max(200, 'Name must be 200 characters or fewer')
+    .optional()
+    .transform((name) => name ?? ''),
+  providerId,
+});
+
+export type InviteInput = z.output<typeof inviteSchema>;
+
+export const roleSchema = z.object({ role: z.enum(UserRole, 'Select a role') });
+
+export const membershipSchema = z.object({ providerId });

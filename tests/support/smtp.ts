@@ -1,0 +1,81 @@
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer, type SMTPServerAddress } from 'smtp-server';
+import { freePort } from '../../src/startup.js';
+
+// A real SMTP server on loopback (smtp-server) that keeps what it receives, parsed with mailparser.
+// Tests point the app's real mailer (nodemailer, pooled SMTP) at it.
+
+export interface ReceivedEmail {
+  /** RCPT TO addresses the server accepted for this message. */
+  envelopeTo: string[];
+  parsed: ParsedMail;
+}
+
+export interface SmtpSink {
+  port: number;
+  received: ReceivedEmail[];
+  /** Emails received since the last call. */
+  take(): ReceivedEmail[];
+  close(): Promise<void>;
+}
+
+export interface SmtpSinkOptions {
+  /** Listen on this port (to bring a "down" server back up); default: a free port. */
+  port?: number;
+  /** Recipients refused with "550 5.1.1 mailbox unavailable". */
+  rejectRecipients?: string[];
+}
+
+export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
+  const port = options.port ?? (await freePort());
+  const rejected = new Set((options.rejectRecipients ?? []).map((address) => address.toLowerCase()));
+  const received: ReceivedEmail[] = [];
+  let taken = 0;
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    // Closing does not wait long for clients (a pooled mailer keeps its connections open).
+    closeTimeout: 500,
+    onRcptTo(address: SMTPServerAddress, _session, callback) {
+      if (rejected.has(address.address.toLowerCase())) {
+        const error = Object.assign(new Error(`5.1.1 <${address.address}>: mailbox unavailable`), {
+          responseCode: 550,
+        });
+        callback(error);
+        return;
+      }
+      callback();
+    },
+    onData(stream, session, callback) {
+      const envelopeTo = session.envelope.rcptTo.map((recipient) => recipient.address);
+      simpleParser(stream)
+        .then((parsed) => {
+          received.push({ envelopeTo, parsed });
+          callback();
+        })
+        .catch((error: unknown) => callback(error as Error));
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return {
+    port,
+    received,
+    take() {
+      const fresh = received.slice(taken);
+      taken = received.length;
+      return fresh;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The plain-text address of a parsed To or Cc header. */
+export function addresses(field: ParsedMail['to']): string[] {
+  if (!field) return [];
+  const list = Array.isArray(field) ? field : [field];
+  return list.flatMap((entry) => entry.value.map((value) => value.address ?? ''));
+}
