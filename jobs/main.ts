@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, type Config } from '../src/config.js';
+import { loadConfigOrExit } from '../src/config.js';
 import { migrate, MigrationError } from '../src/db/migrate.js';
 import { createPool, createPrisma } from '../src/db/prisma.js';
 import { createLogger } from '../src/logger.js';
@@ -13,7 +13,7 @@ import { startJobs } from './schedule.js';
  * runs the jobs itself.
  */
 async function main(): Promise<void> {
-  const config = readConfigOrExit();
+  const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel).child({ process: 'jobs' });
   const url = config.database.url;
   if (!url) {
@@ -51,18 +51,6 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
-}
-
-function readConfigOrExit(): Config {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\nSee .env.example for every setting.\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
 }
 
 void main();

@@ -7,7 +7,7 @@ import connectPgSimple from 'connect-pg-simple';
 import session from 'express-session';
 import { startJobs, type Scheduler } from '../jobs/schedule.js';
 import { createApp } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { loadConfigOrExit, type Config } from './config.js';
 import { resolveDatabase, type Cleanup } from './db/database.js';
 import { migrate, MigrationError } from './db/migrate.js';
 import { createPool, createPrisma } from './db/prisma.js';
@@ -24,7 +24,7 @@ import { assertPortFree, StartupError } from './startup.js';
  */
 async function main(): Promise<void> {
   const startedAt = performance.now();
-  const config = readConfigOrExit();
+  const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
   const cleanups: Cleanup[] = [];
   const shutDown = onceShutDown(logger, cleanups);
@@ -83,18 +83,6 @@ async function main(): Promise<void> {
       logger.fatal({ err: error }, 'start-up failed');
     }
     await shutDown('start-up failure', 1);
-  }
-}
-
-function readConfigOrExit(): Config {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\nSee .env.example for every setting.\n`);
-      process.exit(1);
-    }
-    throw error;
   }
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { MailSettings } from '../config.js';
 import type { Mailer } from './mailer.js';
+import { messageFields } from './message.js';
 
 // The embedded default: with no SMTP server configured, every email is kept in the data folder, as
 // a standard .eml file (opens in any mail program) and a .json copy that the local mailbox page
@@ -36,18 +37,7 @@ export function createFileMailer(settings: MailSettings, dir: string): Mailer {
       await mkdir(dir, { recursive: true });
       const date = new Date();
       const id = `${date.toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}`;
-      const info = await composer.sendMail({
-        from: settings.from,
-        ...(settings.replyTo ? { replyTo: settings.replyTo } : {}),
-        to: email.to,
-        ...(email.cc.length > 0 ? { cc: email.cc } : {}),
-        subject: email.subject,
-        text: email.text,
-        html: email.html,
-        messageId: email.messageId,
-        date,
-        ...(email.headers ? { headers: email.headers } : {}),
-      });
+      const info = await composer.sendMail({ ...messageFields(settings, email), date });
       const stored: StoredEmail = {
         id,
         date: date.toISOString(),

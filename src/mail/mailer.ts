@@ -2,20 +2,12 @@ import nodemailer from 'nodemailer';
 import type { MailSettings } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createFileMailer } from './file-mailer.js';
+import { messageFields, type OutgoingEmail } from './message.js';
+
+export type { OutgoingEmail };
 
 // The outbound mail boundary. The app builds one Mailer (pooled SMTP, or files when no SMTP server is
 // configured) and passes it in deps; tests replace it or point it at an SMTP server on loopback.
-
-export interface OutgoingEmail {
-  /** Stable per outbox row, so a resend after a crash carries the same Message-ID. */
-  messageId: string;
-  to: string;
-  cc: string[];
-  subject: string;
-  text: string;
-  html: string;
-  headers?: Record<string, string>;
-}
 
 export interface SendResult {
   /** Recipients the server refused while accepting the email for the others. */
@@ -112,17 +104,7 @@ export function createSmtpMailer(settings: MailSettings, transport: SmtpTranspor
     description: `SMTP ${host}`,
     async send(email) {
       try {
-        const info = await transporter.sendMail({
-          from: settings.from,
-          ...(settings.replyTo ? { replyTo: settings.replyTo } : {}),
-          to: email.to,
-          ...(email.cc.length > 0 ? { cc: email.cc } : {}),
-          subject: email.subject,
-          text: email.text,
-          html: email.html,
-          messageId: email.messageId,
-          ...(email.headers ? { headers: email.headers } : {}),
-        });
+        const info = await transporter.sendMail(messageFields(settings, email));
         return { rejected: rejectedRecipients(info) };
       } catch (error) {
         throw deliveryError(error);

@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
+import { problemsOf } from '../support/config.js';
 
 const ENTRA = {
   ENTRA_TENANT_ID: '2f1b6c8e-0d4a-4e59-9a57-3b1f0c2d4e5f',
@@ -10,16 +11,6 @@ const MAIL = {
   SMTP_URL: 'smtp://mail.example.nhs.uk:587',
   MAIL_FROM: 'Compliance <no-reply@example.nhs.uk>',
 };
-
-function problemsOf(environment: NodeJS.ProcessEnv): string[] {
-  try {
-    loadConfig(environment);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected the configuration to be refused');
-}
 
 describe('loadConfig', () => {
   test('an empty environment gives the embedded local defaults', () => {

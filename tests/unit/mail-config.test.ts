@@ -1,14 +1,5 @@
-import { ConfigError, loadConfig } from '../../src/config.js';
-
-function problemsOf(environment: NodeJS.ProcessEnv): string[] {
-  try {
-    loadConfig(environment);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected the configuration to be refused');
-}
+import { loadConfig } from '../../src/config.js';
+import { problemsOf } from '../support/config.js';
 
 describe('email, reminder and job settings', () => {
   test('defaults: emails kept as files in the data folder, the standard ladder, the digest off', () => {
