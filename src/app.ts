@@ -7,7 +7,9 @@ import { setUpAuth } from './auth/passport.js';
 import { signInRoutes } from './auth/local-sign-in.routes.js';
 import type { AppDeps } from './deps.js';
 import { evidenceRoutes } from './evidence/evidence.routes.js';
+import { exportsRoutes } from './exports/exports.routes.js';
 import { healthRoutes } from './health/health.routes.js';
+import { heatmapRoutes } from './heatmap/heatmap.routes.js';
 import { homeRoutes } from './home/home.routes.js';
 import { setUpCsrf } from './middleware/csrf.js';
 import { setUpErrorHandler, setUpNotFound } from './middleware/errors.js';
@@ -20,8 +22,10 @@ import { periodRoutes } from './periods/periods.routes.js';
 import { pathTo, paths } from './paths.js';
 import { providerRoutes } from './providers/providers.routes.js';
 import { mailboxRoutes } from './mail/mailbox.routes.js';
+import { matrixRoutes } from './matrix/matrix.routes.js';
 import { outboxRoutes } from './reminders/outbox.routes.js';
 import { setUpRateLimits } from './rate-limit/rate-limit.middleware.js';
+import { trendsRoutes } from './trends/trends.routes.js';
 import { VIEWS_DIR } from './project-root.js';
 import { returnsRoutes } from './returns/returns.routes.js';
 import { reviewRoutes } from './review/review.routes.js';
@@ -54,6 +58,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(signInRoutes(deps));
   app.use(accessibilityRoutes(deps.config));
   app.use(homeRoutes(deps));
+  app.use(matrixRoutes(deps));
   app.use(evidenceRoutes(deps));
   app.use(reviewRoutes(deps));
   app.use(providerRoutes(deps));
@@ -65,6 +70,9 @@ export function createApp(deps: AppDeps): express.Express {
   // The local mailbox exists only outside production.
   if (!deps.config.isProduction) app.use(mailboxRoutes(deps));
   app.use(userRoutes(deps));
+  app.use(heatmapRoutes(deps));
+  app.use(trendsRoutes(deps));
+  app.use(exportsRoutes(deps));
 
   setUpNotFound(app);
   setUpErrorHandler(app, deps);

@@ -51,11 +51,25 @@ export const paths = {
   // outside production, for staff, when no SMTP server is configured.
   outbox: { list: '/outbox', retry: '/outbox/:emailId/retry' },
   mailbox: { list: '/dev/mail', show: '/dev/mail/:emailId', html: '/dev/mail/:emailId/html' },
+  // The compliance matrix (staff); the commissioner's home page shows it too.
+  matrix: { show: '/matrix', export: '/matrix/export.csv' },
   review: {
     queue: '/review',
     show: '/returns/:returnId/review',
     requirement: '/returns/:returnId/review/requirements/:requirementId',
     decide: '/returns/:returnId/review/decision',
+  },
+  // Heat map (providers x requirements) and trends across periods: staff only.
+  heatmap: '/heatmap',
+  trends: '/trends',
+  // Exports: requirement-level data (staff) and the per-provider contract review pack (staff, and a
+  // provider's own leads).
+  exports: {
+    index: '/exports',
+    requirements: '/exports/requirements',
+    packChoose: '/exports/pack',
+    pack: '/exports/pack/:providerId',
+    packDownload: '/exports/pack/:providerId/download',
   },
   users: {
     list: '/users',

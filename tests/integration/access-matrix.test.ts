@@ -109,6 +109,17 @@ const RULES = `
   POST    /users/:userId/deactivate                                             signin    403    403    403    403     ok
   POST    /users/:userId/reactivate                                             signin    403    403    403    403     ok
 
+  GET     /matrix                                                               signin    ok     403    403    ok      ok
+  GET     /matrix/export.csv                                                    signin    ok     403    403    ok      ok
+  GET     /heatmap                                                              signin    ok     403    403    ok      ok
+  GET     /trends                                                               signin    ok     403    403    ok      ok
+
+  GET     /exports                                                              signin    ok     403    403    ok      ok
+  GET     /exports/requirements                                                 signin    ok     403    403    ok      ok
+  GET     /exports/pack                                                         signin    ok     ok     ok     ok      ok
+  GET     /exports/pack/:providerId                                             signin    ok     ok     404    ok      ok
+  GET     /exports/pack/:providerId/download                                    signin    ok     ok     404    ok      ok
+
   GET     /outbox                                                               signin    403    403    403    ok      ok
   POST    /outbox/:emailId/retry                                                signin    403    403    403    ok      ok
   # The local mailbox (emails kept as files when no SMTP server is set); never mounted in production.

@@ -102,14 +102,6 @@ const pages: { view: string; title: string; locals: object }[] = [
     view: 'home/index',
     title: 'Your work',
     locals: {
-      ...baseLocals(),
-      counts: { providers: 14, activeContracts: 22, periods: ['2026/27', '2025/26'] },
-    },
-  },
-  {
-    view: 'home/index',
-    title: 'Your work',
-    locals: {
       ...baseLocals({ currentUser: user({ role: 'provider_lead', providerIds: ['p1'] }) }),
       providerNames: ['Leeds Teaching Hospitals NHS Trust'],
     },
@@ -269,23 +261,13 @@ describe('page views', () => {
     expect(html).not.toMatch(/\schecked/);
   });
 
-  test('the home page shows the counts to staff and the providers to provider leads', async () => {
-    const staff = await render('home/index', {
-      ...baseLocals(),
-      counts: { providers: 14, activeContracts: 1, periods: ['2026/27', '2025/26'] },
-    });
-    expect(staff).toContain('<h1>Your work</h1>');
-    expect(staff).toContain('14 providers are on the register.');
-    expect(staff).toContain('1 contract is active today.');
-    expect(staff).toContain('<li>2025/26</li>');
-
+  test('the home page shows provider leads the providers they represent', async () => {
     const lead = await render('home/index', {
       ...baseLocals({ currentUser: user({ role: 'provider_lead' }) }),
       providerNames: ['Leeds Teaching Hospitals NHS Trust'],
     });
     expect(lead).toContain('Providers you represent');
     expect(lead).toContain('<li>Leeds Teaching Hospitals NHS Trust</li>');
-    expect(lead).not.toContain('on the register');
   });
 
   test('the accessibility statement names the organisation, WCAG 2.2 AA, the EASS and the preparation date', async () => {
@@ -460,7 +442,7 @@ describe('static assets the views link to', () => {
     const appFiles = [...html.matchAll(new RegExp(`${paths.assets.app}/([^"']+)`, 'g'))].map(
       (match) => match[1] ?? '',
     );
-    expect(appFiles).toEqual(['css/app.css']);
+    expect(appFiles).toEqual(['css/app.css', 'css/print.css']);
     for (const file of appFiles) expect(existsSync(join(PUBLIC_DIR, file))).toBe(true);
   });
 

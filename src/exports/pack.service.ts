@@ -1,0 +1,381 @@
+import { assertCanSeeProvider, providerScope } from '../auth/access.js';
+import type { Db } from '../db/prisma.js';
+import { NotFound } from '../errors.js';
+import type { ReturnStatus } from '../generated/prisma/enums.js';
+import { describeStage } from '../reminders/ladder.js';
+import { EMAIL_STATUS_TAGS } from '../reminders/outbox.service.js';
+import { RETURN_STATUS_TAGS } from '../returns/progress.js';
+import type { CurrentUser } from '../view-locals.js';
+import type { CsvRow } from './csv.js';
+import {
+  findPackReturns,
+  findPeriodLabel,
+  findProviderSummary,
+  listPackProviders,
+  listPeriodsWithReturns,
+  type PackReturn,
+} from './queries.js';
+import { DECISION_LABELS, dateCell } from './requirement-export.js';
+import type { XlsxSheet } from './xlsx.js';
+
+// The contract review pack: for one provider and period, every answer, the evidence behind them,
+// the review decisions with their reasons, and every chaser sent. Staff see any provider; a lead
+// only their own (another provider is "not found", as everywhere else).
+
+export interface PackAnswer {
+  code: string;
+  title: string;
+  rating: string;
+  score: number | undefined;
+  narrative: string;
+  actionPlan: string;
+  actionOwner: string;
+  actionDate: Date | null;
+  evidence: string[];
+}
+
+export interface PackReturnView {
+  id: string;
+  standard: string;
+  version: string;
+  status: ReturnStatus;
+  statusText: string;
+  dueDate: Date;
+  submittedAt: Date | null;
+  decidedAt: Date | null;
+  answers: PackAnswer[];
+}
+
+export interface PackEvidence {
+  fileName: string;
+  sha256: string;
+  sizeBytes: number;
+  mediaType: string;
+  uploadedAt: Date;
+  coversFrom: Date | null;
+  coversTo: Date | null;
+  linkedTo: string[];
+}
+
+export interface PackDecision {
+  standard: string;
+  submission: number;
+  submittedAt: Date;
+  submittedBy: string;
+  /** "Whole return" or the requirement's code and title. */
+  about: string;
+  decision: string;
+  reason: string;
+  decidedAt: Date;
+  reviewer: string;
+}
+
+export interface PackChaser {
+  standard: string;
+  to: string;
+  cc: string[];
+  subject: string;
+  stage: string;
+  state: string;
+  attempts: number;
+  queuedAt: Date;
+  sentAt: Date | null;
+  lastError: string;
+}
+
+export interface Pack {
+  provider: { id: string; name: string; odsCode: string };
+  period: { id: string; label: string } | undefined;
+  periods: { id: string; label: string }[];
+  returns: PackReturnView[];
+  evidence: PackEvidence[];
+  decisions: PackDecision[];
+  chasers: PackChaser[];
+}
+
+const standardOf = (item: PackReturn) =>
+  `${item.frameworkVersion.framework.name} ${item.frameworkVersion.code}`;
+
+function byRequirementOrder(
+  a: { requirement: { code: string; position: number; group?: { position: number } } },
+  b: { requirement: { code: string; position: number; group?: { position: number } } },
+): number {
+  return (
+    (a.requirement.group?.position ?? 0) - (b.requirement.group?.position ?? 0) ||
+    a.requirement.position - b.requirement.position ||
+    a.requirement.code.localeCompare(b.requirement.code)
+  );
+}
+
+export function packFrom(
+  provider: Pack['provider'],
+  period: Pack['period'],
+  periods: Pack['periods'],
+  found: readonly PackReturn[],
+): Pack {
+  const evidence = new Map<string, PackEvidence>();
+  const returns = found.map((item): PackReturnView => {
+    const standard = standardOf(item);
+    const answers = [...item.responses].sort(byRequirementOrder).map((response): PackAnswer => {
+      for (const { evidence: file } of response.evidenceLinks) {
+        const entry = evidence.get(file.id) ?? {
+          fileName: file.fileName,
+          sha256: file.fileSha256,
+          sizeBytes: file.file.sizeBytes,
+          mediaType: file.file.mediaType,
+          uploadedAt: file.uploadedAt,
+          coversFrom: file.coversFrom,
+          coversTo: file.coversTo,
+          linkedTo: [],
+        };
+        entry.linkedTo.push(`${standard} ${response.requirement.code}`);
+        evidence.set(file.id, entry);
+      }
+      return {
+        code: response.requirement.code,
+        title: response.requirement.title,
+        rating: response.ratingLevel?.label ?? '',
+        score: response.ratingLevel?.score,
+        narrative: response.narrative,
+        actionPlan: response.actionPlan,
+        actionOwner: response.actionOwner,
+        actionDate: response.actionDueDate,
+        evidence: response.evidenceLinks.map((link) => link.evidence.fileName).sort(),
+      };
+    });
+    return {
+      id: item.id,
+      standard: item.frameworkVersion.framework.name,
+      version: item.frameworkVersion.code,
+      status: item.status,
+      statusText: RETURN_STATUS_TAGS[item.status].text,
+      dueDate: item.dueDate,
+      submittedAt: item.submittedAt,
+      decidedAt: item.decidedAt,
+      answers,
+    };
+  });
+
+  const decisions: PackDecision[] = found.flatMap((item) =>
+    item.submissions.flatMap((submission) => {
+      const base = {
+        standard: standardOf(item),
+        submission: submission.sequence,
+        submittedAt: submission.submittedAt,
+        submittedBy: submission.submittedBy.displayName,
+      };
+      const perRequirement = [...submission.requirementReviews].sort(byRequirementOrder).map((review) => ({
+        ...base,
+        about: `${review.requirement.code} ${review.requirement.title}`,
+        decision: DECISION_LABELS[review.decision],
+        reason: review.reason,
+        decidedAt: review.decidedAt,
+        reviewer: review.reviewer.displayName,
+      }));
+      const whole = submission.review
+        ? [
+            {
+              ...base,
+              about: 'Whole return',
+              decision: DECISION_LABELS[submission.review.decision],
+              reason: submission.review.comment,
+              decidedAt: submission.review.decidedAt,
+              reviewer: submission.review.reviewer.displayName,
+            },
+          ]
+        : [];
+      return [...perRequirement, ...whole];
+    }),
+  );
+
+  const chasers: PackChaser[] = found
+    .flatMap((item) =>
+      item.outboxEmails.map((email) => ({
+        standard: standardOf(item),
+        to: email.toAddress,
+        cc: email.ccAddresses,
+        subject: email.subject,
+        stage: email.stage ? describeStage(email.stage) : 'Email',
+        state: EMAIL_STATUS_TAGS[email.status].text,
+        attempts: email.attempts,
+        queuedAt: email.createdAt,
+        sentAt: email.sentAt,
+        lastError: email.lastError ?? '',
+      })),
+    )
+    .sort((a, b) => a.queuedAt.getTime() - b.queuedAt.getTime());
+
+  return {
+    provider,
+    period,
+    periods,
+    returns,
+    evidence: [...evidence.values()].sort(
+      (a, b) => a.fileName.localeCompare(b.fileName) || a.sha256.localeCompare(b.sha256),
+    ),
+    decisions,
+    chasers,
+  };
+}
+
+/** The pack for a provider and period (the newest period with returns when none is chosen). */
+export async function buildPack(
+  db: Db,
+  user: CurrentUser,
+  providerId: string,
+  periodId: string | undefined,
+): Promise<Pack> {
+  assertCanSeeProvider(user, providerId);
+  const provider = await findProviderSummary(db, providerId);
+  if (!provider) throw new NotFound();
+  const periods = await listPeriodsWithReturns(db, { in: [providerId] });
+  let period = periodId === undefined ? periods[0] : periods.find((candidate) => candidate.id === periodId);
+  if (periodId !== undefined && !period) {
+    // A period without returns for this provider: an empty pack, not an error.
+    period = (await findPeriodLabel(db, periodId)) ?? undefined;
+    if (!period) throw new NotFound();
+  }
+  const found = period ? await findPackReturns(db, providerId, period.id) : [];
+  return packFrom(provider, period, periods, found);
+}
+
+/** The choices on the "make a pack" form: the user's providers and the periods that have returns. */
+export async function packChoices(db: Db, user: CurrentUser) {
+  const scope = providerScope(user);
+  const [providers, periods] = await Promise.all([
+    listPackProviders(db, scope),
+    listPeriodsWithReturns(db, scope),
+  ]);
+  return { providers, periods };
+}
+
+/** The pack as workbook sheets, one per section. */
+export function packSheets(pack: Pack): XlsxSheet[] {
+  const answers: CsvRow[] = pack.returns.flatMap((item) =>
+    item.answers.map((answer) => [
+      item.standard,
+      item.version,
+      item.statusText,
+      dateCell(item.dueDate),
+      answer.code,
+      answer.title,
+      answer.rating,
+      answer.score ?? '',
+      answer.narrative,
+      answer.actionPlan,
+      answer.actionOwner,
+      dateCell(answer.actionDate),
+      answer.evidence.join('; '),
+    ]),
+  );
+  const overview: CsvRow[] = [
+    ['Provider', pack.provider.name],
+    ['ODS code', pack.provider.odsCode],
+    ['Period', pack.period?.label ?? ''],
+    ...pack.returns.map((item): CsvRow => [
+      `${item.standard} ${item.version}`,
+      `${item.statusText}; due ${dateCell(item.dueDate)}`,
+    ]),
+  ];
+  return [
+    { name: 'Summary', header: ['Item', 'Value'], rows: overview, widths: [40, 60] },
+    {
+      name: 'Answers',
+      header: [
+        'Standard',
+        'Version',
+        'Return status',
+        'Due date',
+        'Requirement code',
+        'Requirement title',
+        'Rating',
+        'Score',
+        'Narrative',
+        'Action plan',
+        'Action owner',
+        'Action date',
+        'Evidence',
+      ],
+      rows: answers,
+      widths: [30, 10, 14, 12, 12, 40, 16, 8, 60, 40, 20, 12, 40],
+    },
+    {
+      name: 'Evidence',
+      header: [
+        'File name',
+        'SHA-256',
+        'Size (bytes)',
+        'Type',
+        'Uploaded at',
+        'Covers from',
+        'Covers to',
+        'Linked to',
+      ],
+      rows: pack.evidence.map((file) => [
+        file.fileName,
+        file.sha256,
+        file.sizeBytes,
+        file.mediaType,
+        file.uploadedAt,
+        dateCell(file.coversFrom),
+        dateCell(file.coversTo),
+        file.linkedTo.join('; '),
+      ]),
+      widths: [40, 66, 12, 20, 22, 12, 12, 40],
+    },
+    {
+      name: 'Decisions',
+      header: [
+        'Standard',
+        'Submission',
+        'Submitted at',
+        'Submitted by',
+        'About',
+        'Decision',
+        'Reason',
+        'Decided at',
+        'Reviewer',
+      ],
+      rows: pack.decisions.map((decision) => [
+        decision.standard,
+        decision.submission,
+        decision.submittedAt,
+        decision.submittedBy,
+        decision.about,
+        decision.decision,
+        decision.reason,
+        decision.decidedAt,
+        decision.reviewer,
+      ]),
+      widths: [30, 10, 22, 20, 40, 10, 50, 22, 20],
+    },
+    {
+      name: 'Chase log',
+      header: [
+        'Standard',
+        'Stage',
+        'Sent to',
+        'Copied to',
+        'Subject',
+        'Delivery',
+        'Attempts',
+        'Written at',
+        'Sent at',
+        'Last error',
+      ],
+      rows: pack.chasers.map((chaser) => [
+        chaser.standard,
+        chaser.stage,
+        chaser.to,
+        chaser.cc.join('; '),
+        chaser.subject,
+        chaser.state,
+        chaser.attempts,
+        chaser.queuedAt,
+        chaser.sentAt,
+        chaser.lastError,
+      ]),
+      widths: [30, 24, 30, 30, 40, 14, 8, 22, 22, 40],
+    },
+  ];
+}

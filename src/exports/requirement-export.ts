@@ -1,0 +1,126 @@
+import { assertCanReadRegister } from '../auth/access.js';
+import type { Db } from '../db/prisma.js';
+import type { ReviewDecision } from '../generated/prisma/enums.js';
+import { RETURN_STATUS_TAGS } from '../returns/progress.js';
+import type { CurrentUser } from '../view-locals.js';
+import type { CsvRow } from './csv.js';
+import {
+  findReturnsWithAnswers,
+  listExportReturns,
+  type ExportFilter,
+  type ReturnWithAnswers,
+} from './queries.js';
+
+// The requirement-level export: one row per answer of every return in a period. Read a batch of
+// returns at a time (about BATCH_ROWS answers), so memory stays flat however large the period is.
+
+export const REQUIREMENT_EXPORT_HEADER = [
+  'Provider',
+  'ODS code',
+  'Standard',
+  'Version',
+  'Period',
+  'Return status',
+  'Due date',
+  'Requirement code',
+  'Requirement title',
+  'Rating',
+  'Score',
+  'Narrative',
+  'Action plan',
+  'Action owner',
+  'Action date',
+  'Reviewer decision',
+  'Reviewer reason',
+  'Submitted at',
+  'Decided at',
+] as const;
+
+export const DEFAULT_BATCH_ROWS = 1_000;
+
+export const DECISION_LABELS: Record<ReviewDecision, string> = { accepted: 'Accepted', returned: 'Returned' };
+
+/** Calendar dates (`@db.Date`) as YYYY-MM-DD: what a spreadsheet reads as a date everywhere. */
+export function dateCell(date: Date | null | undefined): string {
+  return date ? date.toISOString().slice(0, 10) : '';
+}
+
+/** Groups returns into batches of about `batchRows` answers (a larger return makes its own batch). */
+export function batchesOf(
+  returns: readonly { id: string; answers: number }[],
+  batchRows: number,
+): string[][] {
+  const batches: string[][] = [];
+  let current: string[] = [];
+  let rows = 0;
+  for (const item of returns) {
+    if (current.length > 0 && rows + item.answers > batchRows) {
+      batches.push(current);
+      current = [];
+      rows = 0;
+    }
+    current.push(item.id);
+    rows += item.answers;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+function rowsOfReturn(item: ReturnWithAnswers): CsvRow[] {
+  const latest = item.submissions[0];
+  const reviews = new Map(latest?.requirementReviews.map((review) => [review.requirementId, review]) ?? []);
+  const responses = [...item.responses].sort(
+    (a, b) =>
+      a.requirement.group.position - b.requirement.group.position ||
+      a.requirement.position - b.requirement.position ||
+      a.requirement.code.localeCompare(b.requirement.code),
+  );
+  return responses.map((response) => {
+    const review = reviews.get(response.requirementId);
+    // A requirement's own decision; failing that, the decision on the whole submission.
+    const decision = review?.decision ?? latest?.review?.decision;
+    return [
+      item.provider.name,
+      item.provider.odsCode,
+      item.frameworkVersion.framework.name,
+      item.frameworkVersion.code,
+      item.period.label,
+      RETURN_STATUS_TAGS[item.status].text,
+      dateCell(item.dueDate),
+      response.requirement.code,
+      response.requirement.title,
+      response.ratingLevel?.label ?? '',
+      response.ratingLevel ? response.ratingLevel.score : '',
+      response.narrative,
+      response.actionPlan,
+      response.actionOwner,
+      dateCell(response.actionDueDate),
+      decision ? DECISION_LABELS[decision] : '',
+      review?.reason ?? '',
+      latest?.submittedAt ?? item.submittedAt ?? '',
+      review?.decidedAt ?? latest?.review?.decidedAt ?? item.decidedAt ?? '',
+    ];
+  });
+}
+
+/**
+ * Every answer the filter covers, in provider, standard and requirement order, read in batches.
+ * Staff only: the whole region's answers.
+ */
+export async function* requirementExportRows(
+  db: Db,
+  user: CurrentUser,
+  filter: ExportFilter,
+  batchRows = DEFAULT_BATCH_ROWS,
+): AsyncGenerator<CsvRow> {
+  assertCanReadRegister(user);
+  const returns = await listExportReturns(db, filter);
+  for (const batch of batchesOf(returns, batchRows)) {
+    const found = new Map((await findReturnsWithAnswers(db, batch)).map((item) => [item.id, item]));
+    for (const id of batch) {
+      const item = found.get(id);
+      // A return deleted since the list was read is simply left out.
+      if (item) yield* rowsOfReturn(item);
+    }
+  }
+}

@@ -1,0 +1,135 @@
+import type { Db } from '../db/prisma.js';
+import { formatDateTime } from '../format.js';
+import { levelView, type TagColour } from '../frameworks/results.js';
+import type { ReturnStatus } from '../generated/prisma/enums.js';
+import { pathTo, paths } from '../paths.js';
+import { RETURN_STATUS_TAGS } from '../returns/progress.js';
+import {
+  findRequirementColumns,
+  findReturnsWithLatestRatings,
+  hasBands,
+  listPeriodsWithVersions,
+  listVersions,
+} from './queries.js';
+
+/**
+ * The heat map of one standard version in one period: providers x requirements, each cell the rating
+ * of the return's LATEST SUBMISSION (its frozen snapshot: what was submitted and decided), never the
+ * live draft answers. Returns never submitted are counted, not shown as rows.
+ *
+ * Five statements whatever the number of providers (periods, versions, requirements, bands, and
+ * the returns with their latest submission's ratings), so the page scales with the data, not with round trips.
+ */
+
+export interface HeatMapChoice {
+  periodId?: string | undefined;
+  versionId?: string | undefined;
+}
+
+export interface HeatMapCell {
+  /** "Achieving (2)", "Basic", "Not rated". */
+  text: string;
+  /** The level's colour as an app class suffix, or "none" (never the only signal: the text says it). */
+  colour: TagColour | 'none';
+}
+
+export interface HeatMapRow {
+  providerName: string;
+  odsCode: string;
+  returnHref: string;
+  statusText: string;
+  submittedText: string;
+  cells: HeatMapCell[];
+}
+
+export interface HeatMapPage {
+  periodItems: { value: string; text: string; selected: boolean }[];
+  versionItems: { value: string; text: string; selected: boolean }[];
+  periodLabel: string | null;
+  versionName: string | null;
+  columns: { code: string; title: string }[];
+  rows: HeatMapRow[];
+  notSubmittedCount: number;
+  showsScore: boolean;
+}
+
+const SUBMITTED_STATES: readonly ReturnStatus[] = ['submitted', 'accepted', 'returned'];
+
+export async function getHeatMap(db: Db, choice: HeatMapChoice): Promise<HeatMapPage> {
+  const [periods, versions] = await Promise.all([listPeriodsWithVersions(db), listVersions(db)]);
+  const period = periods.find((item) => item.id === choice.periodId) ?? periods[0];
+  const periodVersionIds = (period?.standards ?? [])
+    .slice()
+    .sort((a, b) => a.frameworkVersion.name.localeCompare(b.frameworkVersion.name))
+    .map((item) => item.frameworkVersionId);
+  const version =
+    versions.find((item) => item.id === choice.versionId) ??
+    versions.find((item) => item.id === periodVersionIds[0]) ??
+    versions[0];
+
+  const periodItems = periods.map((item) => ({
+    value: item.id,
+    text: item.label,
+    selected: item.id === period?.id,
+  }));
+  const versionItems = versions.map((item) => ({
+    value: item.id,
+    text: item.name,
+    selected: item.id === version?.id,
+  }));
+  const empty: HeatMapPage = {
+    periodItems,
+    versionItems,
+    periodLabel: period?.label ?? null,
+    versionName: version?.name ?? null,
+    columns: [],
+    rows: [],
+    notSubmittedCount: 0,
+    showsScore: false,
+  };
+  if (!period || !version) return empty;
+
+  const [requirements, bandCount, returns] = await Promise.all([
+    findRequirementColumns(db, version.id),
+    hasBands(db, version.id),
+    findReturnsWithLatestRatings(db, version.id, period.id),
+  ]);
+  // Scores mean something only where the standard adds them up (EDS 2022's total); elsewhere they
+  // merely order the levels, so only the label is shown.
+  const showsScore = bandCount > 0;
+
+  const columns = requirements.map((requirement) => {
+    const levels = new Map(requirement.ratingScale.levels.map((level) => [level.code, levelView(level)]));
+    return { code: requirement.code, title: requirement.title, levels };
+  });
+
+  const submitted = returns.filter(
+    (item) => SUBMITTED_STATES.includes(item.status) && item.submittedAt !== null,
+  );
+  const rows = submitted.map((item): HeatMapRow => ({
+    providerName: item.providerName,
+    odsCode: item.odsCode,
+    returnHref: pathTo(paths.returns.show, { returnId: item.id }),
+    statusText: RETURN_STATUS_TAGS[item.status].text,
+    submittedText: item.submittedAt ? formatDateTime(item.submittedAt) : '',
+    cells: columns.map((column): HeatMapCell => {
+      const code = item.ratings?.[column.code] ?? null;
+      if (code === null) return { text: 'Not rated', colour: 'none' };
+      const level = column.levels.get(code);
+      // A level the scale no longer has (cannot happen with imported data): its code, uncoloured.
+      if (!level) return { text: code, colour: 'none' };
+      return {
+        text: showsScore ? `${level.label} (${level.score})` : level.label,
+        colour: level.tagColour ?? 'none',
+      };
+    }),
+  }));
+
+  return {
+    ...empty,
+    columns: columns.map(({ code, title }) => ({ code, title })),
+    rows,
+    notSubmittedCount: returns.length - submitted.length,
+    showsScore,
+  };
+}

@@ -1,0 +1,91 @@
+import type { Db } from '../db/prisma.js';
+import type { ReturnStatus } from '../generated/prisma/enums.js';
+
+// The heat map's reads: a fixed number of statements whatever the number of providers.
+
+/** Every reporting period, newest first, with the framework versions it reports against. */
+export function listPeriodsWithVersions(db: Db) {
+  return db.reportingPeriod.findMany({
+    select: {
+      id: true,
+      label: true,
+      standards: {
+        select: { frameworkVersionId: true, frameworkVersion: { select: { name: true } } },
+      },
+    },
+    orderBy: [{ startDate: 'desc' }, { createdAt: 'desc' }],
+    relationLoadStrategy: 'join',
+  });
+}
+
+/** Every framework version (for the standard choice). */
+export function listVersions(db: Db) {
+  return db.frameworkVersion.findMany({
+    select: { id: true, name: true, framework: { select: { code: true } } },
+    orderBy: [{ framework: { code: 'asc' } }, { code: 'asc' }],
+    relationLoadStrategy: 'join',
+  });
+}
+
+/** The version's requirements in order, with their group and their scale's levels. */
+export function findRequirementColumns(db: Db, frameworkVersionId: string) {
+  return db.requirement.findMany({
+    where: { frameworkVersionId },
+    select: {
+      code: true,
+      title: true,
+      position: true,
+      group: { select: { code: true, position: true } },
+      ratingScale: {
+        select: {
+          levels: { select: { code: true, label: true, score: true, colour: true, position: true } },
+        },
+      },
+    },
+    orderBy: [{ group: { position: 'asc' } }, { position: 'asc' }],
+    relationLoadStrategy: 'join',
+  });
+}
+
+export interface HeatMapReturnRow {
+  id: string;
+  status: ReturnStatus;
+  providerName: string;
+  odsCode: string;
+  /** The latest submission's time, or null when the return was never submitted. */
+  submittedAt: Date | null;
+  /** Requirement code -> rating level code (null: unrated) from the latest submission's snapshot. */
+  ratings: Record<string, string | null> | null;
+}
+
+/**
+ * The returns for the version and period with their provider and the ratings of their latest
+ * submission, in one statement. Only the codes are taken out of each snapshot (in the database), not
+ * the narratives and evidence, so the page stays light at national scale.
+ */
+export function findReturnsWithLatestRatings(
+  db: Db,
+  frameworkVersionId: string,
+  periodId: string,
+): Promise<HeatMapReturnRow[]> {
+  return db.$queryRaw<HeatMapReturnRow[]>`
+    SELECT r.id::text AS id, r.status::text AS status, p.name AS "providerName", p.ods_code AS "odsCode",
+           latest.submitted_at AS "submittedAt", latest.ratings AS ratings
+    FROM returns r
+    JOIN providers p ON p.id = r.provider_id
+    LEFT JOIN LATERAL (
+      SELECT s.submitted_at,
+             (SELECT jsonb_object_agg(answer ->> 'requirementCode', answer -> 'ratingLevelCode')
+              FROM jsonb_array_elements(s.snapshot -> 'responses') AS answer) AS ratings
+      FROM return_submissions s
+      WHERE s.return_id = r.id
+      ORDER BY s.sequence DESC
+      LIMIT 1
+    ) latest ON true
+    WHERE r.framework_version_id = ${frameworkVersionId}::uuid AND r.period_id = ${periodId}::uuid
+    ORDER BY p.name, p.ods_code`;
+}
+
+export function hasBands(db: Db, frameworkVersionId: string) {
+  return db.overallRatingBand.count({ where: { frameworkVersionId } });
+}

@@ -1,0 +1,61 @@
+import { Router, type Request, type Response } from 'express';
+import { requireSignIn } from '../auth/current-user.middleware.js';
+import type { AppDeps } from '../deps.js';
+import { sendCsv, type CsvRow } from '../exports/csv.js';
+import { paths } from '../paths.js';
+import { PROVIDER_TYPE_LABELS } from '../providers/provider-types.js';
+import { RETURN_STATUS_TAGS } from '../returns/progress.js';
+import { signedInUser, staffOnly } from '../route-helpers.js';
+import { MATRIX_STATES, matrixHref, matrixPage, type MatrixPage } from './matrix.service.js';
+import { parseMatrixQuery } from './schemas.js';
+
+/** Renders the matrix for the request's filters: the matrix page and the staff's home page. */
+export async function renderMatrix(deps: AppDeps, req: Request, res: Response): Promise<void> {
+  const page = await matrixPage(deps.prisma, signedInUser(res), parseMatrixQuery(req.query), deps.clock());
+  res.render('matrix/index', {
+    page,
+    exportHref: matrixHref(page.query, paths.matrix.export),
+    providerTypes: Object.entries(PROVIDER_TYPE_LABELS).map(([value, text]) => ({ value, text })),
+    states: MATRIX_STATES.map((value) => ({ value, text: RETURN_STATUS_TAGS[value].text })),
+  });
+}
+
+export function matrixRoutes(deps: AppDeps): Router {
+  const router = Router();
+  router.get(paths.matrix.show, requireSignIn, staffOnly, (req, res) => renderMatrix(deps, req, res));
+  // The current filtered and sorted view as CSV (same filters, same rows, same order).
+  router.get(paths.matrix.export, requireSignIn, staffOnly, async (req, res) => {
+    const page = await matrixPage(deps.prisma, signedInUser(res), parseMatrixQuery(req.query), deps.clock());
+    const label = page.period?.label.replace(/[^A-Za-z0-9-]+/g, '-') ?? 'none';
+    await sendCsv(res, `compliance-matrix-${label}.csv`, csvHeader(page), csvRows(page));
+  });
+  return router;
+}
+
+function csvHeader(page: MatrixPage): string[] {
+  return [
+    'Period',
+    'Provider',
+    'ODS code',
+    'Provider type',
+    ...page.columns.flatMap((column) => [
+      `${column.name}: state`,
+      `${column.name}: days overdue`,
+      `${column.name}: result`,
+    ]),
+  ];
+}
+
+function* csvRows(page: MatrixPage): Generator<CsvRow> {
+  for (const row of page.rows) {
+    yield [
+      page.period?.label ?? '',
+      row.name,
+      row.odsCode,
+      row.typeLabel,
+      ...row.cells.flatMap((cell) =>
+        cell ? [cell.tag.text, cell.overdueDays, cell.resultLines.join('; ')] : ['No return due', null, ''],
+      ),
+    ];
+  }
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { ProviderType, ReturnStatus } from '../generated/prisma/enums.js';
+
+// The matrix's filters, read from the URL (a GET form): anything that does not fit is ignored, so a
+// shared or edited link always shows a page.
+
+const optionalText = z
+  .string()
+  .trim()
+  .max(100)
+  .optional()
+  .catch(undefined)
+  .transform((value) => (value === '' ? undefined : value));
+
+export const matrixQuerySchema = z.object({
+  period: z.uuid().optional().catch(undefined),
+  type: z.enum(ProviderType).optional().catch(undefined),
+  manager: z.uuid().optional().catch(undefined),
+  standard: optionalText,
+  state: z.enum(ReturnStatus).optional().catch(undefined),
+  overdue: z
+    .string()
+    .optional()
+    .catch(undefined)
+    .transform((value) => value === 'yes'),
+  q: optionalText.transform((value) => value ?? ''),
+  sort: optionalText.transform((value) => value ?? 'provider'),
+  order: z
+    .enum(['asc', 'desc'])
+    .optional()
+    .catch(undefined)
+    .transform((value) => value ?? 'asc'),
+});
+
+export type MatrixQuery = z.infer<typeof matrixQuerySchema>;
+
+export function parseMatrixQuery(query: unknown): MatrixQuery {
+  const fields = typeof query === 'object' && query !== null ? (query as Record<string, unknown>) : {};
+  // Repeated parameters (?q=a&q=b) count as the first.
+  const single = Object.fromEntries(
+    Object.entries(fields).map(([key, value]) => [key, Array.isArray(value) ? (value[0] as unknown) : value]),
+  );
+  return matrixQuerySchema.parse(single);
+}

@@ -1,0 +1,208 @@
+import type pg from 'pg';
+import { paths } from '../../src/paths.js';
+import { buildTestApp, signedInAgent } from '../support/app.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import {
+  createContract,
+  createPeriod,
+  createProvider,
+  createReturn,
+  createTwoProviderWorld,
+  frameworkVersion,
+  importTestStandards,
+} from '../support/fixtures.js';
+import {
+  answerReturn,
+  changeAnswer,
+  submitReturn,
+  tableRowTexts,
+  textOf,
+} from '../support/review-fixtures.js';
+
+// The heat map: each cell the rating of the latest SUBMISSION as text (with a colour class that
+// only repeats it), "Not rated" for unrated requirements, accessible table semantics, and a number of
+// SQL statements that does not grow with the number of providers.
+
+let db: TestDatabase;
+let app: ReturnType<typeof buildTestApp>;
+let world: Awaited<ReturnType<typeof createTwoProviderWorld>>;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await importTestStandards(db.prisma);
+  app = buildTestApp(db);
+  world = await createTwoProviderWorld(db.prisma);
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+function heatmapUrl(versionId: string, periodId: string): string {
+  return `${paths.heatmap}?standard=${versionId}&period=${periodId}`;
+}
+
+/** The cells (td) of the body row whose header names the provider. */
+function cellsOf(html: string, providerName: string): { text: string; classes: string }[] {
+  const body = /<tbody[^>]*>([\s\S]*?)<\/tbody>/.exec(html)?.[1] ?? '';
+  const row = [...body.matchAll(/<tr[^>]*>([\s\S]*?)<\/tr>/g)]
+    .map((match) => match[1] ?? '')
+    .find((item) => textOf(item).includes(providerName));
+  if (!row) throw new Error(`No row for ${providerName}`);
+  return [...row.matchAll(/<td class="([^"]*)">([\s\S]*?)<\/td>/g)].map((match) => ({
+    classes: match[1] ?? '',
+    text: textOf(match[2] ?? ''),
+  }));
+}
+
+/** The requirement codes of the column headers, in order. */
+function columnCodes(html: string): string[] {
+  return [...html.matchAll(/<th scope="col"[^>]*><abbr title="[^"]*">([^<]*)<\/abbr>/g)].map(
+    (match) => match[1] ?? '',
+  );
+}
+
+test('EDS 2022 cells show the level and its score; unrated requirements say "Not rated"', async () => {
+  const eds = await frameworkVersion(db.prisma, 'EDS', '2022');
+  const returnRow = await createReturn(db.prisma, {
+    contractId: world.contractA.id,
+    providerId: world.providerA.id,
+    frameworkVersionId: eds.id,
+    periodId: world.period.id,
+  });
+  await answerReturn(db.prisma, returnRow.id, world.leadA.id, (code) => {
+    if (code === '1A') return { rating: 'undeveloped' };
+    if (code === '1B') return { rating: null };
+    if (code === '2A') return { rating: 'achieving' };
+    return undefined;
+  });
+  await submitReturn(db.prisma, returnRow.id, world.leadA.id);
+  // Later draft edits never show: the heat map is what was submitted.
+  await changeAnswer(db.prisma, returnRow.id, '2A', { rating: 'developing' });
+
+  const agent = await signedInAgent(app, world.viewer.id);
+  const response = await agent.get(heatmapUrl(eds.id, world.period.id)).expect(200);
+  const codes = columnCodes(response.text);
+  expect(codes).toEqual(['1A', '1B', '1C', '1D', '2A', '2B', '2C', '2D', '3A', '3B', '3C']);
+  const cells = cellsOf(response.text, world.providerA.name);
+  const byCode = Object.fromEntries(codes.map((code, index) => [code, cells[index]]));
+  expect(byCode['1A']).toEqual({
+    text: 'Undeveloped (0)',
+    classes: expect.stringContaining('app-heatmap__cell--red') as unknown,
+  });
+  expect(byCode['1B']).toEqual({
+    text: 'Not rated',
+    classes: expect.stringContaining('app-heatmap__cell--none') as unknown,
+  });
+  expect(byCode['2A']?.text).toBe('Achieving (2)');
+  expect(byCode['2A']?.classes).toContain('app-heatmap__cell--green');
+  expect(byCode['3C']?.text).toBe('Excelling (3)');
+  expect(byCode['3C']?.classes).toContain('app-heatmap__cell--purple');
+});
+
+test('EDS2 cells show the grade, AIS cells the maturity level, as text', async () => {
+  const eds2 = await frameworkVersion(db.prisma, 'EDS', '2');
+  const edsReturn = await createReturn(db.prisma, {
+    contractId: world.contractA.id,
+    providerId: world.providerA.id,
+    frameworkVersionId: eds2.id,
+    periodId: world.period.id,
+  });
+  await answerReturn(db.prisma, edsReturn.id, world.leadA.id, (code) =>
+    code === '1.1' ? { rating: 'developing' } : undefined,
+  );
+  await submitReturn(db.prisma, edsReturn.id, world.leadA.id);
+
+  await answerReturn(db.prisma, world.returnA.id, world.leadA.id, (code) =>
+    code === '1.1' ? { rating: 'basic' } : code === '1.2' ? { rating: 'intermediate' } : undefined,
+  );
+  await submitReturn(db.prisma, world.returnA.id, world.leadA.id);
+
+  const agent = await signedInAgent(app, world.manager.id);
+  const eds2Page = await agent.get(heatmapUrl(eds2.id, world.period.id)).expect(200);
+  const eds2Cells = cellsOf(eds2Page.text, world.providerA.name);
+  expect(eds2Cells[0]).toEqual({
+    text: 'Developing',
+    classes: expect.stringContaining('--orange') as unknown,
+  });
+  expect(eds2Cells[1]?.text).toBe('Excelling');
+
+  const aisPage = await agent.get(heatmapUrl(world.ais.id, world.period.id)).expect(200);
+  const aisCells = cellsOf(aisPage.text, world.providerA.name).map((cell) => cell.text);
+  expect(aisCells.slice(0, 3)).toEqual(['Basic', 'Intermediate', 'Exemplar']);
+  // Provider B has not submitted: counted, not shown.
+  expect(tableRowTexts(aisPage.text).some((row) => row.includes(world.providerB.name))).toBe(false);
+  expect(textOf(aisPage.text)).toContain('1 return has not been submitted yet and is not shown');
+  expect(textOf(aisPage.text)).toContain('latest submission');
+});
+
+test('the heat map is an accessible table in a labelled, keyboard-scrollable region', async () => {
+  const agent = await signedInAgent(app, world.admin.id);
+  const html = (await agent.get(heatmapUrl(world.ais.id, world.period.id)).expect(200)).text;
+  expect(html).toMatch(
+    /<div class="app-heatmap" role="region" aria-labelledby="heatmap-caption" tabindex="0">/,
+  );
+  expect(html).toMatch(/<caption[^>]*id="heatmap-caption"[^>]*>Ratings by provider and requirement/);
+  expect(html).toContain('<th scope="col" class="nhsuk-table__header">Provider</th>');
+  expect(html).toMatch(
+    /<th scope="col"[^>]*><abbr title="[^"]+">1\.1<\/abbr><span class="nhsuk-u-visually-hidden"> [^<]+<\/span><\/th>/,
+  );
+  expect(html).toMatch(/<th scope="row"[^>]*><a href="\/returns\/[^"]+">Alpha Hospitals NHS Trust<\/a>/);
+});
+
+test('defaults to the newest period and one of its standards; anyone but staff is refused', async () => {
+  const agent = await signedInAgent(app, world.viewer.id);
+  const page = await agent.get(paths.heatmap).expect(200);
+  expect(page.text).toContain('<h1>');
+  expect(textOf(page.text)).toContain(world.period.label);
+  const lead = await signedInAgent(app, world.leadA.id);
+  await lead.get(paths.heatmap).expect(403);
+});
+
+describe('number of SQL statements', () => {
+  async function periodWithProviders(count: number): Promise<string> {
+    const period = await createPeriod(db.prisma);
+    for (let index = 0; index < count; index += 1) {
+      const provider = await createProvider(db.prisma);
+      const contract = await createContract(db.prisma, provider.id, world.manager.id);
+      const row = await createReturn(db.prisma, {
+        contractId: contract.id,
+        providerId: provider.id,
+        frameworkVersionId: world.ais.id,
+        periodId: period.id,
+      });
+      await answerReturn(db.prisma, row.id, world.leadA.id);
+      await submitReturn(db.prisma, row.id, world.leadA.id);
+    }
+    return period.id;
+  }
+
+  async function statementsFor(url: string): Promise<{ statements: number; rows: number }> {
+    const agent = await signedInAgent(app, world.viewer.id);
+    await agent.get(url).expect(200); // warm up (session, caches)
+    // Every statement Prisma and the session store send goes through the pool's query method.
+    const pool: pg.Pool = db.pool;
+    const query = pool.query.bind(pool) as (...items: unknown[]) => unknown;
+    let statements = 0;
+    pool.query = ((...args: unknown[]) => {
+      statements += 1;
+      return query(...args);
+    }) as typeof pool.query;
+    try {
+      const response = await agent.get(url).expect(200);
+      return { statements, rows: tableRowTexts(response.text).length };
+    } finally {
+      // Back to the prototype's method.
+      Reflect.deleteProperty(pool, 'query');
+    }
+  }
+
+  test('does not grow with the number of providers (5 vs 50)', async () => {
+    const five = await statementsFor(heatmapUrl(world.ais.id, await periodWithProviders(5)));
+    const fifty = await statementsFor(heatmapUrl(world.ais.id, await periodWithProviders(50)));
+    expect(five.rows).toBe(5);
+    expect(fifty.rows).toBe(50);
+    expect(fifty.statements).toBe(five.statements);
+    // The page's own five statements (periods, versions, requirements, bands, returns) at least.
+    expect(five.statements).toBeGreaterThanOrEqual(5);
+  }, 60_000);
+});

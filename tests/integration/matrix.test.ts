@@ -1,0 +1,242 @@
+import pg from 'pg';
+import supertest from 'supertest';
+import { paths } from '../../src/paths.js';
+import { buildTestApp, signedInAgent } from '../support/app.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import {
+  createContract,
+  createProvider,
+  createReturn,
+  createTwoProviderWorld,
+  frameworkVersion,
+  importTestStandards,
+} from '../support/fixtures.js';
+import { answerReturn, submitReturn } from '../support/review-fixtures.js';
+
+// The compliance matrix: providers x standards for a period, its filters, sort, search, counts and
+// results, who may see it, and a constant number of SQL statements whatever the number of providers.
+const NOW = new Date('2027-04-10T12:00:00.000Z'); // the fixtures' returns fall due on 31 March 2027
+
+let db: TestDatabase;
+let app: ReturnType<typeof buildTestApp>;
+let world: Awaited<ReturnType<typeof createTwoProviderWorld>>;
+let managerAgent: Awaited<ReturnType<typeof signedInAgent>>;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await importTestStandards(db.prisma);
+  app = buildTestApp(db, { clock: () => NOW });
+  world = await createTwoProviderWorld(db.prisma);
+  // Provider A: AIS fully answered and submitted, EDS 2022 answered (in progress, not overdue thanks to
+  // an extension). Provider B: AIS not started and overdue.
+  await answerReturn(db.prisma, world.returnA.id, world.leadA.id);
+  await submitReturn(db.prisma, world.returnA.id, world.leadA.id, NOW);
+  const eds = await frameworkVersion(db.prisma, 'EDS', '2022');
+  const edsA = await createReturn(
+    db.prisma,
+    {
+      contractId: world.contractA.id,
+      providerId: world.providerA.id,
+      frameworkVersionId: eds.id,
+      periodId: world.period.id,
+    },
+    { status: 'in_progress', dueDate: new Date('2027-06-30') },
+  );
+  await answerReturn(db.prisma, edsA.id, world.leadA.id);
+  managerAgent = await signedInAgent(app, world.manager.id);
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+/** The text of the body of the row whose header names the provider. */
+function rowText(html: string, providerName: string): string {
+  const rows = html.split('<tr class="nhsuk-table__row"').slice(1);
+  const row = rows.find((item) => item.includes(`scope="row">${providerName}</th>`));
+  if (!row) throw new Error(`No row for ${providerName}`);
+  return row.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+}
+
+function providerOrder(html: string): string[] {
+  return [...html.matchAll(/scope="row">([^<]+)<\/th>/g)].map((match) => match[1] ?? '');
+}
+
+describe('who may see the matrix', () => {
+  test('anonymous visitors go to sign-in', async () => {
+    const response = await supertest(app).get(paths.matrix.show).expect(302);
+    expect(response.headers.location).toBe(paths.signIn);
+  });
+
+  test('provider leads are refused; viewers, managers and admins see it', async () => {
+    const lead = await signedInAgent(app, world.leadA.id);
+    await lead.get(paths.matrix.show).expect(403);
+    await lead.get(paths.matrix.export).expect(403);
+    for (const userId of [world.viewer.id, world.admin.id]) {
+      const agent = await signedInAgent(app, userId);
+      expect((await agent.get(paths.matrix.show).expect(200)).text).toContain('<h1>Compliance matrix</h1>');
+    }
+  });
+
+  test('staff land on the matrix; provider leads keep their home page', async () => {
+    expect((await managerAgent.get(paths.home).expect(200)).text).toContain('<h1>Compliance matrix</h1>');
+    const lead = await signedInAgent(app, world.leadA.id);
+    const home = (await lead.get(paths.home).expect(200)).text;
+    expect(home).not.toContain('Compliance matrix');
+    expect(home).toContain('Alpha Hospitals NHS Trust');
+  });
+});
+
+describe('the matrix page', () => {
+  test('shows each return state as text, overdue days, the results and a link to each return', async () => {
+    const html = (await managerAgent.get(paths.matrix.show).expect(200)).text;
+    expect(html).toContain(`Compliance in ${world.period.label}: 2 providers, sorted by Provider, ascending`);
+    const alpha = rowText(html, 'Alpha Hospitals NHS Trust');
+    expect(alpha).toContain('Submitted');
+    expect(alpha).toContain('Steps: Exemplar 6');
+    expect(alpha).toContain('In progress');
+    expect(alpha).toContain('Overall: Excelling');
+    expect(alpha).toContain('Score 33 out of 33');
+    expect(alpha).not.toContain('Overdue');
+    // A contract manager goes to the review page of a submitted return.
+    expect(html).toContain(`href="/returns/${world.returnA.id}/review"`);
+    const bravo = rowText(html, 'Bravo Care Home');
+    expect(bravo).toContain('Not started');
+    expect(bravo).toContain('Overdue by 10 days');
+    expect(bravo).toContain('No return due');
+    expect(html).toContain(`href="/returns/${world.returnB.id}"`);
+  });
+
+  test('a viewer is linked to the return page, not the review', async () => {
+    const viewer = await signedInAgent(app, world.viewer.id);
+    const html = (await viewer.get(paths.matrix.show).expect(200)).text;
+    expect(html).toContain(`href="/returns/${world.returnA.id}"`);
+    expect(html).not.toContain(`href="/returns/${world.returnA.id}/review"`);
+  });
+
+  test('counts the returns per state above the table', async () => {
+    const html = (await managerAgent.get(paths.matrix.show).expect(200)).text;
+    const counts = html.slice(
+      html.indexOf('id="matrix-counts"'),
+      html.indexOf('</ul>', html.indexOf('id="matrix-counts"')),
+    );
+    expect(counts).toContain('Not started: 1');
+    expect(counts).toContain('In progress: 1');
+    expect(counts).toContain('Submitted: 1');
+    expect(counts).toContain('Accepted: 0');
+    expect(counts).toContain('Overdue: 1');
+    expect(counts).toContain('No return due: 1');
+  });
+
+  test('filters by state, overdue, provider type, standard, contract manager and search', async () => {
+    const names = async (query: string) =>
+      providerOrder((await managerAgent.get(`${paths.matrix.show}?${query}`).expect(200)).text);
+    expect(await names('state=submitted')).toEqual(['Alpha Hospitals NHS Trust']);
+    expect(await names('overdue=yes')).toEqual(['Bravo Care Home']);
+    expect(await names('type=care_home')).toEqual(['Bravo Care Home']);
+    expect(await names('standard=EDS')).toEqual(['Alpha Hospitals NHS Trust']);
+    expect(await names('standard=EDS&state=not_started')).toEqual([]);
+    expect(await names(`manager=${world.manager.id}`)).toEqual([
+      'Alpha Hospitals NHS Trust',
+      'Bravo Care Home',
+    ]);
+    expect(await names(`manager=${world.admin.id}`)).toEqual([]);
+    expect(await names('q=bravo')).toEqual(['Bravo Care Home']);
+    expect(await names(`q=${world.providerA.odsCode.toLowerCase()}`)).toEqual(['Alpha Hospitals NHS Trust']);
+    // Nonsense in the URL is ignored, never an error.
+    expect(await names('state=nonsense&type=x&manager=1&sort=zzz&order=up')).toHaveLength(2);
+  });
+
+  test('keeps the filters in the form and in the sort links, so a view can be shared', async () => {
+    const html = (await managerAgent.get(`${paths.matrix.show}?type=care_home&q=Bravo`).expect(200)).text;
+    expect(html).toContain('<option value="care_home" selected>');
+    expect(html).toContain('value="Bravo"');
+    expect(html).toMatch(/href="\/matrix\?period=[0-9a-f-]+&amp;type=care_home&amp;q=Bravo&amp;sort=ods"/);
+  });
+
+  test('sorts by any column, marking the sorted header with aria-sort and saying so in the caption', async () => {
+    const byName = await managerAgent.get(`${paths.matrix.show}?order=desc`).expect(200);
+    expect(providerOrder(byName.text)).toEqual(['Bravo Care Home', 'Alpha Hospitals NHS Trust']);
+    expect(byName.text).toContain('sorted by Provider, descending');
+    expect(byName.text).toMatch(/aria-sort="descending"><a class="nhsuk-link" href="[^"]*">Provider/);
+
+    const byAis = await managerAgent.get(`${paths.matrix.show}?sort=standard-AIS`).expect(200);
+    // Work still owed first: not started (Bravo) before submitted (Alpha).
+    expect(providerOrder(byAis.text)).toEqual(['Bravo Care Home', 'Alpha Hospitals NHS Trust']);
+    expect(byAis.text).toContain('sorted by Accessible Information Standard, ascending');
+    expect(byAis.text.match(/aria-sort=/g)).toHaveLength(1);
+
+    const byType = await managerAgent.get(`${paths.matrix.show}?sort=type&order=desc`).expect(200);
+    expect(providerOrder(byType.text)).toEqual(['Bravo Care Home', 'Alpha Hospitals NHS Trust']);
+  });
+
+  test('exports the filtered view as CSV', async () => {
+    const response = await managerAgent.get(`${paths.matrix.export}?type=care_home`).expect(200);
+    expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(response.headers['content-disposition']).toContain('attachment');
+    const lines = response.text
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    expect(lines[0]).toContain('Provider,ODS code,Provider type');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain('Bravo Care Home');
+    expect(lines[1]).toContain('Not started,10');
+  });
+});
+
+describe('the number of SQL statements', () => {
+  /** Counts the statements every pg client sends while `work` runs. */
+  async function countStatements(work: () => Promise<unknown>): Promise<number> {
+    // eslint-disable-next-line @typescript-eslint/unbound-method
+    const original = pg.Client.prototype.query;
+    let count = 0;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      count += 1;
+      return (original as (...rest: unknown[]) => unknown).apply(this, args);
+    } as typeof original;
+    try {
+      await work();
+    } finally {
+      pg.Client.prototype.query = original;
+    }
+    return count;
+  }
+
+  async function addProviders(count: number): Promise<void> {
+    const ais = await frameworkVersion(db.prisma, 'AIS', '2025');
+    for (let index = 0; index < count; index += 1) {
+      const provider = await createProvider(db.prisma, {
+        name: `Bulk Provider ${String(index).padStart(3, '0')}`,
+      });
+      const contract = await createContract(db.prisma, provider.id, world.manager.id);
+      await createReturn(db.prisma, {
+        contractId: contract.id,
+        providerId: provider.id,
+        frameworkVersionId: ais.id,
+        periodId: world.period.id,
+      });
+    }
+  }
+
+  test('do not grow with the number of providers (10 vs 200)', async () => {
+    const agent = await signedInAgent(app, world.manager.id);
+    await addProviders(8);
+    await agent.get(paths.matrix.show).expect(200); // warm: the session is loaded and touched alike every time
+    const page = async () => {
+      const html = (await agent.get(paths.matrix.show).expect(200)).text;
+      return providerOrder(html).length;
+    };
+    let rows = 0;
+    const withTen = await countStatements(async () => {
+      rows = await page();
+    });
+    expect(rows).toBe(10);
+    await addProviders(190);
+    const withTwoHundred = await countStatements(async () => {
+      rows = await page();
+    });
+    expect(rows).toBe(200);
+    expect(withTwoHundred).toBe(withTen);
+    expect(withTen).toBeLessThan(20);
+  }, 120_000);
+});
