@@ -30,7 +30,7 @@ import { MIGRATIONS_DIR, VIEWS_DIR } from '../src/project-root.js';
 import { PROVIDER_TYPE_LABELS } from '../src/providers/provider-types.js';
 import { RETURN_STATUS_TAGS } from '../src/returns/progress.js';
 import { SERVICE_NAME } from '../src/view-locals.js';
-import { csrfTokenFrom } from '../tests/support/app.js';
+import { signIn } from './bench-support.js';
 
 const PROVIDERS = 2_000;
 const EVIDENCE_PER_PROVIDER = 25; // 50,000 evidence records
@@ -293,20 +293,6 @@ async function csvExport(base: string, cookie: string, periodIds: readonly strin
     growth = Math.max(growth, (peak - before) / 1024 / 1024);
   }
   return { ms, bytes, rssGrowthMb: growth };
-}
-
-/** Signs in through the local sign-in form and returns the session cookie. */
-async function signIn(base: string, userId: string): Promise<string> {
-  const page = await fetch(`${base}${paths.localSignIn}`);
-  const cookie = (page.headers.getSetCookie()[0] ?? '').split(';')[0] ?? '';
-  const token = csrfTokenFrom(await page.text());
-  const response = await fetch(`${base}${paths.localSignIn}`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: token, userId }).toString(),
-  });
-  return (response.headers.getSetCookie()[0] ?? '').split(';')[0] ?? '';
 }
 
 /** Bulk seeding in SQL (INSERT ... SELECT generate_series): seconds, not minutes. */

@@ -21,7 +21,7 @@ import { createMailer } from '../src/mail/mailer.js';
 import { pathTo, paths } from '../src/paths.js';
 import { MIGRATIONS_DIR, STANDARDS_DIR } from '../src/project-root.js';
 import { submitReturn } from '../src/returns/returns.service.js';
-import { csrfTokenFrom } from '../tests/support/app.js';
+import { signIn } from './bench-support.js';
 
 const REQUIREMENTS = 40;
 const EVIDENCE_ITEMS = 100;
@@ -241,20 +241,6 @@ async function seed(prisma: Db) {
       requirementId: first?.requirementId ?? '',
     }),
   };
-}
-
-/** Signs in through the local sign-in form and returns the session cookie. */
-async function signIn(base: string, userId: string): Promise<string> {
-  const page = await fetch(`${base}${paths.localSignIn}`);
-  const cookie = (page.headers.getSetCookie()[0] ?? '').split(';')[0] ?? '';
-  const token = csrfTokenFrom(await page.text());
-  const response = await fetch(`${base}${paths.localSignIn}`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: token, userId }).toString(),
-  });
-  return (response.headers.getSetCookie()[0] ?? '').split(';')[0] ?? '';
 }
 
 async function measure(page: string, base: string, cookie: string, path: string) {

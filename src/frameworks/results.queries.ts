@@ -5,31 +5,34 @@ import type { ResultsBasis } from './results.js';
  * What computeResults needs about a framework version: its groups, its rating scale's levels and its
  * overall rating bands, all in position order. Null when there is no such version.
  */
+/** What computeResults needs of a framework version: groups, the scale's levels and the bands. */
+export const RESULTS_BASIS_SELECT = {
+  code: true,
+  name: true,
+  groupLabel: true,
+  framework: { select: { code: true } },
+  groups: { select: { code: true, title: true, position: true }, orderBy: { position: 'asc' } },
+  ratingScale: {
+    select: {
+      levels: {
+        select: { code: true, label: true, score: true, position: true, colour: true },
+        orderBy: { position: 'asc' },
+      },
+    },
+  },
+  ratingBands: {
+    select: { minTotal: true, maxTotal: true, label: true, position: true },
+    orderBy: { position: 'asc' },
+  },
+} as const;
+
 export async function findResultsBasis(
   db: DbClient,
   frameworkVersionId: string,
 ): Promise<ResultsBasis | null> {
   const version = await db.frameworkVersion.findUnique({
     where: { id: frameworkVersionId },
-    select: {
-      code: true,
-      name: true,
-      groupLabel: true,
-      framework: { select: { code: true } },
-      groups: { select: { code: true, title: true, position: true }, orderBy: { position: 'asc' } },
-      ratingScale: {
-        select: {
-          levels: {
-            select: { code: true, label: true, score: true, position: true, colour: true },
-            orderBy: { position: 'asc' },
-          },
-        },
-      },
-      ratingBands: {
-        select: { minTotal: true, maxTotal: true, label: true, position: true },
-        orderBy: { position: 'asc' },
-      },
-    },
+    select: RESULTS_BASIS_SELECT,
   });
   if (!version) return null;
   return {

@@ -1,3 +1,4 @@
+import { RESULTS_BASIS_SELECT } from '../frameworks/results.queries.js';
 import type { Db } from '../db/prisma.js';
 
 // The trends page's reads: a fixed number of statements whatever the number of providers or periods.
@@ -12,26 +13,7 @@ export function listProviders(db: Db) {
 /** Every framework version with what computeResults needs (groups, levels, bands). */
 export function listResultsBases(db: Db) {
   return db.frameworkVersion.findMany({
-    select: {
-      id: true,
-      code: true,
-      name: true,
-      groupLabel: true,
-      framework: { select: { code: true } },
-      groups: { select: { code: true, title: true, position: true }, orderBy: { position: 'asc' } },
-      ratingScale: {
-        select: {
-          levels: {
-            select: { code: true, label: true, score: true, position: true, colour: true },
-            orderBy: { position: 'asc' },
-          },
-        },
-      },
-      ratingBands: {
-        select: { minTotal: true, maxTotal: true, label: true, position: true },
-        orderBy: { position: 'asc' },
-      },
-    },
+    select: { id: true, ...RESULTS_BASIS_SELECT },
     orderBy: [{ framework: { code: 'asc' } }, { code: 'asc' }],
     relationLoadStrategy: 'join',
   });
