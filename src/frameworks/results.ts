@@ -337,3 +337,40 @@ function notRated(codes: readonly string[]): string {
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
+
+/** A return's rated answers counted per group and rating level (the matrix reads these, not every answer). */
+export interface ResultsTallyLine {
+  groupCode: string;
+  ratingLevelCode: string;
+  count: number;
+}
+
+/**
+ * The responses a tally stands for, to pass to computeResults: per group its rated answers per level,
+ * then one unrated response for each other requirement of the group (`requirementsPerGroup`: the
+ * version's requirement count per group code). Requirement codes and titles are not known, so they
+ * are empty: only results that do not name requirements (levels, counts, totals, bands) are meaningful.
+ */
+export function responsesFromTally(
+  requirementsPerGroup: ReadonlyMap<string, number>,
+  tally: readonly ResultsTallyLine[],
+): RatedResponse[] {
+  const responses: RatedResponse[] = [];
+  for (const [groupCode, requirementCount] of requirementsPerGroup) {
+    let rated = 0;
+    for (const line of tally) {
+      if (line.groupCode !== groupCode) continue;
+      rated += line.count;
+      for (let index = 0; index < line.count; index += 1)
+        responses.push({
+          groupCode,
+          requirementCode: '',
+          requirementTitle: '',
+          ratingLevelCode: line.ratingLevelCode,
+        });
+    }
+    for (let index = rated; index < requirementCount; index += 1)
+      responses.push({ groupCode, requirementCode: '', requirementTitle: '', ratingLevelCode: null });
+  }
+  return responses;
+}

@@ -4,8 +4,8 @@ import { ukToday } from '../format.js';
 import { findResultsBasis } from '../frameworks/results.queries.js';
 import {
   computeResults,
+  responsesFromTally,
   type ComputedResults,
-  type RatedResponse,
   type ResultsBasis,
 } from '../frameworks/results.js';
 import type { ReturnStatus } from '../generated/prisma/enums.js';
@@ -13,18 +13,13 @@ import { pathTo, paths } from '../paths.js';
 import { PROVIDER_TYPE_LABELS } from '../providers/provider-types.js';
 import { isOverdue, RETURN_STATUS_TAGS, type TagParams } from '../returns/progress.js';
 import type { CurrentUser } from '../view-locals.js';
-import {
-  findContractManagers,
-  findMatrixProviders,
-  findPeriodRatings,
-  findPeriods,
-  findPeriodVersions,
-} from './queries.js';
+import { findContractManagers, findMatrixProviders, findPeriods, findPeriodVersions } from './queries.js';
 import type { MatrixQuery } from './schemas.js';
 
 // The compliance matrix: providers x standards for one period. A constant number of statements
 // (periods, the period's standards, one results basis per standard, contract managers, providers with
-// their returns, and the ratings of every return aggregated in SQL); results computed in memory.
+// their returns, each with its rated answers counted per group and level, stored in return_tallies);
+// results computed in memory from those counts.
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -124,7 +119,7 @@ export async function matrixPage(
     };
   }
 
-  const [versions, providers, ratings] = await Promise.all([
+  const [versions, providers] = await Promise.all([
     findPeriodVersions(prisma, chosen.id),
     findMatrixProviders(prisma, {
       periodId: chosen.id,
@@ -132,7 +127,6 @@ export async function matrixPage(
       contractManagerId: query.manager,
       search: query.q,
     }),
-    findPeriodRatings(prisma, chosen.id),
   ]);
   const bases = await Promise.all(versions.map((version) => findResultsBasis(prisma, version.id)));
   const versionInfo = new Map(
@@ -140,12 +134,12 @@ export async function matrixPage(
       version.id,
       {
         basis: bases[index] ?? null,
-        requirements: version.requirements.map((requirement) => ({
-          id: requirement.id,
-          code: requirement.code,
-          title: requirement.title,
-          groupCode: requirement.group.code,
-        })),
+        // Requirement count per group code, in requirement order.
+        requirementsPerGroup: version.requirements.reduce(
+          (counts, requirement) =>
+            counts.set(requirement.group.code, (counts.get(requirement.group.code) ?? 0) + 1),
+          new Map<string, number>(),
+        ),
       },
     ]),
   );
@@ -164,24 +158,12 @@ export async function matrixPage(
   }
   const columns = query.standard ? allColumns.filter((column) => column.code === query.standard) : allColumns;
 
-  // Per return: requirement id -> rating level code (a requirement with no response is unrated).
-  // Per return its answers as "requirementId=levelCode,..." (decoded only for the rows shown).
-  const answersByReturn = new Map(ratings.map((rating) => [rating.returnId, rating.answers]));
-  const levelsOf = (returnId: string) => {
-    const levels = new Map<string, string | null>();
-    const answers = answersByReturn.get(returnId);
-    for (const pair of answers ? answers.split(',') : []) {
-      const [id = '', code = ''] = pair.split('=');
-      levels.set(id, code === '' ? null : code);
-    }
-    return levels;
-  };
   const today = ukToday(now);
   const reviewer = isCommissionerEditor(user);
 
-  const versionOfReturn = new Map<string, string>();
+  const returnOf = new Map<string, (typeof providers)[number]['returns'][number]>();
   const cellFor = (item: (typeof providers)[number]['returns'][number]): MatrixCell => {
-    versionOfReturn.set(item.id, item.frameworkVersionId);
+    returnOf.set(item.id, item);
     const overdue = isOverdue(item.status, item.dueDate, today);
     const overdueDays = overdue ? Math.round((today.getTime() - item.dueDate.getTime()) / DAY_MS) : null;
     const reviewable = reviewer && item.status === 'submitted';
@@ -213,19 +195,28 @@ export async function matrixPage(
   if (query.overdue) rows = rows.filter((row) => row.cells.some((cell) => cell?.overdueDays != null));
   if (query.standard) rows = rows.filter((row) => row.cells.some((cell) => cell !== null));
 
-  // Results (computeResults per return, in memory) for the cells shown.
+  // Results (computeResults per return, in memory, from its tally) for the cells shown. Returns of
+  // one version with the same tally have the same result: computed once per request.
+  const linesByTally = new Map<string, string[]>();
   for (const cell of rows.flatMap((row) => row.cells)) {
     if (!cell) continue;
-    const version = versionInfo.get(versionOfReturn.get(cell.returnId) ?? '');
+    const item = returnOf.get(cell.returnId);
+    const versionId = item?.frameworkVersionId ?? '';
+    const version = versionInfo.get(versionId);
     if (!version?.basis) continue;
-    const levels = levelsOf(cell.returnId);
-    const responses: RatedResponse[] = version.requirements.map((requirement) => ({
-      groupCode: requirement.groupCode,
-      requirementCode: requirement.code,
-      requirementTitle: requirement.title,
-      ratingLevelCode: levels.get(requirement.id) ?? null,
-    }));
-    cell.resultLines = resultLines(computeResults(responses, version.basis), version.basis);
+    const tally = item?.tally ?? null;
+    const key = `${versionId} ${tally ?? ''}`;
+    let lines = linesByTally.get(key);
+    if (!lines) {
+      const triples = tally ? (JSON.parse(tally) as [string, string, number][]) : [];
+      const responses = responsesFromTally(
+        version.requirementsPerGroup,
+        triples.map(([groupCode, ratingLevelCode, count]) => ({ groupCode, ratingLevelCode, count })),
+      );
+      lines = resultLines(computeResults(responses, version.basis), version.basis);
+      linesByTally.set(key, lines);
+    }
+    cell.resultLines = lines;
   }
 
   const sortKeys = [

@@ -61,6 +61,8 @@ export interface MatrixProviderRow {
     dueDate: Date;
     frameworkVersionId: string;
     frameworkId: string;
+    /** Its rated answers counted per group and level: JSON text of [groupCode, levelCode, count]; null if none. */
+    tally: string | null;
   }[];
 }
 
@@ -69,7 +71,8 @@ interface ProviderJson extends Omit<MatrixProviderRow, 'returns'> {
 }
 
 /**
- * Providers (active, or with a return in the period) with their returns in the period, name order:
+ * Providers (active, or with a return in the period) with their returns in the period, each with its
+ * tally (return_tallies: its rated answers counted per group and level, kept by triggers), name order:
  * one statement that builds the whole list as one JSON text (decoded with JSON.parse, far cheaper
  * than decoding thousands of nested rows).
  */
@@ -94,8 +97,10 @@ export async function findMatrixProviders(
              'returns', coalesce((
                SELECT json_agg(json_build_object(
                         'id', r.id, 'status', r.status, 'dueDate', r.due_date,
-                        'frameworkVersionId', r.framework_version_id, 'frameworkId', v.framework_id))
+                        'frameworkVersionId', r.framework_version_id, 'frameworkId', v.framework_id,
+                        'tally', t.tally))
                  FROM returns r JOIN framework_versions v ON v.id = r.framework_version_id
+                 LEFT JOIN return_tallies t ON t.return_id = r.id
                 WHERE r.provider_id = p.id AND r.period_id = ${filter.periodId}::uuid), '[]'::json)
            ) ORDER BY p.name, p.ods_code), '[]'::json)::text AS list
       FROM providers p
@@ -105,21 +110,4 @@ export async function findMatrixProviders(
     ...provider,
     returns: provider.returns.map((item) => ({ ...item, dueDate: new Date(`${item.dueDate}T00:00:00Z`) })),
   }));
-}
-
-/**
- * Every return of the period with its answers as text, "requirementId=levelCode" joined by commas
- * (nothing after "=" when unrated), one row per return: a lateral subquery per return reads the
- * responses index alone, and one text column per row keeps decoding cheap.
- */
-export function findPeriodRatings(db: DbClient, periodId: string) {
-  return db.$queryRaw<{ returnId: string; answers: string | null }[]>`
-    SELECT r.id::text AS "returnId", answers.list AS "answers"
-      FROM returns r
-     CROSS JOIN LATERAL (
-           SELECT string_agg(s.requirement_id::text || '=' || coalesce(rl.code, ''), ',') AS list
-             FROM responses s
-             LEFT JOIN rating_levels rl ON rl.id = s.rating_level_id
-            WHERE s.return_id = r.id) AS answers
-     WHERE r.period_id = ${periodId}::uuid`;
 }
