@@ -1,9 +1,8 @@
 import supertest from 'supertest';
-import { buildTestApp, csrfTokenFrom, signedInAgent } from '../support/app.js';
+import { buildTestApp, csrfTokenFrom, postWithCsrf, signedInAgent } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createTwoProviderWorld, createUser, importTestStandards } from '../support/fixtures.js';
 
-type Agent = ReturnType<typeof supertest.agent>;
 type World = Awaited<ReturnType<typeof createTwoProviderWorld>>;
 
 let db: TestDatabase;
@@ -24,13 +23,7 @@ afterAll(async () => {
   await db.drop();
 });
 
-async function post(agent: Agent, url: string, fields: Record<string, string | string[]>) {
-  const token = csrfTokenFrom((await agent.get('/').expect(200)).text);
-  return agent
-    .post(url)
-    .type('form')
-    .send({ _csrf: token, ...fields });
-}
+const post = postWithCsrf;
 
 const newContractUrl = () => `/providers/${world.providerA.id}/contracts/new`;
 const editContractUrl = (id: string) => `/contracts/${id}/edit`;

@@ -1,5 +1,5 @@
 import supertest from 'supertest';
-import { buildTestApp, csrfTokenFrom, signedInAgent } from '../support/app.js';
+import { buildTestApp, csrfTokenFrom, postWithCsrf, signedInAgent } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
   createReturn,
@@ -8,7 +8,6 @@ import {
   importTestStandards,
 } from '../support/fixtures.js';
 
-type Agent = ReturnType<typeof supertest.agent>;
 type World = Awaited<ReturnType<typeof createTwoProviderWorld>>;
 
 let db: TestDatabase;
@@ -25,13 +24,7 @@ afterAll(async () => {
   await db.drop();
 });
 
-async function post(agent: Agent, url: string, fields: Record<string, string> = {}) {
-  const token = csrfTokenFrom((await agent.get('/').expect(200)).text);
-  return agent
-    .post(url)
-    .type('form')
-    .send({ _csrf: token, ...fields });
-}
+const post = postWithCsrf;
 
 const extensionUrl = (returnId: string) => `/returns/${returnId}/extension`;
 

@@ -1,7 +1,7 @@
 import supertest from 'supertest';
 import { openPeriod } from '../../src/periods/periods.service.js';
 import type { CurrentUser } from '../../src/view-locals.js';
-import { buildTestApp, csrfTokenFrom, signedInAgent } from '../support/app.js';
+import { buildTestApp, csrfTokenFrom, postWithCsrf, signedInAgent, type Agent } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
   createContract,
@@ -11,8 +11,6 @@ import {
   frameworkVersion,
   importTestStandards,
 } from '../support/fixtures.js';
-
-type Agent = ReturnType<typeof supertest.agent>;
 
 let db: TestDatabase;
 let app: ReturnType<typeof buildTestApp>;
@@ -42,13 +40,7 @@ async function frameworkIds(database: TestDatabase): Promise<{ ais: string; eds:
   return { ais: id('AIS'), eds: id('EDS') };
 }
 
-async function post(agent: Agent, url: string, fields: Record<string, string> = {}) {
-  const token = csrfTokenFrom((await agent.get('/').expect(200)).text);
-  return agent
-    .post(url)
-    .type('form')
-    .send({ _csrf: token, ...fields });
-}
+const post = postWithCsrf;
 
 async function addPeriod(agent: Agent, label: string): Promise<string> {
   const response = await post(agent, '/periods/new', { label });

@@ -77,3 +77,19 @@ export function productionEnvironment(databaseUrl: string): NodeJS.ProcessEnv {
     MAIL_FROM: 'AIS and EDS compliance <no-reply@tracker.example.nhs.uk>',
   };
 }
+
+export type Agent = ReturnType<typeof supertest.agent>;
+
+/** Posts a form as a browser would, with the session's CSRF token read from `tokenPage`. */
+export async function postWithCsrf(
+  agent: Agent,
+  url: string,
+  fields: Record<string, string | string[]> = {},
+  tokenPage = '/',
+): Promise<supertest.Response> {
+  const token = csrfTokenFrom((await agent.get(tokenPage)).text);
+  return agent
+    .post(url)
+    .type('form')
+    .send({ _csrf: token, ...fields });
+}
