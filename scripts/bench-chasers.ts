@@ -7,20 +7,16 @@
 // The sink runs in a child process (this script, forked with --sink), so the memory figure is the
 // app side alone: the enqueue job and the sender.
 import { fork } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { SMTPServer } from 'smtp-server';
 import { loadConfig } from '../src/config.js';
-import { adminQuery, databaseUrl } from '../src/db/admin-query.js';
-import { startThrowawayPostgres } from '../src/db/embedded-postgres.js';
-import { migrate } from '../src/db/migrate.js';
-import { createPool, createPrisma, type Db } from '../src/db/prisma.js';
+import type { Db } from '../src/db/prisma.js';
 import { importStandards } from '../src/frameworks/import-standards.js';
 import { isoDate, ukToday } from '../src/format.js';
 import { createLogger } from '../src/logger.js';
 import { createMailer } from '../src/mail/mailer.js';
-import { MIGRATIONS_DIR } from '../src/project-root.js';
 import { enqueueChasers } from '../src/reminders/enqueue.service.js';
 import { sendDueEmails } from '../src/reminders/sender.js';
+import { openBenchDatabase } from './bench-support.js';
 
 const RETURNS = Number(process.env.BENCH_RETURNS ?? 10_000);
 const MANAGERS = 25;
@@ -154,14 +150,8 @@ async function seed(prisma: Db, today: Date): Promise<void> {
 async function main(): Promise<void> {
   // The process before any work: Node, tsx, Prisma's query compiler, nodemailer loaded.
   const startRss = process.memoryUsage().rss;
-  const embedded = process.env.DATABASE_URL ? undefined : await startThrowawayPostgres(logger);
-  const serverUrl = process.env.DATABASE_URL ?? embedded?.connectionString ?? '';
-  const database = `tracker_bench_${randomUUID().slice(0, 8)}`;
-  await adminQuery(serverUrl, `CREATE DATABASE ${database}`);
-  const url = databaseUrl(serverUrl, database);
-  await migrate(url, MIGRATIONS_DIR, logger);
-  const pool = createPool(url, 10);
-  const prisma = createPrisma(pool);
+  const bench = await openBenchDatabase(logger);
+  const { prisma } = bench;
   const sink = await startSinkProcess();
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -228,10 +218,7 @@ async function main(): Promise<void> {
   } finally {
     clearInterval(sampler);
     await mailer.close();
-    await prisma.$disconnect();
-    await pool.end();
-    await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await embedded?.stop();
+    await bench.close();
   }
 }
 

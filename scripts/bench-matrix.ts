@@ -14,10 +14,7 @@ import express from 'express';
 import session from 'express-session';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { adminQuery, databaseUrl } from '../src/db/admin-query.js';
-import { startThrowawayPostgres } from '../src/db/embedded-postgres.js';
-import { migrate } from '../src/db/migrate.js';
-import { createPool, createPrisma, type Db } from '../src/db/prisma.js';
+import type { Db } from '../src/db/prisma.js';
 import { importStandards } from '../src/frameworks/import-standards.js';
 import { sha256 } from '../src/hash.js';
 import { createLogger } from '../src/logger.js';
@@ -26,11 +23,11 @@ import { MATRIX_STATES, matrixHref, matrixPage } from '../src/matrix/matrix.serv
 import { parseMatrixQuery } from '../src/matrix/schemas.js';
 import { NHSUK_FRONTEND_VERSION } from '../src/middleware/static.js';
 import { pathTo, paths } from '../src/paths.js';
-import { MIGRATIONS_DIR, VIEWS_DIR } from '../src/project-root.js';
+import { VIEWS_DIR } from '../src/project-root.js';
 import { PROVIDER_TYPE_LABELS } from '../src/providers/provider-types.js';
 import { RETURN_STATUS_TAGS } from '../src/returns/progress.js';
 import { SERVICE_NAME } from '../src/view-locals.js';
-import { signIn } from './bench-support.js';
+import { openBenchDatabase, signIn } from './bench-support.js';
 
 const PROVIDERS = 2_000;
 const EVIDENCE_PER_PROVIDER = 25; // 50,000 evidence records
@@ -46,14 +43,8 @@ const sampleRss = () => {
 
 async function main(): Promise<void> {
   const sampler = setInterval(sampleRss, 50);
-  const embedded = process.env.DATABASE_URL ? undefined : await startThrowawayPostgres(logger);
-  const serverUrl = process.env.DATABASE_URL ?? embedded?.connectionString ?? '';
-  const database = `tracker_bench_${randomUUID().slice(0, 8)}`;
-  await adminQuery(serverUrl, `CREATE DATABASE ${database}`);
-  const url = databaseUrl(serverUrl, database);
-  await migrate(url, MIGRATIONS_DIR, logger);
-  const pool = createPool(url, 10);
-  const prisma = createPrisma(pool);
+  const bench = await openBenchDatabase(logger);
+  const { url, pool, prisma } = bench;
   const servers: Server[] = [];
   try {
     const seedStarted = performance.now();
@@ -190,11 +181,7 @@ async function main(): Promise<void> {
   } finally {
     clearInterval(sampler);
     for (const server of servers) server.close();
-    await prisma.$disconnect();
-    await pool.end();
-    if (process.env.BENCH_KEEP !== '1')
-      await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await embedded?.stop();
+    await bench.close();
   }
 }
 

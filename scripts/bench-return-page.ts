@@ -10,18 +10,15 @@ import connectPgSimple from 'connect-pg-simple';
 import session from 'express-session';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { adminQuery, databaseUrl } from '../src/db/admin-query.js';
-import { startThrowawayPostgres } from '../src/db/embedded-postgres.js';
-import { migrate } from '../src/db/migrate.js';
-import { createPool, createPrisma, type Db } from '../src/db/prisma.js';
+import type { Db } from '../src/db/prisma.js';
 import { importStandards } from '../src/frameworks/import-standards.js';
 import { sha256 } from '../src/hash.js';
 import { createLogger } from '../src/logger.js';
 import { createMailer } from '../src/mail/mailer.js';
 import { pathTo, paths } from '../src/paths.js';
-import { MIGRATIONS_DIR, STANDARDS_DIR } from '../src/project-root.js';
+import { STANDARDS_DIR } from '../src/project-root.js';
 import { submitReturn } from '../src/returns/returns.service.js';
-import { signIn } from './bench-support.js';
+import { openBenchDatabase, signIn } from './bench-support.js';
 
 const REQUIREMENTS = 40;
 const EVIDENCE_ITEMS = 100;
@@ -29,14 +26,8 @@ const ROUNDS = 40;
 const logger = createLogger('silent');
 
 async function main(): Promise<void> {
-  const embedded = process.env.DATABASE_URL ? undefined : await startThrowawayPostgres(logger);
-  const serverUrl = process.env.DATABASE_URL ?? embedded?.connectionString ?? '';
-  const database = `tracker_bench_${randomUUID().slice(0, 8)}`;
-  await adminQuery(serverUrl, `CREATE DATABASE ${database}`);
-  const url = databaseUrl(serverUrl, database);
-  await migrate(url, MIGRATIONS_DIR, logger);
-  const pool = createPool(url, 10);
-  const prisma = createPrisma(pool);
+  const bench = await openBenchDatabase(logger);
+  const { pool, prisma } = bench;
   try {
     const fixture = await seed(prisma);
     const PgStore = connectPgSimple(session);
@@ -107,10 +98,7 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
-    await prisma.$disconnect();
-    await pool.end();
-    await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await embedded?.stop();
+    await bench.close();
   }
 }
 
