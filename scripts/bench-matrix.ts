@@ -1,33 +1,20 @@
 // `npm run bench:matrix`: the compliance matrix at national scale, measured over loopback against a
 // real PostgreSQL (DATABASE_URL, else a throw-away embedded one) in a database of its own: 2,000
 // providers; AIS 2025, EDS2 and EDS 2022 returns for three periods with every requirement answered;
-// 50,000 evidence records. The app runs in this process and autocannon loads it with 10 connections.
-// The "ceiling" is the same page rendered by EJS from data computed once, under the same load: the
-// gap between the two is the price of reading the database per request. Prints a table and, last,
-// one JSON line. Not part of the test run.
-import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+// 50,000 evidence records. The app runs in a child process (scripts/bench-matrix-server.ts) and
+// autocannon loads it from this one with 10 connections; the server's memory is read from /proc. The
+// "ceiling" is the same page rendered by EJS from data computed once, in the same child process and
+// under the same load: the gap between the two is the price of reading the database per request.
+// Prints a table and, last, one JSON line. Not part of the test run.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
-import connectPgSimple from 'connect-pg-simple';
-import express from 'express';
-import session from 'express-session';
-import { createApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import type { Db } from '../src/db/prisma.js';
-import { importStandards } from '../src/frameworks/import-standards.js';
-import { sha256 } from '../src/hash.js';
 import { createLogger } from '../src/logger.js';
-import { createMailer } from '../src/mail/mailer.js';
-import { MATRIX_STATES, matrixHref, matrixPage } from '../src/matrix/matrix.service.js';
-import { parseMatrixQuery } from '../src/matrix/schemas.js';
-import { NHSUK_FRONTEND_VERSION } from '../src/middleware/static.js';
 import { pathTo, paths } from '../src/paths.js';
-import { VIEWS_DIR } from '../src/project-root.js';
-import { PROVIDER_TYPE_LABELS } from '../src/providers/provider-types.js';
-import { RETURN_STATUS_TAGS } from '../src/returns/progress.js';
-import { SERVICE_NAME } from '../src/view-locals.js';
-import { openBenchDatabase, signIn } from './bench-support.js';
+import type { CurrentUser } from '../src/view-locals.js';
+import type { BenchServerAddresses } from './bench-matrix-server.js';
+import { openBenchDatabase, seedCommissioner, signIn, THREE_PERIODS } from './bench-support.js';
 
 const PROVIDERS = 2_000;
 const EVIDENCE_PER_PROVIDER = 25; // 50,000 evidence records
@@ -36,19 +23,66 @@ const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const NOW = new Date('2026-11-22T12:00:00Z');
 const logger = createLogger('silent');
 
-let peakRss = 0;
-const sampleRss = () => {
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
-};
+/** The server's resident memory now and its peak so far (VmRSS, VmHWM), in bytes, from /proc. */
+function serverMemory(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kilobytes = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+  return { rss: kilobytes('VmRSS') * 1024, peak: kilobytes('VmHWM') * 1024 };
+}
+
+interface BenchServer {
+  addresses: Promise<BenchServerAddresses>;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Starts scripts/bench-matrix-server.ts in a child process, with the loader this script runs under. */
+function startBenchServer(url: string, admin: CurrentUser): BenchServer {
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, join(import.meta.dirname, 'bench-matrix-server.ts')],
+    {
+      env: {
+        ...process.env,
+        BENCH_DATABASE_URL: url,
+        BENCH_ADMIN: JSON.stringify(admin),
+        BENCH_NOW: NOW.toISOString(),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const addresses = new Promise<BenchServerAddresses>((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const line = output.split('\n').find((candidate) => candidate.startsWith('{'));
+      if (line) resolve(JSON.parse(line) as BenchServerAddresses);
+    });
+    void exited.then(() => reject(new Error(`The benchmark server exited before listening: ${output}`)));
+  });
+  return {
+    addresses,
+    pid: child.pid ?? 0,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
 
 async function main(): Promise<void> {
-  const sampler = setInterval(sampleRss, 50);
   const bench = await openBenchDatabase(logger);
-  const { url, pool, prisma } = bench;
-  const servers: Server[] = [];
+  const { url, prisma } = bench;
+  let server: BenchServer | undefined;
   try {
     const seedStarted = performance.now();
-    const fixture = await seed(prisma);
+    const fixture = await seedCommissioner(prisma, logger, {
+      providers: PROVIDERS,
+      evidencePerProvider: EVIDENCE_PER_PROVIDER,
+      periods: THREE_PERIODS,
+    });
     const seedSeconds = (performance.now() - seedStarted) / 1000;
     console.log(`seeded in ${seedSeconds.toFixed(1)} s: ${JSON.stringify(fixture.counts)}`);
     // BENCH_KEEP=1 keeps the seeded database (printed) for looking at query plans.
@@ -57,61 +91,16 @@ async function main(): Promise<void> {
       return;
     }
 
-    const PgStore = connectPgSimple(session);
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      RATE_LIMIT_SIGN_IN_PER_MINUTE: '100000',
-      RATE_LIMIT_UPLOADS_PER_MINUTE: '100000',
-    });
-    const app = createApp({
-      config,
-      prisma,
-      pool,
-      logger,
-      sessionStore: new PgStore({ pool, tableName: 'user_sessions', pruneSessionInterval: false }),
-      sessionSecret: randomUUID() + randomUUID(),
-      clock: () => NOW,
-      mailer: createMailer(config.mail, logger),
-    });
-    // Views are compiled once, as in production (Express caches them when NODE_ENV=production).
-    app.enable('view cache');
-    const base = await listen(app, servers);
+    server = startBenchServer(url, fixture.adminUser);
+    const { app: base, ceiling: ceilingBase } = await server.addresses;
     const cookie = await signIn(base, fixture.adminId);
-
-    // The ceiling: the same template, the same data, computed once; no database per request.
-    const admin = { ...fixture.adminUser };
-    const query = parseMatrixQuery({});
-    const precomputed = await matrixPage(prisma, admin, query, NOW);
-    const ceilingApp = express();
-    ceilingApp.set('view engine', 'ejs');
-    ceilingApp.set('views', VIEWS_DIR);
-    ceilingApp.enable('view cache');
-    Object.assign(ceilingApp.locals, {
-      paths,
-      pathTo,
-      serviceName: SERVICE_NAME,
-      nhsukVersion: NHSUK_FRONTEND_VERSION,
-    });
-    ceilingApp.get('/', (_req, res) => {
-      res.render('matrix/index', {
-        cspNonce: 'bench',
-        csrfToken: 'bench',
-        requestId: 'bench',
-        currentUser: admin,
-        navigation: [],
-        page: precomputed,
-        exportHref: matrixHref(precomputed.query, paths.matrix.export),
-        providerTypes: Object.entries(PROVIDER_TYPE_LABELS).map(([value, text]) => ({ value, text })),
-        states: MATRIX_STATES.map((value) => ({ value, text: RETURN_STATUS_TAGS[value].text })),
-      });
-    });
-    const ceilingBase = await listen(ceilingApp, servers);
 
     const matrixPath = paths.matrix.show;
     const first = await get(base, matrixPath, cookie);
     if (!first.text.includes(`${PROVIDERS} providers`))
-      throw new Error('The matrix does not list every provider');
+      throw new Error(
+        `The matrix page (${String(first.status)}) does not list every provider: ${first.text.slice(0, 2000)}`,
+      );
     const ceilingFirst = await get(ceilingBase, '/', cookie);
     console.log(
       `matrix page ${(first.text.length / 1024).toFixed(0)} KB, ceiling page ${(ceilingFirst.text.length / 1024).toFixed(0)} KB`,
@@ -130,12 +119,8 @@ async function main(): Promise<void> {
     );
     results.push(filtered);
 
-    const heatmapPath = optionalPath('heatmap');
-    let heatmap: Awaited<ReturnType<typeof load>> | null = null;
-    if (heatmapPath && (await get(base, heatmapPath, cookie)).status === 200) {
-      heatmap = await load('heat map', base, heatmapPath, cookie);
-      results.push(heatmap);
-    }
+    const heatmap = await load('heat map', base, paths.heatmap, cookie);
+    results.push(heatmap);
     const returnPage = await load(
       'return page',
       base,
@@ -144,7 +129,7 @@ async function main(): Promise<void> {
     );
     results.push(returnPage);
 
-    const csv = await csvExport(base, cookie, fixture.periodIds);
+    const csv = await csvExport(base, cookie, fixture.periodIds, server.pid);
 
     console.log('');
     console.log('load (10 connections)            p50 ms   p95 ms      req/s   errors');
@@ -154,11 +139,9 @@ async function main(): Promise<void> {
       );
     }
     console.log(
-      csv
-        ? `CSV export of all requirement-level data (3 periods): ${csv.ms.toFixed(0)} ms, ${(csv.bytes / 1024 / 1024).toFixed(1)} MB, RSS growth ${csv.rssGrowthMb.toFixed(1)} MB`
-        : 'CSV export of all requirement-level data: not available',
+      `CSV export of all requirement-level data (3 periods): ${csv.ms.toFixed(0)} ms, ${(csv.bytes / 1024 / 1024).toFixed(1)} MB, RSS growth ${csv.rssGrowthMb.toFixed(1)} MB`,
     );
-    sampleRss();
+    const peakRss = serverMemory(server.pid).peak;
     const ratio = ceiling.rps > 0 ? matrix.rps / ceiling.rps : 0;
     console.log(`matrix / ceiling throughput: ${ratio.toFixed(2)}; server peak RSS ${mb(peakRss)} MB`);
     console.log(
@@ -170,36 +153,22 @@ async function main(): Promise<void> {
         ceiling_rps: round(ceiling.rps),
         ratio: round(ratio, 2),
         filtered_matrix_p95_ms: filtered.p95,
-        heatmap_p95_ms: heatmap ? heatmap.p95 : null,
+        heatmap_p95_ms: heatmap.p95,
         return_page_p95_ms: returnPage.p95,
-        csv_export_ms: csv ? Math.round(csv.ms) : null,
-        csv_rss_growth_mb: csv ? round(csv.rssGrowthMb, 1) : null,
+        csv_export_ms: Math.round(csv.ms),
+        csv_rss_growth_mb: round(csv.rssGrowthMb, 1),
         server_peak_rss_mb: mb(peakRss),
         seed_seconds: round(seedSeconds, 1),
       }),
     );
   } finally {
-    clearInterval(sampler);
-    for (const server of servers) server.close();
+    await server?.stop();
     await bench.close();
   }
 }
 
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
-
-async function listen(app: express.Express, servers: Server[]): Promise<string> {
-  const server = app.listen(0, '127.0.0.1');
-  servers.push(server);
-  await new Promise((resolve) => server.once('listening', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-/** A path from paths.ts that another feature may or may not have added yet. */
-function optionalPath(name: string): string | undefined {
-  const value = (paths as Record<string, unknown>)[name];
-  return typeof value === 'string' ? value : undefined;
-}
 
 async function get(base: string, path: string, cookie: string) {
   const response = await fetch(`${base}${path}`, { headers: { cookie } });
@@ -222,7 +191,6 @@ async function load(name: string, base: string, path: string, cookie: string) {
     workers: 1,
     headers: { cookie },
   });
-  sampleRss();
   return {
     name,
     p50: result.latency.p50,
@@ -239,36 +207,28 @@ function percentile95(result: autocannon.Result): number {
 }
 
 /**
- * The requirement-level CSV export of every period (one download per period), if the exports feature
- * has one: total time, size, and the largest RSS growth during a download.
+ * The requirement-level CSV export of every period (one download per period): total time, size, and
+ * the server's largest RSS growth during a download.
  */
-async function csvExport(base: string, cookie: string, periodIds: readonly string[]) {
-  const exportsPaths = (paths as Record<string, unknown>).exports as Record<string, unknown> | undefined;
-  const path = typeof exportsPaths?.requirements === 'string' ? exportsPaths.requirements : undefined;
-  if (!path) return null;
+async function csvExport(base: string, cookie: string, periodIds: readonly string[], pid: number) {
   let ms = 0;
   let bytes = 0;
   let growth = 0;
   for (const periodId of periodIds) {
-    const before = process.memoryUsage().rss;
+    const before = serverMemory(pid).rss;
     let peak = before;
     const watch = setInterval(() => {
-      peak = Math.max(peak, process.memoryUsage().rss);
-      sampleRss();
+      peak = Math.max(peak, serverMemory(pid).rss);
     }, 20);
     const started = performance.now();
     const response = await fetch(
-      `${base}${path}?${new URLSearchParams({ periodId, format: 'csv' }).toString()}`,
+      `${base}${paths.exports.requirements}?${new URLSearchParams({ periodId, format: 'csv' }).toString()}`,
       {
         headers: { cookie },
       },
     );
     const isCsv = response.status === 200 && (response.headers.get('content-type') ?? '').includes('csv');
-    if (!isCsv || !response.body) {
-      clearInterval(watch);
-      await response.body?.cancel();
-      return null;
-    }
+    if (!isCsv || !response.body) throw new Error(`The CSV export answered ${String(response.status)}`);
     const reader = response.body.getReader();
     for (;;) {
       const chunk = (await reader.read()) as { done: boolean; value?: Uint8Array };
@@ -280,141 +240,6 @@ async function csvExport(base: string, cookie: string, periodIds: readonly strin
     growth = Math.max(growth, (peak - before) / 1024 / 1024);
   }
   return { ms, bytes, rssGrowthMb: growth };
-}
-
-/** Bulk seeding in SQL (INSERT ... SELECT generate_series): seconds, not minutes. */
-async function seed(prisma: Db) {
-  await importStandards(prisma, logger);
-  const admin = await prisma.user.create({
-    data: { email: 'bench.admin@example.nhs.uk', displayName: 'Bench Admin', role: 'admin' },
-  });
-  await prisma.$executeRawUnsafe(`
-    INSERT INTO users (email, display_name, role)
-    SELECT 'manager' || i || '@example.nhs.uk', 'Contract Manager ' || i, 'contract_manager'
-      FROM generate_series(1, 20) AS i`);
-  await prisma.$executeRawUnsafe(`
-    INSERT INTO providers (name, ods_code, type)
-    SELECT 'Provider ' || lpad(i::text, 4, '0') || ' NHS Trust', 'B' || lpad(i::text, 5, '0'),
-           (enum_range(NULL::provider_type))[1 + i % 8]
-      FROM generate_series(1, ${PROVIDERS}) AS i`);
-  await prisma.$executeRawUnsafe(`
-    WITH managers AS (SELECT id, row_number() OVER (ORDER BY email) - 1 AS n FROM users WHERE role = 'contract_manager'),
-         numbered AS (SELECT id, row_number() OVER (ORDER BY ods_code) AS n FROM providers)
-    INSERT INTO contracts (provider_id, reference, start_date, contract_manager_id)
-    SELECT p.id, 'ICB-' || p.n, DATE '2023-04-01', m.id
-      FROM numbered p JOIN managers m ON m.n = p.n % 20`);
-  await prisma.$executeRawUnsafe(`
-    INSERT INTO contract_standards (contract_id, framework_id)
-    SELECT c.id, f.id FROM contracts c CROSS JOIN frameworks f`);
-
-  // Three periods: EDS2 then EDS 2022 for the EDS column; AIS 2025 throughout.
-  const periods = [
-    { label: '2023/24', start: '2023-04-01', end: '2024-03-31', eds: '2', due: '2024-03-31' },
-    { label: '2024/25', start: '2024-04-01', end: '2025-03-31', eds: '2022', due: '2025-03-31' },
-    { label: '2025/26', start: '2025-04-01', end: '2026-03-31', eds: '2022', due: '2026-10-31' },
-  ];
-  const versions = await prisma.frameworkVersion.findMany({ include: { framework: true } });
-  const versionId = (framework: string, code: string) => {
-    const found = versions.find((version) => version.framework.code === framework && version.code === code);
-    if (!found)
-      throw new Error(`No ${framework} ${code} version (codes: ${versions.map((v) => v.code).join(', ')})`);
-    return found;
-  };
-  const ais = versionId('AIS', '2025');
-  for (const [index, period] of periods.entries()) {
-    const eds = versionId('EDS', period.eds);
-    const created = await prisma.reportingPeriod.create({
-      data: {
-        label: period.label,
-        startDate: new Date(period.start),
-        endDate: new Date(period.end),
-        standards: {
-          create: [
-            { frameworkId: ais.frameworkId, frameworkVersionId: ais.id, dueDate: new Date(period.due) },
-            { frameworkId: eds.frameworkId, frameworkVersionId: eds.id, dueDate: new Date(period.due) },
-          ],
-        },
-      },
-    });
-    const latest = index === periods.length - 1;
-    // Older periods are all accepted; the latest has every state (by provider number).
-    const status = latest
-      ? `(ARRAY['not_started','in_progress','in_progress','submitted','submitted','returned','accepted','accepted','accepted','accepted'])[1 + (row_number() OVER (ORDER BY c.reference, ps.framework_id))::int % 10]::return_status`
-      : `'accepted'::return_status`;
-    await prisma.$executeRawUnsafe(`
-      INSERT INTO returns (contract_id, provider_id, framework_version_id, period_id, status, original_due_date, due_date,
-                           started_at, submitted_at, decided_at)
-      SELECT c.id, c.provider_id, ps.framework_version_id, ps.period_id, ${status}, ps.due_date, ps.due_date,
-             now(), now(), now()
-        FROM contracts c CROSS JOIN period_standards ps
-       WHERE ps.period_id = '${created.id}'`);
-  }
-  await prisma.$executeRawUnsafe(`
-    UPDATE returns SET submitted_at = NULL, decided_at = NULL WHERE status IN ('not_started', 'in_progress', 'returned')`);
-  // Every requirement answered: a level picked by a hash of (return, requirement), a narrative, a plan.
-  await prisma.$executeRawUnsafe(`
-    INSERT INTO responses (return_id, requirement_id, rating_level_id, narrative, action_plan, action_owner)
-    SELECT r.id, q.id,
-           (SELECT l.id FROM rating_levels l WHERE l.scale_id = q.rating_scale_id
-             ORDER BY l.position
-             OFFSET (abs(hashtext(r.id::text || q.id::text)) % (SELECT count(*) FROM rating_levels c WHERE c.scale_id = q.rating_scale_id)) LIMIT 1),
-           'How ' || q.code || ' is met: staff are trained, the policy is reviewed annually and audited.',
-           'Extend the audit to every site.', 'Head of patient experience'
-      FROM returns r JOIN requirements q ON q.framework_version_id = r.framework_version_id`);
-  // 50,000 evidence records sharing a few tiny files.
-  const files = Array.from({ length: EVIDENCE_PER_PROVIDER }, (_, index) =>
-    Buffer.from(`Evidence document ${index}\nPolicy text.\n`),
-  );
-  await prisma.evidenceFile.createMany({
-    data: files.map((content) => ({
-      sha256: sha256(content),
-      content,
-      sizeBytes: content.length,
-      mediaType: 'text/plain',
-    })),
-  });
-  await prisma.$executeRawUnsafe(`
-    INSERT INTO evidence (provider_id, file_sha256, file_name, uploaded_by_id, covers_from, covers_to)
-    SELECT p.id, f.sha256, 'evidence-' || p.ods_code || '-' || row_number() OVER (PARTITION BY p.id ORDER BY f.sha256) || '.txt',
-           '${admin.id}', DATE '2025-04-01', DATE '2026-03-31'
-      FROM providers p CROSS JOIN evidence_files f`);
-  // Each evidence record linked to one answer of its provider's latest AIS return.
-  await prisma.$executeRawUnsafe(`
-    WITH ev AS (SELECT id, provider_id, row_number() OVER (PARTITION BY provider_id ORDER BY id) AS n FROM evidence),
-         answers AS (
-           SELECT s.id, r.provider_id, row_number() OVER (PARTITION BY r.id ORDER BY q.position, q.code) AS n,
-                  count(*) OVER (PARTITION BY r.id) AS total
-             FROM responses s JOIN returns r ON r.id = s.return_id JOIN requirements q ON q.id = s.requirement_id
-            WHERE r.period_id = (SELECT id FROM reporting_periods WHERE label = '2025/26')
-              AND r.framework_version_id = '${ais.id}')
-    INSERT INTO evidence_links (evidence_id, response_id, linked_by_id)
-    SELECT ev.id, a.id, '${admin.id}' FROM ev JOIN answers a ON a.provider_id = ev.provider_id AND a.n = 1 + (ev.n - 1) % a.total`);
-  await prisma.$executeRawUnsafe('ANALYZE');
-
-  const inProgress = await prisma.return.findFirstOrThrow({
-    where: { status: 'in_progress', period: { label: '2025/26' }, frameworkVersionId: ais.id },
-    select: { id: true },
-  });
-  const counts = {
-    providers: await prisma.provider.count(),
-    returns: await prisma.return.count(),
-    responses: await prisma.response.count(),
-    evidence: await prisma.evidence.count(),
-    evidence_links: await prisma.evidenceLink.count(),
-  };
-  return {
-    adminId: admin.id,
-    adminUser: {
-      id: admin.id,
-      email: admin.email,
-      displayName: admin.displayName,
-      role: admin.role,
-      providerIds: [] as string[],
-    },
-    returnId: inProgress.id,
-    periodIds: (await prisma.reportingPeriod.findMany({ select: { id: true } })).map((period) => period.id),
-    counts,
-  };
 }
 
 await main();

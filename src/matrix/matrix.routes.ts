@@ -1,8 +1,11 @@
+import { join } from 'node:path';
+import ejs from 'ejs';
 import { Router, type Request, type Response } from 'express';
 import { requireSignIn } from '../auth/current-user.middleware.js';
 import type { AppDeps } from '../deps.js';
 import { sendCsv, type CsvRow } from '../exports/csv.js';
 import { paths } from '../paths.js';
+import { VIEWS_DIR } from '../project-root.js';
 import { PROVIDER_TYPE_LABELS } from '../providers/provider-types.js';
 import { RETURN_STATUS_TAGS } from '../returns/progress.js';
 import { signedInUser, staffOnly } from '../route-helpers.js';
@@ -12,12 +15,24 @@ import { parseMatrixQuery } from './schemas.js';
 /** Renders the matrix for the request's filters: the matrix page and the staff's home page. */
 export async function renderMatrix(deps: AppDeps, req: Request, res: Response): Promise<void> {
   const page = await matrixPage(deps.prisma, signedInUser(res), parseMatrixQuery(req.query), deps.clock());
-  res.render('matrix/index', {
+  res.render('matrix/index', await matrixViewLocals(page, req.app.enabled('view cache')));
+}
+
+const TABLE_VIEW = join(VIEWS_DIR, 'matrix', 'table.ejs');
+
+/** The locals of views/matrix/index.ejs for a matrix page, its table rendered apart (see table.ejs). */
+export async function matrixViewLocals(page: MatrixPage, cache: boolean) {
+  const tableHtml =
+    page.period && page.rows.length > 0
+      ? await ejs.renderFile(TABLE_VIEW, { page }, { strict: true, localsName: 'locals', cache })
+      : '';
+  return {
     page,
+    tableHtml,
     exportHref: matrixHref(page.query, paths.matrix.export),
     providerTypes: Object.entries(PROVIDER_TYPE_LABELS).map(([value, text]) => ({ value, text })),
     states: MATRIX_STATES.map((value) => ({ value, text: RETURN_STATUS_TAGS[value].text })),
-  });
+  };
 }
 
 export function matrixRoutes(deps: AppDeps): Router {

@@ -8,18 +8,26 @@ import {
   type ComputedResults,
   type ResultsBasis,
 } from '../frameworks/results.js';
-import type { ReturnStatus } from '../generated/prisma/enums.js';
+import type { ProviderType, ReturnStatus } from '../generated/prisma/enums.js';
 import { pathTo, paths } from '../paths.js';
 import { PROVIDER_TYPE_LABELS } from '../providers/provider-types.js';
 import { isOverdue, RETURN_STATUS_TAGS, type TagParams } from '../returns/progress.js';
 import type { CurrentUser } from '../view-locals.js';
-import { findContractManagers, findMatrixProviders, findPeriods, findPeriodVersions } from './queries.js';
+import {
+  findContractManagerLinks,
+  findContractManagers,
+  findMatrixFingerprint,
+  findMatrixProviders,
+  findPeriods,
+  findPeriodVersions,
+} from './queries.js';
 import type { MatrixQuery } from './schemas.js';
 
-// The compliance matrix: providers x standards for one period. A constant number of statements
-// (periods, the period's standards, one results basis per standard, contract managers, providers with
-// their returns, each with its rated answers counted per group and level, stored in return_tallies);
-// results computed in memory from those counts.
+// The compliance matrix: providers x standards for one period. A constant number of statements: a
+// fingerprint of the data shown, and when it changed, the periods, the period's standards, one results
+// basis per standard, contract managers, and providers with their returns, each with its rated answers
+// counted per group and level (return_tallies); results computed in memory from those counts. Filters,
+// sort and counts are applied in memory to the period's rows.
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -34,6 +42,14 @@ const STATE_ORDER: Record<ReturnStatus, number> = {
   submitted: 3,
   accepted: 4,
 };
+
+/**
+ * Result lines by framework version and tally. A version's requirements and scales never change once
+ * imported (the importer refuses a changed file), so the result is a pure function of the key: kept
+ * across requests, and the same in every instance. Bounded: emptied when full.
+ */
+const RESULT_LINES_CACHE = new Map<string, string[]>();
+const RESULT_LINES_CACHE_LIMIT = 50_000;
 
 export const MATRIX_STATES: readonly ReturnStatus[] = [
   'not_started',
@@ -92,13 +108,173 @@ export interface MatrixPage {
   totalCells: number;
 }
 
+/** A return as the matrix keeps it between requests: what does not depend on the viewer or the day. */
+interface BaseCell {
+  returnId: string;
+  status: ReturnStatus;
+  dueDate: Date;
+  resultLines: string[];
+}
+
+/** A provider's row as the matrix keeps it between requests, with what the filters need. */
+interface BaseRow {
+  providerId: string;
+  name: string;
+  odsCode: string;
+  type: ProviderType;
+  typeLabel: string;
+  managerIds: readonly string[];
+  /** Name and ODS code in lower case, for the search. */
+  searchText: string;
+  /** The provider's return per framework id. */
+  cells: Map<string, BaseCell>;
+}
+
+interface PeriodBase {
+  columns: MatrixColumn[];
+  rows: BaseRow[];
+}
+
+/** What the matrix read from the database for one fingerprint of the data it shows. */
+interface MatrixBase {
+  fingerprint: string;
+  periods: Awaited<ReturnType<typeof findPeriods>>;
+  contractManagers: { id: string; displayName: string }[];
+  byPeriod: Map<string, Promise<PeriodBase>>;
+}
+
+/**
+ * The matrix's data per database (per Prisma client), kept while the data it was read from is
+ * unchanged. Every request first reads a fingerprint of that data (one cheap statement, see
+ * findMatrixFingerprint) and rebuilds when it differs, so no instance ever shows stale data and
+ * several instances need nothing shared but the database. Reading and summarising every return of a
+ * national register costs far more than drawing the page; it is now paid once per change.
+ */
+const BASES = new WeakMap<Db, Promise<MatrixBase>>();
+
+async function matrixBase(prisma: Db): Promise<MatrixBase> {
+  const fingerprint = await findMatrixFingerprint(prisma);
+  const cached = BASES.get(prisma);
+  if (cached) {
+    const base = await cached;
+    if (base.fingerprint === fingerprint) return base;
+  }
+  const loading = (async (): Promise<MatrixBase> => {
+    const [periods, contractManagers] = await Promise.all([
+      findPeriods(prisma),
+      findContractManagers(prisma),
+    ]);
+    return { fingerprint, periods, contractManagers, byPeriod: new Map() };
+  })();
+  BASES.set(prisma, loading);
+  try {
+    return await loading;
+  } catch (error) {
+    if (BASES.get(prisma) === loading) BASES.delete(prisma);
+    throw error;
+  }
+}
+
+/** Every provider of a period (active, or with a return in it) with its returns and their results. */
+async function buildPeriodBase(prisma: Db, periodId: string): Promise<PeriodBase> {
+  const [versions, providers, managerLinks] = await Promise.all([
+    findPeriodVersions(prisma, periodId),
+    findMatrixProviders(prisma, periodId),
+    findContractManagerLinks(prisma),
+  ]);
+  const bases = await Promise.all(versions.map((version) => findResultsBasis(prisma, version.id)));
+  const versionInfo = new Map(
+    versions.map((version, index) => [
+      version.id,
+      {
+        basis: bases[index] ?? null,
+        // Requirement count per group code, in requirement order.
+        requirementsPerGroup: version.requirements.reduce(
+          (counts, requirement) =>
+            counts.set(requirement.group.code, (counts.get(requirement.group.code) ?? 0) + 1),
+          new Map<string, number>(),
+        ),
+      },
+    ]),
+  );
+
+  const columns: MatrixColumn[] = [];
+  for (const version of versions) {
+    const existing = columns.find((column) => column.frameworkId === version.framework.id);
+    if (existing) existing.versionName += `, ${version.name}`;
+    else
+      columns.push({
+        frameworkId: version.framework.id,
+        code: version.framework.code,
+        name: version.framework.name,
+        versionName: version.name,
+      });
+  }
+
+  const managersOf = new Map<string, string[]>();
+  for (const link of managerLinks) {
+    const list = managersOf.get(link.providerId);
+    if (list) list.push(link.contractManagerId);
+    else managersOf.set(link.providerId, [link.contractManagerId]);
+  }
+
+  const rows = providers.map((provider): BaseRow => {
+    const cells = new Map<string, BaseCell>();
+    for (const item of provider.returns) {
+      const version = versionInfo.get(item.frameworkVersionId);
+      cells.set(item.frameworkId, {
+        returnId: item.id,
+        status: item.status,
+        dueDate: item.dueDate,
+        resultLines: version?.basis
+          ? resultLinesOf(item.frameworkVersionId, item.tally, version.requirementsPerGroup, version.basis)
+          : [],
+      });
+    }
+    return {
+      providerId: provider.id,
+      name: provider.name,
+      odsCode: provider.odsCode,
+      type: provider.type,
+      typeLabel: PROVIDER_TYPE_LABELS[provider.type],
+      managerIds: managersOf.get(provider.id) ?? [],
+      searchText: `${provider.name}\n${provider.odsCode}`.toLowerCase(),
+      cells,
+    };
+  });
+  return { columns, rows };
+}
+
+/** The result lines of a return from its tally (computeResults in memory), cached by version and tally. */
+function resultLinesOf(
+  versionId: string,
+  tally: string | null,
+  requirementsPerGroup: ReadonlyMap<string, number>,
+  basis: ResultsBasis,
+): string[] {
+  const key = `${versionId} ${tally ?? ''}`;
+  let lines = RESULT_LINES_CACHE.get(key);
+  if (!lines) {
+    const triples = tally ? (JSON.parse(tally) as [string, string, number][]) : [];
+    const responses = responsesFromTally(
+      requirementsPerGroup,
+      triples.map(([groupCode, ratingLevelCode, count]) => ({ groupCode, ratingLevelCode, count })),
+    );
+    lines = resultLines(computeResults(responses, basis), basis);
+    if (RESULT_LINES_CACHE.size >= RESULT_LINES_CACHE_LIMIT) RESULT_LINES_CACHE.clear();
+    RESULT_LINES_CACHE.set(key, lines);
+  }
+  return lines;
+}
+
 export async function matrixPage(
   prisma: Db,
   user: CurrentUser,
   query: MatrixQuery,
   now: Date,
 ): Promise<MatrixPage> {
-  const [periods, contractManagers] = await Promise.all([findPeriods(prisma), findContractManagers(prisma)]);
+  const base = await matrixBase(prisma);
+  const { periods, contractManagers } = base;
   const chosen =
     periods.find((period) => period.id === query.period) ??
     periods.find((period) => period._count.returns > 0) ??
@@ -119,105 +295,59 @@ export async function matrixPage(
     };
   }
 
-  const [versions, providers] = await Promise.all([
-    findPeriodVersions(prisma, chosen.id),
-    findMatrixProviders(prisma, {
-      periodId: chosen.id,
-      type: query.type,
-      contractManagerId: query.manager,
-      search: query.q,
-    }),
-  ]);
-  const bases = await Promise.all(versions.map((version) => findResultsBasis(prisma, version.id)));
-  const versionInfo = new Map(
-    versions.map((version, index) => [
-      version.id,
-      {
-        basis: bases[index] ?? null,
-        // Requirement count per group code, in requirement order.
-        requirementsPerGroup: version.requirements.reduce(
-          (counts, requirement) =>
-            counts.set(requirement.group.code, (counts.get(requirement.group.code) ?? 0) + 1),
-          new Map<string, number>(),
-        ),
-      },
-    ]),
-  );
-
-  const allColumns: MatrixColumn[] = [];
-  for (const version of versions) {
-    const existing = allColumns.find((column) => column.frameworkId === version.framework.id);
-    if (existing) existing.versionName += `, ${version.name}`;
-    else
-      allColumns.push({
-        frameworkId: version.framework.id,
-        code: version.framework.code,
-        name: version.framework.name,
-        versionName: version.name,
-      });
+  let loading = base.byPeriod.get(chosen.id);
+  if (!loading) {
+    loading = buildPeriodBase(prisma, chosen.id);
+    base.byPeriod.set(chosen.id, loading);
+    // A failed read is not kept: the next request tries again.
+    loading.catch(() => base.byPeriod.delete(chosen.id));
   }
-  const columns = query.standard ? allColumns.filter((column) => column.code === query.standard) : allColumns;
+  const periodBase = await loading;
+  const columns = query.standard
+    ? periodBase.columns.filter((column) => column.code === query.standard)
+    : periodBase.columns;
 
   const today = ukToday(now);
   const reviewer = isCommissionerEditor(user);
+  const search = query.q.trim().toLowerCase();
 
-  const returnOf = new Map<string, (typeof providers)[number]['returns'][number]>();
-  const cellFor = (item: (typeof providers)[number]['returns'][number]): MatrixCell => {
-    returnOf.set(item.id, item);
+  const cellFor = (item: BaseCell): MatrixCell => {
     const overdue = isOverdue(item.status, item.dueDate, today);
     const overdueDays = overdue ? Math.round((today.getTime() - item.dueDate.getTime()) / DAY_MS) : null;
     const reviewable = reviewer && item.status === 'submitted';
     return {
-      returnId: item.id,
+      returnId: item.returnId,
       status: item.status,
       tag: RETURN_STATUS_TAGS[item.status],
       overdueDays,
       overdueText: overdueDays === null ? null : `Overdue by ${plural(overdueDays, 'day')}`,
-      // Filled in below, only for the rows that pass the filters.
-      resultLines: [],
-      href: pathTo(reviewable ? paths.review.show : paths.returns.show, { returnId: item.id }),
+      resultLines: item.resultLines,
+      href: pathTo(reviewable ? paths.review.show : paths.returns.show, { returnId: item.returnId }),
     };
   };
 
-  let rows: MatrixRow[] = providers.map((provider) => ({
-    providerId: provider.id,
-    name: provider.name,
-    odsCode: provider.odsCode,
-    typeLabel: PROVIDER_TYPE_LABELS[provider.type],
-    cells: columns.map((column) => {
-      const item = provider.returns.find((candidate) => candidate.frameworkId === column.frameworkId);
-      return item ? cellFor(item) : null;
-    }),
-  }));
+  let rows: MatrixRow[] = periodBase.rows
+    .filter(
+      (row) =>
+        (!query.type || row.type === query.type) &&
+        (!query.manager || row.managerIds.includes(query.manager)) &&
+        (!search || row.searchText.includes(search)),
+    )
+    .map((row) => ({
+      providerId: row.providerId,
+      name: row.name,
+      odsCode: row.odsCode,
+      typeLabel: row.typeLabel,
+      cells: columns.map((column) => {
+        const item = row.cells.get(column.frameworkId);
+        return item ? cellFor(item) : null;
+      }),
+    }));
 
   // State and overdue filters look at the shown columns (all, or the chosen standard).
   if (query.state) rows = rows.filter((row) => row.cells.some((cell) => cell?.status === query.state));
   if (query.overdue) rows = rows.filter((row) => row.cells.some((cell) => cell?.overdueDays != null));
   if (query.standard) rows = rows.filter((row) => row.cells.some((cell) => cell !== null));
-
-  // Results (computeResults per return, in memory, from its tally) for the cells shown. Returns of
-  // one version with the same tally have the same result: computed once per request.
-  const linesByTally = new Map<string, string[]>();
-  for (const cell of rows.flatMap((row) => row.cells)) {
-    if (!cell) continue;
-    const item = returnOf.get(cell.returnId);
-    const versionId = item?.frameworkVersionId ?? '';
-    const version = versionInfo.get(versionId);
-    if (!version?.basis) continue;
-    const tally = item?.tally ?? null;
-    const key = `${versionId} ${tally ?? ''}`;
-    let lines = linesByTally.get(key);
-    if (!lines) {
-      const triples = tally ? (JSON.parse(tally) as [string, string, number][]) : [];
-      const responses = responsesFromTally(
-        version.requirementsPerGroup,
-        triples.map(([groupCode, ratingLevelCode, count]) => ({ groupCode, ratingLevelCode, count })),
-      );
-      lines = resultLines(computeResults(responses, version.basis), version.basis);
-      linesByTally.set(key, lines);
-    }
-    cell.resultLines = lines;
-  }
 
   const sortKeys = [
     { key: 'provider', label: 'Provider' },

@@ -1,0 +1,96 @@
+// The server side of `npm run bench:matrix`, started by it as a child process so that the load
+// generator's CPU and memory are never counted as the server's. Serves, in this one process, the app
+// (as production runs it: views compiled once) and the "ceiling": the same matrix page rendered from
+// data computed once at start, with no database per request. Prints one JSON line with both
+// addresses when listening; stops on SIGTERM.
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import connectPgSimple from 'connect-pg-simple';
+import express from 'express';
+import session from 'express-session';
+import { createApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { createPool, createPrisma } from '../src/db/prisma.js';
+import { createLogger } from '../src/logger.js';
+import { createMailer } from '../src/mail/mailer.js';
+import { matrixViewLocals } from '../src/matrix/matrix.routes.js';
+import { matrixPage } from '../src/matrix/matrix.service.js';
+import { parseMatrixQuery } from '../src/matrix/schemas.js';
+import { NHSUK_FRONTEND_VERSION } from '../src/middleware/static.js';
+import { pathTo, paths } from '../src/paths.js';
+import { VIEWS_DIR } from '../src/project-root.js';
+import { SERVICE_NAME, type CurrentUser } from '../src/view-locals.js';
+
+export interface BenchServerAddresses {
+  app: string;
+  ceiling: string;
+}
+
+const url = process.env.BENCH_DATABASE_URL ?? '';
+const admin = JSON.parse(process.env.BENCH_ADMIN ?? 'null') as CurrentUser | null;
+const now = new Date(process.env.BENCH_NOW ?? '');
+if (!url || !admin || Number.isNaN(now.getTime()))
+  throw new Error('Started by scripts/bench-matrix.ts only: BENCH_DATABASE_URL, BENCH_ADMIN, BENCH_NOW');
+
+const logger = createLogger('silent');
+const pool = createPool(url, 10);
+const prisma = createPrisma(pool);
+const PgStore = connectPgSimple(session);
+const config = loadConfig({
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'silent',
+  RATE_LIMIT_SIGN_IN_PER_MINUTE: '100000',
+  RATE_LIMIT_UPLOADS_PER_MINUTE: '100000',
+});
+const app = createApp({
+  config,
+  prisma,
+  pool,
+  logger,
+  sessionStore: new PgStore({ pool, tableName: 'user_sessions', pruneSessionInterval: false }),
+  sessionSecret: randomUUID() + randomUUID(),
+  clock: () => now,
+  mailer: createMailer(config.mail, logger),
+});
+// Views are compiled once, as in production (Express caches them when NODE_ENV=production).
+app.enable('view cache');
+
+// The ceiling: the same views, the same data, computed once; rendered per request.
+const precomputed = await matrixPage(prisma, admin, parseMatrixQuery({}), now);
+const ceilingApp = express();
+ceilingApp.set('view engine', 'ejs');
+ceilingApp.set('views', VIEWS_DIR);
+ceilingApp.enable('view cache');
+Object.assign(ceilingApp.locals, {
+  paths,
+  pathTo,
+  serviceName: SERVICE_NAME,
+  nhsukVersion: NHSUK_FRONTEND_VERSION,
+});
+ceilingApp.get('/', async (_req, res) => {
+  res.render('matrix/index', {
+    cspNonce: 'bench',
+    csrfToken: 'bench',
+    requestId: 'bench',
+    currentUser: admin,
+    navigation: [],
+    ...(await matrixViewLocals(precomputed, true)),
+  });
+});
+
+const appServer = app.listen(0, '127.0.0.1');
+const ceilingServer = ceilingApp.listen(0, '127.0.0.1');
+const servers = [appServer, ceilingServer];
+await Promise.all(servers.map((server) => new Promise((resolve) => server.once('listening', resolve))));
+const address = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const addresses: BenchServerAddresses = { app: address(appServer), ceiling: address(ceilingServer) };
+console.log(JSON.stringify(addresses));
+
+process.once('SIGTERM', () => {
+  for (const server of servers) {
+    server.close();
+    server.closeAllConnections();
+  }
+  void prisma.$disconnect().then(() => pool.end());
+});
