@@ -11,7 +11,7 @@ import * as weeklyDigest from './weekly-digest.js';
 export const JOB_TIME_ZONE = 'Europe/London';
 
 export interface Scheduler {
-  /** Stops scheduling and waits for runs in progress to finish. */
+  /** Stops scheduling, tells runs in progress to stop after their current item, and waits for them. */
   stop(): Promise<void>;
 }
 
@@ -23,7 +23,8 @@ const SCHEDULES = [
 interface ScheduledJob {
   name: string;
   expression: string;
-  run: (deps: ReminderJobDeps) => Promise<JobOutcome>;
+  /** `stopping` is aborted at shut-down; a job working through many items checks it between them. */
+  run: (deps: ReminderJobDeps, stopping: AbortSignal) => Promise<JobOutcome>;
 }
 
 /** Every job this process schedules: the email jobs on the configured cron expressions. */
@@ -38,7 +39,7 @@ export function scheduledJobs(config: Config): ScheduledJob[] {
     {
       name: sendEmail.SEND_EMAIL_JOB,
       expression: config.jobs.sendEmailCron,
-      run: (deps) => sendEmail.run(deps),
+      run: (deps, stopping) => sendEmail.run(deps, { signal: stopping }),
     },
     ...(config.jobs.digestEnabled
       ? [{ name: weeklyDigest.WEEKLY_DIGEST_JOB, expression: config.jobs.digestCron, run: weeklyDigest.run }]
@@ -48,12 +49,14 @@ export function scheduledJobs(config: Config): ScheduledJob[] {
 
 export function startJobs(deps: ReminderJobDeps): Scheduler {
   const running = new Set<Promise<unknown>>();
+  const stopping = new AbortController();
   const jobs = scheduledJobs(deps.config);
   const tasks = jobs.map((job) =>
     cron.schedule(
       job.expression,
       async () => {
-        const execution = job.run(deps);
+        if (stopping.signal.aborted) return;
+        const execution = job.run(deps, stopping.signal);
         running.add(execution);
         try {
           await execution;
@@ -67,6 +70,7 @@ export function startJobs(deps: ReminderJobDeps): Scheduler {
   deps.logger.info({ jobs: jobs.map((job) => job.name) }, 'scheduled jobs started');
   return {
     async stop() {
+      stopping.abort();
       for (const task of tasks) await task.stop();
       await Promise.allSettled([...running]);
     },

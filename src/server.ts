@@ -67,11 +67,11 @@ async function main(): Promise<void> {
       mailer,
     };
     const server = await listen(createApp(deps), config);
-    cleanups.push(() => closeServer(server));
-    if (config.jobsEnabled) {
-      const scheduler: Scheduler = startJobs(deps);
-      cleanups.push(() => scheduler.stop());
-    }
+    const scheduler: Scheduler | undefined = config.jobsEnabled ? startJobs(deps) : undefined;
+    // Together: new connections are refused at once, not only after a job has finished its current item.
+    cleanups.push(async () => {
+      await Promise.all([closeServer(server), scheduler?.stop()]);
+    });
     logger.info(
       { url: config.publicBaseUrl, readyInMs: Math.round(performance.now() - startedAt) },
       `ready: ${config.publicBaseUrl}`,
@@ -106,10 +106,20 @@ function listen(app: ReturnType<typeof createApp>, config: Config): Promise<Serv
   });
 }
 
-/** Stops accepting connections and lets requests in flight finish. */
+// Longest wait for requests in flight at shut-down (inside a typical 30-second termination grace period).
+const SHUT_DOWN_GRACE_MS = 25_000;
+
+/** Stops accepting connections and lets requests in flight finish (a stalled one is cut off in the end). */
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolvePromise) => {
-    server.close(() => resolvePromise());
+    // A keep-alive connection whose request finishes after this is closed then, not when it times out.
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    const cutOff = setTimeout(() => server.closeAllConnections(), SHUT_DOWN_GRACE_MS);
+    server.close(() => {
+      clearInterval(sweep);
+      clearTimeout(cutOff);
+      resolvePromise();
+    });
     server.closeIdleConnections();
   });
 }

@@ -10,6 +10,12 @@ const UNAVAILABLE_CODES = new Set([
   'ETIMEDOUT',
   'ENOTFOUND',
   'EAI_AGAIN',
+  // SQLSTATE class 08: connection exceptions.
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
   '57P01',
   '57P02',
   '57P03',
@@ -20,12 +26,23 @@ const UNAVAILABLE_CODES = new Set([
 const UNAVAILABLE_MESSAGES =
   /connection terminated|timeout exceeded when trying to connect|can't reach database/i;
 
+interface MaybeUnavailable {
+  code?: unknown;
+  message?: unknown;
+  cause?: unknown;
+  /** Prisma's driver adapters put PostgreSQL's own error here (e.g. 57P01 under a Prisma P2039). */
+  meta?: { driverAdapterError?: unknown };
+}
+
 export function isDatabaseUnavailable(error: unknown): boolean {
-  for (let current: unknown = error, depth = 0; current && depth < 6; depth++) {
-    const candidate = current as { code?: unknown; message?: unknown; cause?: unknown };
-    if (typeof candidate.code === 'string' && UNAVAILABLE_CODES.has(candidate.code)) return true;
-    if (typeof candidate.message === 'string' && UNAVAILABLE_MESSAGES.test(candidate.message)) return true;
-    current = candidate.cause;
+  const pending: unknown[] = [error];
+  for (let looked = 0; pending.length > 0 && looked < 12; looked++) {
+    const candidate = pending.shift();
+    if (typeof candidate !== 'object' || candidate === null) continue;
+    const { code, message, cause, meta } = candidate as MaybeUnavailable;
+    if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+    if (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message)) return true;
+    pending.push(cause, meta?.driverAdapterError);
   }
   return false;
 }

@@ -245,6 +245,15 @@ export async function markForRetry(
   return count === 1;
 }
 
+/** Hands back a claimed email that was never started (shut-down): pending again, the attempt not counted. */
+export async function releaseClaim(db: DbClient, claim: Pick<Outcome, 'id' | 'attempts'>): Promise<boolean> {
+  const count = await db.$executeRaw`
+    UPDATE outbox_emails
+    SET status = 'pending', lease_expires_at = NULL, attempts = attempts - 1
+    WHERE id = ${claim.id}::uuid AND status = 'sending' AND attempts = ${claim.attempts}`;
+  return count === 1;
+}
+
 /** Ends a claimed email as failed or cancelled, keeping the reason, and audits it. */
 export async function markFinished(
   db: DbClient,

@@ -4,7 +4,14 @@ import type { Logger } from '../logger.js';
 import { deliveryError, MailDeliveryError, type Mailer } from '../mail/mailer.js';
 import { currentRequestId } from '../request-context.js';
 import { isChased } from './ladder.js';
-import { claimEmails, markFinished, markForRetry, markSent, type ClaimedEmail } from './queries.js';
+import {
+  claimEmails,
+  markFinished,
+  markForRetry,
+  markSent,
+  releaseClaim,
+  type ClaimedEmail,
+} from './queries.js';
 
 // Delivers the outbox. A sender claims due rows with a lease (FOR UPDATE SKIP LOCKED: two senders
 // never take the same row), sends each through the mailer and records the outcome at once:
@@ -19,6 +26,9 @@ import { claimEmails, markFinished, markForRetry, markSent, type ClaimedEmail } 
 // send that email again when the lease runs out. The resend carries the same Message-ID, so mail
 // programs can recognise it. Chasers are never written twice (the idempotency key), and a row is never
 // lost: it is pending, sending with a lease, or finished.
+//
+// Shut-down (the signal) stops the sender between emails: an email being handed to the SMTP server
+// finishes and is recorded; the rest of the batch goes back to pending untouched, for the next run.
 
 const MAX_BACKOFF_MS = 4 * 60 * 60 * 1000;
 
@@ -38,6 +48,8 @@ export interface SendCounts {
   cancelled: number;
   /** Outcomes not recorded because another sender had re-claimed the row (this one was too slow). */
   lostLease: number;
+  /** Claimed but not started before shut-down: back to pending as they were. */
+  released: number;
 }
 
 export interface SendOptions {
@@ -45,6 +57,8 @@ export interface SendOptions {
   batchSize?: number;
   /** Stop claiming new batches after this long (default 50 s, inside a one-minute schedule). */
   timeBudgetMs?: number;
+  /** Aborted at shut-down: no further email is started. */
+  signal?: AbortSignal;
 }
 
 /** When attempt `attempts` (1, 2, ...) failed: the next try waits base, 2 x base, 4 x base ... up to 4 hours. */
@@ -57,13 +71,24 @@ export function nextAttemptAt(now: Date, attempts: number, baseSeconds: number):
 export async function sendDueEmails(deps: SenderDeps, options: SendOptions = {}): Promise<SendCounts> {
   const transport = deps.config.mail.transport;
   const batchSize = options.batchSize ?? (transport.kind === 'smtp' ? transport.poolSize * 20 : 50);
+  // Two emails in flight per mailer connection (one sending, one ready while the last is recorded); the
+  // rest wait here, where shut-down can stop them.
+  const lanes = transport.kind === 'smtp' ? transport.poolSize * 2 : 1;
   const stopAt = performance.now() + (options.timeBudgetMs ?? 50_000);
-  const counts: SendCounts = { claimed: 0, sent: 0, retrying: 0, failed: 0, cancelled: 0, lostLease: 0 };
-  while (performance.now() < stopAt) {
+  const counts: SendCounts = {
+    claimed: 0,
+    sent: 0,
+    retrying: 0,
+    failed: 0,
+    cancelled: 0,
+    lostLease: 0,
+    released: 0,
+  };
+  while (performance.now() < stopAt && !options.signal?.aborted) {
     const claimed = await claimBatch(deps, batchSize);
     if (claimed.length === 0) break;
     counts.claimed += claimed.length;
-    const outcomes = await Promise.allSettled(claimed.map((row) => deliver(deps, row)));
+    const outcomes = await deliverBatch(deps, claimed, lanes, options.signal);
     for (const outcome of outcomes) {
       if (outcome.status === 'fulfilled') counts[outcome.value] += 1;
       // Recording the outcome failed (the database went away): the lease brings the row back.
@@ -89,6 +114,35 @@ export async function claimBatch(deps: Pick<SenderDeps, 'prisma' | 'config' | 'c
 }
 
 type Outcome = Exclude<keyof SendCounts, 'claimed'>;
+
+/** Delivers a batch `lanes` at a time; once `signal` is aborted, the emails not yet started are released. */
+async function deliverBatch(
+  deps: SenderDeps,
+  rows: ClaimedEmail[],
+  lanes: number,
+  signal: AbortSignal | undefined,
+): Promise<PromiseSettledResult<Outcome>[]> {
+  const outcomes: PromiseSettledResult<Outcome>[] = [];
+  let next = 0;
+  const lane = async () => {
+    for (let row = rows[next++]; row; row = rows[next++]) {
+      const work = signal?.aborted ? release(deps, row) : deliver(deps, row);
+      outcomes.push(
+        await work.then(
+          (value) => ({ status: 'fulfilled', value }) as const,
+          (reason: unknown) => ({ status: 'rejected', reason }) as const,
+        ),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(lanes, rows.length) }, lane));
+  return outcomes;
+}
+
+async function release(deps: SenderDeps, row: ClaimedEmail): Promise<Outcome> {
+  const done = await releaseClaim(deps.prisma, { id: row.id, attempts: row.attempts });
+  return done ? 'released' : 'lostLease';
+}
 
 function noLongerWanted(row: ClaimedEmail): string | undefined {
   if (!row.returnId || !row.dueDate) return undefined;

@@ -51,8 +51,8 @@ export function csrfTokenFrom(html: string): string {
   return match[1];
 }
 
-/** Signs in through the local sign-in form, as a browser would, and returns the agent. */
-export async function signedInAgent(app: ReturnType<typeof buildTestApp>, userId: string) {
+/** Signs in through the local sign-in form as a browser would (an app, or a server's URL); returns the agent. */
+export async function signedInAgent(app: ReturnType<typeof buildTestApp> | string, userId: string) {
   const agent = supertest.agent(app);
   const page = await agent.get('/sign-in/local').expect(200);
   await agent

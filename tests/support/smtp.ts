@@ -24,6 +24,8 @@ export interface SmtpSinkOptions {
   port?: number;
   /** Recipients refused with "550 5.1.1 mailbox unavailable". */
   rejectRecipients?: string[];
+  /** A slow server: waits this long before accepting each message (it counts as received once accepted). */
+  acceptDelayMs?: number;
 }
 
 export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
@@ -50,7 +52,9 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     onData(stream, session, callback) {
       const envelopeTo = session.envelope.rcptTo.map((recipient) => recipient.address);
       simpleParser(stream)
-        .then((parsed) => {
+        .then(async (parsed) => {
+          if (options.acceptDelayMs)
+            await new Promise((resolve) => setTimeout(resolve, options.acceptDelayMs));
           received.push({ envelopeTo, parsed });
           callback();
         })

@@ -1,0 +1,266 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import supertest from 'supertest';
+import { migrate } from '../../src/db/migrate.js';
+import { createPool, createPrisma } from '../../src/db/prisma.js';
+import { sha256 } from '../../src/hash.js';
+import { pathTo, paths } from '../../src/paths.js';
+import { MIGRATIONS_DIR } from '../../src/project-root.js';
+import { buildTestApp, csrfTokenFrom, signedInAgent, type Agent } from '../support/app.js';
+import { findInconsistencies } from '../support/consistency.js';
+import type { TestDatabase } from '../support/database.js';
+import { pdfFile } from '../support/evidence-files.js';
+import { createTwoProviderWorld, importTestStandards } from '../support/fixtures.js';
+import { startStoppablePostgres, type StoppablePostgres } from '../support/stoppable-postgres.js';
+import { testLogger } from '../support/test-logger.js';
+import { waitFor } from '../support/wait.js';
+import { answerFields, formVersion, requirementPath, returnPath } from './returns-helpers.js';
+
+// PostgreSQL stops while a signed-in provider lead is using the service (pages, saving an answer,
+// uploading evidence) and starts again. The database is a server of this test's own: the shared one
+// is never stopped.
+
+// Against hanging, not a speed target: a request must give up within this (the pool's connection
+// time-out is 3 s).
+const FAIL_FAST_MS = 5_000;
+const UNAVAILABLE_PAGE = '<h1>Sorry, the service is unavailable</h1>';
+
+let server: StoppablePostgres | undefined;
+let db: TestDatabase | undefined;
+
+beforeAll(async () => {
+  server = await startStoppablePostgres();
+  const url = server.connectionString;
+  await migrate(url, MIGRATIONS_DIR, testLogger);
+  const pool = createPool(url, 5);
+  const prisma = createPrisma(pool);
+  db = {
+    url,
+    pool,
+    prisma,
+    async drop() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+  await importTestStandards(prisma);
+}, 180_000);
+
+afterAll(async () => {
+  await db?.drop();
+  await server?.destroy();
+}, 60_000);
+
+type Kind = 'return page' | 'requirement page' | 'save' | 'evidence page' | 'upload';
+
+interface Outcome {
+  kind: Kind;
+  status: number;
+  ms: number;
+  startedAt: number;
+  text: string;
+  /** What a save or upload sent: the narrative, or the file's SHA-256. */
+  sent?: string;
+}
+
+/** Loops of one signed-in user's requests, each recorded with its status and how long it took. */
+function startTraffic(agent: Agent, returnId: string, requirementId: string) {
+  const outcomes: Outcome[] = [];
+  let running = true;
+  const record = async (kind: Kind, request: () => supertest.Test, sent?: string) => {
+    const startedAt = Date.now();
+    const response = await request();
+    outcomes.push({
+      kind,
+      status: response.status,
+      ms: Date.now() - startedAt,
+      startedAt,
+      text: response.text,
+      ...(sent === undefined ? {} : { sent }),
+    });
+    return response;
+  };
+
+  const requirement = requirementPath(returnId, requirementId);
+  const evidence = pathTo(paths.evidence.upload, { returnId, requirementId });
+  const loops = [
+    async () => {
+      while (running) await record('return page', () => agent.get(returnPath(returnId)));
+    },
+    async () => {
+      // The form's token and version are kept from the last page that loaded, so saves are attempted
+      // during the outage too.
+      let form: { token: string; version: string } | undefined;
+      for (let count = 1; running; count += 1) {
+        const page = await record('requirement page', () => agent.get(requirement));
+        if (page.status === 200) form = { token: csrfTokenFrom(page.text), version: formVersion(page.text) };
+        if (!form) continue;
+        const { token, version } = form;
+        const narrative = `Narrative ${count} ${randomUUID()}`;
+        await record(
+          'save',
+          () =>
+            agent
+              .post(requirement)
+              .type('form')
+              .send({ _csrf: token, version, ...answerFields({ narrative, action: 'draft' }) }),
+          narrative,
+        );
+      }
+    },
+    async () => {
+      let token: string | undefined;
+      while (running) {
+        const page = await record('evidence page', () => agent.get(evidence));
+        if (page.status === 200) token = csrfTokenFrom(page.text);
+        if (!token) continue;
+        const content = pdfFile();
+        const csrf = token;
+        await record(
+          'upload',
+          () => agent.post(evidence).field('_csrf', csrf).attach('file', content, 'policy.pdf'),
+          sha256(content),
+        );
+      }
+    },
+  ];
+  const finished = Promise.all(loops.map((loop) => loop()));
+  return {
+    outcomes,
+    since: (time: number) => outcomes.filter((outcome) => outcome.startedAt >= time),
+    async stop() {
+      running = false;
+      await finished;
+    },
+  };
+}
+
+const KINDS: Kind[] = ['return page', 'requirement page', 'save', 'evidence page', 'upload'];
+
+function everyKindHas(outcomes: Outcome[], accept: (outcome: Outcome) => boolean, atLeast: number): boolean {
+  return KINDS.every(
+    (kind) => outcomes.filter((outcome) => outcome.kind === kind && accept(outcome)).length >= atLeast,
+  );
+}
+
+const succeeded = (outcome: Outcome) => outcome.status === 200 || outcome.status === 302;
+
+test('a database outage gives fast 503 pages, then the app recovers by itself with nothing half-written', async () => {
+  if (!db || !server) throw new Error('set-up failed');
+  const { prisma } = db;
+  const world = await createTwoProviderWorld(prisma);
+  const app = buildTestApp(db);
+  const returnId = world.returnA.id;
+  const requirementId = world.returnA.responses[0]?.requirementId ?? '';
+  const lead = await signedInAgent(app, world.leadA.id);
+  // One page first stores the session's CSRF token; the concurrent requests below then share it.
+  await lead.get(returnPath(returnId)).expect(200);
+  const probe = supertest(app);
+
+  const traffic = startTraffic(lead, returnId, requirementId);
+  try {
+    await waitFor(
+      () => everyKindHas(traffic.outcomes, succeeded, 1),
+      () => `traffic to succeed before the outage: ${summary(traffic.outcomes)}`,
+    );
+
+    // One page is caught inside its query when the server goes: a lock on returns holds it there.
+    const locker = new pg.Client({ connectionString: server.connectionString });
+    locker.on('error', () => undefined); // its connection is cut by the shutdown, as intended
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE returns IN ACCESS EXCLUSIVE MODE');
+    const caught = lead.get(returnPath(returnId)).then((response) => response);
+    await waitFor(async () => {
+      const { rows } = await locker.query<{ waiting: number }>(
+        `SELECT count(*)::int AS waiting FROM pg_stat_activity
+         WHERE wait_event_type = 'Lock' AND query ILIKE '%returns%'`,
+      );
+      return (rows[0]?.waiting ?? 0) > 0;
+    }, 'a page to wait inside its query');
+
+    await server.stop();
+    await locker.end().catch(() => undefined);
+    const stoppedAt = Date.now();
+    const cut = await caught;
+    expect(cut.status).toBe(503);
+    expect(cut.text).toContain(UNAVAILABLE_PAGE);
+    // Someone who is not signed in (no session to load) meets the same page, not a 500.
+    const anonymous = await probe.get(paths.localSignIn);
+    expect(anonymous.status).toBe(503);
+    expect(anonymous.text).toContain(UNAVAILABLE_PAGE);
+    await waitFor(
+      () => everyKindHas(traffic.since(stoppedAt), () => true, 2),
+      () => `requests during the outage: ${summary(traffic.since(stoppedAt))}`,
+    );
+    const ready = await probe.get(paths.health.ready);
+    expect(ready.status).toBe(503);
+    expect(ready.body).toEqual({ status: 'unavailable', database: 'unreachable' });
+
+    const restartingAt = Date.now();
+    await server.start();
+    const restartedAt = Date.now();
+    const during = traffic.outcomes.filter(
+      (outcome) => outcome.startedAt >= stoppedAt && outcome.startedAt + outcome.ms < restartingAt,
+    );
+    // Every request made while the database was down: the NHS-styled 503 page, quickly.
+    expect(during.length).toBeGreaterThanOrEqual(KINDS.length * 2);
+    for (const outcome of during) {
+      expect({ kind: outcome.kind, status: outcome.status }).toEqual({ kind: outcome.kind, status: 503 });
+      expect(outcome.text).toContain(UNAVAILABLE_PAGE);
+      expect(outcome.text).toContain('class="nhsuk-header');
+      expect(outcome.ms).toBeLessThan(FAIL_FAST_MS);
+    }
+
+    // Back within 5 seconds of the database, with no restart of the app.
+    await waitFor(async () => (await probe.get(paths.health.ready)).status === 200, 'readiness', 5_000);
+    await waitFor(
+      async () => (await lead.get(returnPath(returnId))).status === 200,
+      'the return page',
+      5_000,
+    );
+    await waitFor(
+      () => everyKindHas(traffic.since(restartedAt), succeeded, 1),
+      () => `traffic to succeed after the outage: ${summary(traffic.since(restartedAt))}`,
+    );
+  } finally {
+    await traffic.stop();
+  }
+
+  // Never a 500: each request either worked or said the service is unavailable.
+  expect(traffic.outcomes.filter((outcome) => !succeeded(outcome) && outcome.status !== 503)).toEqual([]);
+
+  expect(await findInconsistencies(prisma)).toEqual([]);
+  // Every save the user was told about is in the audit trail, the last one is what is stored, and the
+  // response's version counts exactly the saves that happened.
+  const response = await prisma.response.findUniqueOrThrow({
+    where: { returnId_requirementId: { returnId, requirementId } },
+  });
+  const saves = await prisma.auditEvent.findMany({
+    where: { action: 'response.saved', entityId: response.id },
+    orderBy: { id: 'asc' },
+  });
+  const savedNarratives = saves.map((event) => (event.after as { narrative?: string } | null)?.narrative);
+  const acknowledged = traffic.outcomes.filter(
+    (outcome) => outcome.kind === 'save' && outcome.status === 302,
+  );
+  expect(acknowledged.length).toBeGreaterThanOrEqual(2);
+  for (const save of acknowledged) expect(savedNarratives).toContain(save.sent);
+  expect(response.narrative).toBe(savedNarratives.at(-1));
+  expect(response.version).toBe(saves.length + 1);
+  // Every upload the user was told about is stored whole and linked.
+  const stored = await prisma.evidence.findMany({
+    where: { providerId: world.providerA.id },
+    include: { links: true },
+  });
+  for (const upload of traffic.outcomes.filter(
+    (outcome) => outcome.kind === 'upload' && outcome.status === 302,
+  )) {
+    const item = stored.find((evidence) => evidence.fileSha256 === upload.sent);
+    expect(item?.links.length).toBe(1);
+  }
+}, 240_000);
+
+function summary(outcomes: Outcome[]): string {
+  return JSON.stringify(outcomes.map(({ kind, status, ms }) => ({ kind, status, ms })));
+}

@@ -1,0 +1,285 @@
+import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sha256 } from '../../src/hash.js';
+import { pathTo, paths } from '../../src/paths.js';
+import { freePort } from '../../src/startup.js';
+import { csrfTokenFrom, signedInAgent, TEST_SESSION_SECRET, type Agent } from '../support/app.js';
+import { findInconsistencies } from '../support/consistency.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { pdfFile } from '../support/evidence-files.js';
+import { createTwoProviderWorld, importTestStandards } from '../support/fixtures.js';
+import { startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { cookieHeader, startSlowUpload } from '../support/slow-upload.js';
+import { waitFor } from '../support/wait.js';
+import { answerEveryRequirement, freshReturns, postForm, type World } from './returns-helpers.js';
+
+// The app process is killed outright (SIGKILL: no shut-down code runs) in the middle of an upload and
+// of a submission, then started again on the same database. Whatever the moment, the database holds
+// either all of the change or none of it.
+//
+// To land the kill inside a transaction every time, the test holds a lock on audit_events: upload and
+// submit write their audit event after their other rows, so the app's transaction waits there, with
+// its rows written but not committed, until the process is killed.
+
+const READY = /"msg":"ready: /;
+
+let db: TestDatabase;
+let world: World;
+let cwd: string;
+const started = new Set<ServerProcess>();
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await importTestStandards(db.prisma);
+  world = await createTwoProviderWorld(db.prisma);
+  cwd = await mkdtemp(join(tmpdir(), 'tracker-kill-'));
+  await chmod(cwd, 0o755);
+}, 60_000);
+
+afterEach(async () => {
+  // A failed test may leave its app running.
+  for (const server of started) {
+    server.child.kill('SIGKILL');
+    await server.exited;
+  }
+  started.clear();
+});
+
+afterAll(async () => {
+  await db.drop();
+  await rm(cwd, { recursive: true, force: true });
+});
+
+async function startApp(port: number): Promise<{ server: ServerProcess; base: string }> {
+  const server = startServerProcess(cwd, {
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATABASE_URL: db.url,
+    SESSION_SECRET: TEST_SESSION_SECRET,
+    JOBS_ENABLED: 'false',
+    DEMO_DATA: 'false',
+    LOCAL_SIGN_IN: 'true',
+    LOG_LEVEL: 'info',
+  });
+  started.add(server);
+  await server.waitForOutput(READY, 120_000);
+  return { server, base: `http://127.0.0.1:${port}` };
+}
+
+async function kill(server: ServerProcess): Promise<void> {
+  server.child.kill('SIGKILL');
+  expect(await server.exited).toBeNull();
+  started.delete(server);
+}
+
+/** Holds a lock that makes any insert into audit_events wait, until released. */
+async function holdAuditLock() {
+  const client = await db.pool.connect();
+  await client.query('BEGIN');
+  await client.query('LOCK TABLE audit_events IN SHARE MODE');
+  return {
+    async release() {
+      await client.query('ROLLBACK');
+      client.release();
+    },
+  };
+}
+
+async function appWaitingOnAuditInsert(): Promise<boolean> {
+  const { rows } = await db.pool.query<{ waiting: number }>(
+    `SELECT count(*)::int AS waiting FROM pg_stat_activity
+     WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%INSERT%audit_events%'`,
+  );
+  return (rows[0]?.waiting ?? 0) > 0;
+}
+
+/** The killed app's database sessions have ended (their open transactions rolled back). */
+async function killedSessionsGone(): Promise<void> {
+  await waitFor(async () => {
+    const { rows } = await db.pool.query<{ busy: number }>(
+      `SELECT count(*)::int AS busy FROM pg_stat_activity
+       WHERE datname = current_database() AND backend_type = 'client backend'
+         AND pid <> pg_backend_pid() AND state <> 'idle'`,
+    );
+    return rows[0]?.busy === 0;
+  }, "the killed app's database sessions to end");
+}
+
+async function evidenceCounts() {
+  const [files, evidence, links, audits] = await Promise.all([
+    db.prisma.evidenceFile.count(),
+    db.prisma.evidence.count(),
+    db.prisma.evidenceLink.count(),
+    db.prisma.auditEvent.count({ where: { action: { startsWith: 'evidence.' } } }),
+  ]);
+  return { files, evidence, links, audits };
+}
+
+/** A PDF big enough that half of it is a real part-way point of the upload. */
+function largePdf(): Buffer {
+  return Buffer.concat([pdfFile(), Buffer.from(`%${randomBytes(256 * 1024).toString('base64')}\n`)]);
+}
+
+async function evidenceForm(agent: Agent, base: string, returnId: string, requirementId: string) {
+  const path = pathTo(paths.evidence.upload, { returnId, requirementId });
+  const page = await agent.get(path).expect(200);
+  return { url: `${base}${path}`, path, token: csrfTokenFrom(page.text) };
+}
+
+/** After the restart: the same signed-in user uploads the same file, and it is stored whole. */
+async function uploadAgain(agent: Agent, form: { path: string; token: string }, content: Buffer) {
+  await agent.post(form.path).field('_csrf', form.token).attach('file', content, 'policy.pdf').expect(302);
+  const stored = await db.prisma.evidenceFile.findUniqueOrThrow({ where: { sha256: sha256(content) } });
+  expect(Buffer.from(stored.content).equals(content)).toBe(true);
+}
+
+test('killed while the upload is still arriving: nothing is stored, and the file uploads after a restart', async () => {
+  const port = await freePort();
+  const first = await startApp(port);
+  const lead = await signedInAgent(first.base, world.leadA.id);
+  const requirementId = world.returnA.responses[0]?.requirementId ?? '';
+  const form = await evidenceForm(lead, first.base, world.returnA.id, requirementId);
+  const before = await evidenceCounts();
+
+  const content = largePdf();
+  const upload = startSlowUpload({
+    url: form.url,
+    cookie: cookieHeader(lead, form.url),
+    token: form.token,
+    file: { content, name: 'policy.pdf' },
+  });
+  await upload.sendPart(Math.floor(upload.totalBytes / 2));
+  await kill(first.server);
+  await expect(upload.reply).rejects.toThrow();
+
+  expect(await evidenceCounts()).toEqual(before);
+  expect(await findInconsistencies(db.prisma)).toEqual([]);
+
+  const second = await startApp(port);
+  await uploadAgain(lead, form, content);
+  expect(await findInconsistencies(db.prisma)).toEqual([]);
+  await kill(second.server);
+}, 240_000);
+
+test('killed inside the upload transaction: its rows are rolled back, and the file uploads after a restart', async () => {
+  const port = await freePort();
+  const first = await startApp(port);
+  const lead = await signedInAgent(first.base, world.leadA.id);
+  const requirementId = world.returnA.responses[1]?.requirementId ?? '';
+  const form = await evidenceForm(lead, first.base, world.returnA.id, requirementId);
+  const before = await evidenceCounts();
+
+  const content = largePdf();
+  const lock = await holdAuditLock();
+  try {
+    const upload = startSlowUpload({
+      url: form.url,
+      cookie: cookieHeader(lead, form.url),
+      token: form.token,
+      file: { content, name: 'policy.pdf' },
+    });
+    await upload.finish();
+    // The file and evidence rows are written; the transaction waits to write its audit event.
+    await waitFor(appWaitingOnAuditInsert, 'the upload transaction to reach its audit event');
+    await kill(first.server);
+    await expect(upload.reply).rejects.toThrow();
+  } finally {
+    await lock.release();
+  }
+  await killedSessionsGone();
+
+  expect(await evidenceCounts()).toEqual(before);
+  expect(await db.prisma.evidenceFile.count({ where: { sha256: sha256(content) } })).toBe(0);
+  expect(await findInconsistencies(db.prisma)).toEqual([]);
+
+  const second = await startApp(port);
+  await uploadAgain(lead, form, content);
+  expect(await findInconsistencies(db.prisma)).toEqual([]);
+  await kill(second.server);
+}, 240_000);
+
+const checkPath = (returnId: string) => pathTo(paths.returns.checkAnswers, { returnId });
+const submitPath = (returnId: string) => pathTo(paths.returns.submit, { returnId });
+
+async function submissionState(returnId: string) {
+  const [row, submissions, audits] = await Promise.all([
+    db.prisma.return.findUniqueOrThrow({ where: { id: returnId }, select: { status: true } }),
+    db.prisma.returnSubmission.count({ where: { returnId } }),
+    db.prisma.auditEvent.count({ where: { returnId, action: 'return.submitted' } }),
+  ]);
+  return { status: row.status, submissions, audits };
+}
+
+const UNTOUCHED = { status: 'in_progress', submissions: 0, audits: 0 };
+const SUBMITTED = { status: 'submitted', submissions: 1, audits: 1 };
+
+test('killed inside the submit transaction: the return is untouched, and submits after a restart', async () => {
+  const { returnA } = await freshReturns(db.prisma, world);
+  await answerEveryRequirement(db.prisma, returnA, world.leadA.id);
+  const port = await freePort();
+  const first = await startApp(port);
+  const lead = await signedInAgent(first.base, world.leadA.id);
+
+  const lock = await holdAuditLock();
+  try {
+    const submitted = postForm(lead, checkPath(returnA.id), submitPath(returnA.id), {
+      declaration: 'confirmed',
+    });
+    submitted.catch(() => undefined);
+    // The submission row and the new status are written; the transaction waits to write its audit event.
+    await waitFor(appWaitingOnAuditInsert, 'the submit transaction to reach its audit event');
+    await kill(first.server);
+    await expect(submitted).rejects.toThrow();
+  } finally {
+    await lock.release();
+  }
+  await killedSessionsGone();
+
+  expect(await submissionState(returnA.id)).toEqual(UNTOUCHED);
+  expect(await findInconsistencies(db.prisma)).toEqual([]);
+
+  const second = await startApp(port);
+  const again = await postForm(lead, checkPath(returnA.id), submitPath(returnA.id), {
+    declaration: 'confirmed',
+  });
+  expect(again.status).toBe(302);
+  expect(await submissionState(returnA.id)).toEqual(SUBMITTED);
+  expect(await findInconsistencies(db.prisma)).toEqual([]);
+  await kill(second.server);
+}, 240_000);
+
+test('killed straight after a submit is sent: the return is either fully submitted or untouched', async () => {
+  const { returnA } = await freshReturns(db.prisma, world);
+  await answerEveryRequirement(db.prisma, returnA, world.leadA.id);
+  const port = await freePort();
+  const first = await startApp(port);
+  const lead = await signedInAgent(first.base, world.leadA.id);
+  const token = csrfTokenFrom((await lead.get(checkPath(returnA.id)).expect(200)).text);
+
+  // Killed once the whole request has left the client: whether that is before, inside or after the
+  // transaction is up to the scheduler, and each is fine.
+  const url = `${first.base}${submitPath(returnA.id)}`;
+  const body = new URLSearchParams({ _csrf: token, declaration: 'confirmed' }).toString();
+  const submit = request(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: cookieHeader(lead, url) },
+  });
+  const replied = new Promise<unknown>((resolve) => {
+    submit.once('response', (response) => resolve(response.statusCode));
+    submit.once('error', resolve);
+  });
+  await new Promise<void>((resolve) => submit.end(body, resolve));
+  await kill(first.server);
+  await replied;
+  await killedSessionsGone();
+
+  expect([UNTOUCHED, SUBMITTED]).toContainEqual(await submissionState(returnA.id));
+  expect(await findInconsistencies(db.prisma)).toEqual([]);
+
+  const second = await startApp(port);
+  await lead.get(pathTo(paths.returns.show, { returnId: returnA.id })).expect(200);
+  await kill(second.server);
+}, 240_000);
