@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { issueCsrfToken } from '../middleware/csrf.js';
 
 // express-session's API is callback-based; these let route handlers await it.
 
@@ -20,10 +21,13 @@ function asError(error: unknown): Error {
 
 /**
  * A new session id on sign-in (an id planted before sign-in is worthless after it), holding the
- * user and the sign-in time for the absolute time-out.
+ * user, the sign-in time for the absolute time-out, and its CSRF token: made now, not by the first
+ * pages after sign-in, which a browser may load at once and which would each save a token of their
+ * own (the last save wins and the other pages' forms are refused).
  */
 export async function startSignedInSession(req: Request, userId: string, now: Date): Promise<void> {
   await regenerateSession(req);
   req.session.userId = userId;
   req.session.signedInAt = now.getTime();
+  issueCsrfToken(req);
 }

@@ -54,6 +54,11 @@ export function setUpCsrf(app: Express): void {
   });
 }
 
+/** Makes the session's CSRF token now if it has none (see startSignedInSession). */
+export function issueCsrfToken(req: Request): void {
+  generateToken(req);
+}
+
 export function isCsrfError(error: unknown): boolean {
   return error === invalidCsrfTokenError;
 }

@@ -156,6 +156,20 @@ describe('local sign-in', () => {
     expect(response.headers.location).toBe('/?tab=1');
   });
 
+  test('pages loaded at once just after sign-in all carry the one CSRF token of the session', async () => {
+    const user = await createUser(db.prisma);
+    const agent = await signedInAgent(buildTestApp(db), user.id);
+    // As a browser restoring several tabs: every page is asked for before any has answered.
+    const pages = await Promise.all([agent.get('/'), agent.get('/'), agent.get('/'), agent.get('/')]);
+    const tokens = new Set(pages.map((page) => csrfTokenFrom(page.text)));
+    expect(tokens.size).toBe(1);
+    await agent
+      .post('/sign-out')
+      .type('form')
+      .send({ _csrf: csrfTokenFrom(pages[0]?.text ?? '') })
+      .expect(302);
+  });
+
   test('a user deactivated after signing in is signed out on the next request', async () => {
     const user = await createUser(db.prisma);
     const agent = await signedInAgent(buildTestApp(db), user.id);
