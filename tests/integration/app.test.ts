@@ -166,7 +166,7 @@ describe('local sign-in', () => {
     await agent
       .post('/sign-out')
       .type('form')
-      .send({ _csrf: csrfTokenFrom(pages[0]?.text ?? '') })
+      .send({ _csrf: csrfTokenFrom(pages[0].text) })
       .expect(302);
   });
 
