@@ -13,6 +13,7 @@ import { heatmapRoutes } from './heatmap/heatmap.routes.js';
 import { homeRoutes } from './home/home.routes.js';
 import { setUpCsrf } from './middleware/csrf.js';
 import { setUpErrorHandler, setUpNotFound } from './middleware/errors.js';
+import { setUpFormParsing } from './middleware/form-parsing.js';
 import { setUpRequestId } from './middleware/request-id.js';
 import { setUpSecurityHeaders } from './middleware/security-headers.js';
 import { setUpSession } from './middleware/session.js';
@@ -36,19 +37,26 @@ import { SERVICE_NAME } from './view-locals.js';
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // Every page carries a fresh CSP nonce, so an ETag over it never matches: hashing each body (1.8 MB
+  // for the national matrix) would be wasted. Static assets keep theirs (express.static sets its own).
+  app.set('etag', false);
   app.set('view engine', 'ejs');
   app.set('views', VIEWS_DIR);
+  // Express caches compiled views only when NODE_ENV=production; tests and the load test render as
+  // production does. Development keeps reading templates afresh so edits show without a restart.
+  if (deps.config.env !== 'development') app.enable('view cache');
   app.locals.paths = paths;
   app.locals.pathTo = pathTo;
   app.locals.serviceName = SERVICE_NAME;
   app.locals.nhsukVersion = NHSUK_FRONTEND_VERSION;
 
   setUpRequestId(app, deps.logger);
-  app.use(healthRoutes(deps.prisma));
+  // Security headers first, so every response has them, health probes included (they set no cookie).
   setUpSecurityHeaders(app, deps.config);
+  app.use(healthRoutes(deps.prisma));
   setUpStatic(app);
   setUpSession(app, deps);
-  app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  setUpFormParsing(app);
   const authenticator = setUpAuth(app, deps);
   setUpCsrf(app);
   setUpCurrentUser(app, deps);

@@ -9,7 +9,12 @@ import { assertEditable, isEditable } from '../returns/rules.js';
 import type { CurrentUser } from '../view-locals.js';
 import { sanitiseFileName } from './file-name.js';
 import { formatFileSize } from './format.js';
-import { ALLOWED_TYPES_MESSAGE, detectEvidenceMediaType } from './media-type.js';
+import {
+  ALLOWED_TYPES_MESSAGE,
+  detectEvidenceMediaType,
+  isZipBased,
+  nameMismatchMessage,
+} from './media-type.js';
 import {
   createEvidenceLinkIfNew,
   deleteEvidenceLink,
@@ -27,6 +32,7 @@ import {
   type EvidenceItem,
 } from './queries.js';
 import { linkEvidenceSchema, parsePeriodCovered, type PeriodCoveredValues } from './schemas.js';
+import { inspectZip } from './zip-archive.js';
 
 // Evidence rules: who may add, link, remove and download evidence, what a file must be, and that a
 // file is stored once however often it is uploaded. Every change is audited in its transaction.
@@ -148,6 +154,30 @@ export type UploadResult =
       values: PeriodCoveredValues;
     };
 
+/** How many times the upload limit an archive's contents may come to once decompressed. */
+const ZIP_EXPANSION_LIMIT = 20;
+const ZIP_MAX_ENTRIES = 10_000;
+
+/** Why a zip-based file (Office, OpenDocument) is refused, or undefined when it is not. */
+async function zipArchiveProblem(
+  mediaType: string,
+  content: Buffer,
+  limits: { maxBytes: number },
+): Promise<string | undefined> {
+  if (!isZipBased(mediaType)) return undefined;
+  const maxUncompressedBytes = limits.maxBytes * ZIP_EXPANSION_LIMIT;
+  switch (await inspectZip(content, { maxEntries: ZIP_MAX_ENTRIES, maxUncompressedBytes })) {
+    case 'ok':
+      return undefined;
+    case 'too-large':
+      return `The selected file expands to more than ${formatFileSize(maxUncompressedBytes)} when opened: reduce its size and upload it again`;
+    case 'too-many-entries':
+      return `The selected file holds more than ${ZIP_MAX_ENTRIES.toLocaleString('en-GB')} parts when opened: reduce its size and upload it again`;
+    case 'damaged':
+      return 'The selected file is damaged: open it, save it again and upload the new copy';
+  }
+}
+
 /**
  * Checks an upload and, if it is acceptable, stores it in one transaction: the file once per SHA-256,
  * one evidence item per provider and file, and its link to this requirement's response. A refused
@@ -172,7 +202,14 @@ export async function uploadEvidence(
   else if (file.sizeBytes === 0) errors.file = 'The selected file is empty';
   else {
     mediaType = await detectEvidenceMediaType(file.content, fileName);
-    if (!mediaType) errors.file = ALLOWED_TYPES_MESSAGE;
+    const problem = mediaType
+      ? (nameMismatchMessage(mediaType, fileName) ??
+        (await zipArchiveProblem(mediaType, file.content, limits)))
+      : ALLOWED_TYPES_MESSAGE;
+    if (problem) {
+      errors.file = problem;
+      mediaType = undefined;
+    }
   }
   Object.assign(errors, periodErrors);
   if (!file || !mediaType || Object.keys(errors).length > 0) return { ok: false, errors, values };

@@ -91,6 +91,46 @@ function oldOfficeType(content: Uint8Array): string | undefined {
   return OLD_OFFICE_STREAMS.find(([name]) => found.has(name))?.[1];
 }
 
+/** Office Open XML and OpenDocument files: zip archives underneath. */
+export function isZipBased(mediaType: string): boolean {
+  return (
+    mediaType.startsWith('application/vnd.openxmlformats-') || mediaType.startsWith('application/vnd.oasis.')
+  );
+}
+
+/** The file name endings each accepted type may have. */
+const EXTENSIONS: Readonly<Record<string, readonly string[]>> = {
+  'application/pdf': ['pdf'],
+  [WORD]: ['doc', 'dot'],
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': ['docx'],
+  [EXCEL]: ['xls', 'xlt'],
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': ['xlsx'],
+  [POWERPOINT]: ['ppt', 'pot', 'pps'],
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation': ['pptx'],
+  'application/vnd.oasis.opendocument.text': ['odt'],
+  'application/vnd.oasis.opendocument.spreadsheet': ['ods'],
+  'application/vnd.oasis.opendocument.presentation': ['odp'],
+  'text/csv': ['csv'],
+  'text/plain': ['txt'],
+  'image/png': ['png'],
+  'image/jpeg': ['jpg', 'jpeg'],
+};
+
+/**
+ * A name and content that disagree ("report.pdf" holding a picture, a document named ".exe") would
+ * open in the wrong program once downloaded: the message saying so, or undefined when they agree. A
+ * name without an extension (or ending in a number, "Policy v2.1") is left as it is.
+ */
+export function nameMismatchMessage(mediaType: string, fileName: string): string | undefined {
+  const extension = /\.([\p{L}\p{N}]{1,10})$/u.exec(fileName)?.[1]?.toLowerCase();
+  if (extension === undefined || !/\p{L}/u.test(extension)) return undefined;
+  const expected = EXTENSIONS[mediaType] ?? [];
+  if (expected.includes(extension)) return undefined;
+  const label = MEDIA_TYPE_LABELS[mediaType] ?? 'different';
+  const article = /^[AEIOU]/.test(label) ? 'an' : 'a';
+  return `The selected file is ${article} ${label} file but its name ends in .${extension}: rename it to end in .${expected[0] ?? ''}, or choose the right file`;
+}
+
 /** How pages name a stored media type. */
 export const MEDIA_TYPE_LABELS: Readonly<Record<string, string>> = {
   'application/pdf': 'PDF',

@@ -45,6 +45,14 @@ describe('health', () => {
 });
 
 describe('pages and errors', () => {
+  test('pages carry no ETag (a fresh nonce each time would never match); static files do', async () => {
+    const app = buildTestApp(db);
+    const page = await supertest(app).get('/accessibility').expect(200);
+    expect(page.headers.etag).toBeUndefined();
+    const css = await supertest(app).get('/assets/app/css/app.css').expect(200);
+    expect(css.headers.etag).toEqual(expect.any(String));
+  });
+
   test('every response carries a request id, a nonce CSP and the security headers', async () => {
     const response = await supertest(buildTestApp(db))
       .get('/accessibility')

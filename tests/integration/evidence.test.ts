@@ -204,7 +204,6 @@ describe('uploading evidence', () => {
 
   test.each([
     ['PNG', pngFile(), 'photo.png', 'image/png'],
-    ['PNG named .pdf', pngFile(), 'not-really.pdf', 'image/png'],
     ['JPEG', jpegFile(), 'photo.jpg', 'image/jpeg'],
     [
       'DOCX',
@@ -286,6 +285,11 @@ describe('a refused upload says why and leaves nothing behind', () => {
       TYPES_MESSAGE,
     ],
     ['CSV content not named .csv', { content: Buffer.from('a,b\n1,2\n'), name: 'data.xlsx' }, TYPES_MESSAGE],
+    [
+      'a PNG named .pdf',
+      { content: pngFile(), name: 'not-really.pdf' },
+      'The selected file is a PNG image file but its name ends in .pdf: rename it to end in .png, or choose the right file',
+    ],
     ['no file chosen', undefined, 'Select a file'],
   ])('%s', async (_case, file, message) => {
     const { a } = await freshReturns();

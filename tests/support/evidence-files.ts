@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { crc32 } from 'node:zlib';
+import { crc32, deflateRawSync } from 'node:zlib';
 
 // Small but real files of each kind evidence accepts (and some it refuses), built in the test so no
 // binary fixtures live in the repository. Each call gives different bytes unless told otherwise.
@@ -50,8 +50,14 @@ export function jpegFile(marker: string = randomUUID()): Buffer {
   ]);
 }
 
-/** A zip archive with its entries stored (not compressed), as Office and OpenDocument files are. */
-export function storedZip(entries: readonly { name: string; content: string | Buffer }[]): Buffer {
+/**
+ * A zip archive with its entries stored (not compressed), or deflated where an entry says so, as
+ * Office and OpenDocument files are. `declaredSize` overrides the uncompressed size the archive
+ * states (for archives that lie about it).
+ */
+export function storedZip(
+  entries: readonly { name: string; content: string | Buffer; deflate?: boolean; declaredSize?: number }[],
+): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
@@ -59,25 +65,30 @@ export function storedZip(entries: readonly { name: string; content: string | Bu
     const name = Buffer.from(entry.name);
     const content = Buffer.isBuffer(entry.content) ? entry.content : Buffer.from(entry.content);
     const crc = crc32(content);
+    const data = entry.deflate ? deflateRawSync(content) : content;
+    const method = entry.deflate ? 8 : 0;
+    const size = entry.declaredSize ?? content.length;
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4); // version needed
+    local.writeUInt16LE(method, 8);
     local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(content.length, 18);
-    local.writeUInt32LE(content.length, 22);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(size, 22);
     local.writeUInt16LE(name.length, 26);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE(20, 4);
     central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(method, 10);
     central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(content.length, 20);
-    central.writeUInt32LE(content.length, 24);
+    central.writeUInt32LE(data.length, 20);
+    central.writeUInt32LE(size, 24);
     central.writeUInt16LE(name.length, 28);
     central.writeUInt32LE(offset, 42);
-    locals.push(local, name, content);
+    locals.push(local, name, data);
     centrals.push(central, name);
-    offset += local.length + name.length + content.length;
+    offset += local.length + name.length + data.length;
   }
   const centralDirectory = Buffer.concat(centrals);
   const end = Buffer.alloc(22);
@@ -104,7 +115,12 @@ const OOXML_MAIN: Record<'docx' | 'xlsx' | 'pptx', { part: string; contentType: 
   },
 };
 
-export function officeOpenXmlFile(kind: 'docx' | 'xlsx' | 'pptx', marker: string = randomUUID()): Buffer {
+/** A minimal Word, Excel or PowerPoint file; `extra` entries are added after its own (deflated ones too). */
+export function officeOpenXmlFile(
+  kind: 'docx' | 'xlsx' | 'pptx',
+  marker: string = randomUUID(),
+  extra: Parameters<typeof storedZip>[0] = [],
+): Buffer {
   const main = OOXML_MAIN[kind];
   return storedZip([
     {
@@ -116,6 +132,7 @@ export function officeOpenXmlFile(kind: 'docx' | 'xlsx' | 'pptx', marker: string
         `<Override PartName="${main.part}" ContentType="${main.contentType}"/></Types>`,
     },
     { name: main.part.slice(1), content: `<?xml version="1.0"?><!-- ${marker} --><root/>` },
+    ...extra,
   ]);
 }
 
@@ -156,6 +173,15 @@ export function oleOfficeFile(streamName: 'WordDocument' | 'Workbook' | 'PowerPo
   };
   entry(0, 'Root Entry', 5);
   entry(1, streamName, 2);
+  return file;
+}
+
+/** A Linux program: the ELF header of a 64-bit little-endian executable. */
+export function linuxExecutable(): Buffer {
+  const file = Buffer.alloc(128);
+  Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]).copy(file, 0);
+  file.writeUInt16LE(2, 16); // e_type: executable
+  file.writeUInt16LE(0x3e, 18); // e_machine: x86-64
   return file;
 }
 

@@ -11,6 +11,11 @@ describe('safeReturnTo (no open redirect after sign-in)', () => {
     '/\\evil.example.com',
     '\\\\evil.example.com',
     'javascript:alert(1)',
+    '/\t/evil.example.com',
+    '/\n/evil.example.com',
+    '/\r\n//evil.example.com',
+    ' //evil.example.com',
+    '/ /evil.example.com',
     '',
     undefined,
   ])('refuses %j and falls back', (candidate) => {

@@ -1,0 +1,298 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import ExcelJS from 'exceljs';
+import supertest from 'supertest';
+import type { Response as TestResponse } from 'supertest';
+import { pathTo, paths } from '../../src/paths.js';
+import { buildTestApp, csrfTokenFrom, signedInAgent, testConfig, type Agent } from '../support/app.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import {
+  linuxExecutable,
+  officeOpenXmlFile,
+  pdfFile,
+  pngFile,
+  windowsExecutable,
+} from '../support/evidence-files.js';
+import { createTwoProviderWorld, importTestStandards } from '../support/fixtures.js';
+
+// Files built to hurt: executables and pictures dressed as documents, zip bombs dressed as Word
+// files, and a body that never ends. Each is refused with its reason on the page, and nothing of it
+// is stored: no file, no evidence item, no link, no audit event of an upload.
+
+// A small limit keeps the hostile files small; the checks scale with it (zip contents may come to 20
+// times the limit, 1.25 MB here).
+const MAX_BYTES = 64 * 1024;
+
+let db: TestDatabase;
+let app: ReturnType<typeof buildTestApp>;
+let world: Awaited<ReturnType<typeof createTwoProviderWorld>>;
+let lead: Agent;
+let evidencePage: string;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await importTestStandards(db.prisma);
+  world = await createTwoProviderWorld(db.prisma);
+  app = buildTestApp(db, { config: testConfig({ EVIDENCE_MAX_BYTES: String(MAX_BYTES) }) });
+  lead = await signedInAgent(app, world.leadA.id);
+  const [first] = world.returnA.responses;
+  if (!first) throw new Error('return A has no responses');
+  evidencePage = pathTo(paths.evidence.upload, {
+    returnId: world.returnA.id,
+    requirementId: first.requirementId,
+  });
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+async function stored() {
+  const [files, evidence, links, uploads] = await Promise.all([
+    db.prisma.evidenceFile.count(),
+    db.prisma.evidence.count(),
+    db.prisma.evidenceLink.count(),
+    db.prisma.auditEvent.count({ where: { action: { in: ['evidence.uploaded', 'evidence.linked'] } } }),
+  ]);
+  return { files, evidence, links, uploads };
+}
+
+async function upload(content: Buffer, name: string): Promise<TestResponse> {
+  const token = csrfTokenFrom((await lead.get(evidencePage).expect(200)).text);
+  return lead.post(evidencePage).field('_csrf', token).attach('file', content, name);
+}
+
+/** The error summary's messages. */
+function problems(html: string): string[] {
+  const summary = /<div class="nhsuk-error-summary"[\s\S]*?<\/div>\s*<\/div>/.exec(html)?.[0] ?? '';
+  return [...summary.matchAll(/<a href="#file">([^<]*)<\/a>/g)].map((match) => match[1] ?? '');
+}
+
+const TYPES_MESSAGE =
+  'The selected file must be a PDF, Word, Excel, PowerPoint, OpenDocument, CSV, text, PNG or JPEG file';
+const BOMB_MESSAGE =
+  'The selected file expands to more than 1.3 MB when opened: reduce its size and upload it again';
+
+/** Deflates to a few kilobytes, decompresses to many megabytes. */
+const zeros = (megabytes: number) => Buffer.alloc(megabytes * 1024 * 1024);
+
+describe('refused with the reason, nothing stored', () => {
+  test.each<[string, () => Buffer, string, string]>([
+    ['a Linux program renamed .pdf', linuxExecutable, 'policy.pdf', TYPES_MESSAGE],
+    ['a Windows program renamed .pdf', windowsExecutable, 'policy.pdf', TYPES_MESSAGE],
+    ['a shell script renamed .pdf', () => Buffer.from('#!/bin/sh\nrm -rf /\n'), 'policy.pdf', TYPES_MESSAGE],
+    [
+      'an SVG picture (it can carry script) renamed .png',
+      () => Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'),
+      'chart.png',
+      TYPES_MESSAGE,
+    ],
+    [
+      'a picture named .pdf',
+      () => pngFile(),
+      'board report.pdf',
+      'The selected file is a PNG image file but its name ends in .pdf: rename it to end in .png, or choose the right file',
+    ],
+    [
+      'a PDF named .exe',
+      () => pdfFile(),
+      'setup.exe',
+      'The selected file is a PDF file but its name ends in .exe: rename it to end in .pdf, or choose the right file',
+    ],
+    [
+      'a Word document named .xlsx',
+      () => officeOpenXmlFile('docx'),
+      'scores.xlsx',
+      'The selected file is a Word file but its name ends in .xlsx: rename it to end in .docx, or choose the right file',
+    ],
+    [
+      'a zip bomb dressed as .docx that says how big it is',
+      () =>
+        officeOpenXmlFile('docx', undefined, [
+          { name: 'word/media/fill.bin', content: zeros(8), deflate: true },
+        ]),
+      'policy.docx',
+      BOMB_MESSAGE,
+    ],
+    [
+      'a zip bomb dressed as .docx that claims to be small',
+      () =>
+        officeOpenXmlFile('docx', undefined, [
+          { name: 'word/media/fill.bin', content: zeros(8), deflate: true, declaredSize: 1024 },
+        ]),
+      'policy.docx',
+      BOMB_MESSAGE,
+    ],
+    [
+      'a zip bomb dressed as .xlsx made of many small entries',
+      () =>
+        officeOpenXmlFile(
+          'xlsx',
+          undefined,
+          Array.from({ length: 40 }, (_unused, index) => ({
+            name: `xl/media/fill${String(index)}.bin`,
+            content: zeros(0.25),
+            deflate: true,
+          })),
+        ),
+      'scores.xlsx',
+      BOMB_MESSAGE,
+    ],
+    [
+      'a .docx whose entries point past its end',
+      () => {
+        const file = officeOpenXmlFile('docx');
+        // The second local header's offset in the central directory, moved beyond the file.
+        const central = file.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+        file.writeUInt32LE(file.length + 1000, central + 42);
+        return file;
+      },
+      'policy.docx',
+      'The selected file is damaged: open it, save it again and upload the new copy',
+    ],
+    ['an empty file', () => Buffer.alloc(0), 'policy.pdf', 'The selected file is empty'],
+  ])('%s', async (_case, content, name, message) => {
+    const before = await stored();
+    const response = await upload(content(), name);
+    expect(response.status).toBe(400);
+    expect(problems(response.text)).toEqual([message]);
+    expect(response.text).toContain('<title>Error: ');
+    expect(await stored()).toEqual(before);
+  });
+});
+
+test('an archive of more parts than any real document is refused (at the default size limit)', async () => {
+  const defaultApp = buildTestApp(db);
+  const agent = await signedInAgent(defaultApp, world.leadA.id);
+  const parts = Array.from({ length: 10_001 }, (_unused, index) => ({
+    name: `p/${String(index)}`,
+    content: '',
+  }));
+  const before = await stored();
+  const token = csrfTokenFrom((await agent.get(evidencePage).expect(200)).text);
+  const response = await agent
+    .post(evidencePage)
+    .field('_csrf', token)
+    .attach('file', officeOpenXmlFile('pptx', undefined, parts), 'slides.pptx');
+  expect(response.status).toBe(400);
+  expect(problems(response.text)).toEqual([
+    'The selected file holds more than 10,000 parts when opened: reduce its size and upload it again',
+  ]);
+  expect(await stored()).toEqual(before);
+});
+
+describe('still accepted', () => {
+  test('Office files with deflated parts, including a workbook written by a real spreadsheet library', async () => {
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('Scores');
+    for (let row = 1; row <= 200; row += 1) sheet.addRow([`Provider ${String(row)}`, row, new Date()]);
+    const xlsx = Buffer.from(await workbook.xlsx.writeBuffer());
+    const docx = officeOpenXmlFile('docx', undefined, [
+      { name: 'word/styles.xml', content: '<styles/>'.repeat(500), deflate: true },
+    ]);
+    for (const [content, name] of [
+      [xlsx, 'scores.xlsx'],
+      [docx, 'policy.docx'],
+    ] as const) {
+      const response = await upload(content, name);
+      expect({ name, status: response.status, problems: problems(response.text) }).toEqual({
+        name,
+        status: 302,
+        problems: [],
+      });
+    }
+  });
+
+  test('a name without an extension, or ending in a version number, is left to the content', async () => {
+    await upload(pdfFile(), 'Policy v2.1').then((response) => expect(response.status).toBe(302));
+    await upload(pdfFile(), 'POLICY.PDF').then((response) => expect(response.status).toBe(302));
+  });
+});
+
+describe('a body larger than the limit', () => {
+  let server: Server;
+  beforeAll(async () => {
+    server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  test('is cut off at the limit: the answer comes while the client is still sending, nothing stored', async () => {
+    const { port } = server.address() as AddressInfo;
+    // A session of its own, signed in over the server's real port, and its token.
+    const web = supertest(server);
+    const sessionCookie = (response: TestResponse) =>
+      (response.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '';
+    const chooser = await web.get(paths.localSignIn).expect(200);
+    const signedIn = await web
+      .post(paths.localSignIn)
+      .set('Cookie', sessionCookie(chooser))
+      .type('form')
+      .send({ _csrf: csrfTokenFrom(chooser.text), userId: world.leadA.id })
+      .expect(302);
+    const cookie = sessionCookie(signedIn);
+    const token = csrfTokenFrom((await web.get(evidencePage).set('Cookie', cookie).expect(200)).text);
+    const before = await stored();
+
+    const boundary = 'hostile-upload-boundary';
+    const planned = 64 * 1024 * 1024;
+    let sent = 0;
+    const response = await new Promise<{ status: number; text: string; sentWhenAnswered: number }>(
+      (resolve, reject) => {
+        const request = httpRequest({
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: evidencePage,
+          headers: { Cookie: cookie, 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+        });
+        const state = { answered: false };
+        request.on('response', (res: IncomingMessage) => {
+          state.answered = true;
+          const sentWhenAnswered = sent;
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            resolve({
+              status: res.statusCode ?? 0,
+              text: Buffer.concat(chunks).toString(),
+              sentWhenAnswered,
+            });
+          });
+        });
+        // The server closing the connection on us is expected once it has answered.
+        request.on('error', (error) => {
+          if (!state.answered) reject(error);
+        });
+        const write = (chunk: Buffer | string) =>
+          new Promise<void>((resolveWrite) => {
+            sent += Buffer.byteLength(chunk);
+            if (request.write(chunk)) resolveWrite();
+            else request.once('drain', resolveWrite);
+          });
+        // A slow, endless-looking sender: a chunk at a time, each waiting for the socket to take it.
+        void (async () => {
+          await write(
+            `--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${token}\r\n` +
+              `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="huge.pdf"\r\n` +
+              'Content-Type: application/pdf\r\n\r\n',
+          );
+          const chunk = Buffer.alloc(16 * 1024, 0x20);
+          while (!state.answered && !request.destroyed && sent < planned) {
+            await write(chunk);
+            await new Promise((resolveTick) => setImmediate(resolveTick));
+          }
+          if (!state.answered && !request.destroyed) request.end(`\r\n--${boundary}--\r\n`);
+        })();
+      },
+    );
+
+    expect(response.status).toBe(413);
+    expect(response.text).toContain('The file must be smaller than 64 KB');
+    // The server stopped reading: its answer came long before the client had sent the whole body.
+    expect(response.sentWhenAnswered).toBeLessThan(planned / 4);
+    expect(await stored()).toEqual(before);
+  });
+});
