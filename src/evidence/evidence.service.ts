@@ -7,7 +7,7 @@ import { parseForm, type FieldErrors } from '../forms.js';
 import type { ReturnStatus } from '../generated/prisma/enums.js';
 import { assertEditable, isEditable } from '../returns/rules.js';
 import type { CurrentUser } from '../view-locals.js';
-import { sanitiseFileName } from './file-name.js';
+import { fileNameProblem, tidyFileName } from './file-name.js';
 import { formatFileSize } from './format.js';
 import {
   ALLOWED_TYPES_MESSAGE,
@@ -195,10 +195,12 @@ export async function uploadEvidence(
   const { values, period, errors: periodErrors } = parsePeriodCovered(upload.fields);
   const errors: FieldErrors = {};
   const file = upload.file;
-  const fileName = sanitiseFileName(file?.name ?? '');
+  const fileName = tidyFileName(file?.name ?? '');
+  const nameProblem = file ? fileNameProblem(file.name) : undefined;
   let mediaType: string | undefined;
   if (upload.tooLarge) errors.file = `The file must be smaller than ${formatFileSize(limits.maxBytes)}`;
   else if (!file) errors.file = 'Select a file';
+  else if (nameProblem) errors.file = nameProblem;
   else if (file.sizeBytes === 0) errors.file = 'The selected file is empty';
   else {
     mediaType = await detectEvidenceMediaType(file.content, fileName);

@@ -1,41 +1,34 @@
-// The original name of an uploaded file is kept for people to recognise, never trusted: no path,
-// no control or direction-changing characters, a sensible length, and never empty.
+// The original name of an uploaded file is kept for people to recognise, never trusted. A name that
+// tries something (a folder path, control or direction-changing characters, an absurd length) is
+// refused with the reason, for the user to rename the file; an ordinary name is only tidied.
 
 export const MAX_FILE_NAME_LENGTH = 150;
 const FALLBACK_NAME = 'evidence';
 
-const WHITESPACE_CONTROLS = /[\t\n\v\f\r\u0085]/g;
 // Controls (C0, DEL, C1) and invisible format characters such as right-to-left overrides, which can
-// disguise an extension ("invoice‮fdp.exe").
-const INVISIBLE = /[\p{Cc}\p{Cf}]/gu;
-const EXTENSION = /\.[\p{L}\p{N}]{1,10}$/u;
+// disguise an extension ("invoice\u202efdp.exe" shows as "invoiceexe.pdf").
+const INVISIBLE = /[\p{Cc}\p{Cf}]/u;
 
-export function sanitiseFileName(original: string): string {
-  // Browsers send only the name, but some clients send a full path, Windows or not.
-  const lastPart = original.split(/[/\\]/).pop() ?? '';
-  const cleaned = lastPart
+/** Why an uploaded file's name is refused, in words for the error summary; undefined if it is fine. */
+export function fileNameProblem(original: string): string | undefined {
+  if (/[/\\]/.test(original))
+    return 'The name of the selected file contains a folder path (/ or \\): choose the file itself';
+  if (INVISIBLE.test(original))
+    return 'The name of the selected file contains hidden or control characters: rename the file';
+  if (Array.from(original).length > MAX_FILE_NAME_LENGTH)
+    return `The name of the selected file must be ${String(MAX_FILE_NAME_LENGTH)} characters or fewer: rename the file`;
+  return undefined;
+}
+
+/** A name fileNameProblem accepts, tidied: one space between words, no trailing dots, never empty. */
+export function tidyFileName(original: string): string {
+  const tidied = original
     .normalize('NFC')
-    .replace(WHITESPACE_CONTROLS, ' ')
-    .replace(INVISIBLE, '')
     .replace(/\s+/gu, ' ')
     .trim()
     // Windows drops trailing dots and spaces; a name of only dots ("..") means nothing.
     .replace(/[. ]+$/u, '');
-  if (cleaned === '') return FALLBACK_NAME;
-  return truncateKeepingExtension(cleaned, MAX_FILE_NAME_LENGTH);
-}
-
-/** Shortens by characters (not UTF-16 units, so no half emoji), keeping the extension. */
-function truncateKeepingExtension(name: string, maxLength: number): string {
-  const characters = Array.from(name);
-  if (characters.length <= maxLength) return name;
-  const extension = EXTENSION.exec(name)?.[0] ?? '';
-  const baseLength = maxLength - Array.from(extension).length;
-  const base = characters
-    .slice(0, baseLength)
-    .join('')
-    .replace(/[. ]+$/u, '');
-  return base === '' ? FALLBACK_NAME + extension : base + extension;
+  return tidied === '' ? FALLBACK_NAME : tidied;
 }
 
 /** A US-ASCII stand-in for a name, for the plain `filename=` of Content-Disposition. */

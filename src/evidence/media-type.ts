@@ -25,7 +25,7 @@ const ALLOWED_SIGNATURE_TYPES: ReadonlySet<string> = new Set([
 
 /**
  * The media type to store and serve, or undefined when the content is not on the allow-list.
- * `fileName` is the sanitised name.
+ * `fileName` is the tidied name.
  */
 export async function detectEvidenceMediaType(
   content: Uint8Array,

@@ -134,6 +134,8 @@ function createParser(req: Request, maxBytes: number): busboy.Busboy {
   return busboy({
     headers: req.headers,
     defParamCharset: 'utf8',
+    // The name as sent, folders and all: a name with a path is refused (fileNameProblem), not cut.
+    preservePath: true,
     limits: {
       fieldNameSize: 100,
       fieldSize: 1024,

@@ -367,14 +367,36 @@ describe('a refused upload says why and leaves nothing behind', () => {
   });
 });
 
-describe('file names are kept but sanitised', () => {
+describe('file names', () => {
   test.each([
-    ['a path', `filename*=UTF-8''..%2F..%2Fetc%2Fpasswd`, 'passwd'],
-    ['a Windows path', `filename*=UTF-8''a%5Cb.pdf`, 'b.pdf'],
-    ['control characters', `filename*=UTF-8''re%00po%07rt%1B%0A2026.pdf`, 'report 2026.pdf'],
+    ['a path', `filename*=UTF-8''..%2F..%2Fetc%2Fpasswd`, 'contains a folder path'],
+    ['a Windows path', `filename*=UTF-8''a%5Cb.pdf`, 'contains a folder path'],
+    ['control characters', `filename*=UTF-8''re%00po%07rt%1B%0A2026.pdf`, 'hidden or control characters'],
+    ['a right-to-left override', `filename*=UTF-8''invoice%E2%80%AEfdp.pdf`, 'hidden or control characters'],
+    ['300 characters', `filename="${'a'.repeat(296)}.pdf"`, 'must be 150 characters or fewer'],
+  ])('with %s: refused with the reason, nothing stored', async (_case, fileParams, reason) => {
+    const { a } = await freshReturns();
+    const lead = await signedInAgent(app, world.leadA.id);
+    const before = await counts();
+    const form = rawForm([
+      { name: '_csrf', value: await tokenFrom(lead, evidencePath(a.id, a.first)) },
+      { name: 'file', fileParams, content: pdfFile() },
+    ]);
+    const response = await lead
+      .post(evidencePath(a.id, a.first))
+      .set('Content-Type', form.type)
+      .send(form.body)
+      .expect(400);
+    expect(response.text).toContain('nhsuk-error-summary');
+    expect(response.text).toContain(reason);
+    expect(await counts()).toEqual(before);
+  });
+
+  test.each([
+    ['spaces', `filename="  annual   report .pdf "`, 'annual report .pdf'],
     ['only dots', `filename*=UTF-8''..`, 'evidence'],
-    ['300 characters', `filename="${'a'.repeat(300)}.pdf"`, `${'a'.repeat(146)}.pdf`],
-  ])('%s', async (_case, fileParams, expected) => {
+    ['150 characters', `filename="${'a'.repeat(146)}.pdf"`, `${'a'.repeat(146)}.pdf`],
+  ])('with %s: kept, tidied', async (_case, fileParams, expected) => {
     const { a } = await freshReturns();
     const lead = await signedInAgent(app, world.leadA.id);
     const content = pdfFile();
