@@ -133,6 +133,11 @@ interface BaseRow {
 interface PeriodBase {
   columns: MatrixColumn[];
   rows: BaseRow[];
+  /**
+   * The rows as shown, before filters and sort, per day, kind of viewer and standard column (what
+   * the cells depend on): built once, shared by the requests that follow (never changed after).
+   */
+  shown: Map<string, { base: BaseRow; row: MatrixRow }[]>;
 }
 
 /** What the matrix read from the database for one fingerprint of the data it shows. */
@@ -242,7 +247,7 @@ async function buildPeriodBase(prisma: Db, periodId: string): Promise<PeriodBase
       cells,
     };
   });
-  return { columns, rows };
+  return { columns, rows, shown: new Map() };
 }
 
 /** The result lines of a return from its tally (computeResults in memory), cached by version and tally. */
@@ -311,38 +316,35 @@ export async function matrixPage(
   const reviewer = isCommissionerEditor(user);
   const search = query.q.trim().toLowerCase();
 
-  const cellFor = (item: BaseCell): MatrixCell => {
-    const overdue = isOverdue(item.status, item.dueDate, today);
-    const overdueDays = overdue ? Math.round((today.getTime() - item.dueDate.getTime()) / DAY_MS) : null;
-    const reviewable = reviewer && item.status === 'submitted';
-    return {
-      returnId: item.returnId,
-      status: item.status,
-      tag: RETURN_STATUS_TAGS[item.status],
-      overdueDays,
-      overdueText: overdueDays === null ? null : `Overdue by ${plural(overdueDays, 'day')}`,
-      resultLines: item.resultLines,
-      href: pathTo(reviewable ? paths.review.show : paths.returns.show, { returnId: item.returnId }),
-    };
-  };
-
-  let rows: MatrixRow[] = periodBase.rows
-    .filter(
-      (row) =>
-        (!query.type || row.type === query.type) &&
-        (!query.manager || row.managerIds.includes(query.manager)) &&
-        (!search || row.searchText.includes(search)),
-    )
-    .map((row) => ({
-      providerId: row.providerId,
-      name: row.name,
-      odsCode: row.odsCode,
-      typeLabel: row.typeLabel,
-      cells: columns.map((column) => {
-        const item = row.cells.get(column.frameworkId);
-        return item ? cellFor(item) : null;
-      }),
+  const shownKey = `${today.toISOString()} ${String(reviewer)} ${query.standard ?? ''}`;
+  let shown = periodBase.shown.get(shownKey);
+  if (!shown) {
+    shown = periodBase.rows.map((base) => ({
+      base,
+      row: {
+        providerId: base.providerId,
+        name: base.name,
+        odsCode: base.odsCode,
+        typeLabel: base.typeLabel,
+        cells: columns.map((column) => {
+          const item = base.cells.get(column.frameworkId);
+          return item ? shownCell(item, today, reviewer) : null;
+        }),
+      },
     }));
+    // A handful of keys a day at most; a new day's first view starts afresh.
+    if (periodBase.shown.size >= 16) periodBase.shown.clear();
+    periodBase.shown.set(shownKey, shown);
+  }
+
+  let rows: MatrixRow[] = shown
+    .filter(
+      ({ base }) =>
+        (!query.type || base.type === query.type) &&
+        (!query.manager || base.managerIds.includes(query.manager)) &&
+        (!search || base.searchText.includes(search)),
+    )
+    .map(({ row }) => row);
 
   // State and overdue filters look at the shown columns (all, or the chosen standard).
   if (query.state) rows = rows.filter((row) => row.cells.some((cell) => cell?.status === query.state));
@@ -395,6 +397,22 @@ export async function matrixPage(
     sortLabel: `sorted by ${sortedLabel}, ${query.order === 'asc' ? 'ascending' : 'descending'}`,
     sortLinks,
     totalCells: cells.length,
+  };
+}
+
+/** A return's cell as a viewer sees it on a day: state, days overdue, result, and where it links. */
+function shownCell(item: BaseCell, today: Date, reviewer: boolean): MatrixCell {
+  const overdue = isOverdue(item.status, item.dueDate, today);
+  const overdueDays = overdue ? Math.round((today.getTime() - item.dueDate.getTime()) / DAY_MS) : null;
+  const reviewable = reviewer && item.status === 'submitted';
+  return {
+    returnId: item.returnId,
+    status: item.status,
+    tag: RETURN_STATUS_TAGS[item.status],
+    overdueDays,
+    overdueText: overdueDays === null ? null : `Overdue by ${plural(overdueDays, 'day')}`,
+    resultLines: item.resultLines,
+    href: pathTo(reviewable ? paths.review.show : paths.returns.show, { returnId: item.returnId }),
   };
 }
 
