@@ -270,15 +270,20 @@ describe('page views', () => {
     expect(lead).toContain('<li>Leeds Teaching Hospitals NHS Trust</li>');
   });
 
-  test('the accessibility statement names the organisation, WCAG 2.2 AA, the EASS and the preparation date', async () => {
+  test('the accessibility statement names the organisation, WCAG 2.2 AA, how it was tested, the EASS and the preparation date', async () => {
     const html = await render('accessibility/statement', {
       ...baseLocals(),
       organisationName: 'NHS West Yorkshire ICB',
     });
 
     expect(html).toContain('This website is run by NHS West Yorkshire ICB.');
-    expect(html).toContain('partially compliant');
-    expect(html).toContain('Web Content Accessibility Guidelines version 2.2');
+    expect(html).toContain('fully compliant with the');
+    expect(html).toContain('Web Content Accessibility Guidelines version 2.2</a> AA standard');
+    // How it was tested: the browser tests' checks and the three ways they use the browser.
+    expect(html).toContain('axe-core checks every WCAG 2.0, 2.1 and 2.2 level A and AA rule');
+    expect(html).toContain('html-validate');
+    expect(html).toContain('with the keyboard alone');
+    expect(html).toContain('with JavaScript turned off');
     expect(html).toContain('Equality Advisory and Support Service (EASS)');
     expect(html).toContain('prepared on 22 November 2026');
 

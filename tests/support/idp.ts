@@ -46,7 +46,8 @@ const signingJwk = {
  * A real OpenID Connect provider (oidc-provider) on https://localhost, shaped like an Entra ID v2
  * tenant: issuer https://localhost:PORT/<tenant>/v2.0 and the claims oid, tid, preferred_username,
  * name, email and roles. It signs in whoever the authorization request names in `login_hint`
- * without a form, so a test chooses the user.
+ * without a form, so a test chooses the user; without a hint (a browser test) it asks for an email
+ * address on a sign-in page of its own.
  */
 export async function startTestIdp(options: { redirectUri: string; tenantId?: string }): Promise<TestIdp> {
   const tenantId = options.tenantId ?? randomUUID();
@@ -113,10 +114,12 @@ export async function startTestIdp(options: { redirectUri: string; tenantId?: st
     }
   });
 
-  app.get(`${prefix}/interaction/:uid`, async (req, res) => {
+  /** Signs in (then consents for) the person with this email, or refuses an unknown one. */
+  const finishInteraction = async (req: express.Request, res: express.Response, email: string) => {
     const details = await provider.interactionDetails(req, res);
-    const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint : '';
-    const accountId = [...users.entries()].find(([, user]) => user.email === hint)?.[0];
+    const named = [...users.entries()].find(([, user]) => user.email === email)?.[0];
+    // Consent follows a sign-in: it is for whoever just signed in at this provider.
+    const accountId = details.prompt.name === 'login' ? named : (details.session?.accountId ?? named);
     if (!accountId) {
       await provider.interactionFinished(req, res, {
         error: 'access_denied',
@@ -141,6 +144,21 @@ export async function startTestIdp(options: { redirectUri: string; tenantId?: st
       { consent: { grantId: await grant.save() } },
       { mergeWithLastSubmission: true },
     );
+  };
+
+  app.get(`${prefix}/interaction/:uid`, async (req, res) => {
+    const details = await provider.interactionDetails(req, res);
+    const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint : '';
+    // Without a hint (a person in a browser), ask for their email as Entra's own page would.
+    if (!hint && details.prompt.name === 'login') {
+      res.type('html').send(signInForm(req.originalUrl));
+      return;
+    }
+    await finishInteraction(req, res, hint);
+  });
+  app.post(`${prefix}/interaction/:uid`, express.urlencoded({ extended: false }), async (req, res) => {
+    const body = req.body as { email?: unknown };
+    await finishInteraction(req, res, typeof body.email === 'string' ? body.email.trim() : '');
   });
   app.use(prefix, provider.callback());
 
@@ -158,6 +176,15 @@ export async function startTestIdp(options: { redirectUri: string; tenantId?: st
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** The identity provider's own sign-in page (not the app's: the app's accessibility checks skip it). */
+function signInForm(action: string): string {
+  const escaped = action.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sign in - test identity provider</title></head>
+<body><main><h1>Sign in</h1><form method="post" action="${escaped}">
+<label for="email">Email address</label> <input id="email" name="email" type="email" autocomplete="username">
+<button type="submit">Sign in</button></form></main></body></html>`;
 }
 
 async function resignWithTyp(token: string, mutation: IdTokenMutation | undefined): Promise<string> {

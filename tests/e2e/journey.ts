@@ -1,0 +1,441 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parse } from 'csv-parse/sync';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
+import { buildTestApp, testConfig } from '../support/app.js';
+import { launchChromium, newPersonContext, PageChecks, saveScreenshot } from '../support/browser.js';
+import { createTestDatabase } from '../support/database.js';
+import { pdfFile, windowsExecutable } from '../support/evidence-files.js';
+import { createTwoProviderWorld, importTestStandards } from '../support/fixtures.js';
+import { startTestIdp, type TestIdp } from '../support/idp.js';
+import { auditKeyboard, chooseWithKeyboard, pressWithKeyboard, tabTo, typeWithKeyboard } from './keyboard.js';
+
+// The whole return workflow in Chromium, shared by three ways of using the browser (mouse with
+// JavaScript, keyboard alone, and JavaScript off): sign in through the identity provider, complete
+// and submit an AIS 2025 return with evidence, have one requirement returned with a reason, fix it
+// and resubmit, see it accepted in the matrix and export the matrix as CSV. Every page of ours is
+// checked on the way (axe, html-validate, titles; tests/support/browser.ts). The identity provider's
+// sign-in page is not ours (it stands in for Microsoft's), so it is used but not checked.
+
+/** How a person works the browser. */
+export interface Interaction {
+  name: string;
+  javaScript: boolean;
+  /** Follows a link or presses a button (without waiting for what it leads to). */
+  press(page: Page, target: Locator): Promise<void>;
+  fill(page: Page, field: Locator, text: string): Promise<void>;
+  /** Selects a radio button or ticks a checkbox. */
+  choose(page: Page, option: Locator): Promise<void>;
+  upload(page: Page, input: Locator, file: { name: string; mimeType: string; buffer: Buffer }): Promise<void>;
+  /**
+   * Scan every page, even the same template again in a loop (requirement 2 to 17 of the form). The
+   * other ways scan each page and state once and keep to what they are about.
+   */
+  thorough: boolean;
+  /** Extra checks on arriving at a page of ours not seen before (the keyboard audit). */
+  firstVisit?(page: Page): Promise<void>;
+}
+
+/** The mouse: Playwright's own actions. Used with JavaScript on and off. */
+export function pointer(options: { javaScript: boolean }): Interaction {
+  return {
+    name: options.javaScript ? 'pointer' : 'no-js',
+    javaScript: options.javaScript,
+    thorough: options.javaScript,
+    press: (_page, target) => target.click(),
+    fill: (_page, field, text) => field.fill(text),
+    choose: (_page, option) => option.check(),
+    upload: (_page, input, file) => input.setInputFiles(file),
+  };
+}
+
+/** The keyboard alone: Tab, Shift+Tab, arrow keys, Space and Enter (never the mouse). */
+export const keyboard: Interaction = {
+  name: 'keyboard',
+  javaScript: true,
+  thorough: false,
+  press: pressWithKeyboard,
+  fill: typeWithKeyboard,
+  choose: chooseWithKeyboard,
+  async upload(page, input, file) {
+    // Space on the focused file input opens the file chooser, which the test then answers.
+    await tabTo(page, input);
+    const chooser = page.waitForEvent('filechooser');
+    await page.keyboard.press('Space');
+    await (await chooser).setFiles(file);
+  },
+  async firstVisit(page) {
+    await auditKeyboard(page);
+  },
+};
+
+/** Steps drive many pages each; CI has two shared cores. */
+const STEP_TIMEOUT = 180_000;
+
+const LEVEL = 'Advanced';
+const FIRST = '1.1';
+const REASON = 'Say how reception staff record needs for people who arrive without an appointment.';
+const FIXED_NARRATIVE =
+  'Reception staff ask every person about communication needs at check-in, including walk-ins, and record them at once.';
+
+interface Journey {
+  idp: TestIdp;
+  baseUrl: string;
+  checks: PageChecks;
+  world: Awaited<ReturnType<typeof createTwoProviderWorld>>;
+  lead: { email: string; page: Page; context: BrowserContext };
+  manager: { email: string; page: Page; context: BrowserContext };
+  requirementCodes: string[];
+}
+
+/** Defines the journey's tests for one way of using the browser (call at the top of a test file). */
+export function describeJourney(ui: Interaction, options: { screenshots: boolean }): void {
+  let journey: Journey;
+  const auditedPages = new Set<string>();
+
+  /** Checks the page of ours now shown; the first visit of each kind of page gets the interaction's audit. */
+  async function ours(page: Page, visit: { repeat?: boolean } = {}): Promise<string> {
+    const title = await journey.checks.check(page, { scan: ui.thorough || !visit.repeat });
+    const kind = `${new URL(page.url()).pathname.replace(/[0-9a-f-]{36}/g, ':id')} ${title.startsWith('Error: ') ? 'error' : ''}`;
+    if (ui.firstVisit && !auditedPages.has(kind)) {
+      auditedPages.add(kind);
+      await ui.firstVisit(page);
+    }
+    return title;
+  }
+
+  /** Presses something that loads a new page, and waits for it. */
+  async function follow(page: Page, target: Locator): Promise<void> {
+    const loaded = page.waitForEvent('load');
+    await ui.press(page, target);
+    await loaded;
+  }
+
+  const textOf = async (target: Locator) => (await target.innerText()).replace(/\s+/g, ' ').trim();
+  const link = (page: Page, name: string | RegExp) => page.getByRole('link', { name, exact: true });
+  const button = (page: Page, name: string) => page.getByRole('button', { name, exact: true });
+  const codePattern = (code: string) => new RegExp(`^${code.replace('.', '\\.')} `);
+
+  /** Signs in through the identity provider's own page, starting from the app. */
+  async function signIn(page: Page, email: string): Promise<void> {
+    await page.goto(journey.baseUrl);
+    expect(page.url()).toContain(journey.idp.authority);
+    await ui.fill(page, page.getByLabel('Email address'), email);
+    await follow(page, button(page, 'Sign in'));
+    await page
+      .waitForURL((url) => url.href.startsWith(journey.baseUrl))
+      .catch(async () => {
+        throw new Error(`Sign-in ended at ${page.url()}: ${await textOf(page.locator('body'))}`);
+      });
+  }
+
+  /** One step of the journey: after a step fails, the later ones say so rather than fail oddly. */
+  let failedStep: string | undefined;
+  const step = (name: string, body: () => Promise<void> | void) => {
+    test(
+      name,
+      async () => {
+        if (failedStep) throw new Error(`Not run: the earlier step "${failedStep}" failed`);
+        try {
+          await body();
+        } catch (error) {
+          failedStep = name;
+          throw error;
+        }
+      },
+      STEP_TIMEOUT,
+    );
+  };
+
+  /**
+   * What beforeAll started, stopped in the order started (only what started, if it failed part-way):
+   * the browser first, so the app has no open connections when it stops, the database last.
+   */
+  const cleanups: (() => Promise<unknown>)[] = [];
+
+  beforeAll(async () => {
+    // First, so a machine without Chromium hears how to install it before anything else happens.
+    const browser = await launchChromium();
+    cleanups.push(() => browser.close());
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const idp = await startTestIdp({ redirectUri: `${baseUrl}/auth/callback` });
+    cleanups.push(() => idp.close());
+    const db = await createTestDatabase();
+    cleanups.push(() => db.drop());
+
+    await importTestStandards(db.prisma);
+    const world = await createTwoProviderWorld(db.prisma);
+    // A readable period label for the screenshots (the fixture makes a random one).
+    await db.prisma.reportingPeriod.update({ where: { id: world.period.id }, data: { label: '2026/27' } });
+
+    idp.addUser({ oid: randomUUID(), email: world.leadA.email, name: world.leadA.displayName });
+    idp.addUser({
+      oid: randomUUID(),
+      email: world.manager.email,
+      name: world.manager.displayName,
+      roles: ['ContractManager'],
+    });
+    const config = testConfig({
+      PUBLIC_BASE_URL: baseUrl,
+      ENTRA_TENANT_ID: idp.tenantId,
+      ENTRA_CLIENT_ID: idp.clientId,
+      ENTRA_CLIENT_SECRET: idp.clientSecret,
+      ENTRA_AUTHORITY: idp.authority,
+      ENTRA_REDIRECT_URL: `${baseUrl}/auth/callback`,
+      ENTRA_RESPONSE_MODE: 'query',
+    });
+    server.on('request', buildTestApp(db, { config }));
+
+    // Its scanning context closes with the browser.
+    const checks = new PageChecks(browser);
+    const person = async (email: string) => {
+      const context = await newPersonContext(browser, { javaScript: ui.javaScript });
+      // Fail a step in seconds, not after Playwright's default half minute per action.
+      context.setDefaultTimeout(10_000);
+      return { email, context, page: checks.watch(await context.newPage()) };
+    };
+    const requirements = await db.prisma.requirement.findMany({
+      where: { frameworkVersionId: world.ais.id },
+    });
+    journey = {
+      idp,
+      baseUrl,
+      checks,
+      world,
+      lead: await person(world.leadA.email),
+      manager: await person(world.manager.email),
+      // Task-list order: 1.1, 1.2, ... 6.4.
+      requirementCodes: requirements
+        .map((requirement) => requirement.code)
+        .sort((a, b) => a.localeCompare(b, 'en', { numeric: true })),
+    };
+  }, STEP_TIMEOUT);
+
+  afterAll(async () => {
+    for (const cleanup of cleanups) await cleanup();
+  }, STEP_TIMEOUT);
+
+  step('the provider lead signs in through the identity provider and opens the AIS 2025 return', async () => {
+    const { page, email } = journey.lead;
+    await signIn(page, email);
+    expect(await ours(page)).toMatch(/^Your work - /);
+    await follow(page, link(page, 'Returns'));
+    await ours(page);
+    await follow(
+      page,
+      link(page, /^Accessible Information Standard 2025 return for Alpha Hospitals NHS Trust/),
+    );
+    const title = await ours(page);
+    expect(title).toMatch(
+      /Accessible Information Standard 2025 return, 2026\/27 - Alpha Hospitals NHS Trust/,
+    );
+    expect(await textOf(page.locator('h1'))).toBe('Accessible Information Standard 2025 return, 2026/27');
+  });
+
+  step('the lead answers every requirement, after the form first refuses an empty answer', async () => {
+    const { page } = journey.lead;
+    await follow(page, page.getByRole('link', { name: codePattern(FIRST) }));
+    await ours(page);
+    if (options.screenshots) await saveScreenshot(page, 'requirement-form');
+
+    // Saving nothing: the page comes back with an error summary and an "Error: " title.
+    await follow(page, button(page, 'Save and continue'));
+    expect(await ours(page)).toMatch(/^Error: Requirement 1\.1 - /);
+    expect(await textOf(page.locator('.nhsuk-error-summary'))).toContain('narrative');
+
+    const codes = journey.requirementCodes;
+    for (const [index, code] of codes.entries()) {
+      expect(await page.locator('h1').textContent()).toMatch(codePattern(code));
+      await ui.choose(page, page.getByRole('radio', { name: LEVEL, exact: true }));
+      await ui.fill(
+        page,
+        page.locator('#narrative'),
+        `How we meet ${code}: trained staff and a written procedure.`,
+      );
+      await follow(page, button(page, 'Save and continue'));
+      // The next requirement's form (already scanned as 1.1), and at the end the task list.
+      await ours(page, { repeat: index < codes.length - 1 });
+    }
+    // After the last requirement: the task list, every requirement complete.
+    expect(await textOf(page.locator('h1'))).toBe('Accessible Information Standard 2025 return, 2026/27');
+    expect(await page.getByText(`You have completed ${journey.requirementCodes.length} of`).isVisible()).toBe(
+      true,
+    );
+  });
+
+  step('the lead adds evidence: an executable named .pdf is refused, a real PDF is added', async () => {
+    const { page } = journey.lead;
+    await follow(page, page.getByRole('link', { name: codePattern(FIRST) }));
+    await ours(page);
+    await follow(page, link(page, 'Add or manage evidence'));
+    await ours(page);
+
+    const fileInput = page.locator('input[type="file"]');
+    await ui.upload(page, fileInput, {
+      name: 'policy.pdf',
+      mimeType: 'application/pdf',
+      buffer: windowsExecutable(),
+    });
+    await follow(page, button(page, 'Upload file'));
+    expect(await ours(page)).toMatch(/^Error: Evidence for 1\.1 - /);
+    expect(await page.locator('.nhsuk-error-summary').isVisible()).toBe(true);
+
+    await ui.upload(page, fileInput, {
+      name: 'accessible-information-policy.pdf',
+      mimeType: 'application/pdf',
+      buffer: pdfFile(),
+    });
+    await follow(page, button(page, 'Upload file'));
+    await ours(page);
+    expect(await textOf(page.locator('.nhsuk-notification-banner'))).toContain('The file has been uploaded');
+    expect(await page.getByRole('link', { name: /^accessible-information-policy\.pdf/ }).isVisible()).toBe(
+      true,
+    );
+
+    await follow(page, link(page, 'Back to 1.1'));
+    await ours(page);
+    await follow(page, link(page, 'Back to the task list').first());
+    await ours(page);
+  });
+
+  step('the lead checks the answers and submits the return', async () => {
+    const { page } = journey.lead;
+    await follow(page, button(page, 'Check your answers').or(link(page, 'Check your answers')));
+    await ours(page);
+    await ui.choose(page, page.locator('#declaration'));
+    await follow(page, button(page, 'Submit return'));
+    expect(await ours(page)).toMatch(/^Return submitted - /);
+    expect(await textOf(page.locator('h1'))).toBe('Return submitted');
+  });
+
+  step(
+    '403 and 404 pages, and the accessibility statement, are NHS pages that pass every check',
+    async () => {
+      const { page } = journey.lead;
+      const forbidden = await page.goto(`${journey.baseUrl}/providers`);
+      expect(forbidden?.status()).toBe(403);
+      expect(await ours(page)).toMatch(/^You do not have permission to view this page - /);
+      const missing = await page.goto(`${journey.baseUrl}/no-such-page`);
+      expect(missing?.status()).toBe(404);
+      expect(await ours(page)).toMatch(/^Page not found - /);
+
+      // The accessibility statement, from the footer of every page.
+      await follow(page, link(page, 'Accessibility statement'));
+      expect(await ours(page)).toMatch(/^Accessibility statement - /);
+      const statement = await textOf(page.locator('main'));
+      expect(statement).toContain(
+        'fully compliant with the Web Content Accessibility Guidelines version 2.2 AA',
+      );
+      expect(statement).toContain('with the keyboard alone');
+      expect(statement).toContain('with JavaScript turned off');
+    },
+  );
+
+  step('the contract manager signs in and returns one requirement with a reason', async () => {
+    const { page, email } = journey.manager;
+    await signIn(page, email);
+    expect(await ours(page)).toMatch(/^Compliance matrix - /);
+    await follow(page, link(page, 'Review'));
+    await ours(page);
+    await follow(page, link(page, /^Alpha Hospitals NHS Trust/));
+    expect(await ours(page)).toMatch(/^Review Accessible Information Standard \(2025\) 2026\/27 for Alpha/);
+
+    await follow(page, link(page, `Accept or return requirement ${FIRST}`));
+    await ours(page);
+    // Returning it without a reason is refused, naming the requirement.
+    await ui.choose(page, page.getByRole('radio', { name: 'Return to the provider' }));
+    await follow(page, button(page, 'Save decision'));
+    expect(await ours(page)).toMatch(/^Error: /);
+    expect(await textOf(page.locator('.nhsuk-error-summary'))).toContain(
+      `Enter a reason for returning requirement ${FIRST}`,
+    );
+    await ui.fill(page, page.locator('#reason'), REASON);
+    await follow(page, button(page, 'Save decision'));
+    await ours(page);
+
+    const due = new Date(Date.now() + 60 * 24 * 3600 * 1000);
+    await ui.fill(page, page.locator('#newDueDate-day'), String(due.getUTCDate()));
+    await ui.fill(page, page.locator('#newDueDate-month'), String(due.getUTCMonth() + 1));
+    await ui.fill(page, page.locator('#newDueDate-year'), String(due.getUTCFullYear()));
+    await follow(page, button(page, 'Return to the provider'));
+    await ours(page);
+    expect(await textOf(page.locator('#overall-decision'))).toContain('Returned');
+  });
+
+  step('the lead sees the reason, changes the answer and submits again', async () => {
+    const { page } = journey.lead;
+    await page.goto(`${journey.baseUrl}/returns/${journey.world.returnA.id}`);
+    await ours(page);
+    expect(await page.getByText(`Returned: ${REASON}`).isVisible()).toBe(true);
+    if (options.screenshots) await saveScreenshot(page, 'task-list');
+
+    await follow(page, page.getByRole('link', { name: codePattern(FIRST) }));
+    await ours(page);
+    expect(await textOf(page.locator('.nhsuk-card--warning'))).toContain(REASON);
+    await ui.fill(page, page.locator('#narrative'), FIXED_NARRATIVE);
+    await follow(page, button(page, 'Save and continue'));
+    await ours(page);
+    await follow(page, link(page, 'Back to the task list').first());
+    await ours(page);
+    await follow(page, button(page, 'Check your answers').or(link(page, 'Check your answers')));
+    await ours(page);
+    await ui.choose(page, page.locator('#declaration'));
+    await follow(page, button(page, 'Submit return'));
+    await ours(page);
+    expect(await page.getByText('Submission 2 was received').isVisible()).toBe(true);
+  });
+
+  step('the manager sees what changed, accepts every requirement and the return', async () => {
+    const { page } = journey.manager;
+    await follow(page, link(page, 'Review'));
+    await ours(page);
+    await follow(page, link(page, /^Alpha Hospitals NHS Trust/));
+    await ours(page);
+    const first = page.locator(`#requirement-${FIRST.replace('.', '-')}`);
+    expect(await textOf(first)).toContain('Changed since last submission');
+    expect(await textOf(first)).toContain(`Now: ${FIXED_NARRATIVE}`);
+    expect(await textOf(first)).toContain(`Returned last time by Cora Manager: ${REASON}`);
+    if (options.screenshots) await saveScreenshot(page, 'review', first);
+
+    const codes = journey.requirementCodes;
+    for (const [index, code] of codes.entries()) {
+      await follow(page, link(page, `Accept or return requirement ${code}`));
+      await ours(page, { repeat: index > 0 });
+      await ui.choose(page, page.getByRole('radio', { name: 'Accept', exact: true }));
+      await follow(page, button(page, 'Save decision'));
+      // The review page after the first decision and after the last; the ones between are alike.
+      await ours(page, { repeat: index > 0 && index < codes.length - 1 });
+    }
+    await follow(page, button(page, 'Accept the return'));
+    await ours(page);
+    expect(await textOf(page.locator('#overall-decision'))).toContain('Accepted');
+  });
+
+  step('the matrix shows the return accepted, and its CSV export has it', async () => {
+    const { page } = journey.manager;
+    await follow(page, link(page, 'Home'));
+    await ours(page);
+    const row = page.getByRole('row', { name: /Alpha Hospitals NHS Trust/ });
+    expect(await textOf(row)).toContain('Accepted');
+    if (options.screenshots) await saveScreenshot(page, 'matrix');
+
+    const download = page.waitForEvent('download');
+    await ui.press(page, link(page, 'Download this view as CSV'));
+    const file = await (await download).path();
+    const rows: string[][] = parse(readFileSync(file), { bom: true });
+    expect(rows[0]?.slice(0, 4)).toEqual(['Period', 'Provider', 'ODS code', 'Provider type']);
+    const alpha = rows.find((cells) => cells[1] === 'Alpha Hospitals NHS Trust');
+    expect(alpha?.[0]).toBe('2026/27');
+    expect(alpha).toContain('Accepted');
+  });
+
+  step('every page title is unique to its page and state', () => {
+    expect(journey.checks.scannedCount).toBeGreaterThan(ui.thorough ? 60 : 25);
+    expect(journey.checks.sharedTitles()).toEqual([]);
+  });
+}

@@ -1,0 +1,92 @@
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, newPersonContext, PageChecks } from '../support/browser.js';
+import { auditKeyboard } from './keyboard.js';
+
+// The checks the journeys rely on must fail on pages that break the rules: each page here is served
+// to Chromium by the test itself (no app), with one problem at a time.
+
+const ORIGIN = 'http://checks.test';
+
+const page = (head: string, main: string) => `<!DOCTYPE html>
+<html lang="en">
+  <head><meta charset="utf-8"><title>${head}</title>
+    <style>a { display: inline-block; padding: 8px; } a:focus { outline: 3px solid #ffeb3b; }</style></head>
+  <body>
+    <a class="nhsuk-skip-link" href="#maincontent">Skip to main content</a>
+    <header><a href="/">Home</a></header>
+    <main id="maincontent" tabindex="-1">${main}</main>
+  </body>
+</html>`;
+
+const GOOD = page('A page', '<h1>A page</h1><p><a href="/next">Next</a></p>');
+
+let browser: Browser | undefined;
+let tab: Page;
+let checks: PageChecks;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  const context = await newPersonContext(browser, { javaScript: true });
+  context.setDefaultTimeout(10_000);
+  tab = await context.newPage();
+  checks = new PageChecks(browser);
+  checks.watch(tab);
+}, 60_000);
+afterAll(async () => {
+  // Nothing to close when Chromium is missing (beforeAll then fails, saying how to install it).
+  await browser?.close();
+});
+
+/** Shows `html` at `path`, served as the app would serve it. */
+async function show(path: string, html: string): Promise<void> {
+  await tab.route(`${ORIGIN}${path}`, (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }),
+  );
+  await tab.goto(`${ORIGIN}${path}`);
+}
+
+test('a good page passes every check and its keyboard audit', async () => {
+  await show('/good', GOOD);
+  expect(await checks.check(tab)).toBe('A page');
+  expect(await auditKeyboard(tab)).toBe(3);
+});
+
+test('text too faint to read fails axe, naming the rule', async () => {
+  const faint = page('Faint', '<h1>Faint</h1><p class="faint">Hard to read</p>').replace(
+    '</style>',
+    '.faint { color: #dddddd; }</style>',
+  );
+  await show('/faint', faint);
+  await expect(checks.check(tab)).rejects.toThrow(/axe found 1 violation\(s\)[\s\S]*- color-contrast/);
+});
+
+test('invalid HTML fails html-validate', async () => {
+  await show('/invalid', page('Invalid', '<h1>Twice</h1><p id="x">a</p><p id="x">b</p>'));
+  await expect(checks.check(tab)).rejects.toThrow(/not valid:[\s\S]*no-dup-id/);
+});
+
+test('an error summary needs "Error: " in the title', async () => {
+  const summary = '<div class="nhsuk-error-summary"><h2>There is a problem</h2></div><h1>Form</h1>';
+  await show('/errors', page('Form', summary));
+  await expect(checks.check(tab)).rejects.toThrow(/"Error: " prefix/);
+});
+
+test('two pages with one title are reported', async () => {
+  await show('/first', page('Same title', '<h1>One</h1>'));
+  await checks.check(tab);
+  await show('/second', page('Same title', '<h1>Two</h1>'));
+  await checks.check(tab);
+  expect(checks.sharedTitles()).toEqual([{ title: 'Same title', pages: ['/first', '/second'] }]);
+});
+
+test('the keyboard audit finds an invisible focus, a positive tabindex and a missing skip link', async () => {
+  const bad = GOOD.replace('</style>', 'a:focus { outline: none; }</style>').replace(
+    '<a class="nhsuk-skip-link" href="#maincontent">Skip to main content</a>',
+    '<a href="/elsewhere" tabindex="2">Elsewhere</a>',
+  );
+  await show('/bad-keyboard', bad);
+  const audit = auditKeyboard(tab);
+  await expect(audit).rejects.toThrow(/positive tabindex/);
+  await expect(audit).rejects.toThrow(/not the skip link/);
+  await expect(audit).rejects.toThrow(/looks the same focused as not/);
+});

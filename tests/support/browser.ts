@@ -1,0 +1,259 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { FileSystemConfigLoader, HtmlValidate } from 'html-validate';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type Locator,
+  type Page,
+  type Response as PageResponse,
+} from 'playwright-core';
+import { PROJECT_ROOT } from '../../src/project-root.js';
+
+// Browser tests drive Debian's Chromium (never a downloaded browser) through playwright-core, and check
+// every page of ours they visit: axe-core (WCAG 2.0, 2.1 and 2.2, A and AA), html-validate on the HTML
+// the server sent, and the page title (unique per page and state, "Error: " when the form has errors).
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+/** Without the background-networking flags Chromium's own calls home are refused on a closed network. */
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export const SCREENSHOTS_DIR = join(PROJECT_ROOT, 'docs', 'screenshots');
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM_PATH}: install it with \`sudo apt-get install -y chromium\``,
+    );
+  }
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
+
+/**
+ * A person's browser: its own cookies; https errors ignored only because the test identity provider
+ * uses a self-signed certificate made at test start (the app itself is plain http on loopback).
+ */
+export function newPersonContext(
+  browser: Browser,
+  options: { javaScript: boolean },
+): Promise<BrowserContext> {
+  return browser.newContext({
+    javaScriptEnabled: options.javaScript,
+    ignoreHTTPSErrors: true,
+    acceptDownloads: true,
+    viewport: { width: 1280, height: 900 },
+  });
+}
+
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core'), 'utf8');
+// .htmlvalidate.json (JSON, so the reasons live here) is html-validate:recommended with three changes:
+// - no-redundant-role off: nhsuk-frontend's header and footer templates write role="banner" and
+//   role="contentinfo" (and our page skeleton <main role="main">) for older assistive technology.
+// - prefer-native-element allows role="button": nhsuk-frontend's button component renders a link
+//   that starts a task as <a role="button">.
+// - long-title off: its 70 characters are a search-engine display limit; our titles name the page,
+//   the return and the provider before the service name, so they say where you are.
+const htmlValidate = new HtmlValidate(new FileSystemConfigLoader());
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: unknown[]; failureSummary?: string }[];
+}
+
+/** Runs axe in the page (evaluated, not a script tag, so the app's own CSP stays in force). */
+async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  const script = `${axeSource}
+    ;window.axe.run(document, {
+      runOnly: { type: 'tag', values: ${JSON.stringify(AXE_TAGS)} },
+      resultTypes: ['violations'],
+    })
+      .then((results) => results.violations.map((v) => ({
+        id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
+      })))`;
+  return page.evaluate<AxeViolation[]>(script);
+}
+
+function describeViolations(violations: AxeViolation[]): string {
+  return violations
+    .map(
+      (violation) =>
+        `- ${violation.id} (${violation.impact ?? 'no impact'}): ${violation.help}\n` +
+        violation.nodes
+          .map((node) => `    at ${JSON.stringify(node.target)}\n      ${node.failureSummary ?? ''}`)
+          .join('\n'),
+    )
+    .join('\n');
+}
+
+async function htmlProblems(html: string): Promise<string[]> {
+  // The file name only tells html-validate where to look for .htmlvalidate.json (the project root).
+  const report = await htmlValidate.validateString(html, join(PROJECT_ROOT, 'page.html'));
+  return report.results.flatMap((result) =>
+    result.messages.map(
+      (message) => `- ${message.ruleId} line ${message.line}:${message.column}: ${message.message}`,
+    ),
+  );
+}
+
+interface VisitedPage {
+  key: string;
+  title: string;
+}
+
+/**
+ * The checks every page of ours gets, for one test file. It follows each page's document response
+ * (the HTML as the server sent it, for html-validate) and remembers every title it saw.
+ */
+export class PageChecks {
+  private readonly documents = new WeakMap<Page, PageResponse>();
+  private readonly visited: VisitedPage[] = [];
+  /**
+   * Pages with JavaScript off are scanned by axe in a separate page that has it (axe needs it); the
+   * context closes with the browser.
+   */
+  private scanner: Page | undefined;
+  private scanning: { address: string; html: string } | undefined;
+
+  constructor(private readonly browser: Browser) {}
+
+  /** Starts following a page's document responses; call before its first navigation. */
+  watch(page: Page): Page {
+    page.on('response', (response) => {
+      if (response.request().isNavigationRequest() && response.frame() === page.mainFrame()) {
+        this.documents.set(page, response);
+      }
+    });
+    return page;
+  }
+
+  /**
+   * Checks the page now shown: zero axe violations, valid HTML, a title saying where you are
+   * ("Error: " first exactly when the page shows an error summary). Returns the title. With
+   * `scan: false` (a page made from the same template and state as one already scanned, seen again in
+   * a loop) only the title is checked.
+   */
+  async check(page: Page, options: { scan?: boolean } = {}): Promise<string> {
+    const url = new URL(page.url());
+    if (options.scan !== false) {
+      const response = this.documents.get(page);
+      if (!response) throw new Error(`No document response seen for ${page.url()}: call watch(page) first`);
+      const html = await response.text();
+
+      const invalid = await htmlProblems(html);
+      if (invalid.length > 0) throw new Error(`HTML of ${url.pathname} is not valid:\n${invalid.join('\n')}`);
+
+      const violations = await this.axe(page, url.href, html);
+      if (violations.length > 0) {
+        throw new Error(
+          `axe found ${violations.length} violation(s) on ${url.pathname}:\n${describeViolations(violations)}`,
+        );
+      }
+      this.scanned++;
+    }
+
+    const title = await page.title();
+    const hasErrorSummary = (await page.locator('.nhsuk-error-summary').count()) > 0;
+    if (hasErrorSummary !== title.startsWith('Error: ')) {
+      throw new Error(
+        `Title "${title}" of ${url.pathname}: the "Error: " prefix must be there exactly when the page shows an error summary`,
+      );
+    }
+    // A page is its address: the same page seen again may keep its title, another page may not.
+    this.visited.push({ key: url.pathname, title });
+    return title;
+  }
+
+  /**
+   * Titles seen on more than one page: empty when every page has its own. A page's error state has
+   * its own title already ("Error: ").
+   */
+  sharedTitles(): { title: string; pages: string[] }[] {
+    const byTitle = new Map<string, Set<string>>();
+    for (const { key, title } of this.visited) {
+      byTitle.set(title, (byTitle.get(title) ?? new Set()).add(key));
+    }
+    return [...byTitle]
+      .filter(([, keys]) => keys.size > 1)
+      .map(([title, keys]) => ({ title, pages: [...keys] }));
+  }
+
+  private scanned = 0;
+
+  /** How many pages were scanned with axe and html-validate (so a test shows it checked what it meant to). */
+  get scannedCount(): number {
+    return this.scanned;
+  }
+
+  private async axe(page: Page, url: string, html: string): Promise<AxeViolation[]> {
+    // The page's own inline script marks the body when JavaScript runs.
+    if (await page.evaluate('document.body.classList.contains("js-enabled")')) return axeViolations(page);
+    // JavaScript is off in this page, so axe cannot run in it: show the same HTML, its scripts taken
+    // out (as they never ran), at the same address in a page where axe can run. Requests never carry
+    // the #fragment of the address.
+    this.scanning = {
+      address: url.split('#')[0] ?? url,
+      html: html.replace(/<script\b[\s\S]*?<\/script>/gi, ''),
+    };
+    const scanner = await this.scannerPage();
+    await scanner.goto(this.scanning.address);
+    return axeViolations(scanner);
+  }
+
+  /** One page, kept, that answers the address being scanned with its HTML (the rest from the app). */
+  private async scannerPage(): Promise<Page> {
+    if (this.scanner) return this.scanner;
+    const context = await this.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const scanner = await context.newPage();
+    await scanner.route(
+      (candidate) => candidate.href === this.scanning?.address,
+      (route) =>
+        route.fulfill({
+          status: 200,
+          contentType: 'text/html; charset=utf-8',
+          body: this.scanning?.html ?? '',
+        }),
+    );
+    this.scanner = scanner;
+    return scanner;
+  }
+}
+
+/** Tallest screenshot kept: the long review page would otherwise be a megabyte in the repository. */
+const SCREENSHOT_MAX_HEIGHT = 3600;
+
+/**
+ * A full-page screenshot for the README (docs/screenshots/<name>.png), cut at SCREENSHOT_MAX_HEIGHT,
+ * or just below `until` when given.
+ */
+export async function saveScreenshot(page: Page, name: string, until?: Locator): Promise<string> {
+  mkdirSync(SCREENSHOTS_DIR, { recursive: true });
+  const path = join(SCREENSHOTS_DIR, `${name}.png`);
+  const width = page.viewportSize()?.width ?? 1280;
+  const box = await until?.boundingBox();
+  const scrollTop = await page.evaluate<number>('window.scrollY');
+  const height = box
+    ? Math.ceil(box.y + scrollTop + box.height + 24)
+    : await page.evaluate<number>('document.documentElement.scrollHeight');
+  await page.screenshot({
+    path,
+    fullPage: true,
+    clip: { x: 0, y: 0, width, height: Math.min(height, SCREENSHOT_MAX_HEIGHT) },
+  });
+  return path;
+}
