@@ -3,17 +3,11 @@
 // (as production runs it: views compiled once) and the "ceiling": the same matrix page rendered from
 // data computed once at start, with no database per request. Prints one JSON line with both
 // addresses when listening; stops on SIGTERM.
-import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import connectPgSimple from 'connect-pg-simple';
 import express from 'express';
-import session from 'express-session';
-import { createApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
 import { createPool, createPrisma } from '../src/db/prisma.js';
 import { createLogger } from '../src/logger.js';
-import { createMailer } from '../src/mail/mailer.js';
 import { matrixViewLocals } from '../src/matrix/matrix.routes.js';
 import { matrixPage } from '../src/matrix/matrix.service.js';
 import { parseMatrixQuery } from '../src/matrix/schemas.js';
@@ -21,6 +15,7 @@ import { NHSUK_FRONTEND_VERSION } from '../src/middleware/static.js';
 import { pathTo, paths } from '../src/paths.js';
 import { VIEWS_DIR } from '../src/project-root.js';
 import { SERVICE_NAME, type CurrentUser } from '../src/view-locals.js';
+import { createBenchApp } from './bench-support.js';
 
 export interface BenchServerAddresses {
   app: string;
@@ -36,22 +31,12 @@ if (!url || !admin || Number.isNaN(now.getTime()))
 const logger = createLogger('silent');
 const pool = createPool(url, 10);
 const prisma = createPrisma(pool);
-const PgStore = connectPgSimple(session);
-const config = loadConfig({
-  NODE_ENV: 'test',
-  LOG_LEVEL: 'silent',
-  RATE_LIMIT_SIGN_IN_PER_MINUTE: '100000',
-  RATE_LIMIT_UPLOADS_PER_MINUTE: '100000',
-});
-const app = createApp({
-  config,
-  prisma,
+const app = createBenchApp({
   pool,
+  prisma,
   logger,
-  sessionStore: new PgStore({ pool, tableName: 'user_sessions', pruneSessionInterval: false }),
-  sessionSecret: randomUUID() + randomUUID(),
   clock: () => now,
-  mailer: createMailer(config.mail, logger),
+  environment: { RATE_LIMIT_SIGN_IN_PER_MINUTE: '100000', RATE_LIMIT_UPLOADS_PER_MINUTE: '100000' },
 });
 // Views are compiled once, as in production (Express caches them when NODE_ENV=production).
 app.enable('view cache');

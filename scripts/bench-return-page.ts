@@ -1,24 +1,18 @@
 // `npm run bench:return-page`: server time of the return pages for a return of 40 requirements with
 // 100 evidence items, measured over loopback against a real PostgreSQL (DATABASE_URL, else a
 // throw-away embedded one). Prints a table and, last, one JSON line. Not part of the test run.
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import connectPgSimple from 'connect-pg-simple';
-import session from 'express-session';
-import { createApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
 import type { Db } from '../src/db/prisma.js';
 import { importStandards } from '../src/frameworks/import-standards.js';
 import { sha256 } from '../src/hash.js';
 import { createLogger } from '../src/logger.js';
-import { createMailer } from '../src/mail/mailer.js';
 import { pathTo, paths } from '../src/paths.js';
 import { STANDARDS_DIR } from '../src/project-root.js';
 import { submitReturn } from '../src/returns/returns.service.js';
-import { openBenchDatabase, signIn } from './bench-support.js';
+import { createBenchApp, openBenchDatabase, signIn } from './bench-support.js';
 
 const REQUIREMENTS = 40;
 const EVIDENCE_ITEMS = 100;
@@ -30,19 +24,8 @@ async function main(): Promise<void> {
   const { pool, prisma } = bench;
   try {
     const fixture = await seed(prisma);
-    const PgStore = connectPgSimple(session);
-    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' });
-    const app = createApp({
-      config,
-      prisma,
-      pool,
-      logger,
-      sessionStore: new PgStore({ pool, tableName: 'user_sessions', pruneSessionInterval: false }),
-      sessionSecret: randomUUID() + randomUUID(),
-      clock: () => new Date(),
-      // Nothing on the return page sends email.
-      mailer: createMailer(config.mail, logger),
-    });
+    // Nothing on the return page sends email.
+    const app = createBenchApp({ pool, prisma, logger, clock: () => new Date() });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

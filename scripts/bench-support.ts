@@ -1,4 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import connectPgSimple from 'connect-pg-simple';
+import session from 'express-session';
+import type pg from 'pg';
+import { createApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
 import { adminQuery, databaseUrl } from '../src/db/admin-query.js';
 import { startThrowawayPostgres } from '../src/db/embedded-postgres.js';
 import { migrate } from '../src/db/migrate.js';
@@ -6,6 +11,7 @@ import { createPool, createPrisma, type Db } from '../src/db/prisma.js';
 import { importStandards } from '../src/frameworks/import-standards.js';
 import { sha256 } from '../src/hash.js';
 import type { Logger } from '../src/logger.js';
+import { createMailer } from '../src/mail/mailer.js';
 import { paths } from '../src/paths.js';
 import { MIGRATIONS_DIR } from '../src/project-root.js';
 import { csrfTokenFrom } from '../tests/support/app.js';
@@ -22,6 +28,32 @@ export async function signIn(base: string, userId: string): Promise<string> {
     body: new URLSearchParams({ _csrf: token, userId }).toString(),
   });
   return (response.headers.getSetCookie()[0] ?? '').split(';')[0] ?? '';
+}
+
+/**
+ * The app as the benchmarks run it: sessions in PostgreSQL, no logging, mail configured but never
+ * sent by the pages measured; `environment` adds settings (rate limits, say).
+ */
+export function createBenchApp(options: {
+  pool: pg.Pool;
+  prisma: Db;
+  logger: Logger;
+  clock: () => Date;
+  environment?: Record<string, string>;
+}) {
+  const { pool, prisma, logger, clock } = options;
+  const PgStore = connectPgSimple(session);
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...options.environment });
+  return createApp({
+    config,
+    prisma,
+    pool,
+    logger,
+    sessionStore: new PgStore({ pool, tableName: 'user_sessions', pruneSessionInterval: false }),
+    sessionSecret: randomUUID() + randomUUID(),
+    clock,
+    mailer: createMailer(config.mail, logger),
+  });
 }
 
 export interface BenchDatabase {

@@ -1,5 +1,4 @@
 import { request as httpRequest } from 'node:http';
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import supertest from 'supertest';
 import type { Response as TestResponse } from 'supertest';
@@ -10,6 +9,7 @@ import {
   productionEnvironment,
   signedInAgent,
   testConfig,
+  useLoopbackServer,
 } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { followIdpRedirects } from '../support/entra.js';
@@ -216,19 +216,11 @@ describe('session fixation', () => {
 });
 
 describe('open redirect after sign-in', () => {
-  let server: Server;
-  beforeAll(async () => {
-    server = createServer(app);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  const server = useLoopbackServer(() => app);
 
   /** Sends a request line exactly as given (no client tidies it up), returning status, location and cookie. */
   function rawGet(target: string): Promise<{ status: number; location?: string; cookie?: string }> {
-    const { port } = server.address() as AddressInfo;
+    const { port } = server().address() as AddressInfo;
     return new Promise((resolve, reject) => {
       const request = httpRequest({ host: '127.0.0.1', port, method: 'GET', path: target }, (res) => {
         const cookie = res.headers['set-cookie']?.find((line) => line.startsWith(`${SESSION_COOKIE}=`));
@@ -257,7 +249,7 @@ describe('open redirect after sign-in', () => {
     'javascript:alert(1)//returns',
   ])('asked for %s, the user signs in and stays on this site', async (target) => {
     const asked = await rawGet(target);
-    const web = supertest(server);
+    const web = supertest(server());
     const chooser = await web
       .get(paths.localSignIn)
       .set('Cookie', asked.cookie ?? '')
@@ -279,7 +271,7 @@ describe('open redirect after sign-in', () => {
   test('a local page asked for is where the user lands after signing in', async () => {
     const asked = await rawGet('/returns?status=overdue');
     expect(asked.status).toBe(302);
-    const web = supertest(server);
+    const web = supertest(server());
     const chooser = await web
       .get(paths.localSignIn)
       .set('Cookie', asked.cookie ?? '')

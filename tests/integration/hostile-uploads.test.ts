@@ -1,11 +1,17 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
 import ExcelJS from 'exceljs';
 import supertest from 'supertest';
 import type { Response as TestResponse } from 'supertest';
 import { pathTo, paths } from '../../src/paths.js';
-import { buildTestApp, csrfTokenFrom, signedInAgent, testConfig, type Agent } from '../support/app.js';
+import {
+  buildTestApp,
+  csrfTokenFrom,
+  signedInAgent,
+  testConfig,
+  useLoopbackServer,
+  type Agent,
+} from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
   linuxExecutable,
@@ -209,20 +215,12 @@ describe('still accepted', () => {
 });
 
 describe('a body larger than the limit', () => {
-  let server: Server;
-  beforeAll(async () => {
-    server = createServer(app);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  const server = useLoopbackServer(() => app);
 
   test('is cut off at the limit: the answer comes while the client is still sending, nothing stored', async () => {
-    const { port } = server.address() as AddressInfo;
+    const { port } = server().address() as AddressInfo;
     // A session of its own, signed in over the server's real port, and its token.
-    const web = supertest(server);
+    const web = supertest(server());
     const sessionCookie = (response: TestResponse) =>
       (response.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '';
     const chooser = await web.get(paths.localSignIn).expect(200);

@@ -1,3 +1,4 @@
+import { createServer, type Server } from 'node:http';
 import connectPgSimple from 'connect-pg-simple';
 import session from 'express-session';
 import supertest from 'supertest';
@@ -92,4 +93,27 @@ export async function postWithCsrf(
     .post(url)
     .type('form')
     .send({ _csrf: token, ...fields });
+}
+
+/**
+ * Serves the app on a loopback port for the tests of the surrounding describe block (for clients that
+ * need a real socket: raw request lines, slow bodies). `app` is read when the block starts.
+ */
+export function useLoopbackServer(app: () => ReturnType<typeof buildTestApp>): () => Server {
+  let server: Server | undefined;
+  beforeAll(async () => {
+    const started = createServer(app());
+    await new Promise<void>((resolve) => started.listen(0, '127.0.0.1', resolve));
+    server = started;
+  });
+  afterAll(async () => {
+    if (!server) return;
+    const stopping = server;
+    stopping.closeAllConnections();
+    await new Promise<void>((resolve) => stopping.close(() => resolve()));
+  });
+  return () => {
+    if (!server) throw new Error('useLoopbackServer: the server starts in beforeAll');
+    return server;
+  };
 }
