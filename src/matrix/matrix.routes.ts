@@ -9,7 +9,7 @@ import { VIEWS_DIR } from '../project-root.js';
 import { PROVIDER_TYPE_LABELS } from '../providers/provider-types.js';
 import { RETURN_STATUS_TAGS } from '../returns/progress.js';
 import { signedInUser, staffOnly } from '../route-helpers.js';
-import { MATRIX_STATES, matrixHref, matrixPage, type MatrixPage } from './matrix.service.js';
+import { MATRIX_STATES, matrixHref, matrixPage, tableHtmlFor, type MatrixPage } from './matrix.service.js';
 import { parseMatrixQuery } from './schemas.js';
 
 /** Renders the matrix for the request's filters: the matrix page and the staff's home page. */
@@ -24,7 +24,9 @@ const TABLE_VIEW = join(VIEWS_DIR, 'matrix', 'table.ejs');
 export async function matrixViewLocals(page: MatrixPage, cache: boolean) {
   const tableHtml =
     page.period && page.rows.length > 0
-      ? await ejs.renderFile(TABLE_VIEW, { page }, { strict: true, localsName: 'locals', cache })
+      ? await tableHtmlFor(page, () =>
+          ejs.renderFile(TABLE_VIEW, { page }, { strict: true, localsName: 'locals', cache }),
+        )
       : '';
   return {
     page,

@@ -138,6 +138,8 @@ interface PeriodBase {
    * the cells depend on): built once, shared by the requests that follow (never changed after).
    */
   shown: Map<string, { base: BaseRow; row: MatrixRow }[]>;
+  /** The table's HTML per view (see tableHtmlFor). */
+  tables: Map<string, Promise<string>>;
 }
 
 /** What the matrix read from the database for one fingerprint of the data it shows. */
@@ -247,7 +249,7 @@ async function buildPeriodBase(prisma: Db, periodId: string): Promise<PeriodBase
       cells,
     };
   });
-  return { columns, rows, shown: new Map() };
+  return { columns, rows, shown: new Map(), tables: new Map() };
 }
 
 /** The result lines of a return from its tally (computeResults in memory), cached by version and tally. */
@@ -381,7 +383,7 @@ export async function matrixPage(
     };
   });
 
-  return {
+  const page: MatrixPage = {
     periods: periodList,
     period: { id: chosen.id, label: chosen.label },
     columns: columns.map(({ frameworkId, code, name, versionName }) => ({
@@ -398,6 +400,34 @@ export async function matrixPage(
     sortLinks,
     totalCells: cells.length,
   };
+  // The same view of the same data draws the same table: remembered with the data it was drawn from.
+  TABLE_SLOTS.set(page, {
+    key: `${shownKey} ${matrixHref({ ...page.query, period: chosen.id })}`,
+    tables: periodBase.tables,
+  });
+  return page;
+}
+
+/** Where a page's table HTML is kept: in its period's data, so it goes when the data changes. */
+const TABLE_SLOTS = new WeakMap<MatrixPage, { key: string; tables: Map<string, Promise<string>> }>();
+
+/**
+ * The HTML of a matrix page's table: drawn by `draw` the first time a view (filters, sort, day, kind
+ * of viewer) of unchanged data is asked for, then reused (a handful of views are kept per period).
+ * Nothing in it depends on the person beyond their kind (which return page each cell links to).
+ */
+export function tableHtmlFor(page: MatrixPage, draw: () => Promise<string>): Promise<string> {
+  const slot = TABLE_SLOTS.get(page);
+  if (!slot) return draw();
+  let html = slot.tables.get(slot.key);
+  if (!html) {
+    if (slot.tables.size >= 32) slot.tables.clear();
+    html = draw();
+    slot.tables.set(slot.key, html);
+    // A failed drawing is not kept.
+    html.catch(() => slot.tables.delete(slot.key));
+  }
+  return html;
 }
 
 /** A return's cell as a viewer sees it on a day: state, days overdue, result, and where it links. */
