@@ -195,8 +195,9 @@ export function describeJourney(ui: Interaction, options: { screenshots: boolean
     const checks = new PageChecks(browser);
     const person = async (email: string) => {
       const context = await newPersonContext(browser, { javaScript: ui.javaScript });
-      // Fail a step in seconds, not after Playwright's default half minute per action.
-      context.setDefaultTimeout(10_000);
+      // Fail a step well before Jest's limit, with Playwright's own message (a busy 2-core CI machine
+      // running other suites alongside can take several seconds over one page).
+      context.setDefaultTimeout(30_000);
       return { email, context, page: checks.watch(await context.newPage()) };
     };
     const requirements = await db.prisma.requirement.findMany({

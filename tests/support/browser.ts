@@ -45,16 +45,30 @@ export async function launchChromium(): Promise<Browser> {
  * A person's browser: its own cookies; https errors ignored only because the test identity provider
  * uses a self-signed certificate made at test start (the app itself is plain http on loopback).
  */
-export function newPersonContext(
+export async function newPersonContext(
   browser: Browser,
   options: { javaScript: boolean },
 ): Promise<BrowserContext> {
-  return browser.newContext({
+  const context = await browser.newContext({
     javaScriptEnabled: options.javaScript,
     ignoreHTTPSErrors: true,
     acceptDownloads: true,
     viewport: { width: 1280, height: 900 },
   });
+  await keepToLoopback(context);
+  return context;
+}
+
+/**
+ * Refuses every request off this machine at once: the NHS.UK fonts come from assets.nhs.uk, and on a
+ * closed network a page's load event would otherwise wait on that lookup however long it takes (a
+ * journey step timed out on it in CI). Pages render with the fallback fonts, as they would offline.
+ */
+async function keepToLoopback(context: BrowserContext): Promise<void> {
+  await context.route(
+    (url) => !['localhost', '127.0.0.1', '[::1]'].includes(url.hostname),
+    (route) => route.abort('blockedbyclient'),
+  );
 }
 
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
@@ -219,6 +233,7 @@ export class PageChecks {
   private async scannerPage(): Promise<Page> {
     if (this.scanner) return this.scanner;
     const context = await this.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await keepToLoopback(context);
     const scanner = await context.newPage();
     await scanner.route(
       (candidate) => candidate.href === this.scanning?.address,
