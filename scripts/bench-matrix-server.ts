@@ -1,20 +1,18 @@
 // The server side of `npm run bench:matrix`, started by it as a child process so that the load
 // generator's CPU and memory are never counted as the server's. Serves, in this one process, the app
-// (as production runs it: views compiled once) and the "ceiling": the same matrix page rendered from
+// (views compiled once, as in production) and the "ceiling": the same matrix page rendered from
 // data computed once at start, with no database per request. Prints one JSON line with both
 // addresses when listening; stops on SIGTERM.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import { setUpViews } from '../src/app.js';
 import { createPool, createPrisma } from '../src/db/prisma.js';
 import { createLogger } from '../src/logger.js';
 import { matrixViewLocals } from '../src/matrix/matrix.routes.js';
 import { matrixPage } from '../src/matrix/matrix.service.js';
 import { parseMatrixQuery } from '../src/matrix/schemas.js';
-import { NHSUK_FRONTEND_VERSION } from '../src/middleware/static.js';
-import { pathTo, paths } from '../src/paths.js';
-import { VIEWS_DIR } from '../src/project-root.js';
-import { SERVICE_NAME, type CurrentUser } from '../src/view-locals.js';
+import type { CurrentUser } from '../src/view-locals.js';
 import { createBenchApp } from './bench-support.js';
 
 export interface BenchServerAddresses {
@@ -38,23 +36,12 @@ const app = createBenchApp({
   clock: () => now,
   environment: { RATE_LIMIT_SIGN_IN_PER_MINUTE: '100000', RATE_LIMIT_UPLOADS_PER_MINUTE: '100000' },
 });
-// Views are compiled once, as in production (Express caches them when NODE_ENV=production).
-app.enable('view cache');
-
 // The ceiling: the same views, the same data, computed once; drawn per request.
 // A plain copy, so the table is drawn on every request: the app keeps a drawn table while the data is
 // unchanged (tableHtmlFor), the ceiling does not.
 const precomputed = structuredClone(await matrixPage(prisma, admin, parseMatrixQuery({}), now));
 const ceilingApp = express();
-ceilingApp.set('view engine', 'ejs');
-ceilingApp.set('views', VIEWS_DIR);
-ceilingApp.enable('view cache');
-Object.assign(ceilingApp.locals, {
-  paths,
-  pathTo,
-  serviceName: SERVICE_NAME,
-  nhsukVersion: NHSUK_FRONTEND_VERSION,
-});
+setUpViews(ceilingApp, true);
 ceilingApp.get('/', async (_req, res) => {
   res.render('matrix/index', {
     cspNonce: 'bench',

@@ -33,6 +33,17 @@ import { reviewRoutes } from './review/review.routes.js';
 import { userRoutes } from './users/users.routes.js';
 import { SERVICE_NAME } from './view-locals.js';
 
+/** EJS views from views/, with the locals every page uses (paths, the service's name, the NHS.UK version). */
+export function setUpViews(app: express.Express, cacheCompiled: boolean): void {
+  app.set('view engine', 'ejs');
+  app.set('views', VIEWS_DIR);
+  if (cacheCompiled) app.enable('view cache');
+  app.locals.paths = paths;
+  app.locals.pathTo = pathTo;
+  app.locals.serviceName = SERVICE_NAME;
+  app.locals.nhsukVersion = NHSUK_FRONTEND_VERSION;
+}
+
 /** Builds a new app on every call; the order below is the order every request meets. */
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
@@ -40,15 +51,9 @@ export function createApp(deps: AppDeps): express.Express {
   // Every page carries a fresh CSP nonce, so an ETag over it never matches: hashing each body (1.8 MB
   // for the national matrix) would be wasted. Static assets keep theirs (express.static sets its own).
   app.set('etag', false);
-  app.set('view engine', 'ejs');
-  app.set('views', VIEWS_DIR);
   // Express caches compiled views only when NODE_ENV=production; tests and the load test render as
   // production does. Development keeps reading templates afresh so edits show without a restart.
-  if (deps.config.env !== 'development') app.enable('view cache');
-  app.locals.paths = paths;
-  app.locals.pathTo = pathTo;
-  app.locals.serviceName = SERVICE_NAME;
-  app.locals.nhsukVersion = NHSUK_FRONTEND_VERSION;
+  setUpViews(app, deps.config.env !== 'development');
 
   setUpRequestId(app, deps.logger);
   // Security headers first, so every response has them, health probes included (they set no cookie).

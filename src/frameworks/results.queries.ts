@@ -1,10 +1,6 @@
 import type { DbClient } from '../db/prisma.js';
 import type { ResultsBasis } from './results.js';
 
-/**
- * What computeResults needs about a framework version: its groups, its rating scale's levels and its
- * overall rating bands, all in position order. Null when there is no such version.
- */
 /** What computeResults needs of a framework version: groups, the scale's levels and the bands. */
 export const RESULTS_BASIS_SELECT = {
   code: true,
@@ -26,6 +22,10 @@ export const RESULTS_BASIS_SELECT = {
   },
 } as const;
 
+/**
+ * What computeResults needs about a framework version: its groups, its rating scale's levels and its
+ * overall rating bands, all in position order. Null when there is no such version.
+ */
 export async function findResultsBasis(
   db: DbClient,
   frameworkVersionId: string,

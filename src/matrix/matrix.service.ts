@@ -259,19 +259,31 @@ function resultLinesOf(
   requirementsPerGroup: ReadonlyMap<string, number>,
   basis: ResultsBasis,
 ): string[] {
-  const key = `${versionId} ${tally ?? ''}`;
-  let lines = RESULT_LINES_CACHE.get(key);
-  if (!lines) {
+  return remembered(RESULT_LINES_CACHE, `${versionId} ${tally ?? ''}`, RESULT_LINES_CACHE_LIMIT, () => {
     const triples = tally ? (JSON.parse(tally) as [string, string, number][]) : [];
     const responses = responsesFromTally(
       requirementsPerGroup,
       triples.map(([groupCode, ratingLevelCode, count]) => ({ groupCode, ratingLevelCode, count })),
     );
-    lines = resultLines(computeResults(responses, basis), basis);
-    if (RESULT_LINES_CACHE.size >= RESULT_LINES_CACHE_LIMIT) RESULT_LINES_CACHE.clear();
-    RESULT_LINES_CACHE.set(key, lines);
-  }
-  return lines;
+    return resultLines(computeResults(responses, basis), basis);
+  });
+}
+
+/**
+ * The value kept in `map` under `key`, made and kept if there is none. At most `limit` entries: the
+ * map is emptied when full. A promise that fails is not kept, so the next request tries again.
+ */
+function remembered<T>(map: Map<string, T>, key: string, limit: number, make: () => T): T {
+  const kept = map.get(key);
+  if (kept !== undefined) return kept;
+  if (map.size >= limit) map.clear();
+  const made = make();
+  map.set(key, made);
+  if (made instanceof Promise)
+    made.catch(() => {
+      if (map.get(key) === made) map.delete(key);
+    });
+  return made;
 }
 
 export async function matrixPage(
@@ -302,14 +314,7 @@ export async function matrixPage(
     };
   }
 
-  let loading = base.byPeriod.get(chosen.id);
-  if (!loading) {
-    loading = buildPeriodBase(prisma, chosen.id);
-    base.byPeriod.set(chosen.id, loading);
-    // A failed read is not kept: the next request tries again.
-    loading.catch(() => base.byPeriod.delete(chosen.id));
-  }
-  const periodBase = await loading;
+  const periodBase = await remembered(base.byPeriod, chosen.id, 16, () => buildPeriodBase(prisma, chosen.id));
   const columns = query.standard
     ? periodBase.columns.filter((column) => column.code === query.standard)
     : periodBase.columns;
@@ -319,9 +324,9 @@ export async function matrixPage(
   const search = query.q.trim().toLowerCase();
 
   const shownKey = `${today.toISOString()} ${String(reviewer)} ${query.standard ?? ''}`;
-  let shown = periodBase.shown.get(shownKey);
-  if (!shown) {
-    shown = periodBase.rows.map((base) => ({
+  // A handful of keys a day at most; a new day's first view starts afresh when the map is full.
+  const shown = remembered(periodBase.shown, shownKey, 16, () =>
+    periodBase.rows.map((base) => ({
       base,
       row: {
         providerId: base.providerId,
@@ -333,11 +338,8 @@ export async function matrixPage(
           return item ? shownCell(item, today, reviewer) : null;
         }),
       },
-    }));
-    // A handful of keys a day at most; a new day's first view starts afresh.
-    if (periodBase.shown.size >= 16) periodBase.shown.clear();
-    periodBase.shown.set(shownKey, shown);
-  }
+    })),
+  );
 
   let rows: MatrixRow[] = shown
     .filter(
@@ -418,16 +420,7 @@ const TABLE_SLOTS = new WeakMap<MatrixPage, { key: string; tables: Map<string, P
  */
 export function tableHtmlFor(page: MatrixPage, draw: () => Promise<string>): Promise<string> {
   const slot = TABLE_SLOTS.get(page);
-  if (!slot) return draw();
-  let html = slot.tables.get(slot.key);
-  if (!html) {
-    if (slot.tables.size >= 32) slot.tables.clear();
-    html = draw();
-    slot.tables.set(slot.key, html);
-    // A failed drawing is not kept.
-    html.catch(() => slot.tables.delete(slot.key));
-  }
-  return html;
+  return slot ? remembered(slot.tables, slot.key, 32, draw) : draw();
 }
 
 /** A return's cell as a viewer sees it on a day: state, days overdue, result, and where it links. */
