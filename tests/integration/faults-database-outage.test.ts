@@ -180,7 +180,9 @@ test('a database outage gives fast 503 pages, then the app recovers by itself wi
     }, 'a page to wait inside its query');
 
     await server.stop();
-    await locker.end().catch(() => undefined);
+    // Not awaited: the shutdown has already cut this connection, and pg's end() on a connection the
+    // server closed first may never settle (the suite hung here in CI under load).
+    void locker.end().catch(() => undefined);
     const stoppedAt = Date.now();
     const cut = await caught;
     expect(cut.status).toBe(503);
