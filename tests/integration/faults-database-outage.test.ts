@@ -23,6 +23,8 @@ import { answerFields, formVersion, requirementPath, returnPath } from './return
 // Against hanging, not a speed target: a request must give up within this (the pool's connection
 // time-out is 3 s).
 const FAIL_FAST_MS = 5_000;
+// Far above any request's time here; only a request that would otherwise never end meets it.
+const REQUEST_LIMIT_MS = 60_000;
 const UNAVAILABLE_PAGE = '<h1>Sorry, the service is unavailable</h1>';
 
 let server: StoppablePostgres | undefined;
@@ -69,7 +71,8 @@ function startTraffic(agent: Agent, returnId: string, requirementId: string) {
   let running = true;
   const record = async (kind: Kind, request: () => supertest.Test, sent?: string) => {
     const startedAt = Date.now();
-    const response = await request();
+    // Bounded so that stopping the traffic can never wait on a request stuck behind a lock.
+    const response = await request().timeout(REQUEST_LIMIT_MS);
     outcomes.push({
       kind,
       status: response.status,
@@ -171,13 +174,27 @@ test('a database outage gives fast 503 pages, then the app recovers by itself wi
     await locker.query('BEGIN');
     await locker.query('LOCK TABLE returns IN ACCESS EXCLUSIVE MODE');
     const caught = lead.get(returnPath(returnId)).then((response) => response);
-    await waitFor(async () => {
-      const { rows } = await locker.query<{ waiting: number }>(
-        `SELECT count(*)::int AS waiting FROM pg_stat_activity
-         WHERE wait_event_type = 'Lock' AND query ILIKE '%returns%'`,
+    let waiting: { state: string | null; wait_event_type: string | null; query: string }[] = [];
+    try {
+      await waitFor(
+        async () => {
+          // Inside a transaction PostgreSQL keeps showing the first look at pg_stat_activity; without
+          // this a page that starts waiting after the first poll is never seen.
+          await locker.query('SELECT pg_stat_clear_snapshot()');
+          ({ rows: waiting } = await locker.query(
+            `SELECT state, wait_event_type, left(query, 120) AS query FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+          ));
+          return waiting.some((row) => row.wait_event_type === 'Lock' && /returns/i.test(row.query));
+        },
+        () => `a page to wait inside its query; sessions: ${JSON.stringify(waiting)}`,
       );
-      return (rows[0]?.waiting ?? 0) > 0;
-    }, 'a page to wait inside its query');
+    } catch (error) {
+      // Let the requests held by the lock go, so the traffic below can stop and the error shows.
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end().catch(() => undefined);
+      throw error;
+    }
 
     await server.stop();
     // Not awaited: the shutdown has already cut this connection, and pg's end() on a connection the
