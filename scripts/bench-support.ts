@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import connectPgSimple from 'connect-pg-simple';
-import session from 'express-session';
 import type pg from 'pg';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
@@ -12,6 +10,7 @@ import { importStandards } from '../src/frameworks/import-standards.js';
 import { sha256 } from '../src/hash.js';
 import type { Logger } from '../src/logger.js';
 import { createMailer } from '../src/mail/mailer.js';
+import { createSessionStore } from '../src/middleware/session.js';
 import { paths } from '../src/paths.js';
 import { MIGRATIONS_DIR } from '../src/project-root.js';
 import { csrfTokenFrom } from '../tests/support/app.js';
@@ -42,14 +41,13 @@ export function createBenchApp(options: {
   environment?: Record<string, string>;
 }) {
   const { pool, prisma, logger, clock } = options;
-  const PgStore = connectPgSimple(session);
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...options.environment });
   return createApp({
     config,
     prisma,
     pool,
     logger,
-    sessionStore: new PgStore({ pool, tableName: 'user_sessions', pruneSessionInterval: false }),
+    sessionStore: createSessionStore(pool),
     sessionSecret: randomUUID() + randomUUID(),
     clock,
     mailer: createMailer(config.mail, logger),

@@ -3,8 +3,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { resolve } from 'node:path';
-import connectPgSimple from 'connect-pg-simple';
-import session from 'express-session';
 import { startJobs, type Scheduler } from '../jobs/schedule.js';
 import { createApp } from './app.js';
 import { loadConfigOrExit, type Config } from './config.js';
@@ -15,6 +13,7 @@ import { seedDemoData } from './demo/seed-demo-data.js';
 import { importStandards } from './frameworks/import-standards.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMailer } from './mail/mailer.js';
+import { createSessionStore } from './middleware/session.js';
 import { MIGRATIONS_DIR } from './project-root.js';
 import { assertPortFree, StartupError } from './startup.js';
 
@@ -54,8 +53,7 @@ async function main(): Promise<void> {
 
     const mailer = createMailer(config.mail, logger);
     cleanups.push(() => mailer.close());
-    const PgStore = connectPgSimple(session);
-    const sessionStore = new PgStore({ pool, tableName: 'user_sessions', pruneSessionInterval: false });
+    const sessionStore = createSessionStore(pool);
     const deps = {
       config,
       prisma,

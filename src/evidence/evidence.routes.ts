@@ -15,6 +15,7 @@ import {
   unlinkEvidence,
   uploadEvidence,
   type EvidencePage,
+  type EvidenceTarget,
 } from './evidence.service.js';
 import { asciiFileName } from './file-name.js';
 import { formatFileSize, mediaTypeLabel } from './format.js';
@@ -50,9 +51,10 @@ export function evidenceRoutes(deps: AppDeps): Router {
     const user = signedInUser(res);
     const { returnId, requirementId } = targetOf(req);
     let read: UploadRead;
+    let target: EvidenceTarget;
     try {
       // Refuse (404, 403, 409) before reading the body.
-      await assertCanChangeEvidence(prisma, user, returnId, requirementId);
+      target = await assertCanChangeEvidence(prisma, user, returnId, requirementId);
       if (req.is('multipart/form-data')) {
         read = await readUpload(req, {
           maxBytes,
@@ -73,8 +75,7 @@ export function evidenceRoutes(deps: AppDeps): Router {
     const result = await uploadEvidence(
       prisma,
       user,
-      returnId,
-      requirementId,
+      target,
       {
         file:
           read.outcome === 'file'
@@ -147,12 +148,24 @@ function targetOf(req: Request): { returnId: string; requirementId: string } {
   return { returnId: idFromPath(req.params.returnId), requirementId: idFromPath(req.params.requirementId) };
 }
 
+/** Long enough for a client to read the answer before the connection goes; short enough to hold no one. */
+const LINGER_MS = 2_000;
+
 /**
  * After refusing an upload part-way, the rest of the request is never read: the connection closes
- * once the response is sent, instead of Node draining what the client is still sending.
+ * once the response is sent, instead of Node draining what the client is still sending. It closes
+ * in two steps: the answer and the end of our side at once, the socket itself LINGER_MS later.
+ * Closing a socket with unread data in it sends a reset, and a reset makes the client's system throw
+ * away an answer it has not read yet: the user would see "connection reset" instead of the reason.
  */
 function stopReadingRequest(res: Response): void {
   res.set('Connection', 'close');
+  // Node calls destroySoon when a `Connection: close` response has been sent.
+  const socket = res.req.socket;
+  socket.destroySoon = () => {
+    socket.end();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  };
 }
 
 function renderEvidencePage(

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { recordAudit } from '../audit/audit.js';
 import { assertCanEditForProvider, assertCanSeeProvider } from '../auth/access.js';
-import type { Db } from '../db/prisma.js';
+import type { Db, DbClient } from '../db/prisma.js';
 import { NotFound } from '../errors.js';
+import { requirementOfVersion } from '../frameworks/version-content.js';
 import { parseForm, type FieldErrors } from '../forms.js';
 import type { ReturnStatus } from '../generated/prisma/enums.js';
 import { assertEditable, isEditable } from '../returns/rules.js';
@@ -23,7 +24,6 @@ import {
   evidenceForResponses,
   findEvidence,
   findOrCreateEvidence,
-  findRequirementInVersion,
   findResponseId,
   findReturnForEvidence,
   insertEvidenceFileIfNew,
@@ -70,7 +70,7 @@ async function visibleTarget(
   const row = await findReturnForEvidence(prisma, returnId);
   if (!row) throw new NotFound();
   assertCanSeeProvider(user, row.providerId);
-  const requirement = await findRequirementInVersion(prisma, row.frameworkVersionId, requirementId);
+  const requirement = await requirementOfVersion(prisma, row.frameworkVersionId, requirementId);
   if (!requirement) throw new NotFound();
   return {
     returnId: row.id,
@@ -101,6 +101,12 @@ export async function assertCanChangeEvidence(
   assertCanEditForProvider(user, target.providerId);
   assertEditable(target.status);
   return target;
+}
+
+/** The target's response, made now if the provider has not answered yet. */
+async function responseOf(tx: DbClient, target: EvidenceTarget): Promise<string> {
+  // Responses are never deleted: one that existed when the target was read still does.
+  return target.responseId ?? ensureResponse(tx, target.returnId, target.requirementId);
 }
 
 /** Evidence whose period covered ended before the return's period began. */
@@ -181,17 +187,16 @@ async function zipArchiveProblem(
 /**
  * Checks an upload and, if it is acceptable, stores it in one transaction: the file once per SHA-256,
  * one evidence item per provider and file, and its link to this requirement's response. A refused
- * upload stores nothing.
+ * upload stores nothing. The target comes from `assertCanChangeEvidence`; the transaction checks the
+ * return's status again.
  */
 export async function uploadEvidence(
   prisma: Db,
   user: CurrentUser,
-  returnId: string,
-  requirementId: string,
+  target: EvidenceTarget,
   upload: EvidenceUpload,
   limits: { maxBytes: number },
 ): Promise<UploadResult> {
-  const target = await assertCanChangeEvidence(prisma, user, returnId, requirementId);
   const { values, period, errors: periodErrors } = parsePeriodCovered(upload.fields);
   const errors: FieldErrors = {};
   const file = upload.file;
@@ -220,7 +225,7 @@ export async function uploadEvidence(
   return prisma.$transaction(
     async (tx) => {
       assertEditable((await lockReturnStatus(tx, target.returnId)) ?? 'accepted');
-      const responseId = await ensureResponse(tx, target.returnId, target.requirementId);
+      const responseId = await responseOf(tx, target);
       await insertEvidenceFileIfNew(tx, {
         sha256: file.sha256,
         content: file.content,
@@ -287,7 +292,7 @@ export async function linkEvidence(
   if (evidence?.providerId !== target.providerId) throw new NotFound();
   return prisma.$transaction(async (tx) => {
     assertEditable((await lockReturnStatus(tx, target.returnId)) ?? 'accepted');
-    const responseId = await ensureResponse(tx, target.returnId, target.requirementId);
+    const responseId = await responseOf(tx, target);
     const linked = await createEvidenceLinkIfNew(tx, {
       evidenceId: evidence.id,
       responseId,

@@ -84,18 +84,6 @@ export async function findReturnForEvidence(prisma: DbClient, returnId: string) 
   });
 }
 
-/** A requirement of the given standard version (another version's requirement is not found). */
-export async function findRequirementInVersion(
-  prisma: DbClient,
-  frameworkVersionId: string,
-  requirementId: string,
-) {
-  return prisma.requirement.findFirst({
-    where: { id: requirementId, frameworkVersionId },
-    select: { id: true, code: true, title: true },
-  });
-}
-
 export async function findResponseId(
   prisma: DbClient,
   returnId: string,
@@ -114,7 +102,12 @@ export async function ensureResponse(
   returnId: string,
   requirementId: string,
 ): Promise<string> {
-  await prisma.response.createMany({ data: [{ returnId, requirementId }], skipDuplicates: true });
+  const [created] = await prisma.response.createManyAndReturn({
+    data: [{ returnId, requirementId }],
+    skipDuplicates: true,
+    select: { id: true },
+  });
+  if (created) return created.id;
   const row = await prisma.response.findUniqueOrThrow({
     where: { returnId_requirementId: { returnId, requirementId } },
     select: { id: true },
@@ -173,12 +166,14 @@ export async function findOrCreateEvidence(
     uploadedById: string;
   },
 ): Promise<{ id: string; fileName: string; created: boolean }> {
-  const { count } = await prisma.evidence.createMany({ data: [data], skipDuplicates: true });
+  const select = { id: true, fileName: true } as const;
+  const [created] = await prisma.evidence.createManyAndReturn({ data: [data], skipDuplicates: true, select });
+  if (created) return { ...created, created: true };
   const row = await prisma.evidence.findUniqueOrThrow({
     where: { providerId_fileSha256: { providerId: data.providerId, fileSha256: data.fileSha256 } },
-    select: { id: true, fileName: true },
+    select,
   });
-  return { ...row, created: count === 1 };
+  return { ...row, created: false };
 }
 
 /** Links evidence to a response; false when it was linked already. */

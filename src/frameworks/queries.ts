@@ -168,3 +168,35 @@ export async function createGroupsWithRequirements(
   });
   await db.requirement.createMany({ data: requirements });
 }
+
+/** A version's groups in order, each with its requirements in order, guidance and rating scale. */
+export function findVersionGroups(db: DbClient, frameworkVersionId: string) {
+  return db.requirementGroup.findMany({
+    where: { frameworkVersionId },
+    select: {
+      id: true,
+      code: true,
+      title: true,
+      requirements: {
+        select: {
+          id: true,
+          code: true,
+          title: true,
+          guidance: true,
+          evidenceExpected: true,
+          ratingScale: {
+            select: {
+              name: true,
+              levels: {
+                select: { id: true, code: true, label: true, description: true },
+                orderBy: { position: 'asc' },
+              },
+            },
+          },
+        },
+        orderBy: [{ position: 'asc' }, { code: 'asc' }],
+      },
+    },
+    orderBy: { position: 'asc' },
+  });
+}

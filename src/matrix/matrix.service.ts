@@ -11,6 +11,7 @@ import {
 import type { ProviderType, ReturnStatus } from '../generated/prisma/enums.js';
 import { pathTo, paths } from '../paths.js';
 import { PROVIDER_TYPE_LABELS } from '../providers/provider-types.js';
+import { remembered } from '../remembered.js';
 import { isOverdue, RETURN_STATUS_TAGS, type TagParams } from '../returns/progress.js';
 import type { CurrentUser } from '../view-locals.js';
 import {
@@ -267,23 +268,6 @@ function resultLinesOf(
     );
     return resultLines(computeResults(responses, basis), basis);
   });
-}
-
-/**
- * The value kept in `map` under `key`, made and kept if there is none. At most `limit` entries: the
- * map is emptied when full. A promise that fails is not kept, so the next request tries again.
- */
-function remembered<T>(map: Map<string, T>, key: string, limit: number, make: () => T): T {
-  const kept = map.get(key);
-  if (kept !== undefined) return kept;
-  if (map.size >= limit) map.clear();
-  const made = make();
-  map.set(key, made);
-  if (made instanceof Promise)
-    made.catch(() => {
-      if (map.get(key) === made) map.delete(key);
-    });
-  return made;
 }
 
 export async function matrixPage(

@@ -1,5 +1,7 @@
+import connectPgSimple from 'connect-pg-simple';
 import type { Express } from 'express';
-import session from 'express-session';
+import session, { type SessionData, type Store } from 'express-session';
+import type pg from 'pg';
 import type { AppDeps } from '../deps.js';
 
 declare module 'express-session' {
@@ -10,6 +12,60 @@ declare module 'express-session' {
     /** Epoch milliseconds of sign-in, for the absolute time-out. */
     signedInAt: number;
   }
+}
+
+/**
+ * A session's expiry is written at most once a minute by each app instance, not on every request:
+ * that write was one statement in ten of a busy server's. The idle time-out so ends up to a minute
+ * early, never late.
+ */
+export const SESSION_TOUCH_INTERVAL_MS = 60_000;
+// Sessions this instance wrote within the interval; older entries are dropped when it is this full.
+const TOUCHED_LIMIT = 10_000;
+
+/** Sessions in PostgreSQL's user_sessions table, pruned by the prune-sessions job. */
+export function createSessionStore(pool: pg.Pool, now: () => number = Date.now): Store {
+  const PgStore = connectPgSimple(session);
+  class SessionStore extends PgStore {
+    readonly #writtenAt = new Map<string, number>();
+
+    override set(sid: string, data: SessionData, callback?: (error?: unknown) => void): void {
+      super.set(sid, data, this.#noteWrite(sid, callback));
+    }
+
+    override touch(sid: string, data: SessionData, callback?: (error?: unknown) => void): void {
+      const writtenAt = this.#writtenAt.get(sid);
+      if (writtenAt !== undefined && now() - writtenAt < SESSION_TOUCH_INTERVAL_MS) {
+        callback?.();
+        return;
+      }
+      super.touch(sid, data, this.#noteWrite(sid, callback));
+    }
+
+    override destroy(sid: string, callback?: (error?: unknown) => void): void {
+      this.#writtenAt.delete(sid);
+      super.destroy(sid, callback);
+    }
+
+    /** Records a successful write of the session's expiry, then calls back. */
+    #noteWrite(sid: string, callback?: (error?: unknown) => void) {
+      const startedAt = now();
+      return (error?: unknown) => {
+        if (!error) {
+          if (this.#writtenAt.size >= TOUCHED_LIMIT) this.#forgetOld();
+          this.#writtenAt.set(sid, startedAt);
+        }
+        callback?.(error);
+      };
+    }
+
+    #forgetOld(): void {
+      const cutOff = now() - SESSION_TOUCH_INTERVAL_MS;
+      for (const [sid, writtenAt] of this.#writtenAt) if (writtenAt < cutOff) this.#writtenAt.delete(sid);
+      if (this.#writtenAt.size >= TOUCHED_LIMIT) this.#writtenAt.clear();
+    }
+  }
+  return new SessionStore({ pool, tableName: 'user_sessions', pruneSessionInterval: false });
 }
 
 /** Sessions live in PostgreSQL so any app instance can serve any request. */

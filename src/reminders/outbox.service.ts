@@ -13,7 +13,6 @@ import {
   findEmail,
   findEmailsByStatus,
   findEmailsOfReturn,
-  findReturnProvider,
   requeueFailedEmail,
 } from './queries.js';
 
@@ -65,16 +64,17 @@ export interface ChaseHistoryRow {
   note: string | undefined;
 }
 
-/** Every chaser about a return: what was sent to whom and when, and where delivery stands. */
+/**
+ * Every chaser about a return: what was sent to whom and when, and where delivery stands. The return
+ * as its page read it (id and provider).
+ */
 export async function chaseHistory(
   prisma: Db,
   user: CurrentUser,
-  returnId: string,
+  ret: { id: string; providerId: string },
 ): Promise<ChaseHistoryRow[]> {
-  const found = await findReturnProvider(prisma, returnId);
-  if (!found) throw new NotFound();
-  assertCanSeeProvider(user, found.providerId);
-  const emails = await findEmailsOfReturn(prisma, returnId);
+  assertCanSeeProvider(user, ret.providerId);
+  const emails = await findEmailsOfReturn(prisma, ret.id);
   return emails.map((email) => ({
     queuedAt: formatDateTime(email.createdAt),
     stage: email.stage ? describeStage(email.stage) : 'Email',

@@ -297,10 +297,6 @@ const emailSelect = {
   createdAt: true,
 } as const;
 
-export function findReturnProvider(db: DbClient, returnId: string) {
-  return db.return.findUnique({ where: { id: returnId }, select: { providerId: true } });
-}
-
 /** Every email about a return, oldest first: its chase history. */
 export function findEmailsOfReturn(db: DbClient, returnId: string) {
   return db.outboxEmail.findMany({

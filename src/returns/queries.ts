@@ -6,8 +6,6 @@ import type { SnapshotSource } from './snapshot.js';
 
 export type Tx = Prisma.TransactionClient;
 
-const requirementOrder = [{ group: { position: 'asc' } }, { position: 'asc' }, { code: 'asc' }] as const;
-
 const answerSelect = {
   id: true,
   requirementId: true,
@@ -69,23 +67,6 @@ export function findReturn(db: DbClient, returnId: string) {
 
 export type ReturnRow = NonNullable<Awaited<ReturnType<typeof findReturn>>>;
 
-/** The groups of a version with their requirements, in order. */
-export function findGroups(db: DbClient, frameworkVersionId: string) {
-  return db.requirementGroup.findMany({
-    where: { frameworkVersionId },
-    select: {
-      id: true,
-      code: true,
-      title: true,
-      requirements: {
-        select: { id: true, code: true, title: true },
-        orderBy: [{ position: 'asc' }, { code: 'asc' }],
-      },
-    },
-    orderBy: { position: 'asc' },
-  });
-}
-
 /** Every response of a return (a return not yet started may have none). */
 export function findAnswers(db: DbClient, returnId: string) {
   return db.response.findMany({ where: { returnId }, select: answerSelect });
@@ -109,42 +90,6 @@ export function findLatestSubmission(db: DbClient, returnId: string) {
     },
     orderBy: { sequence: 'desc' },
   });
-}
-
-/** One requirement of a version, with its place, rating scale and guidance. */
-export function findRequirement(db: DbClient, frameworkVersionId: string, requirementId: string) {
-  return db.requirement.findFirst({
-    where: { id: requirementId, frameworkVersionId },
-    select: {
-      id: true,
-      code: true,
-      title: true,
-      guidance: true,
-      evidenceExpected: true,
-      group: { select: { code: true, title: true } },
-      ratingScale: {
-        select: {
-          name: true,
-          levels: {
-            select: { id: true, code: true, label: true, description: true },
-            orderBy: { position: 'asc' },
-          },
-        },
-      },
-    },
-  });
-}
-
-export type RequirementRow = NonNullable<Awaited<ReturnType<typeof findRequirement>>>;
-
-/** The requirement ids of a version in task-list order (for "Save and continue"). */
-export async function findRequirementIdsInOrder(db: DbClient, frameworkVersionId: string): Promise<string[]> {
-  const rows = await db.requirement.findMany({
-    where: { frameworkVersionId },
-    select: { id: true },
-    orderBy: [...requirementOrder],
-  });
-  return rows.map((row) => row.id);
 }
 
 export function findAnswer(db: DbClient, returnId: string, requirementId: string) {

@@ -18,6 +18,7 @@ import { historyRows } from './history.js';
 import { OVERDUE_TAG, REQUIREMENT_STATE_TAGS, RETURN_STATUS_TAGS } from './progress.js';
 import type { AnswerRow } from './queries.js';
 import {
+  answerTarget,
   assertCanAnswer,
   carryForward,
   checkAnswersPage,
@@ -132,7 +133,7 @@ export function returnsRoutes(deps: AppDeps): Router {
     res.render('returns/show', {
       ...viewHelpers,
       ...page,
-      chaseHistory: await chaseHistory(prisma, user, returnId),
+      chaseHistory: await chaseHistory(prisma, user, page.summary),
     });
   });
 
@@ -148,29 +149,32 @@ export function returnsRoutes(deps: AppDeps): Router {
     const returnId = idFromPath(req.params.returnId);
     const requirementId = idFromPath(req.params.requirementId);
     // Refuse other providers, staff and frozen returns before looking at what was posted.
-    await assertCanAnswer(prisma, user, returnId);
-    const page = await requirementPage(prisma, user, returnId, requirementId, clock());
+    const target = await answerTarget(prisma, user, returnId, requirementId);
     const body = req.body as Record<string, unknown> | undefined;
     const complete = body?.action !== 'draft';
     const parsed = parseForm(
       answerFormSchema({
-        subject: page.subject,
-        levelCodes: page.requirement.ratingScale.levels.map((level) => level.code),
+        subject: target.subject,
+        levelCodes: target.requirement.ratingScale.levels.map((level) => level.code),
         complete,
       }),
       body,
     );
     const actionDate = dateFromParts(
       readDateFields(body, 'actionDate'),
-      `Action date for ${page.subject}`,
+      `Action date for ${target.subject}`,
       false,
     );
-    const typed = valuesFromBody(body, page.answer?.version ?? 0);
+    // The page is read only when it is shown again: a save that works goes straight on.
+    const showAgain = async (status: number, view: (page: RequirementPage) => RequirementView) => {
+      const page = await requirementPage(prisma, user, returnId, requirementId, clock());
+      res.status(status);
+      renderRequirement(res, page, view(page));
+    };
     if (!parsed.ok || actionDate.error) {
       const errors = parsed.ok ? {} : { ...parsed.errors };
       if (actionDate.error) errors.actionDate = actionDate.error;
-      res.status(400);
-      renderRequirement(res, page, { values: typed, errors });
+      await showAgain(400, (page) => ({ values: valuesFromBody(body, page.answer?.version ?? 0), errors }));
       return;
     }
 
@@ -178,7 +182,7 @@ export function returnsRoutes(deps: AppDeps): Router {
     const outcome = await saveAnswer(
       prisma,
       user,
-      { returnId, requirementId },
+      target,
       {
         ratingCode: rating === '' ? null : rating,
         narrative,
@@ -190,15 +194,14 @@ export function returnsRoutes(deps: AppDeps): Router {
       clock(),
     );
     if (outcome.kind === 'conflict') {
-      res.status(409);
-      renderRequirement(res, page, {
+      await showAgain(409, () => ({
         // The form now carries the saved version: saving again is a deliberate overwrite.
-        values: { ...typed, version: outcome.current.version },
+        values: { ...valuesFromBody(body, version), version: outcome.current.version },
         conflict: { message: conflictMessage(outcome.current), saved: outcome.current },
-      });
+      }));
       return;
     }
-    const next = complete ? page.nextRequirementId : undefined;
+    const next = complete ? target.nextRequirementId : undefined;
     res.redirect(
       next
         ? pathTo(paths.returns.requirement, { returnId, requirementId: next })

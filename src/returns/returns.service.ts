@@ -8,6 +8,7 @@ import {
 import type { Db, DbClient } from '../db/prisma.js';
 import { Conflict, NotFound } from '../errors.js';
 import { evidenceForResponses, type EvidenceItem } from '../evidence/queries.js';
+import { versionContent, type VersionRequirement } from '../frameworks/version-content.js';
 import type { ReturnStatus } from '../generated/prisma/enums.js';
 import type { CurrentUser } from '../view-locals.js';
 import { isoDate, ukToday } from '../format.js';
@@ -19,10 +20,7 @@ import {
   findAnswers,
   findAnswersToCarry,
   findCarryForwardSource,
-  findGroups,
   findLatestSubmission,
-  findRequirement,
-  findRequirementIdsInOrder,
   findRequirementsWithLevels,
   findResponseCodes,
   findReturn,
@@ -40,7 +38,6 @@ import {
   upsertCarriedAnswer,
   type AnswerData,
   type AnswerRow,
-  type RequirementRow,
   type ReturnRow,
   type Tx,
 } from './queries.js';
@@ -98,10 +95,8 @@ async function visibleRequirement(
   db: DbClient,
   row: ReturnRow,
   requirementId: string,
-): Promise<RequirementRow> {
-  const requirement = UUID.test(requirementId)
-    ? await findRequirement(db, row.frameworkVersionId, requirementId)
-    : null;
+): Promise<VersionRequirement> {
+  const requirement = (await versionContent(db, row.frameworkVersionId)).byId.get(requirementId);
   if (!requirement) throw new NotFound();
   return requirement;
 }
@@ -111,6 +106,7 @@ async function visibleRequirement(
 
 export interface ReturnSummary {
   id: string;
+  providerId: string;
   providerName: string;
   standardName: string;
   periodLabel: string;
@@ -128,6 +124,7 @@ function summarise(user: CurrentUser, row: ReturnRow, now: Date): ReturnSummary 
   const extended = row.dueDate.getTime() !== row.originalDueDate.getTime() || row.extensionReason !== null;
   return {
     id: row.id,
+    providerId: row.providerId,
     providerName: row.provider.name,
     standardName: standardName(row.frameworkVersion),
     periodLabel: row.period.label,
@@ -190,17 +187,19 @@ async function taskListGroups(
   reasons = new Map<string, string>(),
 ): Promise<TaskListGroup[]> {
   // One after the other: inside a transaction the queries share one connection.
-  const groups = await findGroups(db, row.frameworkVersionId);
+  const { groups } = await versionContent(db, row.frameworkVersionId);
   const answers = await findAnswers(db, row.id);
   const byRequirement = new Map(answers.map((answer) => [answer.requirementId, answer]));
   return groups.map((group) => {
-    const requirements = group.requirements.map((requirement) => {
-      const answer = byRequirement.get(requirement.id);
+    const requirements = group.requirements.map(({ id, code, title }) => {
+      const answer = byRequirement.get(id);
       return {
-        ...requirement,
+        id,
+        code,
+        title,
         state: requirementState(answer),
         answer,
-        returnedReason: reasons.get(requirement.id),
+        returnedReason: reasons.get(id),
       };
     });
     return {
@@ -246,10 +245,9 @@ export async function requirementPage(
 ) {
   const row = await visibleReturn(prisma, user, returnId);
   const requirement = await visibleRequirement(prisma, row, requirementId);
-  const [answer, review, order] = await Promise.all([
+  const [answer, review] = await Promise.all([
     findAnswer(prisma, row.id, requirement.id),
     returnedReview(prisma, row.id),
-    findRequirementIdsInOrder(prisma, row.frameworkVersionId),
   ]);
   const items = answer ? ((await evidenceForResponses(prisma, [answer.id])).get(answer.id) ?? []) : [];
   const periodStart = row.period.startDate.getTime();
@@ -265,7 +263,6 @@ export async function requirementPage(
     hasAnswer: answer !== null,
     returnedReason: review?.reasons.get(requirement.id),
     evidence,
-    nextRequirementId: order[order.indexOf(requirement.id) + 1],
   };
 }
 
@@ -274,6 +271,36 @@ export type RequirementPage = Awaited<ReturnType<typeof requirementPage>>;
 /** Refuses a save before the form is even read: another provider, staff, a frozen return. */
 export async function assertCanAnswer(prisma: Db, user: CurrentUser, returnId: string): Promise<void> {
   await editableReturn(prisma, user, returnId);
+}
+
+/** What a save needs before it reads the form. */
+export interface AnswerTarget {
+  row: ReturnRow;
+  requirement: VersionRequirement;
+  subject: string;
+  /** The requirement after this one in task-list order ("Save and continue"), if any. */
+  nextRequirementId: string | undefined;
+}
+
+/**
+ * The return, refused unless this user may change it (another provider's: 404; staff: 403; frozen:
+ * 409), and the requirement being answered (404 unless it is one of the return's standard).
+ */
+export async function answerTarget(
+  prisma: Db,
+  user: CurrentUser,
+  returnId: string,
+  requirementId: string,
+): Promise<AnswerTarget> {
+  const row = await editableReturn(prisma, user, returnId);
+  const requirement = await visibleRequirement(prisma, row, requirementId);
+  const { requirements } = await versionContent(prisma, row.frameworkVersionId);
+  return {
+    row,
+    requirement,
+    subject: requirementSubject(row.frameworkVersion.framework.code, requirement.code),
+    nextRequirementId: requirements[requirements.indexOf(requirement) + 1]?.id,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -332,15 +359,14 @@ const EMPTY_ANSWER = {
  * response version); otherwise reports the answer now saved, and changes nothing. Saving confirms a
  * carried-forward answer and starts a return that was not started.
  */
+/** Saves an answer to a target from `answerTarget`; the transaction checks the return's status again. */
 export async function saveAnswer(
   prisma: Db,
   user: CurrentUser,
-  target: { returnId: string; requirementId: string },
+  { row, requirement }: AnswerTarget,
   input: AnswerInput,
   now: Date,
 ): Promise<SaveOutcome> {
-  const row = await editableReturn(prisma, user, target.returnId);
-  const requirement = await visibleRequirement(prisma, row, target.requirementId);
   const level = requirement.ratingScale.levels.find((candidate) => candidate.code === input.ratingCode);
   if (input.ratingCode !== null && !level)
     throw new Conflict('That rating is not on this requirement’s scale');

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { adminQuery, databaseUrl } from '../../src/db/admin-query.js';
 import { migrate, readMigrations } from '../../src/db/migrate.js';
 import { createPool, createPrisma, type Db } from '../../src/db/prisma.js';
-import { uploadEvidence } from '../../src/evidence/evidence.service.js';
+import { assertCanChangeEvidence, uploadEvidence } from '../../src/evidence/evidence.service.js';
 import { sha256 } from '../../src/hash.js';
 import { MIGRATIONS_DIR } from '../../src/project-root.js';
 import { snapshotDigest } from '../../src/returns/snapshot.js';
@@ -83,8 +83,7 @@ beforeAll(async () => {
     const result = await uploadEvidence(
       prisma,
       leadB,
-      world.returnB.id,
-      first.id,
+      await assertCanChangeEvidence(prisma, leadB, world.returnB.id, first.id),
       {
         file: { name, content, sha256: sha256(content), sizeBytes: content.byteLength },
         tooLarge: false,

@@ -174,20 +174,21 @@ test('a database outage gives fast 503 pages, then the app recovers by itself wi
     await locker.query('BEGIN');
     await locker.query('LOCK TABLE returns IN ACCESS EXCLUSIVE MODE');
     const caught = lead.get(returnPath(returnId)).then((response) => response);
-    let waiting: { state: string | null; wait_event_type: string | null; query: string }[] = [];
+    let sessions: { state: string | null; on_returns: boolean; query: string }[] = [];
     try {
       await waitFor(
         async () => {
           // Inside a transaction PostgreSQL keeps showing the first look at pg_stat_activity; without
           // this a page that starts waiting after the first poll is never seen.
           await locker.query('SELECT pg_stat_clear_snapshot()');
-          ({ rows: waiting } = await locker.query(
-            `SELECT state, wait_event_type, left(query, 120) AS query FROM pg_stat_activity
-             WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+          ({ rows: sessions } = await locker.query(
+            `SELECT state, wait_event_type = 'Lock' AND query ILIKE '%"returns"%' AS on_returns,
+                    left(query, 100) AS query
+             FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
           ));
-          return waiting.some((row) => row.wait_event_type === 'Lock' && /returns/i.test(row.query));
+          return sessions.some((row) => row.on_returns);
         },
-        () => `a page to wait inside its query; sessions: ${JSON.stringify(waiting)}`,
+        () => `a page to wait inside its query; sessions: ${JSON.stringify(sessions)}`,
       );
     } catch (error) {
       // Let the requests held by the lock go, so the traffic below can stop and the error shows.

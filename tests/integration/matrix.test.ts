@@ -12,6 +12,7 @@ import {
   importTestStandards,
 } from '../support/fixtures.js';
 import { answerReturn, submitReturn } from '../support/review-fixtures.js';
+import { statementsDuring } from '../support/statements.js';
 
 // The compliance matrix: providers x standards for a period, its filters, sort, search, counts and
 // results, who may see it, and a constant number of SQL statements whatever the number of providers.
@@ -185,23 +186,6 @@ describe('the matrix page', () => {
 });
 
 describe('the number of SQL statements', () => {
-  /** Counts the statements every pg client sends while `work` runs. */
-  async function countStatements(work: () => Promise<unknown>): Promise<number> {
-    // eslint-disable-next-line @typescript-eslint/unbound-method
-    const original = pg.Client.prototype.query;
-    let count = 0;
-    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-      count += 1;
-      return (original as (...rest: unknown[]) => unknown).apply(this, args);
-    } as typeof original;
-    try {
-      await work();
-    } finally {
-      pg.Client.prototype.query = original;
-    }
-    return count;
-  }
-
   async function addProviders(count: number): Promise<void> {
     const ais = await frameworkVersion(db.prisma, 'AIS', '2025');
     for (let index = 0; index < count; index += 1) {
@@ -220,14 +204,14 @@ describe('the number of SQL statements', () => {
 
   test('do not grow with the number of providers (10 vs 200), whether the data just changed or not', async () => {
     const agent = await signedInAgent(app, world.manager.id);
-    await agent.get(paths.matrix.show).expect(200); // the session is loaded and touched alike every time
+    await agent.get(paths.matrix.show).expect(200); // the session is loaded alike every time
     /** Statements and rows of a view just after the data changed (read afresh), then of the next one. */
     const view = async () => {
       let rows = 0;
-      const statements = await countStatements(async () => {
+      const statements = await statementsDuring(async () => {
         rows = providerOrder((await agent.get(paths.matrix.show).expect(200)).text).length;
       });
-      return { statements, rows };
+      return { statements: statements.length, rows };
     };
     await addProviders(8);
     const changedTen = await view();

@@ -1,11 +1,10 @@
 import { createServer, type Server } from 'node:http';
-import connectPgSimple from 'connect-pg-simple';
-import session from 'express-session';
 import supertest from 'supertest';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { AppDeps } from '../../src/deps.js';
 import type { Mailer } from '../../src/mail/mailer.js';
+import { createSessionStore } from '../../src/middleware/session.js';
 import type { TestDatabase } from './database.js';
 import { testLogger } from './test-logger.js';
 
@@ -23,13 +22,12 @@ export function testConfig(environment: NodeJS.ProcessEnv = {}): Config {
 
 /** The same app production builds (real sessions in PostgreSQL, real CSRF), on a test database. */
 export function buildTestApp(db: TestDatabase, overrides: Partial<AppDeps> = {}) {
-  const PgStore = connectPgSimple(session);
   const deps: AppDeps = {
     config: testConfig(),
     prisma: db.prisma,
     pool: db.pool,
     logger: testLogger,
-    sessionStore: new PgStore({ pool: db.pool, tableName: 'user_sessions', pruneSessionInterval: false }),
+    sessionStore: createSessionStore(db.pool),
     sessionSecret: TEST_SESSION_SECRET,
     clock: () => new Date(),
     mailer: unusedMailer,
