@@ -45,7 +45,7 @@ setUpViews(ceilingApp, true);
 ceilingApp.get('/', async (_req, res) => {
   res.render('matrix/index', {
     cspNonce: 'bench',
-    csrfToken: 'bench',
+    csrfToken: () => 'bench',
     requestId: 'bench',
     currentUser: admin,
     navigation: [],

@@ -27,7 +27,11 @@ export interface ViewLocals {
   /** Version of nhsuk-frontend: its compiled CSS and JS file names carry it. */
   nhsukVersion: string;
   cspNonce: string;
-  csrfToken: string;
+  /**
+   * The session's CSRF token, made when a page first asks for it: a page without a form leaves a
+   * visitor who is not signed in without a session (and the database without a row for them).
+   */
+  csrfToken: () => string;
   requestId: string;
   currentUser: CurrentUser | undefined;
   navigation: NavigationItem[];

@@ -3,6 +3,7 @@ import { recordAudit } from '../audit/audit.js';
 import { assertCanEditForProvider, assertCanSeeProvider } from '../auth/access.js';
 import type { Db, DbClient } from '../db/prisma.js';
 import { NotFound } from '../errors.js';
+import { standardName } from '../frameworks/names.js';
 import { requirementOfVersion } from '../frameworks/version-content.js';
 import { parseForm, type FieldErrors } from '../forms.js';
 import type { ReturnStatus } from '../generated/prisma/enums.js';
@@ -80,7 +81,7 @@ async function visibleTarget(
     status: row.status,
     periodLabel: row.period.label,
     periodStart: row.period.startDate,
-    standardName: row.frameworkVersion.name,
+    standardName: standardName(row.frameworkVersion.framework.name, row.frameworkVersion.code),
     requirementCode: requirement.code,
     requirementTitle: requirement.title,
     responseId: await findResponseId(prisma, row.id, requirement.id),

@@ -79,7 +79,7 @@ export async function findReturnForEvidence(prisma: DbClient, returnId: string) 
       frameworkVersionId: true,
       provider: { select: { name: true } },
       period: { select: { label: true, startDate: true } },
-      frameworkVersion: { select: { name: true } },
+      frameworkVersion: { select: { code: true, framework: { select: { name: true } } } },
     },
   });
 }

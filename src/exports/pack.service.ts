@@ -1,6 +1,7 @@
 import { assertCanSeeProvider, providerScope } from '../auth/access.js';
 import type { Db } from '../db/prisma.js';
 import { NotFound } from '../errors.js';
+import { standardName } from '../frameworks/names.js';
 import type { ReturnStatus } from '../generated/prisma/enums.js';
 import { describeStage } from '../reminders/ladder.js';
 import { EMAIL_STATUS_TAGS } from '../reminders/outbox.service.js';
@@ -94,7 +95,7 @@ export interface Pack {
 }
 
 const standardOf = (item: PackReturn) =>
-  `${item.frameworkVersion.framework.name} ${item.frameworkVersion.code}`;
+  standardName(item.frameworkVersion.framework.name, item.frameworkVersion.code);
 
 function byRequirementOrder(
   a: { requirement: { code: string; position: number; group?: { position: number } } },

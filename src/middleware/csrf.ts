@@ -49,7 +49,7 @@ export function verifyCsrfToken(req: Request, token: string | undefined): void {
 export function setUpCsrf(app: Express): void {
   app.use(csrfSynchronisedProtection);
   app.use((req, res, next) => {
-    res.locals.csrfToken = generateToken(req);
+    res.locals.csrfToken = () => generateToken(req);
     next();
   });
 }

@@ -1,4 +1,5 @@
 import { formatDate, isoDate, ukToday } from '../format.js';
+import { standardName } from '../frameworks/names.js';
 import { pathTo, paths } from '../paths.js';
 import { currentRequestId } from '../request-context.js';
 import { SERVICE_NAME } from '../view-locals.js';
@@ -36,7 +37,7 @@ export async function enqueueDigests(deps: EnqueueDeps, now: Date): Promise<Dige
       today,
       lines: lines.map((line) => ({
         providerName: line.providerName,
-        standardName: `${line.frameworkName} ${line.versionCode}`,
+        standardName: standardName(line.frameworkName, line.versionCode),
         periodLabel: line.periodLabel,
         dueDate: new Date(`${line.dueDate}T00:00:00Z`),
         returnUrl: deps.config.publicBaseUrl + pathTo(paths.returns.show, { returnId: line.returnId }),

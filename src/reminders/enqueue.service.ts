@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { Db } from '../db/prisma.js';
 import { isoDate, ukToday } from '../format.js';
+import { standardName } from '../frameworks/names.js';
 import { pathTo, paths } from '../paths.js';
 import { currentRequestId } from '../request-context.js';
 import { SERVICE_NAME } from '../view-locals.js';
@@ -142,7 +143,7 @@ function chasersFor(
           const rendered = chaserEmail({
             recipientName: recipient.name,
             providerName: row.providerName,
-            standardName: `${row.frameworkName} ${row.versionCode}`,
+            standardName: standardName(row.frameworkName, row.versionCode),
             periodLabel: row.periodLabel,
             dueDate: row.dueDate,
             today,

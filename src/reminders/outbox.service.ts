@@ -3,6 +3,7 @@ import { assertCanSeeProvider, assertCommissionerEditor } from '../auth/access.j
 import type { Db } from '../db/prisma.js';
 import { Conflict, NotFound } from '../errors.js';
 import { formatDateTime } from '../format.js';
+import { standardName } from '../frameworks/names.js';
 import type { EmailStatus } from '../generated/prisma/enums.js';
 import { pathTo, paths } from '../paths.js';
 import type { TagParams } from '../returns/progress.js';
@@ -110,7 +111,7 @@ export async function outboxPage(prisma: Db, user: CurrentUser) {
     returnLink: email.return
       ? {
           href: pathTo(paths.returns.show, { returnId: email.return.id }),
-          text: `${email.return.provider.name}: ${email.return.frameworkVersion.framework.name} ${email.return.frameworkVersion.code}, ${email.return.period.label}`,
+          text: `${email.return.provider.name}: ${standardName(email.return.frameworkVersion.framework.name, email.return.frameworkVersion.code)}, ${email.return.period.label}`,
         }
       : undefined,
   });

@@ -8,6 +8,7 @@ import {
 import type { Db, DbClient } from '../db/prisma.js';
 import { Conflict, NotFound } from '../errors.js';
 import { evidenceForResponses, type EvidenceItem } from '../evidence/queries.js';
+import { standardName } from '../frameworks/names.js';
 import { versionContent, type VersionRequirement } from '../frameworks/version-content.js';
 import type { ReturnStatus } from '../generated/prisma/enums.js';
 import type { CurrentUser } from '../view-locals.js';
@@ -54,11 +55,6 @@ const REQUIREMENT_NOUNS: Record<string, string> = { EDS: 'outcome' };
 
 function requirementSubject(frameworkCode: string, requirementCode: string): string {
   return `${REQUIREMENT_NOUNS[frameworkCode] ?? 'requirement'} ${requirementCode}`;
-}
-
-/** "Accessible Information Standard 2025", "Equality Delivery System 2022". */
-function standardName(version: { code: string; framework: { name: string } }): string {
-  return `${version.framework.name} ${version.code}`;
 }
 
 function declarationText(providerName: string): string {
@@ -126,7 +122,7 @@ function summarise(user: CurrentUser, row: ReturnRow, now: Date): ReturnSummary 
     id: row.id,
     providerId: row.providerId,
     providerName: row.provider.name,
-    standardName: standardName(row.frameworkVersion),
+    standardName: standardName(row.frameworkVersion.framework.name, row.frameworkVersion.code),
     periodLabel: row.period.label,
     groupLabel: row.frameworkVersion.groupLabel,
     status: row.status,
@@ -146,7 +142,7 @@ export async function listReturns(prisma: Db, user: CurrentUser, now: Date) {
   return rows.map((row) => ({
     id: row.id,
     providerName: row.provider.name,
-    standardName: standardName(row.frameworkVersion),
+    standardName: standardName(row.frameworkVersion.framework.name, row.frameworkVersion.code),
     periodLabel: row.period.label,
     dueDate: row.dueDate,
     status: row.status,

@@ -19,7 +19,7 @@ export function findSubmittedReturns(db: DbClient) {
         },
       },
       period: { select: { label: true } },
-      frameworkVersion: { select: { name: true } },
+      frameworkVersion: { select: { code: true, framework: { select: { name: true } } } },
       submissions: {
         select: { sequence: true, submittedAt: true },
         orderBy: { sequence: 'desc' },
@@ -53,7 +53,8 @@ export function findReturnForReview(db: DbClient, returnId: string) {
       period: { select: { label: true } },
       frameworkVersion: {
         select: {
-          name: true,
+          code: true,
+          framework: { select: { name: true } },
           requirements: { select: { id: true, code: true, title: true } },
         },
       },

@@ -3,6 +3,7 @@ import { assertCommissionerEditor, isCommissionerEditor } from '../auth/access.j
 import { STAFF_ROLES } from '../auth/roles.js';
 import type { Db, Prisma } from '../db/prisma.js';
 import { Conflict, Forbidden, NotFound, ValidationFailed } from '../errors.js';
+import { standardName } from '../frameworks/names.js';
 import {
   computeResults,
   levelView,
@@ -115,7 +116,7 @@ export async function reviewQueue(db: Db, user: CurrentUser, now: Date): Promise
         href: pathTo(paths.review.show, { returnId: row.id }),
         providerName: row.provider.name,
         odsCode: row.provider.odsCode,
-        standardName: row.frameworkVersion.name,
+        standardName: standardName(row.frameworkVersion.framework.name, row.frameworkVersion.code),
         periodLabel: row.period.label,
         contractReference: row.contract.reference,
         contractManager: yours ? 'You' : row.contract.contractManager.displayName,
@@ -293,7 +294,7 @@ export async function getReviewPage(db: Db, user: CurrentUser, returnId: string)
     returnId: row.id,
     providerName: row.provider.name,
     odsCode: row.provider.odsCode,
-    standardName: row.frameworkVersion.name,
+    standardName: standardName(row.frameworkVersion.framework.name, row.frameworkVersion.code),
     periodLabel: row.period.label,
     contractReference: row.contract.reference,
     contractManagerName: row.contract.contractManager.displayName,

@@ -115,7 +115,7 @@ describe('viewers read the review page but cannot decide', () => {
   test('the page shows the submission without any form or decision link', async () => {
     const agent = await signedInAgent(app, world.viewer.id);
     const page = await agent.get(reviewRoutes(world.returnA.id).show).expect(200);
-    expect(page.text).toContain('Review Accessible Information Standard (2025)');
+    expect(page.text).toContain('Review Accessible Information Standard 2025');
     expect(page.text).not.toContain('Accept the return');
     expect(page.text).not.toContain(`action="${reviewRoutes(world.returnA.id).decide}"`);
     expect(page.text).not.toContain(reviewRoutes(world.returnA.id).requirement);
@@ -216,7 +216,7 @@ describe('the review queue', () => {
     expect(page.text).not.toContain('Bravo Care Home');
 
     const resubmitted = rows[0] ?? '';
-    expect(resubmitted).toContain('Accessible Information Standard (2025)');
+    expect(resubmitted).toContain('Accessible Information Standard 2025');
     expect(resubmitted).toContain(period.label);
     expect(resubmitted).toContain('Resubmitted');
     expect(resubmitted).toContain('5 days');

@@ -1,3 +1,4 @@
+import supertest from 'supertest';
 import { paths } from '../../src/paths.js';
 import { createSessionStore, SESSION_TOUCH_INTERVAL_MS } from '../../src/middleware/session.js';
 import { buildTestApp, signedInAgent, testConfig } from '../support/app.js';
@@ -72,4 +73,20 @@ test('the expiry is written once a minute at most, and a request after that push
   const [pushedOn] = await storedExpiry();
   expect(pushedOn?.getTime()).toBeGreaterThan(atSignIn.getTime());
   expect(pushedOn?.getTime()).toBeLessThanOrEqual(limit());
+});
+
+test('a visitor who is not signed in gets a session only from a page with a form', async () => {
+  await db.pool.query('DELETE FROM user_sessions');
+  const visitor = supertest(buildTestApp(db));
+  const pages = [paths.accessibility, '/no-such-page', paths.signIn];
+  for (const path of pages) {
+    const response = await visitor.get(path);
+    expect({ path, cookie: response.headers['set-cookie'] }).toEqual({ path, cookie: undefined });
+  }
+  expect(await storedExpiry()).toEqual([]);
+
+  // The local sign-in page has a form: its token is kept in a session.
+  const form = await visitor.get(paths.localSignIn).expect(200);
+  expect(form.headers['set-cookie']).toBeDefined();
+  expect(await storedExpiry()).toHaveLength(1);
 });

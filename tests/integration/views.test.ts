@@ -29,7 +29,7 @@ function baseLocals(overrides: Partial<ViewLocals> = {}): ViewLocals {
     serviceName: SERVICE_NAME,
     nhsukVersion: NHSUK_FRONTEND_VERSION,
     cspNonce: 'bm9uY2Utdmlld3MtdGVzdA==',
-    csrfToken: 'csrf-token-from-the-session',
+    csrfToken: () => 'csrf-token-from-the-session',
     requestId: '0f9c2d4e-8a7b-4c1d-9e3f-5a6b7c8d9e0f',
     currentUser: user(),
     navigation: [

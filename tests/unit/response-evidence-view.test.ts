@@ -31,7 +31,7 @@ function render(params: Record<string, unknown>): Promise<string> {
   return ejs.renderFile(join(VIEWS_DIR, 'evidence', 'response-evidence.ejs'), {
     paths,
     pathTo,
-    csrfToken: 'the-token',
+    csrfToken: () => 'the-token',
     returnId,
     requirementId,
     ...params,
