@@ -15,7 +15,12 @@ import { idFromPath, signedInUser } from '../route-helpers.js';
 import { formatDate, formatDateTime } from '../format.js';
 import { chaseHistory } from '../reminders/outbox.service.js';
 import { historyRows } from './history.js';
-import { OVERDUE_TAG, REQUIREMENT_STATE_TAGS, RETURN_STATUS_TAGS } from './progress.js';
+import {
+  OVERDUE_TAG,
+  REQUIREMENT_STATE_TAGS,
+  RETURN_STATUS_TAGS,
+  RETURNED_REQUIREMENT_TAG,
+} from './progress.js';
 import type { AnswerRow } from './queries.js';
 import {
   answerTarget,
@@ -39,6 +44,7 @@ const viewHelpers = {
   formatDateTime,
   returnStatusTags: RETURN_STATUS_TAGS,
   requirementStateTags: REQUIREMENT_STATE_TAGS,
+  returnedRequirementTag: RETURNED_REQUIREMENT_TAG,
   overdueTag: OVERDUE_TAG,
 };
 

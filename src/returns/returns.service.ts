@@ -168,6 +168,8 @@ interface TaskListRequirement {
   state: RequirementState;
   answer: AnswerRow | undefined;
   returnedReason: string | undefined;
+  /** Sent back by the reviewer and not changed since: the task list says "Returned", not its state. */
+  awaitingChange: boolean;
 }
 
 interface TaskListGroup {
@@ -180,7 +182,7 @@ interface TaskListGroup {
 async function taskListGroups(
   db: DbClient,
   row: ReturnRow,
-  reasons = new Map<string, string>(),
+  review?: { reasons: Map<string, string>; decidedAt: Date },
 ): Promise<TaskListGroup[]> {
   // One after the other: inside a transaction the queries share one connection.
   const { groups } = await versionContent(db, row.frameworkVersionId);
@@ -189,13 +191,17 @@ async function taskListGroups(
   return groups.map((group) => {
     const requirements = group.requirements.map(({ id, code, title }) => {
       const answer = byRequirement.get(id);
+      const returnedReason = review?.reasons.get(id);
       return {
         id,
         code,
         title,
         state: requirementState(answer),
         answer,
-        returnedReason: reasons.get(id),
+        returnedReason,
+        awaitingChange:
+          returnedReason !== undefined &&
+          (answer?.updatedAt.getTime() ?? 0) <= (review?.decidedAt.getTime() ?? 0),
       };
     });
     return {
@@ -211,7 +217,7 @@ export async function returnTaskList(prisma: Db, user: CurrentUser, returnId: st
   const row = await visibleReturn(prisma, user, returnId);
   const summary = summarise(user, row, now);
   const review = await returnedReview(prisma, row.id);
-  const groups = await taskListGroups(prisma, row, review?.reasons);
+  const groups = await taskListGroups(prisma, row, review);
   const source =
     summary.canEdit && row.status === 'not_started'
       ? await findCarryForwardSource(prisma, carryTarget(row))

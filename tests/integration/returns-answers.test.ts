@@ -1,4 +1,4 @@
-import { buildTestApp, signedInAgent } from '../support/app.js';
+import { buildTestApp, csrfTokenFrom, signedInAgent } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
   createProviderLead,
@@ -170,8 +170,29 @@ describe('task list', () => {
     expect(page.text).toContain('Please add evidence for step 1.');
     expect(page.text).toContain('Returned: No audit of new records is attached.');
     expect(page.text).toMatch(/nhsuk-tag--orange">Returned</);
-    const requirementPage = await lead.get(requirementPath(w.returnA.id, w.first.id)).expect(200);
+    const url = requirementPath(w.returnA.id, w.first.id);
+    const statusOf = (html: string) =>
+      /nhsuk-task-list__status"[^>]*>([\s\S]*?)<\/div>/.exec(rowLinking(html, url, '</li>'))?.[1] ?? '';
+    // Sent back and not yet changed: "Returned", as text in an orange tag, not "Completed".
+    expect(statusOf(page.text)).toMatch(/nhsuk-tag--orange">Returned</);
+    const requirementPage = await lead.get(url).expect(200);
     expect(requirementPage.text).toContain('No audit of new records is attached.');
+
+    // Once the lead changes the answer, the task list shows how far it is; the reason stays as a hint.
+    const level = w.first.ratingScale.levels[0]?.code ?? '';
+    await lead
+      .post(url)
+      .type('form')
+      .send({
+        _csrf: csrfTokenFrom(requirementPage.text),
+        version: formVersion(requirementPage.text),
+        ...answerFields({ rating: level, narrative: 'The audit of new records is now attached.' }),
+      })
+      .expect(302);
+    const after = await lead.get(returnPath(w.returnA.id)).expect(200);
+    expect(statusOf(after.text)).toContain('Completed');
+    expect(statusOf(after.text)).not.toContain('Returned');
+    expect(after.text).toContain('Returned: No audit of new records is attached.');
   });
 
   test('staff see the task list read-only', async () => {
