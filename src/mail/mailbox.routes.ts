@@ -45,7 +45,10 @@ export function mailboxRoutes(deps: AppDeps): Router {
     const email = dir ? await readStoredEmail(dir, String(req.params.emailId)) : undefined;
     if (!email) throw new NotFound();
     res
-      .set('Content-Security-Policy', "sandbox; default-src 'none'; style-src 'unsafe-inline'")
+      .set(
+        'Content-Security-Policy',
+        "sandbox; default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+      )
       .type('html')
       .send(email.html);
   });

@@ -234,7 +234,7 @@ describe('the local mailbox: staff, outside production, with no SMTP server', ()
     expect(email.text).toContain('Dear ');
     const html = await agent.get(`${href}/html`).expect(200);
     expect(html.headers['content-security-policy']).toBe(
-      "sandbox; default-src 'none'; style-src 'unsafe-inline'",
+      "sandbox; default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
     );
     expect(html.text).toContain('<html lang="en">');
   });
