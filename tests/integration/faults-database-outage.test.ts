@@ -63,13 +63,20 @@ interface Outcome {
   text: string;
   /** What a save or upload sent: the narrative, or the file's SHA-256. */
   sent?: string;
+  /** A save from a form an earlier save already used: its version may be out of date. */
+  repeat?: boolean;
 }
 
 /** Loops of one signed-in user's requests, each recorded with its status and how long it took. */
 function startTraffic(agent: Agent, returnId: string, requirementId: string) {
   const outcomes: Outcome[] = [];
   let running = true;
-  const record = async (kind: Kind, request: () => supertest.Test, sent?: string) => {
+  const record = async (
+    kind: Kind,
+    request: () => supertest.Test,
+    sent?: string,
+    extra: Pick<Outcome, 'repeat'> = {},
+  ) => {
     const startedAt = Date.now();
     // Bounded so that stopping the traffic can never wait on a request stuck behind a lock.
     const response = await request().timeout(REQUEST_LIMIT_MS);
@@ -80,6 +87,7 @@ function startTraffic(agent: Agent, returnId: string, requirementId: string) {
       startedAt,
       text: response.text,
       ...(sent === undefined ? {} : { sent }),
+      ...extra,
     });
     return response;
   };
@@ -92,13 +100,17 @@ function startTraffic(agent: Agent, returnId: string, requirementId: string) {
     },
     async () => {
       // The form's token and version are kept from the last page that loaded, so saves are attempted
-      // during the outage too.
-      let form: { token: string; version: string } | undefined;
+      // during the outage too. Saving the same form again is what a user does who presses Save twice:
+      // if the first save went through, the second is told of the conflict (409).
+      let form: { token: string; version: string; used: boolean } | undefined;
       for (let count = 1; running; count += 1) {
         const page = await record('requirement page', () => agent.get(requirement));
-        if (page.status === 200) form = { token: csrfTokenFrom(page.text), version: formVersion(page.text) };
+        if (page.status === 200) {
+          form = { token: csrfTokenFrom(page.text), version: formVersion(page.text), used: false };
+        }
         if (!form) continue;
-        const { token, version } = form;
+        const { token, version, used } = form;
+        form.used = true;
         const narrative = `Narrative ${count} ${randomUUID()}`;
         await record(
           'save',
@@ -108,6 +120,7 @@ function startTraffic(agent: Agent, returnId: string, requirementId: string) {
               .type('form')
               .send({ _csrf: token, version, ...answerFields({ narrative, action: 'draft' }) }),
           narrative,
+          { repeat: used },
         );
       }
     },
@@ -247,8 +260,13 @@ test('a database outage gives fast 503 pages, then the app recovers by itself wi
     await traffic.stop();
   }
 
-  // Never a 500: each request either worked or said the service is unavailable.
-  expect(traffic.outcomes.filter((outcome) => !succeeded(outcome) && outcome.status !== 503)).toEqual([]);
+  // Never a 500: each request worked, said the service is unavailable or, for a form saved again
+  // after a save that went through, showed the conflict.
+  const conflictShown = (outcome: Outcome) =>
+    outcome.repeat === true && outcome.status === 409 && outcome.text.includes('after you opened it');
+  const expected = (outcome: Outcome) =>
+    succeeded(outcome) || outcome.status === 503 || conflictShown(outcome);
+  expect(traffic.outcomes.filter((outcome) => !expected(outcome))).toEqual([]);
 
   expect(await findInconsistencies(prisma)).toEqual([]);
   // Every save the user was told about is in the audit trail, the last one is what is stored, and the
