@@ -15,9 +15,9 @@ declare module 'express-session' {
 }
 
 /**
- * A session's expiry is written at most once a minute by each app instance, not on every request:
- * that write was one statement in ten of a busy server's. The idle time-out so ends up to a minute
- * early, never late.
+ * A session's expiry is written at most once a minute by each app instance (or once a tenth of the
+ * idle time-out, if that is shorter), not on every request: that write was one statement in ten of
+ * a busy server's. The idle time-out so ends up to a minute early, never late.
  */
 export const SESSION_TOUCH_INTERVAL_MS = 60_000;
 // Sessions this instance wrote within the interval; older entries are dropped when it is this full.
@@ -35,7 +35,8 @@ export function createSessionStore(pool: pg.Pool, now: () => number = Date.now):
 
     override touch(sid: string, data: SessionData, callback?: (error?: unknown) => void): void {
       const writtenAt = this.#writtenAt.get(sid);
-      if (writtenAt !== undefined && now() - writtenAt < SESSION_TOUCH_INTERVAL_MS) {
+      const interval = Math.min(SESSION_TOUCH_INTERVAL_MS, (data.cookie.originalMaxAge ?? Infinity) / 10);
+      if (writtenAt !== undefined && now() - writtenAt < interval) {
         callback?.();
         return;
       }

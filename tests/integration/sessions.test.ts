@@ -31,11 +31,11 @@ function nextSecond(): Promise<void> {
 }
 
 /** A signed-in viewer on an app whose session store reads the time from `now`. */
-async function signedInViewer(now: () => number) {
+async function signedInViewer(now: () => number, idleMinutes = IDLE_MINUTES) {
   await db.pool.query('DELETE FROM user_sessions');
   const viewer = await createUser(db.prisma, { role: 'viewer' });
   const app = buildTestApp(db, {
-    config: testConfig({ SESSION_IDLE_MINUTES: String(IDLE_MINUTES) }),
+    config: testConfig({ SESSION_IDLE_MINUTES: String(idleMinutes) }),
     sessionStore: createSessionStore(db.pool, now),
   });
   return signedInAgent(app, viewer.id);
@@ -73,6 +73,18 @@ test('the expiry is written once a minute at most, and a request after that push
   const [pushedOn] = await storedExpiry();
   expect(pushedOn?.getTime()).toBeGreaterThan(atSignIn.getTime());
   expect(pushedOn?.getTime()).toBeLessThanOrEqual(limit());
+});
+
+test('with a one-minute idle time-out the expiry is written every tenth of it', async () => {
+  let now = Date.now();
+  const agent = await signedInViewer(() => now, 1);
+  const [atSignIn] = await storedExpiry();
+  if (!atSignIn) throw new Error('no session stored at sign-in');
+  now += 7_000;
+  await nextSecond();
+  await agent.get(paths.home).expect(200);
+  const [pushedOn] = await storedExpiry();
+  expect(pushedOn?.getTime()).toBeGreaterThan(atSignIn.getTime());
 });
 
 test('a visitor who is not signed in gets a session only from a page with a form', async () => {
