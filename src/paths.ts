@@ -58,6 +58,7 @@ export const paths = {
     show: '/returns/:returnId/review',
     requirement: '/returns/:returnId/review/requirements/:requirementId',
     decide: '/returns/:returnId/review/decision',
+    acceptUnchanged: '/returns/:returnId/review/accept-unchanged',
   },
   // Heat map (providers x requirements) and trends across periods: staff only.
   heatmap: '/heatmap',

@@ -121,6 +121,18 @@ export function findLatestSubmission(tx: Tx, returnId: string) {
   });
 }
 
+/** The submission before `sequence`, with its requirement decisions (none for a first submission). */
+export function findPreviousSubmission(tx: Tx, returnId: string, sequence: number) {
+  return tx.returnSubmission.findUnique({
+    where: { returnId_sequence: { returnId, sequence: sequence - 1 } },
+    select: {
+      sequence: true,
+      snapshot: true,
+      requirementReviews: { select: { requirementId: true, decision: true, reason: true } },
+    },
+  });
+}
+
 export function findRequirementOfReturn(db: DbClient, returnId: string, requirementId: string) {
   return db.requirement.findFirst({
     where: { id: requirementId, frameworkVersion: { returns: { some: { id: returnId } } } },

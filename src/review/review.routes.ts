@@ -13,6 +13,7 @@ import { pathTo, paths } from '../paths.js';
 import { idFromPath, signedInUser } from '../route-helpers.js';
 import {
   acceptReturn,
+  acceptUnchangedRequirements,
   decideRequirement,
   DECISION_ERROR_FIELDS,
   getDecisionPage,
@@ -52,13 +53,23 @@ function renderReview(
   page: ReviewPage,
   values = NO_DECISION_VALUES,
   errors: FieldErrors = {},
+  notice?: string,
 ): void {
   res.render('review/show', {
     review: page,
     values,
     errors,
     errorList: errorList(errors, DECISION_ERROR_HREFS),
+    notice,
   });
+}
+
+/** What the page says after "accept the unchanged requirements" (post/redirect/get carries the count). */
+function acceptedNotice(count: unknown): string | undefined {
+  if (typeof count !== 'string' || !/^\d{1,4}$/.test(count)) return undefined;
+  const n = Number(count);
+  if (n === 0) return 'No requirements were accepted: none was still unchanged and undecided.';
+  return `You accepted ${String(n)} unchanged ${n === 1 ? 'requirement' : 'requirements'}.`;
 }
 
 function renderRequirement(
@@ -92,7 +103,8 @@ export function reviewRoutes(deps: AppDeps): Router {
 
   router.get(paths.review.show, requireSignIn, async (req, res) => {
     const page = await getReviewPage(deps.prisma, signedInUser(res), idFromPath(req.params.returnId));
-    renderReview(res, page);
+    const accepted = req.query['accepted-unchanged'];
+    renderReview(res, page, NO_DECISION_VALUES, {}, acceptedNotice(accepted));
   });
 
   router.get(paths.review.requirement, requireSignIn, async (req, res) => {
@@ -126,6 +138,12 @@ export function reviewRoutes(deps: AppDeps): Router {
     }
     await decideRequirement(deps.prisma, user, returnId, requirementId, form.data, deps.clock());
     res.redirect(`${pathTo(paths.review.show, { returnId })}#${requirement.anchor}`);
+  });
+
+  router.post(paths.review.acceptUnchanged, requireSignIn, async (req, res) => {
+    const returnId = idFromPath(req.params.returnId);
+    const count = await acceptUnchangedRequirements(deps.prisma, signedInUser(res), returnId, deps.clock());
+    res.redirect(`${pathTo(paths.review.show, { returnId })}?accepted-unchanged=${String(count)}`);
   });
 
   router.post(paths.review.decide, requireSignIn, async (req, res) => {

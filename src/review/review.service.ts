@@ -21,6 +21,7 @@ import type { CurrentUser } from '../view-locals.js';
 import {
   createReturnReview,
   findLatestSubmission,
+  findPreviousSubmission,
   findProviderEvidence,
   findRequirementOfReturn,
   findRequirementsOfReturn,
@@ -41,7 +42,8 @@ import {
 } from './snapshot-diff.js';
 
 // Reviewing submitted returns. Who may do what:
-// - the queue, the per-requirement decisions and the overall decision: admins and contract managers;
+// - the queue, the per-requirement decisions (one at a time, or accepting a resubmission's unchanged
+//   requirements accepted last time) and the overall decision: admins and contract managers;
 // - the review page itself: any staff role (viewers read it without forms);
 // - provider leads: nothing here (403 before anything is looked up, so no id is confirmed or denied).
 // Every change happens in one transaction that locks the return's row, checks it is still
@@ -204,6 +206,8 @@ export interface ReviewPage {
   tally: { accepted: number; returned: number; undecided: number; total: number };
   /** The user may decide now: a reviewer, and the return is waiting for review. */
   canDecide: boolean;
+  /** Offered to a reviewer of a resubmission: accept in one step what was accepted and is unchanged. */
+  acceptUnchanged: { count: number; previousSequence: number; action: string } | null;
   /** The overall decision on the submission under review, once made. */
   decision: {
     tag: TagParams;
@@ -250,6 +254,15 @@ export async function getReviewPage(db: Db, user: CurrentUser, returnId: string)
     (previous?.requirementReviews ?? []).map((review) => [review.requirementId, review]),
   );
   const canDecide = isCommissionerEditor(user) && row.status === 'submitted';
+  const unchangedAccepted =
+    canDecide && previous && changes
+      ? acceptedLastTimeUnchanged(
+          changes,
+          requirementIds,
+          latest.requirementReviews,
+          previous.requirementReviews,
+        )
+      : [];
 
   const requirementView = (response: SnapshotResponse): RequirementView => {
     const requirementId = requirementIds.get(response.requirementCode) ?? null;
@@ -318,6 +331,14 @@ export async function getReviewPage(db: Db, user: CurrentUser, returnId: string)
       total: all.length,
     },
     canDecide,
+    acceptUnchanged:
+      previous && unchangedAccepted.length > 0
+        ? {
+            count: unchangedAccepted.length,
+            previousSequence: previous.sequence,
+            action: pathTo(paths.review.acceptUnchanged, { returnId: row.id }),
+          }
+        : null,
     decision: overall
       ? {
           tag: DECISION_TAGS[overall.decision],
@@ -420,19 +441,7 @@ export async function decideRequirement(
       reason: input.reason,
       decidedAt: now,
     });
-    const state = (review: {
-      decision: ReviewDecision;
-      reason: string;
-      reviewerId: string;
-      decidedAt: Date;
-    }) => ({
-      requirementCode: requirement.code,
-      submissionSequence: submission.sequence,
-      decision: review.decision,
-      reason: review.reason,
-      reviewerId: review.reviewerId,
-      decidedAt: review.decidedAt.toISOString(),
-    });
+    const state = (review: ReviewState) => reviewAuditState(requirement.code, submission.sequence, review);
     await recordAudit(tx, {
       actorId: user.id,
       action: before ? 'requirement_review.changed' : 'requirement_review.decided',
@@ -442,6 +451,89 @@ export async function decideRequirement(
       ...(before ? { before: state(before) } : {}),
       after: state({ decision: input.decision, reason: input.reason, reviewerId: user.id, decidedAt: now }),
     });
+  });
+}
+
+interface ReviewState {
+  decision: ReviewDecision;
+  reason: string;
+  reviewerId: string;
+  decidedAt: Date;
+}
+
+/** A requirement decision as the audit trail records it. */
+function reviewAuditState(requirementCode: string, submissionSequence: number, review: ReviewState) {
+  return {
+    requirementCode,
+    submissionSequence,
+    decision: review.decision,
+    reason: review.reason,
+    reviewerId: review.reviewerId,
+    decidedAt: review.decidedAt.toISOString(),
+  };
+}
+
+/**
+ * The requirements of a resubmission a reviewer may accept in one step: accepted on the previous
+ * submission, unchanged since (answer and evidence alike), and not yet decided on this one.
+ */
+function acceptedLastTimeUnchanged(
+  changes: ReadonlyMap<string, RequirementChanges>,
+  requirementIds: ReadonlyMap<string, string>,
+  decidedNow: readonly { requirementId: string }[],
+  decidedBefore: readonly { requirementId: string; decision: ReviewDecision }[],
+): { requirementId: string; code: string }[] {
+  const decided = new Set(decidedNow.map((review) => review.requirementId));
+  const acceptedBefore = new Set(
+    decidedBefore.filter((review) => review.decision === 'accepted').map((review) => review.requirementId),
+  );
+  return [...changes]
+    .filter(([, change]) => change.status === 'unchanged')
+    .map(([code]) => ({ code, requirementId: requirementIds.get(code) ?? '' }))
+    .filter(({ requirementId }) => acceptedBefore.has(requirementId) && !decided.has(requirementId));
+}
+
+/**
+ * Accepts every requirement `acceptedLastTimeUnchanged` finds, each recorded and audited as the
+ * reviewer's own decision; the count says how many. Only while the return waits for review.
+ */
+export async function acceptUnchangedRequirements(
+  db: Db,
+  user: CurrentUser,
+  returnId: string,
+  now: Date,
+): Promise<number> {
+  assertReviewer(user);
+  return db.$transaction(async (tx) => {
+    const { submission, snapshot, requirementIds } = await lockForDecision(tx, returnId);
+    const previous = await findPreviousSubmission(tx, returnId, submission.sequence);
+    if (!previous) return 0;
+    const accepting = acceptedLastTimeUnchanged(
+      diffSnapshots(parseSnapshot(previous.snapshot), snapshot),
+      requirementIds,
+      submission.requirementReviews,
+      previous.requirementReviews,
+    );
+    for (const { requirementId, code } of accepting) {
+      const decision = { decision: 'accepted' as const, reason: '', reviewerId: user.id, decidedAt: now };
+      const saved = await upsertRequirementReview(tx, {
+        submissionId: submission.id,
+        requirementId,
+        ...decision,
+      });
+      await recordAudit(tx, {
+        actorId: user.id,
+        action: 'requirement_review.decided',
+        entityType: 'requirement_review',
+        entityId: saved.id,
+        returnId,
+        after: {
+          ...reviewAuditState(code, submission.sequence, decision),
+          unchangedSinceAcceptedOn: previous.sequence,
+        },
+      });
+    }
+    return accepting.length;
   });
 }
 

@@ -98,6 +98,7 @@ const RULES = `
   GET     /returns/:returnId/review/requirements/:requirementId                 signin    403    403    403    ok      ok
   POST    /returns/:returnId/review/requirements/:requirementId                 signin    403    403    403    ok      ok
   POST    /returns/:returnId/review/decision                                    signin    403    403    403    ok      ok
+  POST    /returns/:returnId/review/accept-unchanged                            signin    403    403    403    ok      ok
 
   GET     /users                                                                signin    403    403    403    403     ok
   GET     /users/invite                                                         signin    403    403    403    ok      ok
@@ -338,6 +339,7 @@ function bodyFor(key: string, actor: Actor): Body {
     'POST /returns/:returnId/review/requirements/:requirementId': () =>
       form({ decision: 'returned', reason: 'Returned by the access matrix' }),
     'POST /returns/:returnId/review/decision': () => form({ decision: 'accept' }),
+    'POST /returns/:returnId/review/accept-unchanged': () => form(),
     'POST /users/invite': () =>
       form({ email: `matrix-${unique().toLowerCase()}@example.org`, providerId: world.providerA.id }),
     'POST /users/:userId/role': () => form({ role: 'provider_lead' }),

@@ -349,6 +349,8 @@ const FORMS: Record<string, PostForm> = {
 /** POST routes not fuzzed here, each with the reason and where it is covered instead. */
 const NOT_FUZZED: Record<string, string> = {
   'POST /sign-out': 'no fields; ends the session of whoever posts it (CSRF: hostile-requests.test.ts)',
+  'POST /returns/:returnId/review/accept-unchanged':
+    'no fields; what it accepts is in review-decisions.test.ts (CSRF: hostile-requests.test.ts)',
   'POST /returns/:returnId/requirements/:requirementId/evidence':
     'multipart upload: hostile files and names in hostile-uploads.test.ts and evidence.test.ts',
 };

@@ -11,6 +11,7 @@ import {
 } from '../support/fixtures.js';
 import {
   answerReturn,
+  changeAnswer,
   decideEveryRequirement,
   reviewState,
   sectionHtml,
@@ -378,6 +379,11 @@ describe('returning the return to the provider', () => {
     const response = await decide(agent, returnId, { _csrf: token, decision: 'accept' }).expect(409);
     expect(response.text).toContain('This return is not waiting for review');
     await decide(agent, returnId, returnFields(token)).expect(409);
+    await agent
+      .post(pathTo(paths.review.acceptUnchanged, { returnId }))
+      .type('form')
+      .send({ _csrf: token })
+      .expect(409);
     const req = await requirement('1.1');
     await agent
       .post(pathTo(paths.review.requirement, { returnId, requirementId: req.id }))
@@ -388,5 +394,81 @@ describe('returning the return to the provider', () => {
     // The page still shows what was submitted, read-only.
     const page = await agent.get(pathTo(paths.review.show, { returnId })).expect(200);
     expect(page.text).not.toContain(`action="${pathTo(paths.review.decide, { returnId })}"`);
+  });
+});
+
+describe('accepting a resubmission’s unchanged requirements in one step', () => {
+  test('accepts only what was accepted last time and is unchanged, each audited as a decision', async () => {
+    const { returnId, submission } = await submittedReturn();
+    const codes = (
+      await db.prisma.requirement.findMany({
+        where: { frameworkVersionId: world.ais.id },
+        select: { code: true },
+      })
+    )
+      .map((row) => row.code)
+      .sort();
+    const [returnedCode, changedCode, undecidedCode, ...unchanged] = codes;
+    if (!returnedCode || !changedCode || !undecidedCode) throw new Error('AIS 2025 has too few requirements');
+    // Submission 1: one returned, one left undecided, the rest accepted; then one accepted answer changes.
+    await decideEveryRequirement(db.prisma, submission.id, world.manager.id, (code) =>
+      code === returnedCode
+        ? { decision: 'returned', reason: 'Attach the audit' }
+        : code === undecidedCode
+          ? undefined
+          : { decision: 'accepted' },
+    );
+    await db.prisma.return.update({ where: { id: returnId }, data: { status: 'returned' } });
+    await changeAnswer(db.prisma, returnId, changedCode, { narrative: 'Rewritten after it was accepted' });
+    const second = await submitReturn(db.prisma, returnId, world.leadA.id, new Date('2027-01-12T09:00:00Z'));
+
+    const { agent, token } = await manager();
+    const reviewPath = pathTo(paths.review.show, { returnId });
+    const action = pathTo(paths.review.acceptUnchanged, { returnId });
+    const page = await agent.get(reviewPath).expect(200);
+    expect(textOf(page.text)).toContain(
+      `${String(unchanged.length)} requirements were accepted on submission 1 and have not changed since`,
+    );
+    expect(page.text).toContain(`action="${action}"`);
+
+    const response = await agent.post(action).type('form').send({ _csrf: token }).expect(302);
+    expect(response.headers.location).toBe(`${reviewPath}?accepted-unchanged=${String(unchanged.length)}`);
+    const decided = await db.prisma.requirementReview.findMany({
+      where: { submissionId: second.id },
+      include: { requirement: { select: { code: true } } },
+    });
+    expect(decided.map((review) => review.requirement.code).sort()).toEqual(unchanged);
+    expect(
+      decided.every((review) => review.decision === 'accepted' && review.reviewerId === world.manager.id),
+    ).toBe(true);
+    const audits = await db.prisma.auditEvent.findMany({
+      where: { returnId, action: 'requirement_review.decided' },
+    });
+    expect(audits).toHaveLength(unchanged.length);
+    expect(audits[0]?.after).toMatchObject({
+      decision: 'accepted',
+      submissionSequence: 2,
+      unchangedSinceAcceptedOn: 1,
+    });
+
+    // The page says what happened and offers it no more; posting again accepts nothing.
+    const after = await agent.get(response.headers.location ?? '').expect(200);
+    expect(textOf(after.text)).toContain(`You accepted ${String(unchanged.length)} unchanged requirements.`);
+    expect(after.text).not.toContain(`action="${action}"`);
+    const again = await agent.post(action).type('form').send({ _csrf: token }).expect(302);
+    expect(again.headers.location).toBe(`${reviewPath}?accepted-unchanged=0`);
+    expect(await db.prisma.requirementReview.count({ where: { submissionId: second.id } })).toBe(
+      unchanged.length,
+    );
+  });
+
+  test('a first submission offers nothing to carry over, and posting accepts nothing', async () => {
+    const { returnId, submission } = await submittedReturn();
+    const { agent, token } = await manager();
+    const action = pathTo(paths.review.acceptUnchanged, { returnId });
+    const page = await agent.get(pathTo(paths.review.show, { returnId })).expect(200);
+    expect(page.text).not.toContain(`action="${action}"`);
+    await agent.post(action).type('form').send({ _csrf: token }).expect(302);
+    expect(await db.prisma.requirementReview.count({ where: { submissionId: submission.id } })).toBe(0);
   });
 });
