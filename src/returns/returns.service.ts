@@ -9,7 +9,11 @@ import type { Db, DbClient } from '../db/prisma.js';
 import { Conflict, NotFound } from '../errors.js';
 import { evidenceForResponses, type EvidenceItem } from '../evidence/queries.js';
 import { standardName } from '../frameworks/names.js';
-import { versionContent, type VersionRequirement } from '../frameworks/version-content.js';
+import {
+  requirementOfVersion,
+  versionContent,
+  type VersionRequirement,
+} from '../frameworks/version-content.js';
 import type { ReturnStatus } from '../generated/prisma/enums.js';
 import type { CurrentUser } from '../view-locals.js';
 import { isoDate, ukToday } from '../format.js';
@@ -92,7 +96,7 @@ async function visibleRequirement(
   row: ReturnRow,
   requirementId: string,
 ): Promise<VersionRequirement> {
-  const requirement = (await versionContent(db, row.frameworkVersionId)).byId.get(requirementId);
+  const requirement = await requirementOfVersion(db, row.frameworkVersionId, requirementId);
   if (!requirement) throw new NotFound();
   return requirement;
 }

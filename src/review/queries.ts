@@ -107,29 +107,28 @@ export async function lockReturn(
   return rows[0] ?? null;
 }
 
+/** A submission's frozen answers and the requirement decisions made on it. */
+const decidedSubmissionSelect = {
+  id: true,
+  sequence: true,
+  snapshot: true,
+  requirementReviews: { select: { requirementId: true, decision: true, reason: true } },
+} as const;
+
 /** The latest submission of a return with the requirement codes and ids of its version. */
 export function findLatestSubmission(tx: Tx, returnId: string) {
   return tx.returnSubmission.findFirst({
     where: { returnId },
     orderBy: { sequence: 'desc' },
-    select: {
-      id: true,
-      sequence: true,
-      snapshot: true,
-      requirementReviews: { select: { requirementId: true, decision: true, reason: true } },
-    },
+    select: decidedSubmissionSelect,
   });
 }
 
-/** The submission before `sequence`, with its requirement decisions (none for a first submission). */
+/** The submission before `sequence` (none for a first submission). */
 export function findPreviousSubmission(tx: Tx, returnId: string, sequence: number) {
   return tx.returnSubmission.findUnique({
     where: { returnId_sequence: { returnId, sequence: sequence - 1 } },
-    select: {
-      sequence: true,
-      snapshot: true,
-      requirementReviews: { select: { requirementId: true, decision: true, reason: true } },
-    },
+    select: decidedSubmissionSelect,
   });
 }
 

@@ -206,8 +206,8 @@ export interface ReviewPage {
   tally: { accepted: number; returned: number; undecided: number; total: number };
   /** The user may decide now: a reviewer, and the return is waiting for review. */
   canDecide: boolean;
-  /** Offered to a reviewer of a resubmission: accept in one step what was accepted and is unchanged. */
-  acceptUnchanged: { count: number; previousSequence: number; action: string } | null;
+  /** Requirements a reviewer of a resubmission may accept in one step (accepted before, unchanged). */
+  unchangedAcceptedCount: number;
   /** The overall decision on the submission under review, once made. */
   decision: {
     tag: TagParams;
@@ -254,15 +254,15 @@ export async function getReviewPage(db: Db, user: CurrentUser, returnId: string)
     (previous?.requirementReviews ?? []).map((review) => [review.requirementId, review]),
   );
   const canDecide = isCommissionerEditor(user) && row.status === 'submitted';
-  const unchangedAccepted =
+  const unchangedAcceptedCount =
     canDecide && previous && changes
       ? acceptedLastTimeUnchanged(
           changes,
           requirementIds,
           latest.requirementReviews,
           previous.requirementReviews,
-        )
-      : [];
+        ).length
+      : 0;
 
   const requirementView = (response: SnapshotResponse): RequirementView => {
     const requirementId = requirementIds.get(response.requirementCode) ?? null;
@@ -331,14 +331,7 @@ export async function getReviewPage(db: Db, user: CurrentUser, returnId: string)
       total: all.length,
     },
     canDecide,
-    acceptUnchanged:
-      previous && unchangedAccepted.length > 0
-        ? {
-            count: unchangedAccepted.length,
-            previousSequence: previous.sequence,
-            action: pathTo(paths.review.acceptUnchanged, { returnId: row.id }),
-          }
-        : null,
+    unchangedAcceptedCount,
     decision: overall
       ? {
           tag: DECISION_TAGS[overall.decision],

@@ -10,6 +10,7 @@ import { buildTestApp, csrfTokenFrom, signedInAgent, testConfig } from '../suppo
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { pdfFile } from '../support/evidence-files.js';
 import {
+  createFailedEmail,
   createPeriod,
   createProviderLead,
   createTwoProviderWorld,
@@ -220,17 +221,9 @@ beforeAll(async () => {
     },
   });
   // A chaser about A's return that could not be delivered, and an email in the local mailbox.
-  const failedEmail = await db.prisma.outboxEmail.create({
-    data: {
-      idempotencyKey: `matrix:${unique()}`,
-      returnId: world.returnA.id,
-      toAddress: world.leadA.email,
-      subject: 'Your return is due',
-      textBody: 'Your return is due.',
-      htmlBody: '<p>Your return is due.</p>',
-      status: 'failed',
-      lastError: '550 mailbox unavailable',
-    },
+  const failedEmail = await createFailedEmail(db.prisma, {
+    returnId: world.returnA.id,
+    toAddress: world.leadA.email,
   });
   if (config.mail.transport.kind !== 'files') throw new Error('expected the file mailer');
   await createFileMailer(config.mail, config.mail.transport.dir).send({

@@ -7,12 +7,13 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { adminQuery, databaseUrl } from '../../src/db/admin-query.js';
 import { migrate, readMigrations } from '../../src/db/migrate.js';
-import { createPool, createPrisma, type Db } from '../../src/db/prisma.js';
+import type { Db } from '../../src/db/prisma.js';
 import { assertCanChangeEvidence, uploadEvidence } from '../../src/evidence/evidence.service.js';
 import { sha256 } from '../../src/hash.js';
 import { MIGRATIONS_DIR } from '../../src/project-root.js';
 import { snapshotDigest } from '../../src/returns/snapshot.js';
 import type { CurrentUser } from '../../src/view-locals.js';
+import { connectToDatabase } from '../support/database.js';
 import { pdfFile, pngFile } from '../support/evidence-files.js';
 import { createTwoProviderWorld, importTestStandards } from '../support/fixtures.js';
 import { backupServer, type BackupServer } from '../support/pg-tools.js';
@@ -29,8 +30,8 @@ const sourceName = `tracker_backup_${randomBytes(6).toString('hex')}`;
 const restoredName = `tracker_restored_${randomBytes(6).toString('hex')}`;
 let sourceUrl: string;
 let restoredUrl: string;
-let pool: pg.Pool;
 let prisma: Db;
+let disconnect: () => Promise<void>;
 let workDir: string;
 
 beforeAll(async () => {
@@ -42,8 +43,7 @@ beforeAll(async () => {
   restoredUrl = databaseUrl(server.serverUrl, restoredName);
   await adminQuery(server.serverUrl, `CREATE DATABASE ${sourceName}`);
   await migrate(sourceUrl, MIGRATIONS_DIR, testLogger);
-  pool = createPool(sourceUrl, 5);
-  prisma = createPrisma(pool);
+  ({ prisma, disconnect } = connectToDatabase(sourceUrl));
   await importTestStandards(prisma);
   const world = await createTwoProviderWorld(prisma);
 
@@ -96,8 +96,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await prisma.$disconnect();
-  await pool.end();
+  await disconnect();
   for (const name of [sourceName, restoredName]) {
     await adminQuery(server.serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   }

@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import supertest from 'supertest';
 import { migrate } from '../../src/db/migrate.js';
-import { createPool, createPrisma } from '../../src/db/prisma.js';
 import { sha256 } from '../../src/hash.js';
 import { pathTo, paths } from '../../src/paths.js';
 import { MIGRATIONS_DIR } from '../../src/project-root.js';
 import { buildTestApp, csrfTokenFrom, signedInAgent, type Agent } from '../support/app.js';
 import { findInconsistencies } from '../support/consistency.js';
-import type { TestDatabase } from '../support/database.js';
+import { connectToDatabase, type TestDatabase } from '../support/database.js';
 import { pdfFile } from '../support/evidence-files.js';
 import { createTwoProviderWorld, importTestStandards } from '../support/fixtures.js';
 import { startStoppablePostgres, type StoppablePostgres } from '../support/stoppable-postgres.js';
@@ -34,18 +33,10 @@ beforeAll(async () => {
   server = await startStoppablePostgres();
   const url = server.connectionString;
   await migrate(url, MIGRATIONS_DIR, testLogger);
-  const pool = createPool(url, 5);
-  const prisma = createPrisma(pool);
-  db = {
-    url,
-    pool,
-    prisma,
-    async drop() {
-      await prisma.$disconnect();
-      await pool.end();
-    },
-  };
-  await importTestStandards(prisma);
+  const connection = connectToDatabase(url);
+  // The database goes with its server in afterAll: "drop" only lets go of it.
+  db = { ...connection, drop: connection.disconnect };
+  await importTestStandards(connection.prisma);
 }, 180_000);
 
 afterAll(async () => {

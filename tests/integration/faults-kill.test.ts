@@ -129,76 +129,82 @@ async function evidenceForm(agent: Agent, base: string, returnId: string, requir
   return { url: `${base}${path}`, path, token: csrfTokenFrom(page.text) };
 }
 
-/** After the restart: the same signed-in user uploads the same file, and it is stored whole. */
-async function uploadAgain(agent: Agent, form: { path: string; token: string }, content: Buffer) {
-  await agent.post(form.path).field('_csrf', form.token).attach('file', content, 'policy.pdf').expect(302);
+/**
+ * An app just started, provider A's lead signed in to it with the evidence form of one of return A's
+ * requirements open, the evidence counts before the upload, and a large file to upload slowly.
+ */
+async function uploadScene(responseIndex: number) {
+  const port = await freePort();
+  const app = await startApp(port);
+  const lead = await signedInAgent(app.base, world.leadA.id);
+  const requirementId = world.returnA.responses[responseIndex]?.requirementId ?? '';
+  const form = await evidenceForm(lead, app.base, world.returnA.id, requirementId);
+  const before = await evidenceCounts();
+  const content = largePdf();
+  return {
+    port,
+    app,
+    lead,
+    form,
+    before,
+    content,
+    startUpload: () =>
+      startSlowUpload({
+        url: form.url,
+        cookie: cookieHeader(lead, form.url),
+        token: form.token,
+        file: { content, name: 'policy.pdf' },
+      }),
+  };
+}
+
+/**
+ * After a restart on the same port: the same signed-in user uploads the same file, it is stored
+ * whole, and nothing is inconsistent.
+ */
+async function restartAndUploadAgain(scene: Awaited<ReturnType<typeof uploadScene>>) {
+  const { lead, form, content } = scene;
+  const second = await startApp(scene.port);
+  await lead.post(form.path).field('_csrf', form.token).attach('file', content, 'policy.pdf').expect(302);
   const stored = await db.prisma.evidenceFile.findUniqueOrThrow({ where: { sha256: sha256(content) } });
   expect(Buffer.from(stored.content).equals(content)).toBe(true);
+  expect(await findInconsistencies(db.prisma)).toEqual([]);
+  await kill(second.server);
 }
 
 test('killed while the upload is still arriving: nothing is stored, and the file uploads after a restart', async () => {
-  const port = await freePort();
-  const first = await startApp(port);
-  const lead = await signedInAgent(first.base, world.leadA.id);
-  const requirementId = world.returnA.responses[0]?.requirementId ?? '';
-  const form = await evidenceForm(lead, first.base, world.returnA.id, requirementId);
-  const before = await evidenceCounts();
-
-  const content = largePdf();
-  const upload = startSlowUpload({
-    url: form.url,
-    cookie: cookieHeader(lead, form.url),
-    token: form.token,
-    file: { content, name: 'policy.pdf' },
-  });
+  const scene = await uploadScene(0);
+  const upload = scene.startUpload();
   await upload.sendPart(Math.floor(upload.totalBytes / 2));
-  await kill(first.server);
+  await kill(scene.app.server);
   await expect(upload.reply).rejects.toThrow();
 
-  expect(await evidenceCounts()).toEqual(before);
+  expect(await evidenceCounts()).toEqual(scene.before);
   expect(await findInconsistencies(db.prisma)).toEqual([]);
 
-  const second = await startApp(port);
-  await uploadAgain(lead, form, content);
-  expect(await findInconsistencies(db.prisma)).toEqual([]);
-  await kill(second.server);
+  await restartAndUploadAgain(scene);
 }, 240_000);
 
 test('killed inside the upload transaction: its rows are rolled back, and the file uploads after a restart', async () => {
-  const port = await freePort();
-  const first = await startApp(port);
-  const lead = await signedInAgent(first.base, world.leadA.id);
-  const requirementId = world.returnA.responses[1]?.requirementId ?? '';
-  const form = await evidenceForm(lead, first.base, world.returnA.id, requirementId);
-  const before = await evidenceCounts();
-
-  const content = largePdf();
+  const scene = await uploadScene(1);
   const lock = await holdAuditLock();
   try {
-    const upload = startSlowUpload({
-      url: form.url,
-      cookie: cookieHeader(lead, form.url),
-      token: form.token,
-      file: { content, name: 'policy.pdf' },
-    });
+    const upload = scene.startUpload();
     await upload.finish();
     // The file and evidence rows are written; the transaction waits to write its audit event.
     await waitFor(appWaitingOnAuditInsert, 'the upload transaction to reach its audit event');
-    await kill(first.server);
+    await kill(scene.app.server);
     await expect(upload.reply).rejects.toThrow();
   } finally {
     await lock.release();
   }
   await killedSessionsGone();
 
-  expect(await evidenceCounts()).toEqual(before);
-  expect(await db.prisma.evidenceFile.count({ where: { sha256: sha256(content) } })).toBe(0);
+  expect(await evidenceCounts()).toEqual(scene.before);
+  expect(await db.prisma.evidenceFile.count({ where: { sha256: sha256(scene.content) } })).toBe(0);
   expect(await findInconsistencies(db.prisma)).toEqual([]);
 
-  const second = await startApp(port);
-  await uploadAgain(lead, form, content);
-  expect(await findInconsistencies(db.prisma)).toEqual([]);
-  await kill(second.server);
+  await restartAndUploadAgain(scene);
 }, 240_000);
 
 const checkPath = (returnId: string) => pathTo(paths.returns.checkAnswers, { returnId });

@@ -10,6 +10,7 @@ import { buildTestApp, csrfTokenFrom, signedInAgent, testConfig, type Agent } fr
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
   createContract,
+  createFailedEmail,
   createPeriod,
   createProvider,
   createProviderLead,
@@ -435,18 +436,7 @@ beforeAll(async () => {
     ids[key] = row.id;
   }
   ids.email = (
-    await db.prisma.outboxEmail.create({
-      data: {
-        idempotencyKey: `fuzz:${randomUUID()}`,
-        returnId: world.returnA.id,
-        toAddress: world.leadA.email,
-        subject: 'Your return is due',
-        textBody: 'Your return is due.',
-        htmlBody: '<p>Your return is due.</p>',
-        status: 'failed',
-        lastError: '550 mailbox unavailable',
-      },
-    })
+    await createFailedEmail(db.prisma, { returnId: world.returnA.id, toAddress: world.leadA.email })
   ).id;
 });
 afterAll(async () => {

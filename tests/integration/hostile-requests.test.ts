@@ -14,6 +14,7 @@ import {
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { followIdpRedirects } from '../support/entra.js';
 import {
+  createFailedEmail,
   createPeriod,
   createProviderLead,
   createTwoProviderWorld,
@@ -89,16 +90,7 @@ describe('CSRF', () => {
       userId: world.leadA.id,
       fileName: 'Policy.txt',
     });
-    const email = await db.prisma.outboxEmail.create({
-      data: {
-        idempotencyKey: 'csrf-test',
-        toAddress: world.leadA.email,
-        subject: 'Due',
-        textBody: 'Due',
-        htmlBody: '<p>Due</p>',
-        status: 'failed',
-      },
-    });
+    const email = await createFailedEmail(db.prisma, { toAddress: world.leadA.email });
     const params: Record<string, string> = {
       providerId: world.providerA.id,
       contractId: world.contractA.id,

@@ -17,6 +17,23 @@ function serverUrl(): string {
   return url;
 }
 
+/** A pool and Prisma client on `url`; `disconnect` ends both and leaves the database as it is. */
+export function connectToDatabase(
+  url: string,
+): Omit<TestDatabase, 'drop'> & { disconnect: () => Promise<void> } {
+  const pool = createPool(url, 5);
+  const prisma = createPrisma(pool);
+  return {
+    url,
+    pool,
+    prisma,
+    disconnect: async () => {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
+
 /**
  * A database of the test file's own: a copy of the migrated template (or an empty database with
  * `{ migrated: false }`), dropped again by `drop()`.
@@ -26,16 +43,11 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
   const name = `tracker_test_${randomBytes(6).toString('hex')}`;
   const template = options.migrated === false ? 'template0' : process.env.TEST_TEMPLATE_DB;
   await adminQuery(server, `CREATE DATABASE ${name} TEMPLATE ${template ?? 'template0'}`);
-  const url = databaseUrl(server, name);
-  const pool = createPool(url, 5);
-  const prisma = createPrisma(pool);
+  const connection = connectToDatabase(databaseUrl(server, name));
   return {
-    url,
-    pool,
-    prisma,
+    ...connection,
     async drop() {
-      await prisma.$disconnect();
-      await pool.end();
+      await connection.disconnect();
       await adminQuery(server, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };

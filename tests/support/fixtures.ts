@@ -142,3 +142,18 @@ export async function createTwoProviderWorld(prisma: Db) {
     returnB,
   };
 }
+
+/** A chaser that could not be delivered (status failed), as the outbox offers to retry. */
+export function createFailedEmail(prisma: Db, data: { toAddress: string; returnId?: string }) {
+  return prisma.outboxEmail.create({
+    data: {
+      idempotencyKey: `failed:${unique()}`,
+      subject: 'Your return is due',
+      textBody: 'Your return is due.',
+      htmlBody: '<p>Your return is due.</p>',
+      status: 'failed',
+      lastError: '550 mailbox unavailable',
+      ...data,
+    },
+  });
+}
