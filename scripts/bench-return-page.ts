@@ -5,6 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createCaches } from '../src/caches.js';
 import type { Db } from '../src/db/prisma.js';
 import { importStandards } from '../src/frameworks/import-standards.js';
 import { sha256 } from '../src/hash.js';
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
         pathTo(paths.returns.checkAnswers, { returnId: fixture.returnId }),
       ),
     );
-    await submitReturn(prisma, fixture.leadUser, fixture.returnId, new Date());
+    await submitReturn({ prisma, caches: createCaches() }, fixture.leadUser, fixture.returnId, new Date());
     const manager = await signIn(base, fixture.managerId);
     rows.push(
       await measure(

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { createApp } from '../src/app.js';
+import { createCaches } from '../src/caches.js';
 import { loadConfig } from '../src/config.js';
 import { adminQuery, databaseUrl } from '../src/db/admin-query.js';
 import { startThrowawayPostgres } from '../src/db/embedded-postgres.js';
@@ -47,10 +48,11 @@ export function createBenchApp(options: {
     prisma,
     pool,
     logger,
-    sessionStore: createSessionStore(pool),
+    sessionStore: createSessionStore(pool, clock),
     sessionSecret: randomUUID() + randomUUID(),
     clock,
     mailer: createMailer(config.mail, logger),
+    caches: createCaches(),
   });
 }
 

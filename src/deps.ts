@@ -1,5 +1,6 @@
 import type { Store } from 'express-session';
 import type pg from 'pg';
+import type { Caches } from './caches.js';
 import type { Config } from './config.js';
 import type { Db } from './db/prisma.js';
 import type { Logger } from './logger.js';
@@ -17,4 +18,9 @@ export interface AppDeps {
   clock: () => Date;
   /** Outbound email (pooled SMTP, or files under DATA_DIR/mail); tests point it at their own server. */
   mailer: Mailer;
+  /** What this app keeps in memory between requests (see createCaches). */
+  caches: Caches;
 }
+
+/** What services read and write with: the database and what the app keeps in memory. */
+export type DataDeps = Pick<AppDeps, 'prisma' | 'caches'>;

@@ -5,8 +5,10 @@ import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 import { startJobs, type Scheduler } from '../jobs/schedule.js';
 import { createApp } from './app.js';
+import { createCaches } from './caches.js';
 import { loadConfigOrExit, type Config } from './config.js';
 import { resolveDatabase, type Cleanup } from './db/database.js';
+import type { AppDeps } from './deps.js';
 import { migrate, MigrationError } from './db/migrate.js';
 import { createPool, createPrisma } from './db/prisma.js';
 import { seedDemoData } from './demo/seed-demo-data.js';
@@ -53,16 +55,18 @@ async function main(): Promise<void> {
 
     const mailer = createMailer(config.mail, logger);
     cleanups.push(() => mailer.close());
-    const sessionStore = createSessionStore(pool);
-    const deps = {
+    const clock = () => new Date();
+    const sessionStore = createSessionStore(pool, clock);
+    const deps: AppDeps = {
       config,
       prisma,
       pool,
       logger,
       sessionStore,
       sessionSecret: config.sessionSecret ?? (await localSessionSecret(config.dataDir, logger)),
-      clock: () => new Date(),
+      clock,
       mailer,
+      caches: createCaches(),
     };
     const server = await listen(createApp(deps), config);
     const scheduler: Scheduler | undefined = config.jobsEnabled ? startJobs(deps) : undefined;

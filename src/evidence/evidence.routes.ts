@@ -40,7 +40,7 @@ export function evidenceRoutes(deps: AppDeps): Router {
 
   router.get(paths.evidence.upload, requireSignIn, async (req, res) => {
     const { returnId, requirementId } = targetOf(req);
-    const page = await evidencePage(prisma, signedInUser(res), returnId, requirementId);
+    const page = await evidencePage(deps, signedInUser(res), returnId, requirementId);
     const done = typeof req.query.done === 'string' ? NOTICES[req.query.done] : undefined;
     renderEvidencePage(res, page, maxBytes, { notice: done });
   });
@@ -54,7 +54,7 @@ export function evidenceRoutes(deps: AppDeps): Router {
     let target: EvidenceTarget;
     try {
       // Refuse (404, 403, 409) before reading the body.
-      target = await assertCanChangeEvidence(prisma, user, returnId, requirementId);
+      target = await assertCanChangeEvidence(deps, user, returnId, requirementId);
       if (req.is('multipart/form-data')) {
         read = await readUpload(req, {
           maxBytes,
@@ -87,7 +87,7 @@ export function evidenceRoutes(deps: AppDeps): Router {
       { maxBytes },
     );
     if (!result.ok) {
-      const page = await evidencePage(prisma, user, returnId, requirementId);
+      const page = await evidencePage(deps, user, returnId, requirementId);
       res.status(read.outcome === 'too-large' ? 413 : 400);
       renderEvidencePage(res, page, maxBytes, { errors: result.errors, values: result.values });
       return;
@@ -103,9 +103,9 @@ export function evidenceRoutes(deps: AppDeps): Router {
   router.post(paths.evidence.link, requireSignIn, async (req, res) => {
     const user = signedInUser(res);
     const { returnId, requirementId } = targetOf(req);
-    const result = await linkEvidence(prisma, user, returnId, requirementId, req.body);
+    const result = await linkEvidence(deps, user, returnId, requirementId, req.body);
     if (!result.ok) {
-      const page = await evidencePage(prisma, user, returnId, requirementId);
+      const page = await evidencePage(deps, user, returnId, requirementId);
       res.status(400);
       renderEvidencePage(res, page, maxBytes, { errors: result.errors });
       return;
@@ -117,7 +117,7 @@ export function evidenceRoutes(deps: AppDeps): Router {
   router.post(paths.evidence.unlink, requireSignIn, async (req, res) => {
     const { returnId, requirementId } = targetOf(req);
     const evidenceId = idFromPath(req.params.evidenceId);
-    const { removed } = await unlinkEvidence(prisma, signedInUser(res), returnId, requirementId, evidenceId);
+    const { removed } = await unlinkEvidence(deps, signedInUser(res), returnId, requirementId, evidenceId);
     const body = (req.body ?? {}) as Record<string, unknown>;
     // The requirement page has the same list: going back there keeps the user where they were.
     if (body.returnTo === 'requirement') {

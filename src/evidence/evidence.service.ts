@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { recordAudit } from '../audit/audit.js';
 import { assertCanEditForProvider, assertCanSeeProvider } from '../auth/access.js';
 import type { Db, DbClient } from '../db/prisma.js';
+import type { DataDeps } from '../deps.js';
 import { NotFound } from '../errors.js';
 import { standardName } from '../frameworks/names.js';
 import { requirementOfVersion } from '../frameworks/version-content.js';
@@ -62,7 +63,7 @@ export interface EvidenceTarget {
 
 /** Loads the target, refusing (404) a return the user may not see or a requirement not in it. */
 async function visibleTarget(
-  prisma: Db,
+  { prisma, caches }: DataDeps,
   user: CurrentUser,
   returnId: string,
   requirementId: string,
@@ -71,7 +72,12 @@ async function visibleTarget(
   const row = await findReturnForEvidence(prisma, returnId);
   if (!row) throw new NotFound();
   assertCanSeeProvider(user, row.providerId);
-  const requirement = await requirementOfVersion(prisma, row.frameworkVersionId, requirementId);
+  const requirement = await requirementOfVersion(
+    caches.versions,
+    prisma,
+    row.frameworkVersionId,
+    requirementId,
+  );
   if (!requirement) throw new NotFound();
   return {
     returnId: row.id,
@@ -93,12 +99,12 @@ async function visibleTarget(
  * (another provider's lead: 404; staff: 403), and only while the return is editable (409).
  */
 export async function assertCanChangeEvidence(
-  prisma: Db,
+  deps: DataDeps,
   user: CurrentUser,
   returnId: string,
   requirementId: string,
 ): Promise<EvidenceTarget> {
-  const target = await visibleTarget(prisma, user, returnId, requirementId);
+  const target = await visibleTarget(deps, user, returnId, requirementId);
   assertCanEditForProvider(user, target.providerId);
   assertEditable(target.status);
   return target;
@@ -124,12 +130,13 @@ export interface EvidencePage {
 }
 
 export async function evidencePage(
-  prisma: Db,
+  deps: DataDeps,
   user: CurrentUser,
   returnId: string,
   requirementId: string,
 ): Promise<EvidencePage> {
-  const target = await visibleTarget(prisma, user, returnId, requirementId);
+  const { prisma } = deps;
+  const target = await visibleTarget(deps, user, returnId, requirementId);
   const canEdit = user.role === 'provider_lead' && isEditable(target.status);
   const linked = target.responseId
     ? ((await evidenceForResponses(prisma, [target.responseId])).get(target.responseId) ?? [])
@@ -280,13 +287,14 @@ export type LinkResult = { ok: true; alreadyLinked: boolean } | { ok: false; err
 
 /** Links an item of the provider's library to this requirement; another provider's item is not found. */
 export async function linkEvidence(
-  prisma: Db,
+  deps: DataDeps,
   user: CurrentUser,
   returnId: string,
   requirementId: string,
   body: unknown,
 ): Promise<LinkResult> {
-  const target = await assertCanChangeEvidence(prisma, user, returnId, requirementId);
+  const { prisma } = deps;
+  const target = await assertCanChangeEvidence(deps, user, returnId, requirementId);
   const form = parseForm(linkEvidenceSchema, body);
   if (!form.ok) return { ok: false, errors: form.errors };
   const evidence = await findEvidence(prisma, form.data.evidenceId);
@@ -309,13 +317,14 @@ export async function linkEvidence(
  * submission that included it).
  */
 export async function unlinkEvidence(
-  prisma: Db,
+  deps: DataDeps,
   user: CurrentUser,
   returnId: string,
   requirementId: string,
   evidenceId: string,
 ): Promise<{ removed: boolean }> {
-  const target = await assertCanChangeEvidence(prisma, user, returnId, requirementId);
+  const { prisma } = deps;
+  const target = await assertCanChangeEvidence(deps, user, returnId, requirementId);
   assertIds(evidenceId);
   const evidence = await findEvidence(prisma, evidenceId);
   if (evidence?.providerId !== target.providerId) throw new NotFound();

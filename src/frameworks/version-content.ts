@@ -3,10 +3,9 @@ import { remembered } from '../remembered.js';
 import { findVersionGroups } from './queries.js';
 
 // What every return of a standard version shares: its groups and requirements in task-list order,
-// each requirement with its guidance and rating scale. Read once and kept for the life of the
-// process, because a loaded version is never rewritten (the import refuses a changed file or a scale
-// with changed levels) and versions are never deleted. Their ids are random UUIDs, so one map serves
-// every database this process talks to.
+// each requirement with its guidance and rating scale. Read once per app and kept (in deps), because
+// a loaded version is never rewritten (the import refuses a changed file or a scale with changed
+// levels) and versions are never deleted.
 
 export interface VersionRequirement {
   id: string;
@@ -35,21 +34,28 @@ export interface VersionContent {
   byId: ReadonlyMap<string, VersionRequirement>;
 }
 
-const KEPT = new Map<string, Promise<VersionContent>>();
+/** Standard versions' content by version id, kept by one app (see createCaches). */
+export type VersionContentCache = Map<string, Promise<VersionContent>>;
+
 // Far more versions than any service will publish; the map starts again when full.
 const KEPT_LIMIT = 200;
 
-export function versionContent(db: DbClient, frameworkVersionId: string): Promise<VersionContent> {
-  return remembered(KEPT, frameworkVersionId, KEPT_LIMIT, () => readVersionContent(db, frameworkVersionId));
+export function versionContent(
+  cache: VersionContentCache,
+  db: DbClient,
+  frameworkVersionId: string,
+): Promise<VersionContent> {
+  return remembered(cache, frameworkVersionId, KEPT_LIMIT, () => readVersionContent(db, frameworkVersionId));
 }
 
 /** A requirement of the version, or undefined for any other id (another version's included). */
 export async function requirementOfVersion(
+  cache: VersionContentCache,
   db: DbClient,
   frameworkVersionId: string,
   requirementId: string,
 ): Promise<VersionRequirement | undefined> {
-  return (await versionContent(db, frameworkVersionId)).byId.get(requirementId);
+  return (await versionContent(cache, db, frameworkVersionId)).byId.get(requirementId);
 }
 
 async function readVersionContent(db: DbClient, frameworkVersionId: string): Promise<VersionContent> {

@@ -9,24 +9,27 @@ import { VIEWS_DIR } from '../project-root.js';
 import { PROVIDER_TYPE_LABELS } from '../providers/provider-types.js';
 import { RETURN_STATUS_TAGS } from '../returns/progress.js';
 import { signedInUser, staffOnly } from '../route-helpers.js';
-import { MATRIX_STATES, matrixHref, matrixPage, tableHtmlFor, type MatrixPage } from './matrix.service.js';
+import { MATRIX_STATES, matrixHref, matrixPage, type MatrixPage, type TableHtml } from './matrix.service.js';
 import { parseMatrixQuery } from './schemas.js';
 
 /** Renders the matrix for the request's filters: the matrix page and the staff's home page. */
 export async function renderMatrix(deps: AppDeps, req: Request, res: Response): Promise<void> {
-  const page = await matrixPage(deps.prisma, signedInUser(res), parseMatrixQuery(req.query), deps.clock());
-  res.render('matrix/index', await matrixViewLocals(page, req.app.enabled('view cache')));
+  const { page, table } = await matrixPage(
+    deps,
+    signedInUser(res),
+    parseMatrixQuery(req.query),
+    deps.clock(),
+  );
+  res.render('matrix/index', await matrixViewLocals(page, table, req.app.enabled('view cache')));
 }
 
 const TABLE_VIEW = join(VIEWS_DIR, 'matrix', 'table.ejs');
 
 /** The locals of views/matrix/index.ejs for a matrix page, its table rendered apart (see table.ejs). */
-export async function matrixViewLocals(page: MatrixPage, cache: boolean) {
+export async function matrixViewLocals(page: MatrixPage, table: TableHtml, cache: boolean) {
   const tableHtml =
     page.period && page.rows.length > 0
-      ? await tableHtmlFor(page, () =>
-          ejs.renderFile(TABLE_VIEW, { page }, { strict: true, localsName: 'locals', cache }),
-        )
+      ? await table(() => ejs.renderFile(TABLE_VIEW, { page }, { strict: true, localsName: 'locals', cache }))
       : '';
   return {
     page,
@@ -42,7 +45,7 @@ export function matrixRoutes(deps: AppDeps): Router {
   router.get(paths.matrix.show, requireSignIn, staffOnly, (req, res) => renderMatrix(deps, req, res));
   // The current filtered and sorted view as CSV (same filters, same rows, same order).
   router.get(paths.matrix.export, requireSignIn, staffOnly, async (req, res) => {
-    const page = await matrixPage(deps.prisma, signedInUser(res), parseMatrixQuery(req.query), deps.clock());
+    const { page } = await matrixPage(deps, signedInUser(res), parseMatrixQuery(req.query), deps.clock());
     const label = page.period?.label.replace(/[^A-Za-z0-9-]+/g, '-') ?? 'none';
     await sendCsv(res, `compliance-matrix-${label}.csv`, csvHeader(page), csvRows(page));
   });

@@ -1,4 +1,5 @@
 import { isCommissionerEditor } from '../auth/access.js';
+import type { DataDeps } from '../deps.js';
 import type { Db } from '../db/prisma.js';
 import { ukToday } from '../format.js';
 import { findResultsBasis } from '../frameworks/results.queries.js';
@@ -44,13 +45,8 @@ const STATE_ORDER: Record<ReturnStatus, number> = {
   accepted: 4,
 };
 
-/**
- * Result lines by framework version and tally. A version's requirements and scales never change once
- * imported (the importer refuses a changed file), so the result is a pure function of the key: kept
- * across requests, and the same in every instance. Bounded: emptied when full.
- */
-const RESULT_LINES_CACHE = new Map<string, string[]>();
-const RESULT_LINES_CACHE_LIMIT = 50_000;
+// Result lines per version and tally: bounded, emptied when full (see MatrixCache).
+const RESULT_LINES_LIMIT = 50_000;
 
 export const MATRIX_STATES: readonly ReturnStatus[] = [
   'not_started',
@@ -152,19 +148,29 @@ interface MatrixBase {
 }
 
 /**
- * The matrix's data per database (per Prisma client), kept while the data it was read from is
- * unchanged. Every request first reads a fingerprint of that data (one cheap statement, see
+ * What the matrix keeps for one app (in deps.caches): its data, kept while the data it was read from
+ * is unchanged. Every request first reads a fingerprint of that data (one cheap statement, see
  * findMatrixFingerprint) and rebuilds when it differs, so no instance ever shows stale data and
  * several instances need nothing shared but the database. Reading and summarising every return of a
- * national register costs far more than drawing the page; it is now paid once per change.
+ * national register costs far more than drawing the page; it is paid once per change.
  */
-const BASES = new WeakMap<Db, Promise<MatrixBase>>();
+export interface MatrixCache {
+  base: Promise<MatrixBase> | undefined;
+  /**
+   * Result lines by framework version and tally. A version's requirements and scales never change
+   * once imported (the importer refuses a changed file), so the result is a pure function of the key.
+   */
+  resultLines: Map<string, string[]>;
+}
 
-async function matrixBase(prisma: Db): Promise<MatrixBase> {
+export function createMatrixCache(): MatrixCache {
+  return { base: undefined, resultLines: new Map() };
+}
+
+async function matrixBase(prisma: Db, cache: MatrixCache): Promise<MatrixBase> {
   const fingerprint = await findMatrixFingerprint(prisma);
-  const cached = BASES.get(prisma);
-  if (cached) {
-    const base = await cached;
+  if (cache.base) {
+    const base = await cache.base;
     if (base.fingerprint === fingerprint) return base;
   }
   const loading = (async (): Promise<MatrixBase> => {
@@ -174,17 +180,17 @@ async function matrixBase(prisma: Db): Promise<MatrixBase> {
     ]);
     return { fingerprint, periods, contractManagers, byPeriod: new Map() };
   })();
-  BASES.set(prisma, loading);
+  cache.base = loading;
   try {
     return await loading;
   } catch (error) {
-    if (BASES.get(prisma) === loading) BASES.delete(prisma);
+    if (cache.base === loading) cache.base = undefined;
     throw error;
   }
 }
 
 /** Every provider of a period (active, or with a return in it) with its returns and their results. */
-async function buildPeriodBase(prisma: Db, periodId: string): Promise<PeriodBase> {
+async function buildPeriodBase(prisma: Db, cache: MatrixCache, periodId: string): Promise<PeriodBase> {
   const [versions, providers, managerLinks] = await Promise.all([
     findPeriodVersions(prisma, periodId),
     findMatrixProviders(prisma, periodId),
@@ -235,7 +241,13 @@ async function buildPeriodBase(prisma: Db, periodId: string): Promise<PeriodBase
         status: item.status,
         dueDate: item.dueDate,
         resultLines: version?.basis
-          ? resultLinesOf(item.frameworkVersionId, item.tally, version.requirementsPerGroup, version.basis)
+          ? resultLinesOf(
+              cache,
+              item.frameworkVersionId,
+              item.tally,
+              version.requirementsPerGroup,
+              version.basis,
+            )
           : [],
       });
     }
@@ -255,12 +267,13 @@ async function buildPeriodBase(prisma: Db, periodId: string): Promise<PeriodBase
 
 /** The result lines of a return from its tally (computeResults in memory), cached by version and tally. */
 function resultLinesOf(
+  cache: MatrixCache,
   versionId: string,
   tally: string | null,
   requirementsPerGroup: ReadonlyMap<string, number>,
   basis: ResultsBasis,
 ): string[] {
-  return remembered(RESULT_LINES_CACHE, `${versionId} ${tally ?? ''}`, RESULT_LINES_CACHE_LIMIT, () => {
+  return remembered(cache.resultLines, `${versionId} ${tally ?? ''}`, RESULT_LINES_LIMIT, () => {
     const triples = tally ? (JSON.parse(tally) as [string, string, number][]) : [];
     const responses = responsesFromTally(
       requirementsPerGroup,
@@ -271,12 +284,12 @@ function resultLinesOf(
 }
 
 export async function matrixPage(
-  prisma: Db,
+  { prisma, caches }: DataDeps,
   user: CurrentUser,
   query: MatrixQuery,
   now: Date,
-): Promise<MatrixPage> {
-  const base = await matrixBase(prisma);
+): Promise<{ page: MatrixPage; table: TableHtml }> {
+  const base = await matrixBase(prisma, caches.matrix);
   const { periods, contractManagers } = base;
   const chosen =
     periods.find((period) => period.id === query.period) ??
@@ -284,7 +297,7 @@ export async function matrixPage(
     periods[0];
   const periodList = periods.map(({ id, label }) => ({ id, label }));
   if (!chosen) {
-    return {
+    const empty: MatrixPage = {
       periods: periodList,
       period: null,
       columns: [],
@@ -296,9 +309,12 @@ export async function matrixPage(
       sortLinks: [],
       totalCells: 0,
     };
+    return { page: empty, table: drawnTable };
   }
 
-  const periodBase = await remembered(base.byPeriod, chosen.id, 16, () => buildPeriodBase(prisma, chosen.id));
+  const periodBase = await remembered(base.byPeriod, chosen.id, 16, () =>
+    buildPeriodBase(prisma, caches.matrix, chosen.id),
+  );
   const columns = query.standard
     ? periodBase.columns.filter((column) => column.code === query.standard)
     : periodBase.columns;
@@ -386,26 +402,26 @@ export async function matrixPage(
     sortLinks,
     totalCells: cells.length,
   };
-  // The same view of the same data draws the same table: remembered with the data it was drawn from.
-  TABLE_SLOTS.set(page, {
-    key: `${shownKey} ${matrixHref({ ...page.query, period: chosen.id })}`,
-    tables: periodBase.tables,
-  });
-  return page;
+  return {
+    page,
+    table: keptTable(periodBase.tables, `${shownKey} ${matrixHref({ ...page.query, period: chosen.id })}`),
+  };
 }
-
-/** Where a page's table HTML is kept: in its period's data, so it goes when the data changes. */
-const TABLE_SLOTS = new WeakMap<MatrixPage, { key: string; tables: Map<string, Promise<string>> }>();
 
 /**
- * The HTML of a matrix page's table: drawn by `draw` the first time a view (filters, sort, day, kind
- * of viewer) of unchanged data is asked for, then reused (a handful of views are kept per period).
- * Nothing in it depends on the person beyond their kind (which return page each cell links to).
+ * The HTML of a matrix page's table, kept in its period's data (so it goes when the data changes):
+ * drawn by `draw` the first time a view (filters, sort, day, kind of viewer) of unchanged data is
+ * asked for, then reused (a handful of views are kept per period). Nothing in it depends on the
+ * person beyond their kind (which return page each cell links to).
  */
-export function tableHtmlFor(page: MatrixPage, draw: () => Promise<string>): Promise<string> {
-  const slot = TABLE_SLOTS.get(page);
-  return slot ? remembered(slot.tables, slot.key, 32, draw) : draw();
+export type TableHtml = (draw: () => Promise<string>) => Promise<string>;
+
+function keptTable(tables: Map<string, Promise<string>>, key: string): TableHtml {
+  return (draw) => remembered(tables, key, 32, draw);
 }
+
+/** A table drawn every time (a page of no period, or a copy of one, such as the benchmark's ceiling). */
+export const drawnTable: TableHtml = (draw) => draw();
 
 /** A return's cell as a viewer sees it on a day: state, days overdue, result, and where it links. */
 function shownCell(item: BaseCell, today: Date, reviewer: boolean): MatrixCell {

@@ -24,7 +24,8 @@ export const SESSION_TOUCH_INTERVAL_MS = 60_000;
 const TOUCHED_LIMIT = 10_000;
 
 /** Sessions in PostgreSQL's user_sessions table, pruned by the prune-sessions job. */
-export function createSessionStore(pool: pg.Pool, now: () => number = Date.now): Store {
+export function createSessionStore(pool: pg.Pool, clock: () => Date): Store {
+  const now = () => clock().getTime();
   const PgStore = connectPgSimple(session);
   class SessionStore extends PgStore {
     readonly #writtenAt = new Map<string, number>();

@@ -128,14 +128,14 @@ export function returnsRoutes(deps: AppDeps): Router {
   const { prisma, clock } = deps;
 
   router.get(paths.returns.list, requireSignIn, async (_req, res) => {
-    const returns = await listReturns(prisma, signedInUser(res), clock());
+    const returns = await listReturns(deps, signedInUser(res), clock());
     res.render('returns/list', { ...viewHelpers, returns });
   });
 
   router.get(paths.returns.show, requireSignIn, async (req, res) => {
     const user = signedInUser(res);
     const returnId = idFromPath(req.params.returnId);
-    const page = await returnTaskList(prisma, user, returnId, clock());
+    const page = await returnTaskList(deps, user, returnId, clock());
     res.render('returns/show', {
       ...viewHelpers,
       ...page,
@@ -146,7 +146,7 @@ export function returnsRoutes(deps: AppDeps): Router {
   router.get(paths.returns.requirement, requireSignIn, async (req, res) => {
     const returnId = idFromPath(req.params.returnId);
     const requirementId = idFromPath(req.params.requirementId);
-    const page = await requirementPage(prisma, signedInUser(res), returnId, requirementId, clock());
+    const page = await requirementPage(deps, signedInUser(res), returnId, requirementId, clock());
     renderRequirement(res, page, { values: valuesFromAnswer(page.answer) });
   });
 
@@ -155,7 +155,7 @@ export function returnsRoutes(deps: AppDeps): Router {
     const returnId = idFromPath(req.params.returnId);
     const requirementId = idFromPath(req.params.requirementId);
     // Refuse other providers, staff and frozen returns before looking at what was posted.
-    const target = await answerTarget(prisma, user, returnId, requirementId);
+    const target = await answerTarget(deps, user, returnId, requirementId);
     const body = req.body as Record<string, unknown> | undefined;
     const complete = body?.action !== 'draft';
     const parsed = parseForm(
@@ -173,7 +173,7 @@ export function returnsRoutes(deps: AppDeps): Router {
     );
     // The page is read only when it is shown again: a save that works goes straight on.
     const showAgain = async (status: number, view: (page: RequirementPage) => RequirementView) => {
-      const page = await requirementPage(prisma, user, returnId, requirementId, clock());
+      const page = await requirementPage(deps, user, returnId, requirementId, clock());
       res.status(status);
       renderRequirement(res, page, view(page));
     };
@@ -186,7 +186,7 @@ export function returnsRoutes(deps: AppDeps): Router {
 
     const { rating, narrative, actionPlan, actionOwner, version } = parsed.data;
     const outcome = await saveAnswer(
-      prisma,
+      deps,
       user,
       target,
       {
@@ -217,21 +217,21 @@ export function returnsRoutes(deps: AppDeps): Router {
 
   router.post(paths.returns.carryForward, requireSignIn, async (req, res) => {
     const returnId = idFromPath(req.params.returnId);
-    await carryForward(prisma, signedInUser(res), returnId, clock());
+    await carryForward(deps, signedInUser(res), returnId, clock());
     res.redirect(pathTo(paths.returns.show, { returnId }));
   });
 
   router.get(paths.returns.checkAnswers, requireSignIn, async (req, res) => {
-    const page = await checkAnswersPage(prisma, signedInUser(res), idFromPath(req.params.returnId), clock());
+    const page = await checkAnswersPage(deps, signedInUser(res), idFromPath(req.params.returnId), clock());
     res.render('returns/check-answers', { ...viewHelpers, ...page, errors: {}, errorList: [] });
   });
 
   router.post(paths.returns.submit, requireSignIn, async (req, res) => {
     const user = signedInUser(res);
     const returnId = idFromPath(req.params.returnId);
-    await assertCanAnswer(prisma, user, returnId);
+    await assertCanAnswer(deps, user, returnId);
     const parsed = parseForm(declarationSchema, req.body);
-    const outcome = parsed.ok ? await submitReturn(prisma, user, returnId, clock()) : undefined;
+    const outcome = parsed.ok ? await submitReturn(deps, user, returnId, clock()) : undefined;
     if (outcome?.kind === 'submitted') {
       res.redirect(pathTo(paths.returns.confirmation, { returnId }));
       return;
@@ -239,14 +239,14 @@ export function returnsRoutes(deps: AppDeps): Router {
     const errors: FieldErrors = parsed.ok
       ? { incomplete: 'Complete every requirement and confirm carried-forward answers before you submit' }
       : parsed.errors;
-    const page = await checkAnswersPage(prisma, user, returnId, clock());
+    const page = await checkAnswersPage(deps, user, returnId, clock());
     res.status(400);
     res.render('returns/check-answers', { ...viewHelpers, ...page, errors, errorList: errorSummary(errors) });
   });
 
   router.get(paths.returns.confirmation, requireSignIn, async (req, res) => {
     const returnId = idFromPath(req.params.returnId);
-    const page = await confirmationPage(prisma, signedInUser(res), returnId, clock());
+    const page = await confirmationPage(deps, signedInUser(res), returnId, clock());
     if (!page.submission) {
       res.redirect(pathTo(paths.returns.show, { returnId }));
       return;
@@ -255,7 +255,7 @@ export function returnsRoutes(deps: AppDeps): Router {
   });
 
   router.get(paths.returns.history, requireSignIn, async (req, res) => {
-    const page = await historyPage(prisma, signedInUser(res), idFromPath(req.params.returnId), clock());
+    const page = await historyPage(deps, signedInUser(res), idFromPath(req.params.returnId), clock());
     res.render('returns/history', { ...viewHelpers, ...page, events: historyRows(page.events) });
   });
 

@@ -5,13 +5,15 @@ import {
   canSeeProvider,
   providerScope,
 } from '../auth/access.js';
-import type { Db, DbClient } from '../db/prisma.js';
+import type { DataDeps } from '../deps.js';
+import type { DbClient } from '../db/prisma.js';
 import { Conflict, NotFound } from '../errors.js';
 import { evidenceForResponses, type EvidenceItem } from '../evidence/queries.js';
 import { standardName } from '../frameworks/names.js';
 import {
   requirementOfVersion,
   versionContent,
+  type VersionContentCache,
   type VersionRequirement,
 } from '../frameworks/version-content.js';
 import type { ReturnStatus } from '../generated/prisma/enums.js';
@@ -92,11 +94,12 @@ function canEdit(user: CurrentUser, row: { providerId: string; status: ReturnSta
 }
 
 async function visibleRequirement(
+  versions: VersionContentCache,
   db: DbClient,
   row: ReturnRow,
   requirementId: string,
 ): Promise<VersionRequirement> {
-  const requirement = await requirementOfVersion(db, row.frameworkVersionId, requirementId);
+  const requirement = await requirementOfVersion(versions, db, row.frameworkVersionId, requirementId);
   if (!requirement) throw new NotFound();
   return requirement;
 }
@@ -140,7 +143,7 @@ function summarise(user: CurrentUser, row: ReturnRow, now: Date): ReturnSummary 
   };
 }
 
-export async function listReturns(prisma: Db, user: CurrentUser, now: Date) {
+export async function listReturns({ prisma }: DataDeps, user: CurrentUser, now: Date) {
   const today = ukToday(now);
   const rows = await findReturnsForList(prisma, providerScope(user));
   return rows.map((row) => ({
@@ -184,12 +187,13 @@ interface TaskListGroup {
 }
 
 async function taskListGroups(
+  versions: VersionContentCache,
   db: DbClient,
   row: ReturnRow,
   review?: { reasons: Map<string, string>; decidedAt: Date },
 ): Promise<TaskListGroup[]> {
   // One after the other: inside a transaction the queries share one connection.
-  const { groups } = await versionContent(db, row.frameworkVersionId);
+  const { groups } = await versionContent(versions, db, row.frameworkVersionId);
   const answers = await findAnswers(db, row.id);
   const byRequirement = new Map(answers.map((answer) => [answer.requirementId, answer]));
   return groups.map((group) => {
@@ -217,11 +221,16 @@ async function taskListGroups(
   });
 }
 
-export async function returnTaskList(prisma: Db, user: CurrentUser, returnId: string, now: Date) {
+export async function returnTaskList(
+  { prisma, caches }: DataDeps,
+  user: CurrentUser,
+  returnId: string,
+  now: Date,
+) {
   const row = await visibleReturn(prisma, user, returnId);
   const summary = summarise(user, row, now);
   const review = await returnedReview(prisma, row.id);
-  const groups = await taskListGroups(prisma, row, review);
+  const groups = await taskListGroups(caches.versions, prisma, row, review);
   const source =
     summary.canEdit && row.status === 'not_started'
       ? await findCarryForwardSource(prisma, carryTarget(row))
@@ -243,14 +252,14 @@ export interface EvidenceOnPage extends EvidenceItem {
 }
 
 export async function requirementPage(
-  prisma: Db,
+  { prisma, caches }: DataDeps,
   user: CurrentUser,
   returnId: string,
   requirementId: string,
   now: Date,
 ) {
   const row = await visibleReturn(prisma, user, returnId);
-  const requirement = await visibleRequirement(prisma, row, requirementId);
+  const requirement = await visibleRequirement(caches.versions, prisma, row, requirementId);
   const [answer, review] = await Promise.all([
     findAnswer(prisma, row.id, requirement.id),
     returnedReview(prisma, row.id),
@@ -275,7 +284,11 @@ export async function requirementPage(
 export type RequirementPage = Awaited<ReturnType<typeof requirementPage>>;
 
 /** Refuses a save before the form is even read: another provider, staff, a frozen return. */
-export async function assertCanAnswer(prisma: Db, user: CurrentUser, returnId: string): Promise<void> {
+export async function assertCanAnswer(
+  { prisma }: DataDeps,
+  user: CurrentUser,
+  returnId: string,
+): Promise<void> {
   await editableReturn(prisma, user, returnId);
 }
 
@@ -293,14 +306,14 @@ export interface AnswerTarget {
  * 409), and the requirement being answered (404 unless it is one of the return's standard).
  */
 export async function answerTarget(
-  prisma: Db,
+  { prisma, caches }: DataDeps,
   user: CurrentUser,
   returnId: string,
   requirementId: string,
 ): Promise<AnswerTarget> {
   const row = await editableReturn(prisma, user, returnId);
-  const requirement = await visibleRequirement(prisma, row, requirementId);
-  const { requirements } = await versionContent(prisma, row.frameworkVersionId);
+  const requirement = await visibleRequirement(caches.versions, prisma, row, requirementId);
+  const { requirements } = await versionContent(caches.versions, prisma, row.frameworkVersionId);
   return {
     row,
     requirement,
@@ -367,7 +380,7 @@ const EMPTY_ANSWER = {
  */
 /** Saves an answer to a target from `answerTarget`; the transaction checks the return's status again. */
 export async function saveAnswer(
-  prisma: Db,
+  { prisma }: DataDeps,
   user: CurrentUser,
   { row, requirement }: AnswerTarget,
   input: AnswerInput,
@@ -458,7 +471,7 @@ function carryTarget(row: ReturnRow) {
  * level), marked carried forward for the provider to confirm, and its evidence linked again.
  */
 export async function carryForward(
-  prisma: Db,
+  { prisma }: DataDeps,
   user: CurrentUser,
   returnId: string,
   now: Date,
@@ -558,9 +571,14 @@ function incompleteProblem(requirement: TaskListRequirement): string {
   return `Needs ${missing.join(' and ')}`;
 }
 
-export async function checkAnswersPage(prisma: Db, user: CurrentUser, returnId: string, now: Date) {
+export async function checkAnswersPage(
+  { prisma, caches }: DataDeps,
+  user: CurrentUser,
+  returnId: string,
+  now: Date,
+) {
   const row = await visibleReturn(prisma, user, returnId);
-  const groups = await taskListGroups(prisma, row);
+  const groups = await taskListGroups(caches.versions, prisma, row);
   return {
     summary: summarise(user, row, now),
     groups,
@@ -577,7 +595,7 @@ export type SubmitOutcome = { kind: 'submitted' } | { kind: 'incomplete' };
  * transaction, whatever the page showed.
  */
 export async function submitReturn(
-  prisma: Db,
+  { prisma, caches }: DataDeps,
   user: CurrentUser,
   returnId: string,
   now: Date,
@@ -587,7 +605,8 @@ export async function submitReturn(
     const status = await lockReturn(tx, row.id);
     if (!status) throw new NotFound();
     assertEditable(status);
-    if (incompleteItems(await taskListGroups(tx, row)).length > 0) return { kind: 'incomplete' as const };
+    if (incompleteItems(await taskListGroups(caches.versions, tx, row)).length > 0)
+      return { kind: 'incomplete' as const };
 
     const snapshot = buildReturnSnapshot(await findSnapshotSource(tx, row.id));
     const submission = await createSubmission(tx, {
@@ -617,7 +636,7 @@ export async function submitReturn(
   });
 }
 
-export async function confirmationPage(prisma: Db, user: CurrentUser, returnId: string, now: Date) {
+export async function confirmationPage({ prisma }: DataDeps, user: CurrentUser, returnId: string, now: Date) {
   const row = await visibleReturn(prisma, user, returnId);
   const submission = await findLatestSubmission(prisma, row.id);
   return { summary: summarise(user, row, now), submission };
@@ -626,7 +645,7 @@ export async function confirmationPage(prisma: Db, user: CurrentUser, returnId: 
 // ---------------------------------------------------------------------------------------------
 // History
 
-export async function historyPage(prisma: Db, user: CurrentUser, returnId: string, now: Date) {
+export async function historyPage({ prisma }: DataDeps, user: CurrentUser, returnId: string, now: Date) {
   const row = await visibleReturn(prisma, user, returnId);
   const [events, codes, submissions] = await Promise.all([
     findReturnAuditEvents(prisma, row.id),

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createCaches } from '../../src/caches.js';
 import pg from 'pg';
 import { adminQuery, databaseUrl } from '../../src/db/admin-query.js';
 import { migrate, readMigrations } from '../../src/db/migrate.js';
@@ -83,7 +84,7 @@ beforeAll(async () => {
     const result = await uploadEvidence(
       prisma,
       leadB,
-      await assertCanChangeEvidence(prisma, leadB, world.returnB.id, first.id),
+      await assertCanChangeEvidence({ prisma, caches: createCaches() }, leadB, world.returnB.id, first.id),
       {
         file: { name, content, sha256: sha256(content), sizeBytes: content.byteLength },
         tooLarge: false,

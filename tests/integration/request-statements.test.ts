@@ -26,7 +26,7 @@ test("a lead's pages, saves and uploads stay within their statements, reading th
   const world = await createTwoProviderWorld(db.prisma);
   const { returnA } = await freshReturns(db.prisma, world);
   // The session's expiry is written at sign-in and, with the store's clock stopped, never again.
-  const app = buildTestApp(db, { sessionStore: createSessionStore(db.pool, () => 0) });
+  const app = buildTestApp(db, { sessionStore: createSessionStore(db.pool, () => new Date(0)) });
   const lead = await signedInAgent(app, world.leadA.id);
   const [first, second] = await db.prisma.requirement.findMany({
     where: { frameworkVersionId: world.ais.id },

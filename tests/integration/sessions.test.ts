@@ -36,7 +36,7 @@ async function signedInViewer(now: () => number, idleMinutes = IDLE_MINUTES) {
   const viewer = await createUser(db.prisma, { role: 'viewer' });
   const app = buildTestApp(db, {
     config: testConfig({ SESSION_IDLE_MINUTES: String(idleMinutes) }),
-    sessionStore: createSessionStore(db.pool, now),
+    sessionStore: createSessionStore(db.pool, () => new Date(now())),
   });
   return signedInAgent(app, viewer.id);
 }

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import supertest from 'supertest';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
+import { createCaches } from '../../src/caches.js';
 import type { AppDeps } from '../../src/deps.js';
 import type { Mailer } from '../../src/mail/mailer.js';
 import { createSessionStore } from '../../src/middleware/session.js';
@@ -22,18 +23,24 @@ export function testConfig(environment: NodeJS.ProcessEnv = {}): Config {
 
 /** The same app production builds (real sessions in PostgreSQL, real CSRF), on a test database. */
 export function buildTestApp(db: TestDatabase, overrides: Partial<AppDeps> = {}) {
-  const deps: AppDeps = {
+  return createApp(testDeps(db, overrides));
+}
+
+/** The deps buildTestApp builds an app from: its own caches, and sessions on the app's clock. */
+export function testDeps(db: TestDatabase, overrides: Partial<AppDeps> = {}): AppDeps {
+  const clock = overrides.clock ?? (() => new Date());
+  return {
     config: testConfig(),
     prisma: db.prisma,
     pool: db.pool,
     logger: testLogger,
-    sessionStore: createSessionStore(db.pool),
+    sessionStore: createSessionStore(db.pool, clock),
     sessionSecret: TEST_SESSION_SECRET,
-    clock: () => new Date(),
+    clock,
     mailer: unusedMailer,
+    caches: createCaches(),
     ...overrides,
   };
-  return createApp(deps);
 }
 
 /** Tests that send email pass their own mailer (tests/support/smtp.ts); nothing else may send. */

@@ -1,0 +1,18 @@
+import type { VersionContentCache } from './frameworks/version-content.js';
+import { createMatrixCache, type MatrixCache } from './matrix/matrix.service.js';
+
+/**
+ * What one app keeps in memory between requests, always rebuilt from PostgreSQL and checked against
+ * it on use. Built by server.ts (or a test's app builder) and passed in deps, so two apps in one
+ * process, or two instances, never share hidden state.
+ */
+export interface Caches {
+  /** Standard versions' groups and requirements (never rewritten once loaded). */
+  versions: VersionContentCache;
+  /** The compliance matrix's data and drawn tables, kept while the data is unchanged. */
+  matrix: MatrixCache;
+}
+
+export function createCaches(): Caches {
+  return { versions: new Map(), matrix: createMatrixCache() };
+}
