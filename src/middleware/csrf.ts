@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Express, Request } from 'express';
 import { csrfSync } from 'csrf-sync';
 import { paths } from '../paths.js';
+import { requestMatcher } from './route-match.js';
 
 // Multipart forms (evidence uploads) are not parsed before this middleware: their body is a stream
 // that only the route reads, so the token cannot be in req.body here. For these routes only, and
@@ -9,16 +10,10 @@ import { paths } from '../paths.js';
 // (placed BEFORE the file input, so it arrives first) and calls verifyCsrfToken before reading a
 // single byte of the file. Not a query string or header token: a token in a URL ends up in logs
 // and history, and a form without JavaScript cannot set a header.
-const SELF_CHECKED_MULTIPART_ROUTES = [paths.evidence.upload].map(
-  (pattern) => new RegExp(`^${pattern.replace(/:[A-Za-z]+/g, '[^/]+')}/?$`, 'i'),
-);
+const isSelfCheckedRoute = requestMatcher('POST', paths.evidence.upload);
 
 function isSelfCheckedMultipart(req: Request): boolean {
-  return (
-    req.method === 'POST' &&
-    Boolean(req.is('multipart/form-data')) &&
-    SELF_CHECKED_MULTIPART_ROUTES.some((route) => route.test(req.path))
-  );
+  return Boolean(req.is('multipart/form-data')) && isSelfCheckedRoute(req);
 }
 
 const { csrfSynchronisedProtection, generateToken, getTokenFromState, invalidCsrfTokenError } = csrfSync({

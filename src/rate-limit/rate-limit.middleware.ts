@@ -1,25 +1,18 @@
 import type { Express, Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, rateLimit, type Options } from 'express-rate-limit';
 import type { AppDeps } from '../deps.js';
+import { requestMatcher } from '../middleware/route-match.js';
 import { paths } from '../paths.js';
 import { PostgresRateLimitStore } from './postgres-store.js';
 
 const ONE_MINUTE_MS = 60_000;
 
-/** A route the limits apply to, as Express would match it (case-insensitive, optional trailing slash). */
-function route(method: 'GET' | 'POST', pattern: string) {
-  const regex = new RegExp(`^${pattern.replace(/:[A-Za-z]+/g, '[^/]+')}/?$`, 'i');
-  return (req: Request) => req.method === method && regex.test(req.path);
-}
-
 // Sign-in is limited per IP address (nobody is signed in yet); uploads per signed-in user.
 const SIGN_IN_ROUTES = [
-  route('GET', paths.signIn),
-  route('POST', paths.localSignIn),
-  route('GET', paths.authCallback),
-  route('POST', paths.authCallback),
+  requestMatcher('GET', paths.signIn, paths.authCallback),
+  requestMatcher('POST', paths.localSignIn, paths.authCallback),
 ];
-const UPLOAD_ROUTES = [route('POST', paths.evidence.upload)];
+const UPLOAD_ROUTES = [requestMatcher('POST', paths.evidence.upload)];
 
 /**
  * Rate limits on the sign-in routes and on evidence uploads, counted in PostgreSQL so that several
