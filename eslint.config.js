@@ -20,6 +20,25 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
     },
   },
+  {
+    // One rule for forms: routes read a request's fields through formBody / queryFields (src/forms.ts)
+    // and validate them with the feature's zod schema at the route edge; services take typed values.
+    files: ['src/**/*.ts'],
+    ignores: ['src/forms.ts', 'src/middleware/form-parsing.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[property.name='body'][object.name='req']",
+          message: 'Read the form with formBody(req) from src/forms.ts.',
+        },
+        {
+          selector: "TSAsExpression > TSTypeReference[typeName.name='Record'] TSUnknownKeyword",
+          message: 'Validate with a zod schema instead of casting to Record<string, unknown>.',
+        },
+      ],
+    },
+  },
   { files: ['**/*.{js,mjs}'], languageOptions: { globals: globals.node } },
   prettier,
 );

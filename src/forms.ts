@@ -1,4 +1,47 @@
-import type { z } from 'zod';
+import type { Request } from 'express';
+import { z } from 'zod';
+
+/**
+ * A posted form as body parsing leaves it (setUpFormParsing): each field a string, or a list of
+ * strings when the form repeats a name (checkboxes). Routes read forms only through formBody.
+ */
+export type FormBody = Readonly<Record<string, string | string[]>>;
+
+const formBodySchema = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
+
+/** The request's form fields; a request without a form body (or with another kind) is an empty form. */
+export function formBody(req: Request): FormBody {
+  const parsed = formBodySchema.safeParse(req.body);
+  return parsed.success ? parsed.data : {};
+}
+
+/** The request's query string (a GET form's answers), typed as a posted form is. */
+export function queryFields(req: Request): FormBody {
+  const parsed = formBodySchema.safeParse(req.query);
+  return parsed.success ? parsed.data : {};
+}
+
+/** Each field's value, the first one where a field is repeated (?q=a&q=b), for GET forms. */
+export function firstValues(fields: FormBody): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [name, value] of Object.entries(fields)) {
+    const first = typeof value === 'string' ? value : value[0];
+    if (first !== undefined) values[name] = first;
+  }
+  return values;
+}
+
+/** One field as text: empty when it was not posted (or was posted more than once). */
+export function textField(body: FormBody, name: string): string {
+  const value = body[name];
+  return typeof value === 'string' ? value : '';
+}
+
+/** A field that may repeat (checkboxes): none, one or several values. */
+export function listField(body: FormBody, name: string): string[] {
+  const value = body[name];
+  return value === undefined ? [] : typeof value === 'string' ? [value] : value;
+}
 
 /** One message per field, keyed by the field's name (which is also its element id). */
 export type FieldErrors = Record<string, string>;
@@ -16,9 +59,9 @@ export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: FieldEr
  */
 export function parseForm<Schema extends z.ZodType>(
   schema: Schema,
-  body: unknown,
+  body: FormBody,
 ): FormResult<z.output<Schema>> {
-  const parsed = schema.safeParse(body ?? {});
+  const parsed = schema.safeParse(body);
   if (parsed.success) return { ok: true, data: parsed.data };
   const errors: FieldErrors = {};
   for (const issue of parsed.error.issues) {
@@ -43,12 +86,8 @@ export interface DateParts {
 }
 
 /** The day, month and year the date-input component posts as `<name>-day` etc. */
-export function readDateFields(body: unknown, name: string): DateParts {
-  const fields = (body ?? {}) as Record<string, unknown>;
-  const part = (suffix: string) => {
-    const value = fields[`${name}-${suffix}`];
-    return typeof value === 'string' ? value.trim() : '';
-  };
+export function readDateFields(body: FormBody, name: string): DateParts {
+  const part = (suffix: string) => textField(body, `${name}-${suffix}`).trim();
   return { day: part('day'), month: part('month'), year: part('year') };
 }
 

@@ -9,6 +9,7 @@ import { ROLE_LABELS } from './roles.js';
 import { entraSignOutUrl } from './entra/entra-strategy.js';
 import { safeReturnTo } from './safe-return-to.js';
 import { destroySession, startSignedInSession } from './session.js';
+import { formBody } from '../forms.js';
 
 const CHOOSE_USER = 'Select who you want to sign in as';
 const signInForm = z.object({ userId: z.uuid({ message: CHOOSE_USER }) });
@@ -47,7 +48,7 @@ export function signInRoutes(deps: AppDeps): Router {
     });
 
     router.post(paths.localSignIn, async (req, res) => {
-      const parsed = signInForm.safeParse(req.body);
+      const parsed = signInForm.safeParse(formBody(req));
       const user = parsed.success ? await findUserWithProviders(deps.prisma, parsed.data.userId) : null;
       if (!user?.active) {
         res.status(400);

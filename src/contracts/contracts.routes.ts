@@ -2,7 +2,7 @@ import { Router, type Response } from 'express';
 import { requireSignIn } from '../auth/current-user.middleware.js';
 import type { AppDeps } from '../deps.js';
 import { ValidationFailed } from '../errors.js';
-import { errorSummary, partsFromDate, type FieldErrors } from '../forms.js';
+import { errorSummary, partsFromDate, type FieldErrors, formBody } from '../forms.js';
 import { pathTo, paths } from '../paths.js';
 import { editorsOnly, idFromPath, signedInUser } from '../route-helpers.js';
 import {
@@ -38,9 +38,9 @@ export function contractRoutes(deps: AppDeps): Router {
     const page = {
       action: pathTo(paths.contracts.new, { providerId: provider.id }),
       provider,
-      values: contractFormValues(req.body),
+      values: contractFormValues(formBody(req)),
     };
-    const form = readContractForm(req.body);
+    const form = readContractForm(formBody(req));
     if (!form.ok) {
       await renderForm(deps, res.status(400), { ...page, errors: form.errors });
       return;
@@ -81,9 +81,9 @@ export function contractRoutes(deps: AppDeps): Router {
       action: pathTo(paths.contracts.edit, { contractId: contract.id }),
       provider: contract.provider,
       reference: contract.reference,
-      values: contractFormValues(req.body),
+      values: contractFormValues(formBody(req)),
     };
-    const form = readContractForm(req.body);
+    const form = readContractForm(formBody(req));
     if (!form.ok) {
       await renderForm(deps, res.status(400), { ...page, errors: form.errors });
       return;

@@ -1,11 +1,16 @@
 import { z } from 'zod';
-import { dateFromParts, parseForm, readDateFields, type FieldErrors, type FormResult } from '../forms.js';
+import {
+  dateFromParts,
+  listField,
+  parseForm,
+  readDateFields,
+  textField,
+  type FieldErrors,
+  type FormBody,
+  type FormResult,
+} from '../forms.js';
 
 const CHOOSE_STANDARDS = 'Select the standards this contract reports on';
-
-// A single ticked checkbox posts a string, several post an array, none posts nothing.
-const asList = (value: unknown): unknown[] =>
-  value === undefined ? [] : Array.isArray(value) ? (value as unknown[]) : [value];
 
 const contractFields = z.object({
   reference: z
@@ -14,13 +19,10 @@ const contractFields = z.object({
     .min(1, 'Enter the contract reference')
     .max(50, 'Contract reference must be 50 characters or fewer'),
   contractManagerId: z.uuid('Select the contract manager'),
-  standards: z.preprocess(
-    asList,
-    z
-      .array(z.uuid(CHOOSE_STANDARDS))
-      .min(1, CHOOSE_STANDARDS)
-      .transform((ids) => [...new Set(ids)]),
-  ),
+  standards: z
+    .array(z.uuid(CHOOSE_STANDARDS))
+    .min(1, CHOOSE_STANDARDS)
+    .transform((ids) => [...new Set(ids)]),
 });
 
 export interface ContractInput {
@@ -36,8 +38,9 @@ export interface ContractInput {
 const FIELD_ORDER = ['reference', 'startDate', 'endDate', 'contractManagerId', 'standards'];
 export const CONTRACT_DATE_FIELDS = ['startDate', 'endDate'];
 
-export function readContractForm(body: unknown): FormResult<ContractInput> {
-  const fields = parseForm(contractFields, body);
+export function readContractForm(body: FormBody): FormResult<ContractInput> {
+  // A single ticked checkbox posts a string, several post a list, none posts nothing.
+  const fields = parseForm(contractFields, { ...body, standards: listField(body, 'standards') });
   const found: FieldErrors = fields.ok ? {} : { ...fields.errors };
   const start = dateFromParts(readDateFields(body, 'startDate'), 'Start date');
   const end = dateFromParts(readDateFields(body, 'endDate'), 'End date', false);
@@ -58,14 +61,13 @@ export function readContractForm(body: unknown): FormResult<ContractInput> {
 }
 
 /** What the form shows again after a refused post: the user's input exactly as typed. */
-export function contractFormValues(body: unknown) {
-  const fields = (body ?? {}) as Record<string, unknown>;
+export function contractFormValues(body: FormBody) {
   return {
-    reference: typeof fields.reference === 'string' ? fields.reference : '',
+    reference: textField(body, 'reference'),
     startDate: readDateFields(body, 'startDate'),
     endDate: readDateFields(body, 'endDate'),
-    contractManagerId: typeof fields.contractManagerId === 'string' ? fields.contractManagerId : '',
-    standards: asList(fields.standards).filter((value): value is string => typeof value === 'string'),
+    contractManagerId: textField(body, 'contractManagerId'),
+    standards: listField(body, 'standards'),
   };
 }
 

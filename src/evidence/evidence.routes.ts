@@ -2,7 +2,7 @@ import { create as contentDisposition } from 'content-disposition';
 import { Router, type Request, type Response } from 'express';
 import { requireSignIn } from '../auth/current-user.middleware.js';
 import type { AppDeps } from '../deps.js';
-import { errorSummary, type FieldErrors } from '../forms.js';
+import { errorSummary, type FieldErrors, formBody, textField } from '../forms.js';
 import { verifyCsrfToken } from '../middleware/csrf.js';
 import { pathTo, paths } from '../paths.js';
 import { idFromPath, signedInUser } from '../route-helpers.js';
@@ -64,7 +64,9 @@ export function evidenceRoutes(deps: AppDeps): Router {
         if (read.outcome !== 'file') verifyCsrfToken(req, read.fields._csrf);
       } else {
         // Posted without a file input at all: an ordinary form, its token checked by the middleware.
-        read = { outcome: 'no-file', fields: (req.body ?? {}) as Record<string, string> };
+        const body = formBody(req);
+        const fields = Object.fromEntries(Object.keys(body).map((name) => [name, textField(body, name)]));
+        read = { outcome: 'no-file', fields };
       }
     } catch (error) {
       stopReadingRequest(res);
@@ -103,7 +105,7 @@ export function evidenceRoutes(deps: AppDeps): Router {
   router.post(paths.evidence.link, requireSignIn, async (req, res) => {
     const user = signedInUser(res);
     const { returnId, requirementId } = targetOf(req);
-    const result = await linkEvidence(deps, user, returnId, requirementId, req.body);
+    const result = await linkEvidence(deps, user, returnId, requirementId, formBody(req));
     if (!result.ok) {
       const page = await evidencePage(deps, user, returnId, requirementId);
       res.status(400);
@@ -118,9 +120,8 @@ export function evidenceRoutes(deps: AppDeps): Router {
     const { returnId, requirementId } = targetOf(req);
     const evidenceId = idFromPath(req.params.evidenceId);
     const { removed } = await unlinkEvidence(deps, signedInUser(res), returnId, requirementId, evidenceId);
-    const body = (req.body ?? {}) as Record<string, unknown>;
     // The requirement page has the same list: going back there keeps the user where they were.
-    if (body.returnTo === 'requirement') {
+    if (formBody(req).returnTo === 'requirement') {
       res.redirect(pathTo(paths.returns.requirement, { returnId, requirementId }));
       return;
     }

@@ -6,7 +6,7 @@ import type { DataDeps } from '../deps.js';
 import { NotFound } from '../errors.js';
 import { standardName } from '../frameworks/names.js';
 import { requirementOfVersion } from '../frameworks/version-content.js';
-import { parseForm, type FieldErrors } from '../forms.js';
+import { parseForm, type FieldErrors, type FormBody } from '../forms.js';
 import type { ReturnStatus } from '../generated/prisma/enums.js';
 import { assertEditable, isEditable } from '../returns/rules.js';
 import type { CurrentUser } from '../view-locals.js';
@@ -157,7 +157,7 @@ export async function evidencePage(
 export interface EvidenceUpload {
   file: { name: string; content: Buffer<ArrayBuffer>; sha256: string; sizeBytes: number } | undefined;
   tooLarge: boolean;
-  fields: Record<string, unknown>;
+  fields: FormBody;
 }
 
 export type UploadResult =
@@ -291,7 +291,7 @@ export async function linkEvidence(
   user: CurrentUser,
   returnId: string,
   requirementId: string,
-  body: unknown,
+  body: FormBody,
 ): Promise<LinkResult> {
   const { prisma } = deps;
   const target = await assertCanChangeEvidence(deps, user, returnId, requirementId);

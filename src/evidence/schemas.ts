@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dateFromParts, readDateFields, type DateParts, type FieldErrors } from '../forms.js';
+import { dateFromParts, readDateFields, type DateParts, type FieldErrors, type FormBody } from '../forms.js';
 
 /** "Add evidence from your library": the one field is the chosen evidence item. */
 export const linkEvidenceSchema = z.object({
@@ -16,7 +16,7 @@ export interface PeriodCovered {
 }
 
 /** The optional "period covered" dates of an upload: each a real date if given, in order. */
-export function parsePeriodCovered(fields: Record<string, unknown>): {
+export function parsePeriodCovered(fields: FormBody): {
   values: PeriodCoveredValues;
   period: PeriodCovered;
   errors: FieldErrors;

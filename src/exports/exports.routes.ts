@@ -1,7 +1,14 @@
 import { Router, type Response } from 'express';
 import { requireSignIn } from '../auth/current-user.middleware.js';
 import type { AppDeps } from '../deps.js';
-import { errorSummary, parseForm, type FieldErrors } from '../forms.js';
+import {
+  errorSummary,
+  parseForm,
+  type FieldErrors,
+  firstValues,
+  queryFields,
+  type FormBody,
+} from '../forms.js';
 import { formatDate, formatDateTime } from '../format.js';
 import { formatFileSize } from '../evidence/format.js';
 import { pathTo, paths } from '../paths.js';
@@ -10,7 +17,7 @@ import { sendCsv } from './csv.js';
 import { buildPack, packChoices, packSheets, type Pack } from './pack.service.js';
 import { exportFormOptions, findPeriodLabel } from './queries.js';
 import { REQUIREMENT_EXPORT_HEADER, requirementExportRows } from './requirement-export.js';
-import { packChoiceSchema, packQuerySchema, queryValues, requirementExportSchema } from './schemas.js';
+import { packChoiceSchema, packQuerySchema, requirementExportSchema } from './schemas.js';
 import { sendXlsx } from './xlsx.js';
 
 /** A file name part from a label: "2026/27" -> "2026-27", "Alpha Trust" -> "alpha-trust". */
@@ -50,7 +57,7 @@ export function exportsRoutes(deps: AppDeps): Router {
   // The requirement-level download. Asked for without a choice it shows the form; a bad choice
   // re-shows it with the problems.
   router.get(paths.exports.requirements, requireSignIn, staffOnly, async (req, res) => {
-    const values = queryValues(req.query);
+    const values = firstValues(queryFields(req));
     if (Object.keys(values).length === 0) {
       res.redirect(paths.exports.index);
       return;
@@ -85,7 +92,7 @@ export function exportsRoutes(deps: AppDeps): Router {
   // Choosing a pack: staff pick any provider, a lead one of their own.
   router.get(paths.exports.packChoose, requireSignIn, async (req, res) => {
     const user = signedInUser(res);
-    const values = queryValues(req.query);
+    const values = firstValues(queryFields(req));
     let errors: FieldErrors = {};
     if (Object.keys(values).length > 0) {
       const parsed = parseForm(packChoiceSchema, values);
@@ -108,20 +115,20 @@ export function exportsRoutes(deps: AppDeps): Router {
   });
 
   router.get(paths.exports.pack, requireSignIn, async (req, res) => {
-    const pack = await packFor(req.params.providerId, req.query, res);
+    const pack = await packFor(req.params.providerId, queryFields(req), res);
     res.render('exports/pack', { pack: packView(pack) });
   });
 
   router.get(paths.exports.packDownload, requireSignIn, async (req, res) => {
-    const pack = await packFor(req.params.providerId, req.query, res);
+    const pack = await packFor(req.params.providerId, queryFields(req), res);
     const name = `contract-review-pack-${fileNamePart(pack.provider.odsCode)}-${fileNamePart(pack.period?.label ?? 'no-period')}.xlsx`;
     await sendXlsx(res, name, packSheets(pack));
   });
 
-  async function packFor(providerIdParam: string | string[] | undefined, query: unknown, res: Response) {
+  async function packFor(providerIdParam: string | string[] | undefined, query: FormBody, res: Response) {
     const user = signedInUser(res);
     const providerId = idFromPath(providerIdParam);
-    const parsed = packQuerySchema.safeParse(queryValues(query));
+    const parsed = packQuerySchema.safeParse(firstValues(query));
     // A period id that is not an id names nothing: the newest period is shown instead.
     const periodId = parsed.success ? parsed.data.periodId : undefined;
     return buildPack(prisma, user, providerId, periodId);

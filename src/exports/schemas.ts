@@ -24,13 +24,3 @@ export const packChoiceSchema = z.object({
 });
 
 export const packQuerySchema = z.object({ periodId: optionalId });
-
-/** The query-string fields as strings (the first of any repeated field), for re-showing the form. */
-export function queryValues(query: unknown): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const [key, value] of Object.entries((query ?? {}) as Record<string, unknown>)) {
-    const first: unknown = Array.isArray(value) ? value[0] : value;
-    if (typeof first === 'string') values[key] = first;
-  }
-  return values;
-}

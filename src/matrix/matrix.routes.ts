@@ -11,13 +11,14 @@ import { RETURN_STATUS_TAGS } from '../returns/progress.js';
 import { signedInUser, staffOnly } from '../route-helpers.js';
 import { MATRIX_STATES, matrixHref, matrixPage, type MatrixPage, type TableHtml } from './matrix.service.js';
 import { parseMatrixQuery } from './schemas.js';
+import { queryFields } from '../forms.js';
 
 /** Renders the matrix for the request's filters: the matrix page and the staff's home page. */
 export async function renderMatrix(deps: AppDeps, req: Request, res: Response): Promise<void> {
   const { page, table } = await matrixPage(
     deps,
     signedInUser(res),
-    parseMatrixQuery(req.query),
+    parseMatrixQuery(queryFields(req)),
     deps.clock(),
   );
   res.render('matrix/index', await matrixViewLocals(page, table, req.app.enabled('view cache')));
@@ -45,7 +46,12 @@ export function matrixRoutes(deps: AppDeps): Router {
   router.get(paths.matrix.show, requireSignIn, staffOnly, (req, res) => renderMatrix(deps, req, res));
   // The current filtered and sorted view as CSV (same filters, same rows, same order).
   router.get(paths.matrix.export, requireSignIn, staffOnly, async (req, res) => {
-    const { page } = await matrixPage(deps, signedInUser(res), parseMatrixQuery(req.query), deps.clock());
+    const { page } = await matrixPage(
+      deps,
+      signedInUser(res),
+      parseMatrixQuery(queryFields(req)),
+      deps.clock(),
+    );
     const label = page.period?.label.replace(/[^A-Za-z0-9-]+/g, '-') ?? 'none';
     await sendCsv(res, `compliance-matrix-${label}.csv`, csvHeader(page), csvRows(page));
   });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ProviderType, ReturnStatus } from '../generated/prisma/enums.js';
+import { firstValues, type FormBody } from '../forms.js';
 
 // The matrix's filters, read from the URL (a GET form): anything that does not fit is ignored, so a
 // shared or edited link always shows a page.
@@ -34,11 +35,7 @@ export const matrixQuerySchema = z.object({
 
 export type MatrixQuery = z.infer<typeof matrixQuerySchema>;
 
-export function parseMatrixQuery(query: unknown): MatrixQuery {
-  const fields = typeof query === 'object' && query !== null ? (query as Record<string, unknown>) : {};
+export function parseMatrixQuery(query: FormBody): MatrixQuery {
   // Repeated parameters (?q=a&q=b) count as the first.
-  const single = Object.fromEntries(
-    Object.entries(fields).map(([key, value]) => [key, Array.isArray(value) ? (value[0] as unknown) : value]),
-  );
-  return matrixQuerySchema.parse(single);
+  return matrixQuerySchema.parse(firstValues(query));
 }

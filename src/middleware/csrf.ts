@@ -3,6 +3,7 @@ import type { Express, Request } from 'express';
 import { csrfSync } from 'csrf-sync';
 import { paths } from '../paths.js';
 import { requestMatcher } from './route-match.js';
+import { formBody, textField } from '../forms.js';
 
 // Multipart forms (evidence uploads) are not parsed before this middleware: their body is a stream
 // that only the route reads, so the token cannot be in req.body here. For these routes only, and
@@ -17,10 +18,7 @@ function isSelfCheckedMultipart(req: Request): boolean {
 }
 
 const { csrfSynchronisedProtection, generateToken, getTokenFromState, invalidCsrfTokenError } = csrfSync({
-  getTokenFromRequest: (req) => {
-    const body = req.body as Record<string, unknown> | undefined;
-    return typeof body?._csrf === 'string' ? body._csrf : undefined;
-  },
+  getTokenFromRequest: (req) => textField(formBody(req), '_csrf') || undefined,
   // Entra's form_post callback cannot carry our token; its state and nonce do that job.
   skipCsrfProtection: (req) =>
     isSelfCheckedMultipart(req) || (req.method === 'POST' && req.path === paths.authCallback),

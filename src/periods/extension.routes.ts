@@ -2,7 +2,14 @@ import { Router, type Response } from 'express';
 import { requireSignIn } from '../auth/current-user.middleware.js';
 import type { AppDeps } from '../deps.js';
 import { ValidationFailed } from '../errors.js';
-import { errorSummary, readDateFields, type DateParts, type FieldErrors } from '../forms.js';
+import {
+  errorSummary,
+  readDateFields,
+  type DateParts,
+  type FieldErrors,
+  formBody,
+  textField,
+} from '../forms.js';
 import { pathTo, paths } from '../paths.js';
 import { editorsOnly, idFromPath, signedInUser } from '../route-helpers.js';
 import { formatDate } from '../format.js';
@@ -22,10 +29,10 @@ export function extensionRoutes(deps: AppDeps): Router {
 
   router.post(paths.returns.extension, requireSignIn, editorsOnly, async (req, res) => {
     const returnId = idFromPath(req.params.returnId);
-    const body = req.body as Record<string, unknown>;
+    const body = formBody(req);
     const values = {
       dueDate: readDateFields(body, 'dueDate'),
-      reason: typeof body.reason === 'string' ? body.reason : '',
+      reason: textField(body, 'reason'),
     };
     const form = readExtensionForm(body);
     if (!form.ok) {

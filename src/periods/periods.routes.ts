@@ -10,6 +10,8 @@ import {
   readDateFields,
   type DateParts,
   type FieldErrors,
+  formBody,
+  textField,
 } from '../forms.js';
 import type { ReturnStatus } from '../generated/prisma/enums.js';
 import { pathTo, paths } from '../paths.js';
@@ -50,9 +52,10 @@ export function periodRoutes(deps: AppDeps): Router {
   });
 
   router.post(paths.periods.new, requireSignIn, editorsOnly, async (req, res) => {
-    const form = parseForm(periodSchema, req.body);
+    const body = formBody(req);
+    const form = parseForm(periodSchema, body);
     if (!form.ok) {
-      renderNewPeriod(res.status(400), req.body, form.errors);
+      renderNewPeriod(res.status(400), body, form.errors);
       return;
     }
     try {
@@ -60,7 +63,7 @@ export function periodRoutes(deps: AppDeps): Router {
       res.redirect(pathTo(paths.periods.show, { periodId: period.id }));
     } catch (error) {
       if (!(error instanceof ValidationFailed)) throw error;
-      renderNewPeriod(res.status(400), req.body, error.fieldErrors);
+      renderNewPeriod(res.status(400), body, error.fieldErrors);
     }
   });
 
@@ -124,9 +127,9 @@ export function periodRoutes(deps: AppDeps): Router {
   router.post(paths.periods.editStandard, requireSignIn, editorsOnly, async (req, res) => {
     const user = signedInUser(res);
     const ids = periodStandardIds(req.params);
-    const body = req.body as Record<string, unknown>;
+    const body = formBody(req);
     const values = {
-      frameworkVersionId: typeof body.frameworkVersionId === 'string' ? body.frameworkVersionId : '',
+      frameworkVersionId: textField(body, 'frameworkVersionId'),
       dueDate: readDateFields(body, 'dueDate'),
     };
     const form = readPeriodStandardForm(body);

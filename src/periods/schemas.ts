@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { dateFromParts, parseForm, readDateFields, type FieldErrors, type FormResult } from '../forms.js';
+import {
+  dateFromParts,
+  parseForm,
+  readDateFields,
+  type FieldErrors,
+  type FormBody,
+  type FormResult,
+} from '../forms.js';
 
 const FINANCIAL_YEAR = /^(\d{4})\/(\d{2})$/;
 
@@ -36,7 +43,7 @@ const periodStandardFields = z.object({
   frameworkVersionId: z.uuid('Select the version to report against'),
 });
 
-export function readPeriodStandardForm(body: unknown): FormResult<PeriodStandardInput> {
+export function readPeriodStandardForm(body: FormBody): FormResult<PeriodStandardInput> {
   const fields = parseForm(periodStandardFields, body);
   const due = dateFromParts(readDateFields(body, 'dueDate'), 'Due date');
   if (!fields.ok || !due.date) {
@@ -60,7 +67,7 @@ const extensionFields = z.object({
     .max(2000, 'Reason must be 2000 characters or fewer'),
 });
 
-export function readExtensionForm(body: unknown): FormResult<ExtensionInput> {
+export function readExtensionForm(body: FormBody): FormResult<ExtensionInput> {
   const due = dateFromParts(readDateFields(body, 'dueDate'), 'New due date');
   const fields = parseForm(extensionFields, body);
   if (!fields.ok || !due.date) {

@@ -3,7 +3,7 @@ import { isCommissionerEditor } from '../auth/access.js';
 import { requireSignIn } from '../auth/current-user.middleware.js';
 import type { AppDeps } from '../deps.js';
 import { ValidationFailed } from '../errors.js';
-import { errorSummary, parseForm, type FieldErrors } from '../forms.js';
+import { errorSummary, parseForm, type FieldErrors, formBody } from '../forms.js';
 import { pathTo, paths } from '../paths.js';
 import { formatDate } from '../format.js';
 import { PROVIDER_TYPE_LABELS } from './provider-types.js';
@@ -44,9 +44,10 @@ export function providerRoutes(deps: AppDeps): Router {
   });
 
   router.post(paths.providers.new, requireSignIn, editorsOnly, async (req, res) => {
-    const form = parseForm(providerSchema, req.body);
+    const body = formBody(req);
+    const form = parseForm(providerSchema, body);
     if (!form.ok) {
-      renderForm(res.status(400), { action: paths.providers.new, values: req.body, errors: form.errors });
+      renderForm(res.status(400), { action: paths.providers.new, values: body, errors: form.errors });
       return;
     }
     try {
@@ -56,7 +57,7 @@ export function providerRoutes(deps: AppDeps): Router {
       if (!(error instanceof ValidationFailed)) throw error;
       renderForm(res.status(400), {
         action: paths.providers.new,
-        values: req.body,
+        values: body,
         errors: error.fieldErrors,
       });
     }
@@ -95,13 +96,14 @@ export function providerRoutes(deps: AppDeps): Router {
     const providerId = idFromPath(req.params.providerId);
     const user = signedInUser(res);
     const provider = await getProviderForEdit(deps.prisma, user, providerId);
+    const body = formBody(req);
     const page = {
       action: pathTo(paths.providers.edit, { providerId }),
       providerId,
       providerName: provider.name,
-      values: req.body as unknown,
+      values: body,
     };
-    const form = parseForm(providerSchema, req.body);
+    const form = parseForm(providerSchema, body);
     if (!form.ok) {
       renderForm(res.status(400), { ...page, errors: form.errors });
       return;

@@ -1,6 +1,7 @@
 import type { ReturnStatus } from '../generated/prisma/enums.js';
 import { formatDate } from '../format.js';
 import { RETURN_STATUS_TAGS } from './progress.js';
+import { z } from 'zod';
 
 // The audit trail of a return in plain English: what each action was and which fields changed.
 
@@ -63,10 +64,12 @@ function displayValue(field: string, value: unknown): string {
   return JSON.stringify(value);
 }
 
+const auditFields = z.record(z.string(), z.unknown());
+
+/** An audit event's before or after (a JSON object), or no fields for anything else. */
 function asRecord(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
+  const parsed = auditFields.safeParse(value);
+  return parsed.success ? parsed.data : {};
 }
 
 export interface HistoryEvent {

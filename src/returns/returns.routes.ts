@@ -9,6 +9,9 @@ import {
   readDateFields,
   type DateParts,
   type FieldErrors,
+  formBody,
+  textField,
+  type FormBody,
 } from '../forms.js';
 import { pathTo, paths } from '../paths.js';
 import { idFromPath, signedInUser } from '../route-helpers.js';
@@ -74,12 +77,8 @@ function valuesFromAnswer(answer: AnswerRow | null): AnswerValues {
  * Exactly what was typed, so nothing is lost when the page comes back with errors. The version stays
  * the one the form was opened with, so a later save still notices anyone else's change.
  */
-function valuesFromBody(body: unknown, currentVersion: number): AnswerValues {
-  const fields = (body ?? {}) as Record<string, unknown>;
-  const text = (name: string) => {
-    const value = fields[name];
-    return typeof value === 'string' ? value : '';
-  };
+function valuesFromBody(body: FormBody, currentVersion: number): AnswerValues {
+  const text = (name: string) => textField(body, name);
   const posted = text('version');
   const version = /^\d{1,9}$/.test(posted) ? Number(posted) : currentVersion;
   return {
@@ -156,8 +155,8 @@ export function returnsRoutes(deps: AppDeps): Router {
     const requirementId = idFromPath(req.params.requirementId);
     // Refuse other providers, staff and frozen returns before looking at what was posted.
     const target = await answerTarget(deps, user, returnId, requirementId);
-    const body = req.body as Record<string, unknown> | undefined;
-    const complete = body?.action !== 'draft';
+    const body = formBody(req);
+    const complete = body.action !== 'draft';
     const parsed = parseForm(
       answerFormSchema({
         subject: target.subject,
@@ -230,7 +229,7 @@ export function returnsRoutes(deps: AppDeps): Router {
     const user = signedInUser(res);
     const returnId = idFromPath(req.params.returnId);
     await assertCanAnswer(deps, user, returnId);
-    const parsed = parseForm(declarationSchema, req.body);
+    const parsed = parseForm(declarationSchema, formBody(req));
     const outcome = parsed.ok ? await submitReturn(deps, user, returnId, clock()) : undefined;
     if (outcome?.kind === 'submitted') {
       res.redirect(pathTo(paths.returns.confirmation, { returnId }));

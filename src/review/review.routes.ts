@@ -8,6 +8,8 @@ import {
   readDateFields,
   type ErrorSummaryItem,
   type FieldErrors,
+  formBody,
+  textField,
 } from '../forms.js';
 import { pathTo, paths } from '../paths.js';
 import { idFromPath, signedInUser } from '../route-helpers.js';
@@ -126,11 +128,8 @@ export function reviewRoutes(deps: AppDeps): Router {
     const requirementId = idFromPath(req.params.requirementId);
     // Loads the page first: it checks who may decide and that the return still waits for review.
     const { page, requirement } = await getRequirementReview(deps.prisma, user, returnId, requirementId);
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const values = {
-      decision: typeof body.decision === 'string' ? body.decision : '',
-      reason: typeof body.reason === 'string' ? body.reason : '',
-    };
+    const body = formBody(req);
+    const values = { decision: textField(body, 'decision'), reason: textField(body, 'reason') };
     const form = parseForm(requirementDecisionSchema(requirement.code), body);
     if (!form.ok) {
       renderRequirement(res.status(400), page, requirement, values, form.errors);
@@ -151,10 +150,10 @@ export function reviewRoutes(deps: AppDeps): Router {
     const returnId = idFromPath(req.params.returnId);
     // Refuses (403, 409) before reading the form: who may decide, and only while it waits for review.
     const page = await getDecisionPage(deps.prisma, user, returnId);
-    const body = (req.body ?? {}) as Record<string, unknown>;
+    const body = formBody(req);
     const values: DecisionValues = {
       newDueDate: readDateFields(body, 'newDueDate'),
-      comment: typeof body.comment === 'string' ? body.comment : '',
+      comment: textField(body, 'comment'),
     };
     try {
       const choice = parseForm(overallDecisionSchema, body);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dateFromParts, readDateFields, type FormResult } from '../forms.js';
+import { dateFromParts, readDateFields, textField, type FormBody, type FormResult } from '../forms.js';
 
 export const REASON_MAX = 2000;
 export const COMMENT_MAX = 2000;
@@ -51,12 +51,11 @@ export interface ReturnToProviderInput {
 }
 
 /** The "return to the provider" form: a new due date (date input) and an optional comment. */
-export function parseReturnToProvider(body: unknown): FormResult<ReturnToProviderInput> {
-  const fields = (body ?? {}) as Record<string, unknown>;
+export function parseReturnToProvider(body: FormBody): FormResult<ReturnToProviderInput> {
   const errors: Record<string, string> = {};
   const due = dateFromParts(readDateFields(body, 'newDueDate'), 'The new due date');
   if (due.error) errors.newDueDate = due.error;
-  const comment = commentSchema.safeParse(typeof fields.comment === 'string' ? fields.comment : undefined);
+  const comment = commentSchema.safeParse(textField(body, 'comment'));
   if (!comment.success) errors.comment = comment.error.issues[0]?.message ?? 'Check the comment';
   if (!due.date || !comment.success) return { ok: false, errors };
   return { ok: true, data: { newDueDate: due.date, comment: comment.data } };

@@ -4,7 +4,7 @@ import { ROLE_LABELS } from '../auth/roles.js';
 import type { AppDeps } from '../deps.js';
 import { Conflict, ValidationFailed } from '../errors.js';
 import { formatDateTime } from '../format.js';
-import { errorSummary, parseForm, type FieldErrors } from '../forms.js';
+import { errorSummary, parseForm, type FieldErrors, formBody, textField } from '../forms.js';
 import { pathTo, paths } from '../paths.js';
 import { adminsOnly, editorsOnly, idFromPath, signedInUser } from '../route-helpers.js';
 import { UserRole } from '../generated/prisma/enums.js';
@@ -90,9 +90,10 @@ export function userRoutes(deps: AppDeps): Router {
 
   router.post(paths.users.invite, requireSignIn, editorsOnly, async (req, res) => {
     const user = signedInUser(res);
-    const form = parseForm(inviteSchema, req.body);
+    const body = formBody(req);
+    const form = parseForm(inviteSchema, body);
     if (!form.ok) {
-      await renderInvite(res.status(400), { values: req.body, errors: form.errors });
+      await renderInvite(res.status(400), { values: body, errors: form.errors });
       return;
     }
     try {
@@ -103,7 +104,7 @@ export function userRoutes(deps: AppDeps): Router {
       res.redirect(`${next}?done=${outcome.kind}`);
     } catch (error) {
       if (!(error instanceof ValidationFailed)) throw error;
-      await renderInvite(res.status(400), { values: req.body, errors: error.fieldErrors });
+      await renderInvite(res.status(400), { values: body, errors: error.fieldErrors });
     }
   });
 
@@ -114,8 +115,8 @@ export function userRoutes(deps: AppDeps): Router {
   router.post(paths.users.role, requireSignIn, adminsOnly, async (req, res) => {
     const userId = idFromPath(req.params.userId);
     const actor = signedInUser(res);
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const values = { role: typeof body.role === 'string' ? body.role : undefined };
+    const body = formBody(req);
+    const values = { role: textField(body, 'role') };
     const form = parseForm(roleSchema, body);
     try {
       if (!form.ok) throw new ValidationFailed(form.errors);
@@ -130,8 +131,8 @@ export function userRoutes(deps: AppDeps): Router {
 
   router.post(paths.users.addMembership, requireSignIn, adminsOnly, async (req, res) => {
     const userId = idFromPath(req.params.userId);
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const values = { providerId: typeof body.providerId === 'string' ? body.providerId : undefined };
+    const body = formBody(req);
+    const values = { providerId: textField(body, 'providerId') };
     const form = parseForm(membershipSchema, body);
     try {
       if (!form.ok) throw new ValidationFailed(form.errors);
