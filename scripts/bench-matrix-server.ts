@@ -13,7 +13,7 @@ import { matrixViewLocals } from '../src/matrix/matrix.routes.js';
 import { drawnTable, matrixPage } from '../src/matrix/matrix.service.js';
 import { createCaches } from '../src/caches.js';
 import { parseMatrixQuery } from '../src/matrix/schemas.js';
-import type { CurrentUser } from '../src/view-locals.js';
+import type { CurrentUser } from '../src/auth/current-user.js';
 import { createBenchApp } from './bench-support.js';
 
 export interface BenchServerAddresses {

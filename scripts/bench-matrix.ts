@@ -14,7 +14,7 @@ import autocannon from 'autocannon';
 import type { Db } from '../src/db/prisma.js';
 import { createLogger } from '../src/logger.js';
 import { pathTo, paths } from '../src/paths.js';
-import type { CurrentUser } from '../src/view-locals.js';
+import type { CurrentUser } from '../src/auth/current-user.js';
 import { SERVER_HEAP_LIMIT } from '../tests/support/server-process.js';
 import type { BenchServerAddresses } from './bench-matrix-server.js';
 import { openBenchDatabase, seedCommissioner, signIn, THREE_PERIODS } from './bench-support.js';

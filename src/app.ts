@@ -18,7 +18,7 @@ import { setUpRequestId } from './middleware/request-id.js';
 import { setUpSecurityHeaders } from './middleware/security-headers.js';
 import { setUpSession } from './middleware/session.js';
 import { NHSUK_FRONTEND_VERSION, setUpStatic } from './middleware/static.js';
-import { extensionRoutes } from './periods/extension.routes.js';
+import { extensionRoutes } from './returns/extension.routes.js';
 import { periodRoutes } from './periods/periods.routes.js';
 import { pathTo, paths } from './paths.js';
 import { providerRoutes } from './providers/providers.routes.js';

@@ -2,7 +2,7 @@ import type { RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { assertAdmin, assertCanReadRegister, assertCommissionerEditor } from './auth/access.js';
 import { Forbidden, NotFound } from './errors.js';
-import type { CurrentUser } from './view-locals.js';
+import type { CurrentUser } from './auth/current-user.js';
 
 // Helpers every feature's routes share. The guards apply the same access rules the services check,
 // so a refused user gets a 403 before any form is shown.

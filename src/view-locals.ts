@@ -1,17 +1,7 @@
-import type { UserRole } from './generated/prisma/enums.js';
+import type { CurrentUser } from './auth/current-user.js';
 import type { Paths, pathTo } from './paths.js';
 
 export const SERVICE_NAME = 'Accessible information and equality compliance';
-
-/** The signed-in user as the views and route handlers see it. */
-export interface CurrentUser {
-  id: string;
-  email: string;
-  displayName: string;
-  role: UserRole;
-  /** Providers a provider lead belongs to (empty for staff roles). */
-  providerIds: string[];
-}
 
 export interface NavigationItem {
   text: string;

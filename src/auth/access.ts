@@ -1,6 +1,6 @@
 import { Forbidden, NotFound } from '../errors.js';
 import type { UserRole } from '../generated/prisma/enums.js';
-import type { CurrentUser } from '../view-locals.js';
+import type { CurrentUser } from './current-user.js';
 import { STAFF_ROLES } from './roles.js';
 
 // Who may do what, in one place. Services call these before reading or changing anything, so a rule

@@ -3,7 +3,8 @@ import type { AppDeps } from '../deps.js';
 import { Forbidden } from '../errors.js';
 import type { UserRole } from '../generated/prisma/enums.js';
 import { paths } from '../paths.js';
-import type { CurrentUser, NavigationItem } from '../view-locals.js';
+import type { CurrentUser } from './current-user.js';
+import type { NavigationItem } from '../view-locals.js';
 import { findUserWithProviders } from './queries.js';
 import { regenerateSession } from './session.js';
 

@@ -5,7 +5,7 @@ import { NotFound, ValidationFailed } from '../errors.js';
 import { isoDate } from '../format.js';
 import { withUniqueFieldError } from '../db/unique-violation.js';
 import { findProvider } from '../providers/queries.js';
-import type { CurrentUser } from '../view-locals.js';
+import type { CurrentUser } from '../auth/current-user.js';
 import {
   countFrameworks,
   createContract,

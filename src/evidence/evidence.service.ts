@@ -9,7 +9,7 @@ import { requirementOfVersion } from '../frameworks/version-content.js';
 import { parseForm, type FieldErrors, type FormBody } from '../forms.js';
 import type { ReturnStatus } from '../generated/prisma/enums.js';
 import { assertEditable, isEditable } from '../returns/rules.js';
-import type { CurrentUser } from '../view-locals.js';
+import type { CurrentUser } from '../auth/current-user.js';
 import { fileNameProblem, tidyFileName } from './file-name.js';
 import { formatFileSize } from './format.js';
 import {

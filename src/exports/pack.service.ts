@@ -6,7 +6,7 @@ import type { ReturnStatus } from '../generated/prisma/enums.js';
 import { describeStage } from '../reminders/ladder.js';
 import { EMAIL_STATUS_TAGS } from '../reminders/outbox.service.js';
 import { RETURN_STATUS_TAGS } from '../returns/progress.js';
-import type { CurrentUser } from '../view-locals.js';
+import type { CurrentUser } from '../auth/current-user.js';
 import type { CsvRow } from './csv.js';
 import {
   findPackReturns,

@@ -2,7 +2,7 @@ import { assertCanReadRegister } from '../auth/access.js';
 import type { Db } from '../db/prisma.js';
 import type { ReviewDecision } from '../generated/prisma/enums.js';
 import { RETURN_STATUS_TAGS } from '../returns/progress.js';
-import type { CurrentUser } from '../view-locals.js';
+import type { CurrentUser } from '../auth/current-user.js';
 import type { CsvRow } from './csv.js';
 import {
   findReturnsWithAnswers,

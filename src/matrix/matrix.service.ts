@@ -14,7 +14,7 @@ import { pathTo, paths } from '../paths.js';
 import { PROVIDER_TYPE_LABELS } from '../providers/provider-types.js';
 import { remembered } from '../remembered.js';
 import { isOverdue, RETURN_STATUS_TAGS, type TagParams } from '../returns/progress.js';
-import type { CurrentUser } from '../view-locals.js';
+import type { CurrentUser } from '../auth/current-user.js';
 import {
   findContractManagerLinks,
   findContractManagers,

@@ -7,7 +7,7 @@ import { Conflict, NotFound, ValidationFailed } from '../errors.js';
 import { assertCanReadRegister } from '../auth/access.js';
 import { withUniqueFieldError } from '../db/unique-violation.js';
 import { formatDate, isoDate } from '../format.js';
-import type { CurrentUser } from '../view-locals.js';
+import type { CurrentUser } from '../auth/current-user.js';
 import {
   countPeriodReturns,
   countReturnsByStatus,

@@ -170,35 +170,3 @@ export async function createReturnsWithResponses(
   await db.return.createMany({ data: returns });
   await db.response.createMany({ data: responses });
 }
-
-export function findReturnForExtension(db: DbClient, returnId: string) {
-  return db.return.findUnique({
-    where: { id: returnId },
-    select: {
-      id: true,
-      status: true,
-      dueDate: true,
-      originalDueDate: true,
-      extensionReason: true,
-      version: true,
-      period: { select: { id: true, label: true } },
-      provider: { select: { name: true } },
-      contract: { select: { reference: true } },
-      frameworkVersion: { select: { name: true } },
-    },
-  });
-}
-
-/** Moves the due date if the return is still at the version read; false when someone changed it since. */
-export async function extendReturn(
-  db: DbClient,
-  returnId: string,
-  readVersion: number,
-  change: { dueDate: Date; extensionReason: string },
-): Promise<boolean> {
-  const { count } = await db.return.updateMany({
-    where: { id: returnId, version: readVersion },
-    data: { ...change, version: { increment: 1 } },
-  });
-  return count === 1;
-}

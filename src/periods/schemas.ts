@@ -53,28 +53,3 @@ export function readPeriodStandardForm(body: FormBody): FormResult<PeriodStandar
   }
   return { ok: true, data: { frameworkVersionId: fields.data.frameworkVersionId, dueDate: due.date } };
 }
-
-export interface ExtensionInput {
-  dueDate: Date;
-  reason: string;
-}
-
-const extensionFields = z.object({
-  reason: z
-    .string('Enter the reason for the extension')
-    .trim()
-    .min(1, 'Enter the reason for the extension')
-    .max(2000, 'Reason must be 2000 characters or fewer'),
-});
-
-export function readExtensionForm(body: FormBody): FormResult<ExtensionInput> {
-  const due = dateFromParts(readDateFields(body, 'dueDate'), 'New due date');
-  const fields = parseForm(extensionFields, body);
-  if (!fields.ok || !due.date) {
-    const errors: FieldErrors = {};
-    if (due.error) errors.dueDate = due.error;
-    if (!fields.ok && fields.errors.reason) errors.reason = fields.errors.reason;
-    return { ok: false, errors };
-  }
-  return { ok: true, data: { dueDate: due.date, reason: fields.data.reason } };
-}

@@ -2,7 +2,7 @@ import { recordAudit } from '../audit/audit.js';
 import { assertCanReadRegister, assertCommissionerEditor } from '../auth/access.js';
 import type { Db } from '../db/prisma.js';
 import { NotFound } from '../errors.js';
-import type { CurrentUser } from '../view-locals.js';
+import type { CurrentUser } from '../auth/current-user.js';
 import {
   createProvider,
   findProvider,

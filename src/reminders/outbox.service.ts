@@ -7,7 +7,7 @@ import { standardName } from '../frameworks/names.js';
 import type { EmailStatus } from '../generated/prisma/enums.js';
 import { pathTo, paths } from '../paths.js';
 import type { TagParams } from '../returns/progress.js';
-import type { CurrentUser } from '../view-locals.js';
+import type { CurrentUser } from '../auth/current-user.js';
 import { describeStage } from './ladder.js';
 import {
   countEmailsByStatus,

@@ -17,7 +17,7 @@ import {
   type VersionRequirement,
 } from '../frameworks/version-content.js';
 import type { ReturnStatus } from '../generated/prisma/enums.js';
-import type { CurrentUser } from '../view-locals.js';
+import type { CurrentUser } from '../auth/current-user.js';
 import { isoDate, ukToday } from '../format.js';
 import { groupState, isOverdue, requirementState, type RequirementState } from './progress.js';
 import {

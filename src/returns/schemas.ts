@@ -1,4 +1,12 @@
 import { z } from 'zod';
+import {
+  dateFromParts,
+  parseForm,
+  readDateFields,
+  type FieldErrors,
+  type FormBody,
+  type FormResult,
+} from '../forms.js';
 
 export const NARRATIVE_MAX = 10_000;
 export const ACTION_PLAN_MAX = 5_000;
@@ -54,3 +62,28 @@ export type AnswerForm = z.output<ReturnType<typeof answerFormSchema>>;
 export const declarationSchema = z.object({
   declaration: z.literal('confirmed', { error: 'Confirm that these answers are accurate and complete' }),
 });
+
+export interface ExtensionInput {
+  dueDate: Date;
+  reason: string;
+}
+
+const extensionFields = z.object({
+  reason: z
+    .string('Enter the reason for the extension')
+    .trim()
+    .min(1, 'Enter the reason for the extension')
+    .max(2000, 'Reason must be 2000 characters or fewer'),
+});
+
+export function readExtensionForm(body: FormBody): FormResult<ExtensionInput> {
+  const due = dateFromParts(readDateFields(body, 'dueDate'), 'New due date');
+  const fields = parseForm(extensionFields, body);
+  if (!fields.ok || !due.date) {
+    const errors: FieldErrors = {};
+    if (due.error) errors.dueDate = due.error;
+    if (!fields.ok && fields.errors.reason) errors.reason = fields.errors.reason;
+    return { ok: false, errors };
+  }
+  return { ok: true, data: { dueDate: due.date, reason: fields.data.reason } };
+}

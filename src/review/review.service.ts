@@ -17,7 +17,7 @@ import { pathTo, paths } from '../paths.js';
 import { formatDate, formatDateTime, isoDate, ukToday } from '../format.js';
 import { RETURN_STATUS_TAGS, type TagParams } from '../returns/progress.js';
 import type { ReturnSnapshot, SnapshotResponse } from '../returns/snapshot.js';
-import type { CurrentUser } from '../view-locals.js';
+import type { CurrentUser } from '../auth/current-user.js';
 import {
   createReturnReview,
   findLatestSubmission,

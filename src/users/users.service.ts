@@ -5,7 +5,7 @@ import type { Db, DbClient } from '../db/prisma.js';
 import { withUniqueFieldError } from '../db/unique-violation.js';
 import { Conflict, NotFound, ValidationFailed } from '../errors.js';
 import type { UserRole } from '../generated/prisma/enums.js';
-import type { CurrentUser } from '../view-locals.js';
+import type { CurrentUser } from '../auth/current-user.js';
 import {
   createInvitedLead,
   createMembership,

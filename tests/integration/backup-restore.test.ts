@@ -13,7 +13,7 @@ import { assertCanChangeEvidence, uploadEvidence } from '../../src/evidence/evid
 import { sha256 } from '../../src/hash.js';
 import { MIGRATIONS_DIR } from '../../src/project-root.js';
 import { snapshotDigest } from '../../src/returns/snapshot.js';
-import type { CurrentUser } from '../../src/view-locals.js';
+import type { CurrentUser } from '../../src/auth/current-user.js';
 import { connectToDatabase } from '../support/database.js';
 import { pdfFile, pngFile } from '../support/evidence-files.js';
 import { createTwoProviderWorld, importTestStandards } from '../support/fixtures.js';

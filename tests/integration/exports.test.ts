@@ -4,7 +4,7 @@ import type supertest from 'supertest';
 import type { Db } from '../../src/db/prisma.js';
 import { REQUIREMENT_EXPORT_HEADER, requirementExportRows } from '../../src/exports/requirement-export.js';
 import { pathTo, paths } from '../../src/paths.js';
-import type { CurrentUser } from '../../src/view-locals.js';
+import type { CurrentUser } from '../../src/auth/current-user.js';
 import { buildTestApp, signedInAgent } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {

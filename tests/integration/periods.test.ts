@@ -1,6 +1,6 @@
 import supertest from 'supertest';
 import { openPeriod } from '../../src/periods/periods.service.js';
-import type { CurrentUser } from '../../src/view-locals.js';
+import type { CurrentUser } from '../../src/auth/current-user.js';
 import { buildTestApp, csrfTokenFrom, postWithCsrf, signedInAgent, type Agent } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {

@@ -6,7 +6,8 @@ import request from 'supertest';
 import { NHSUK_DIST_DIR, NHSUK_FRONTEND_VERSION, setUpStatic } from '../../src/middleware/static.js';
 import { pathTo, paths } from '../../src/paths.js';
 import { PUBLIC_DIR, VIEWS_DIR } from '../../src/project-root.js';
-import { SERVICE_NAME, type CurrentUser, type ViewLocals } from '../../src/view-locals.js';
+import type { CurrentUser } from '../../src/auth/current-user.js';
+import { SERVICE_NAME, type ViewLocals } from '../../src/view-locals.js';
 
 const HOSTILE = '<script>alert(1)</script>';
 const HOSTILE_ESCAPED = '&lt;script&gt;alert(1)&lt;/script&gt;';

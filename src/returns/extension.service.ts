@@ -4,7 +4,7 @@ import type { Db } from '../db/prisma.js';
 import { Conflict, NotFound, ValidationFailed } from '../errors.js';
 import type { ReturnStatus } from '../generated/prisma/enums.js';
 import { formatDate, isoDate } from '../format.js';
-import type { CurrentUser } from '../view-locals.js';
+import type { CurrentUser } from '../auth/current-user.js';
 import { extendReturn, findReturnForExtension } from './queries.js';
 import type { ExtensionInput } from './schemas.js';
 

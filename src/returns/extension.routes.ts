@@ -59,7 +59,7 @@ async function renderExtension(
   errors: FieldErrors = {},
 ): Promise<void> {
   const found = await getReturnForExtension(deps.prisma, signedInUser(res), returnId);
-  res.render('periods/extension', {
+  res.render('returns/extension', {
     action: pathTo(paths.returns.extension, { returnId }),
     periodHref: pathTo(paths.periods.show, { periodId: found.period.id }),
     summary: {
