@@ -31,6 +31,7 @@ import { VIEWS_DIR } from './project-root.js';
 import { returnsRoutes } from './returns/returns.routes.js';
 import { reviewRoutes } from './review/review.routes.js';
 import { userRoutes } from './users/users.routes.js';
+import { viewFormat } from './view-format.js';
 import { SERVICE_NAME } from './view-locals.js';
 
 /** EJS views from views/, with the locals every page uses (paths, the service's name, the NHS.UK version). */
@@ -42,6 +43,7 @@ export function setUpViews(app: express.Express, cacheCompiled: boolean): void {
   app.locals.pathTo = pathTo;
   app.locals.serviceName = SERVICE_NAME;
   app.locals.nhsukVersion = NHSUK_FRONTEND_VERSION;
+  app.locals.format = viewFormat;
 }
 
 /** Builds a new app on every call; the order below is the order every request meets. */

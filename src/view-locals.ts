@@ -1,5 +1,7 @@
 import type { CurrentUser } from './auth/current-user.js';
 import type { Paths, pathTo } from './paths.js';
+import type { ViewFormat } from './view-format.js';
+import { type Permissions } from './auth/access.js';
 
 export const SERVICE_NAME = 'Accessible information and equality compliance';
 
@@ -16,6 +18,8 @@ export interface ViewLocals {
   serviceName: string;
   /** Version of nhsuk-frontend: its compiled CSS and JS file names carry it. */
   nhsukVersion: string;
+  /** How views write dates, sizes, counts and lists (src/view-format.ts). */
+  format: ViewFormat;
   cspNonce: string;
   /**
    * The session's CSRF token, made when a page first asks for it: a page without a form leaves a
@@ -24,6 +28,8 @@ export interface ViewLocals {
   csrfToken: () => string;
   requestId: string;
   currentUser: CurrentUser | undefined;
+  /** What the current user may do (src/auth/access.ts): views offer only that. */
+  can: Permissions;
   navigation: NavigationItem[];
 }
 

@@ -51,6 +51,22 @@ export function assertCanInviteLeads(user: CurrentUser): void {
   assertCommissionerEditor(user);
 }
 
+/** What a visitor may do, for pages to offer only that (the services check again whatever is posted). */
+export interface Permissions {
+  readRegister: boolean;
+  /** Register, periods, extensions and reviews. */
+  editRegister: boolean;
+  administerUsers: boolean;
+}
+
+export function permissionsFor(user: CurrentUser | undefined): Permissions {
+  return {
+    readRegister: user !== undefined && STAFF_ROLES.includes(user.role),
+    editRegister: user !== undefined && isCommissionerEditor(user),
+    administerUsers: user?.role === 'admin',
+  };
+}
+
 /**
  * The register, its contracts and the reporting periods are the commissioner's own records: staff
  * read them, provider leads never (they see their providers' returns instead).

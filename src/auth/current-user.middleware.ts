@@ -7,6 +7,7 @@ import type { CurrentUser } from './current-user.js';
 import type { NavigationItem } from '../view-locals.js';
 import { findUserWithProviders } from './queries.js';
 import { regenerateSession } from './session.js';
+import { permissionsFor } from './access.js';
 
 /**
  * Loads the signed-in user on every request. A user deactivated since signing in loses the
@@ -35,6 +36,7 @@ export function setUpCurrentUser(app: Express, deps: AppDeps): void {
         await regenerateSession(req);
       }
     }
+    res.locals.can = permissionsFor(res.locals.currentUser);
     res.locals.navigation = navigationFor(res.locals.currentUser, req.path);
     next();
   });

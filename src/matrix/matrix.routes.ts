@@ -24,9 +24,9 @@ export async function renderMatrix(deps: AppDeps, req: Request, res: Response): 
   res.render('matrix/index', await matrixViewLocals(page, table, req.app.enabled('view cache')));
 }
 
-const TABLE_VIEW = join(VIEWS_DIR, 'matrix', 'table.ejs');
+const TABLE_VIEW = join(VIEWS_DIR, 'matrix', '_table.ejs');
 
-/** The locals of views/matrix/index.ejs for a matrix page, its table rendered apart (see table.ejs). */
+/** The locals of views/matrix/index.ejs for a matrix page, its table rendered apart (see _table.ejs). */
 export async function matrixViewLocals(page: MatrixPage, table: TableHtml, cache: boolean) {
   const tableHtml =
     page.period && page.rows.length > 0

@@ -15,7 +15,7 @@ import {
 } from '../forms.js';
 import { pathTo, paths } from '../paths.js';
 import { idFromPath, signedInUser } from '../route-helpers.js';
-import { formatDate, formatDateTime } from '../format.js';
+import { formatDateTime } from '../format.js';
 import { chaseHistory } from '../reminders/outbox.service.js';
 import { historyRows } from './history.js';
 import {
@@ -43,8 +43,6 @@ import { answerFormSchema, declarationSchema } from './schemas.js';
 
 // What every returns view may use to show dates and status tags.
 const viewHelpers = {
-  formatDate,
-  formatDateTime,
   returnStatusTags: RETURN_STATUS_TAGS,
   requirementStateTags: REQUIREMENT_STATE_TAGS,
   returnedRequirementTag: RETURNED_REQUIREMENT_TAG,

@@ -7,7 +7,9 @@ import { NHSUK_DIST_DIR, NHSUK_FRONTEND_VERSION, setUpStatic } from '../../src/m
 import { pathTo, paths } from '../../src/paths.js';
 import { PUBLIC_DIR, VIEWS_DIR } from '../../src/project-root.js';
 import type { CurrentUser } from '../../src/auth/current-user.js';
+import { viewFormat } from '../../src/view-format.js';
 import { SERVICE_NAME, type ViewLocals } from '../../src/view-locals.js';
+import { permissionsFor } from '../../src/auth/access.js';
 
 const HOSTILE = '<script>alert(1)</script>';
 const HOSTILE_ESCAPED = '&lt;script&gt;alert(1)&lt;/script&gt;';
@@ -29,10 +31,12 @@ function baseLocals(overrides: Partial<ViewLocals> = {}): ViewLocals {
     pathTo,
     serviceName: SERVICE_NAME,
     nhsukVersion: NHSUK_FRONTEND_VERSION,
+    format: viewFormat,
     cspNonce: 'bm9uY2Utdmlld3MtdGVzdA==',
     csrfToken: () => 'csrf-token-from-the-session',
     requestId: '0f9c2d4e-8a7b-4c1d-9e3f-5a6b7c8d9e0f',
     currentUser: user(),
+    can: permissionsFor(user()),
     navigation: [
       { text: 'Home', href: paths.home, current: true },
       { text: 'Accessibility', href: paths.accessibility, current: false },

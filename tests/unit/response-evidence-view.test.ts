@@ -6,7 +6,7 @@ import type { EvidenceItem } from '../../src/evidence/queries.js';
 import { pathTo, paths } from '../../src/paths.js';
 import { VIEWS_DIR } from '../../src/project-root.js';
 
-// views/evidence/response-evidence.ejs is included by the returns pages: it must label and size
+// views/evidence/_response-evidence.ejs is included by the returns pages: it must label and size
 // files exactly as the evidence code does.
 
 const returnId = '11111111-1111-4111-8111-111111111111';
@@ -28,7 +28,7 @@ function item(overrides: Partial<EvidenceItem & { stale: boolean }> = {}): Evide
 }
 
 function render(params: Record<string, unknown>): Promise<string> {
-  return ejs.renderFile(join(VIEWS_DIR, 'evidence', 'response-evidence.ejs'), {
+  return ejs.renderFile(join(VIEWS_DIR, 'evidence', '_response-evidence.ejs'), {
     paths,
     pathTo,
     csrfToken: () => 'the-token',
