@@ -1,7 +1,7 @@
 import { loadConfigOrExit } from '../src/config.js';
 import { migrate, MigrationError } from '../src/db/migrate.js';
 import { createPool, createPrisma } from '../src/db/prisma.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger, logFormatFor } from '../src/logger.js';
 import { createMailer } from '../src/mail/mailer.js';
 import { MIGRATIONS_DIR } from '../src/project-root.js';
 import { startJobs } from './schedule.js';
@@ -14,7 +14,9 @@ import { startJobs } from './schedule.js';
  */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = createLogger(config.logLevel).child({ process: 'jobs' });
+  const logger = createLogger(config.logLevel, undefined, logFormatFor(config, process.stdout.isTTY)).child({
+    process: 'jobs',
+  });
   const url = config.database.url;
   if (!url) {
     logger.fatal(

@@ -26,6 +26,7 @@ const environmentSchema = z
     PORT: port.default(3000),
     PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
     DATA_DIR: z.string().min(1).default('.data'),
@@ -175,6 +176,8 @@ export interface Config {
   port: number;
   publicBaseUrl: string;
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
+  /** Unset: readable lines in development on a terminal, JSON lines otherwise (see server.ts). */
+  logFormat: 'json' | 'pretty' | undefined;
   /** Local state: the embedded database, a generated session secret (outside production). */
   dataDir: string;
   database: { url: string | undefined; poolSize: number; embeddedPort: number };
@@ -257,6 +260,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnvironment()): C
     port: values.PORT,
     publicBaseUrl,
     logLevel: values.LOG_LEVEL,
+    logFormat: values.LOG_FORMAT,
     dataDir: values.DATA_DIR,
     database: {
       url: values.DATABASE_URL,

@@ -13,7 +13,7 @@ import { migrate, MigrationError } from './db/migrate.js';
 import { createPool, createPrisma } from './db/prisma.js';
 import { seedDemoData } from './demo/seed-demo-data.js';
 import { importStandards } from './frameworks/import-standards.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, logFormatFor, type Logger } from './logger.js';
 import { createMailer } from './mail/mailer.js';
 import { createSessionStore } from './middleware/session.js';
 import { MIGRATIONS_DIR } from './project-root.js';
@@ -26,7 +26,7 @@ import { assertPortFree, StartupError } from './startup.js';
 async function main(): Promise<void> {
   const startedAt = performance.now();
   const config = loadConfigOrExit();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, logFormatFor(config, process.stdout.isTTY));
   const cleanups: Cleanup[] = [];
   const shutDown = onceShutDown(logger, cleanups);
   process.once('SIGINT', () => void shutDown('SIGINT'));
