@@ -1,7 +1,8 @@
 import type { RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { assertAdmin, assertCanReadRegister, assertCommissionerEditor } from './auth/access.js';
-import { Forbidden, NotFound } from './errors.js';
+import { Forbidden, NotFound, ValidationFailed } from './errors.js';
+import type { FieldErrors, FormResult } from './forms.js';
 import type { CurrentUser } from './auth/current-user.js';
 
 // Helpers every feature's routes share. The guards apply the same access rules the services check,
@@ -31,6 +32,26 @@ export const adminsOnly: RequestHandler = (_req, res, next) => {
   assertAdmin(signedInUser(res));
   next();
 };
+
+/**
+ * A form post in one shape: an invalid form, or a service's ValidationFailed, shows the form again
+ * (400) with the problems beside the user's input; a valid one goes to `apply`, which answers.
+ */
+export async function submitForm<T>(
+  res: Response,
+  form: FormResult<T>,
+  apply: (data: T) => Promise<void>,
+  showAgain: (errors: FieldErrors) => unknown,
+): Promise<void> {
+  try {
+    if (!form.ok) throw new ValidationFailed(form.errors);
+    await apply(form.data);
+  } catch (error) {
+    if (!(error instanceof ValidationFailed)) throw error;
+    res.status(400);
+    await showAgain(error.fieldErrors);
+  }
+}
 
 const uuid = z.uuid();
 

@@ -1,10 +1,9 @@
 import { Router, type Response } from 'express';
 import { requireSignIn } from '../auth/current-user.middleware.js';
 import type { AppDeps } from '../deps.js';
-import { ValidationFailed } from '../errors.js';
 import { errorSummary, partsFromDate, type FieldErrors, formBody } from '../forms.js';
 import { pathTo, paths } from '../paths.js';
-import { editorsOnly, idFromPath, signedInUser } from '../route-helpers.js';
+import { editorsOnly, idFromPath, signedInUser, submitForm } from '../route-helpers.js';
 import {
   addContract,
   contractFormOptions,
@@ -40,18 +39,15 @@ export function contractRoutes(deps: AppDeps): Router {
       provider,
       values: contractFormValues(formBody(req)),
     };
-    const form = readContractForm(formBody(req));
-    if (!form.ok) {
-      await renderForm(deps, res.status(400), { ...page, errors: form.errors });
-      return;
-    }
-    try {
-      await addContract(deps.prisma, user, provider.id, form.data);
-      res.redirect(pathTo(paths.providers.show, { providerId: provider.id }));
-    } catch (error) {
-      if (!(error instanceof ValidationFailed)) throw error;
-      await renderForm(deps, res.status(400), { ...page, errors: error.fieldErrors });
-    }
+    await submitForm(
+      res,
+      readContractForm(formBody(req)),
+      async (input) => {
+        await addContract(deps.prisma, user, provider.id, input);
+        res.redirect(pathTo(paths.providers.show, { providerId: provider.id }));
+      },
+      (errors) => renderForm(deps, res, { ...page, errors }),
+    );
   });
 
   router.get(paths.contracts.edit, requireSignIn, editorsOnly, async (req, res) => {
@@ -83,18 +79,15 @@ export function contractRoutes(deps: AppDeps): Router {
       reference: contract.reference,
       values: contractFormValues(formBody(req)),
     };
-    const form = readContractForm(formBody(req));
-    if (!form.ok) {
-      await renderForm(deps, res.status(400), { ...page, errors: form.errors });
-      return;
-    }
-    try {
-      await editContract(deps.prisma, user, contract.id, form.data);
-      res.redirect(pathTo(paths.providers.show, { providerId: contract.provider.id }));
-    } catch (error) {
-      if (!(error instanceof ValidationFailed)) throw error;
-      await renderForm(deps, res.status(400), { ...page, errors: error.fieldErrors });
-    }
+    await submitForm(
+      res,
+      readContractForm(formBody(req)),
+      async (input) => {
+        await editContract(deps.prisma, user, contract.id, input);
+        res.redirect(pathTo(paths.providers.show, { providerId: contract.provider.id }));
+      },
+      (errors) => renderForm(deps, res, { ...page, errors }),
+    );
   });
 
   return router;

@@ -2,7 +2,6 @@ import { Router, type Response } from 'express';
 import { isCommissionerEditor } from '../auth/access.js';
 import { requireSignIn } from '../auth/current-user.middleware.js';
 import type { AppDeps } from '../deps.js';
-import { ValidationFailed } from '../errors.js';
 import {
   errorSummary,
   parseForm,
@@ -15,7 +14,7 @@ import {
 } from '../forms.js';
 import type { ReturnStatus } from '../generated/prisma/enums.js';
 import { pathTo, paths } from '../paths.js';
-import { editorsOnly, idFromPath, signedInUser, staffOnly } from '../route-helpers.js';
+import { editorsOnly, idFromPath, signedInUser, staffOnly, submitForm } from '../route-helpers.js';
 import { formatDate } from '../format.js';
 import { RETURN_STATUS_TAGS } from '../returns/progress.js';
 import {
@@ -53,18 +52,17 @@ export function periodRoutes(deps: AppDeps): Router {
 
   router.post(paths.periods.new, requireSignIn, editorsOnly, async (req, res) => {
     const body = formBody(req);
-    const form = parseForm(periodSchema, body);
-    if (!form.ok) {
-      renderNewPeriod(res.status(400), body, form.errors);
-      return;
-    }
-    try {
-      const period = await createPeriod(deps.prisma, signedInUser(res), form.data.label);
-      res.redirect(pathTo(paths.periods.show, { periodId: period.id }));
-    } catch (error) {
-      if (!(error instanceof ValidationFailed)) throw error;
-      renderNewPeriod(res.status(400), body, error.fieldErrors);
-    }
+    await submitForm(
+      res,
+      parseForm(periodSchema, body),
+      async ({ label }) => {
+        const period = await createPeriod(deps.prisma, signedInUser(res), label);
+        res.redirect(pathTo(paths.periods.show, { periodId: period.id }));
+      },
+      (errors) => {
+        renderNewPeriod(res, body, errors);
+      },
+    );
   });
 
   router.get(paths.periods.show, requireSignIn, staffOnly, async (req, res) => {
@@ -132,18 +130,15 @@ export function periodRoutes(deps: AppDeps): Router {
       frameworkVersionId: textField(body, 'frameworkVersionId'),
       dueDate: readDateFields(body, 'dueDate'),
     };
-    const form = readPeriodStandardForm(body);
-    if (!form.ok) {
-      await renderStandard(deps, res.status(400), ids, values, form.errors);
-      return;
-    }
-    try {
-      await changePeriodStandard(deps.prisma, user, ids.periodId, ids.frameworkId, form.data);
-      res.redirect(pathTo(paths.periods.show, { periodId: ids.periodId }));
-    } catch (error) {
-      if (!(error instanceof ValidationFailed)) throw error;
-      await renderStandard(deps, res.status(400), ids, values, error.fieldErrors);
-    }
+    await submitForm(
+      res,
+      readPeriodStandardForm(body),
+      async (input) => {
+        await changePeriodStandard(deps.prisma, user, ids.periodId, ids.frameworkId, input);
+        res.redirect(pathTo(paths.periods.show, { periodId: ids.periodId }));
+      },
+      (errors) => renderStandard(deps, res, ids, values, errors),
+    );
   });
 
   router.post(paths.periods.open, requireSignIn, editorsOnly, async (req, res) => {

@@ -2,7 +2,6 @@ import { Router, type Response } from 'express';
 import { isCommissionerEditor } from '../auth/access.js';
 import { requireSignIn } from '../auth/current-user.middleware.js';
 import type { AppDeps } from '../deps.js';
-import { ValidationFailed } from '../errors.js';
 import { errorSummary, parseForm, type FieldErrors, formBody } from '../forms.js';
 import { pathTo, paths } from '../paths.js';
 import { formatDate } from '../format.js';
@@ -15,7 +14,7 @@ import {
   listRegister,
   setProviderActive,
 } from './providers.service.js';
-import { editorsOnly, idFromPath, signedInUser, staffOnly } from '../route-helpers.js';
+import { editorsOnly, idFromPath, signedInUser, staffOnly, submitForm } from '../route-helpers.js';
 import { providerSchema } from './schemas.js';
 
 const TYPE_ITEMS = Object.entries(PROVIDER_TYPE_LABELS).map(([value, text]) => ({ value, text }));
@@ -45,22 +44,17 @@ export function providerRoutes(deps: AppDeps): Router {
 
   router.post(paths.providers.new, requireSignIn, editorsOnly, async (req, res) => {
     const body = formBody(req);
-    const form = parseForm(providerSchema, body);
-    if (!form.ok) {
-      renderForm(res.status(400), { action: paths.providers.new, values: body, errors: form.errors });
-      return;
-    }
-    try {
-      const provider = await addProvider(deps.prisma, signedInUser(res), form.data);
-      res.redirect(pathTo(paths.providers.show, { providerId: provider.id }));
-    } catch (error) {
-      if (!(error instanceof ValidationFailed)) throw error;
-      renderForm(res.status(400), {
-        action: paths.providers.new,
-        values: body,
-        errors: error.fieldErrors,
-      });
-    }
+    await submitForm(
+      res,
+      parseForm(providerSchema, body),
+      async (input) => {
+        const provider = await addProvider(deps.prisma, signedInUser(res), input);
+        res.redirect(pathTo(paths.providers.show, { providerId: provider.id }));
+      },
+      (errors) => {
+        renderForm(res, { action: paths.providers.new, values: body, errors });
+      },
+    );
   });
 
   router.get(paths.providers.show, requireSignIn, staffOnly, async (req, res) => {
@@ -103,18 +97,17 @@ export function providerRoutes(deps: AppDeps): Router {
       providerName: provider.name,
       values: body,
     };
-    const form = parseForm(providerSchema, body);
-    if (!form.ok) {
-      renderForm(res.status(400), { ...page, errors: form.errors });
-      return;
-    }
-    try {
-      await editProvider(deps.prisma, user, providerId, form.data);
-      res.redirect(pathTo(paths.providers.show, { providerId }));
-    } catch (error) {
-      if (!(error instanceof ValidationFailed)) throw error;
-      renderForm(res.status(400), { ...page, errors: error.fieldErrors });
-    }
+    await submitForm(
+      res,
+      parseForm(providerSchema, body),
+      async (input) => {
+        await editProvider(deps.prisma, user, providerId, input);
+        res.redirect(pathTo(paths.providers.show, { providerId }));
+      },
+      (errors) => {
+        renderForm(res, { ...page, errors });
+      },
+    );
   });
 
   router.get(paths.providers.deactivate, requireSignIn, editorsOnly, async (req, res) => {

@@ -1,7 +1,6 @@
 import { Router, type Response } from 'express';
 import { requireSignIn } from '../auth/current-user.middleware.js';
 import type { AppDeps } from '../deps.js';
-import { ValidationFailed } from '../errors.js';
 import {
   errorSummary,
   readDateFields,
@@ -11,7 +10,7 @@ import {
   textField,
 } from '../forms.js';
 import { pathTo, paths } from '../paths.js';
-import { editorsOnly, idFromPath, signedInUser } from '../route-helpers.js';
+import { editorsOnly, idFromPath, signedInUser, submitForm } from '../route-helpers.js';
 import { formatDate } from '../format.js';
 import { RETURN_STATUS_TAGS } from '../returns/progress.js';
 import { agreeExtension, getReturnForExtension } from './extension.service.js';
@@ -34,18 +33,15 @@ export function extensionRoutes(deps: AppDeps): Router {
       dueDate: readDateFields(body, 'dueDate'),
       reason: textField(body, 'reason'),
     };
-    const form = readExtensionForm(body);
-    if (!form.ok) {
-      await renderExtension(deps, res.status(400), returnId, values, form.errors);
-      return;
-    }
-    try {
-      const period = await agreeExtension(deps.prisma, signedInUser(res), returnId, form.data);
-      res.redirect(pathTo(paths.periods.show, { periodId: period.id }));
-    } catch (error) {
-      if (!(error instanceof ValidationFailed)) throw error;
-      await renderExtension(deps, res.status(400), returnId, values, error.fieldErrors);
-    }
+    await submitForm(
+      res,
+      readExtensionForm(body),
+      async (input) => {
+        const period = await agreeExtension(deps.prisma, signedInUser(res), returnId, input);
+        res.redirect(pathTo(paths.periods.show, { periodId: period.id }));
+      },
+      (errors) => renderExtension(deps, res, returnId, values, errors),
+    );
   });
 
   return router;

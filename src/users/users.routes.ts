@@ -2,11 +2,11 @@ import { Router, type Request, type Response } from 'express';
 import { requireSignIn } from '../auth/current-user.middleware.js';
 import { ROLE_LABELS } from '../auth/roles.js';
 import type { AppDeps } from '../deps.js';
-import { Conflict, ValidationFailed } from '../errors.js';
+import { Conflict } from '../errors.js';
 import { formatDateTime } from '../format.js';
 import { errorSummary, parseForm, type FieldErrors, formBody, textField } from '../forms.js';
 import { pathTo, paths } from '../paths.js';
-import { adminsOnly, editorsOnly, idFromPath, signedInUser } from '../route-helpers.js';
+import { adminsOnly, editorsOnly, idFromPath, signedInUser, submitForm } from '../route-helpers.js';
 import { UserRole } from '../generated/prisma/enums.js';
 import { inviteSchema, membershipSchema, roleSchema } from './schemas.js';
 import {
@@ -91,21 +91,18 @@ export function userRoutes(deps: AppDeps): Router {
   router.post(paths.users.invite, requireSignIn, editorsOnly, async (req, res) => {
     const user = signedInUser(res);
     const body = formBody(req);
-    const form = parseForm(inviteSchema, body);
-    if (!form.ok) {
-      await renderInvite(res.status(400), { values: body, errors: form.errors });
-      return;
-    }
-    try {
-      const outcome = await inviteProviderLead(prisma, user, form.data);
-      // Administrators go to the user; contract managers (who cannot see user pages) back to the form.
-      const next =
-        user.role === 'admin' ? pathTo(paths.users.show, { userId: outcome.userId }) : paths.users.invite;
-      res.redirect(`${next}?done=${outcome.kind}`);
-    } catch (error) {
-      if (!(error instanceof ValidationFailed)) throw error;
-      await renderInvite(res.status(400), { values: body, errors: error.fieldErrors });
-    }
+    await submitForm(
+      res,
+      parseForm(inviteSchema, body),
+      async (invite) => {
+        const outcome = await inviteProviderLead(prisma, user, invite);
+        // Administrators go to the user; contract managers (who cannot see user pages) back to the form.
+        const next =
+          user.role === 'admin' ? pathTo(paths.users.show, { userId: outcome.userId }) : paths.users.invite;
+        res.redirect(`${next}?done=${outcome.kind}`);
+      },
+      (errors) => renderInvite(res, { values: body, errors }),
+    );
   });
 
   router.get(paths.users.show, requireSignIn, adminsOnly, async (req, res) => {
@@ -117,32 +114,30 @@ export function userRoutes(deps: AppDeps): Router {
     const actor = signedInUser(res);
     const body = formBody(req);
     const values = { role: textField(body, 'role') };
-    const form = parseForm(roleSchema, body);
-    try {
-      if (!form.ok) throw new ValidationFailed(form.errors);
-      await changeRole(prisma, actor, userId, form.data.role);
-    } catch (error) {
-      if (!(error instanceof ValidationFailed)) throw error;
-      await renderUser(res.status(400), userId, { values, errors: error.fieldErrors });
-      return;
-    }
-    res.redirect(`${pathTo(paths.users.show, { userId })}?done=role_changed`);
+    await submitForm(
+      res,
+      parseForm(roleSchema, body),
+      async ({ role }) => {
+        await changeRole(prisma, actor, userId, role);
+        res.redirect(`${pathTo(paths.users.show, { userId })}?done=role_changed`);
+      },
+      (errors) => renderUser(res, userId, { values, errors }),
+    );
   });
 
   router.post(paths.users.addMembership, requireSignIn, adminsOnly, async (req, res) => {
     const userId = idFromPath(req.params.userId);
     const body = formBody(req);
     const values = { providerId: textField(body, 'providerId') };
-    const form = parseForm(membershipSchema, body);
-    try {
-      if (!form.ok) throw new ValidationFailed(form.errors);
-      await addMembership(prisma, signedInUser(res), userId, form.data.providerId);
-    } catch (error) {
-      if (!(error instanceof ValidationFailed)) throw error;
-      await renderUser(res.status(400), userId, { values, errors: error.fieldErrors });
-      return;
-    }
-    res.redirect(`${pathTo(paths.users.show, { userId })}?done=membership_added`);
+    await submitForm(
+      res,
+      parseForm(membershipSchema, body),
+      async ({ providerId }) => {
+        await addMembership(prisma, signedInUser(res), userId, providerId);
+        res.redirect(`${pathTo(paths.users.show, { userId })}?done=membership_added`);
+      },
+      (errors) => renderUser(res, userId, { values, errors }),
+    );
   });
 
   router.post(paths.users.removeMembership, requireSignIn, adminsOnly, async (req, res) => {
