@@ -1,6 +1,7 @@
 import { loadConfigOrExit } from '../src/config.js';
 import { migrate, MigrationError } from '../src/db/migrate.js';
 import { createPool, createPrisma } from '../src/db/prisma.js';
+import { createVirusScanner, warnWithoutScanner } from '../src/evidence/virus-scanner.js';
 import { createLogger, logFormatFor } from '../src/logger.js';
 import { createMailer } from '../src/mail/mailer.js';
 import { MIGRATIONS_DIR } from '../src/project-root.js';
@@ -35,7 +36,9 @@ async function main(): Promise<void> {
   );
   const prisma = createPrisma(pool);
   const mailer = createMailer(config.mail, logger);
-  const scheduler = startJobs({ prisma, pool, logger, clock: () => new Date(), config, mailer });
+  const scanner = createVirusScanner(config.scanner);
+  warnWithoutScanner(config, logger);
+  const scheduler = startJobs({ prisma, pool, logger, clock: () => new Date(), config, mailer, scanner });
   logger.info('jobs ready');
 
   let stopping = false;

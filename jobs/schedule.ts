@@ -4,6 +4,7 @@ import * as enqueueChasers from './enqueue-chasers.js';
 import * as pruneRateLimits from './prune-rate-limits.js';
 import * as pruneSessions from './prune-sessions.js';
 import type { ReminderJobDeps } from './reminder-job-deps.js';
+import * as rescanEvidence from './rescan-evidence.js';
 import type { JobOutcome } from './run-locked-job.js';
 import * as sendEmail from './send-email.js';
 import * as weeklyDigest from './weekly-digest.js';
@@ -20,17 +21,33 @@ const SCHEDULES = [
   { name: pruneRateLimits.PRUNE_RATE_LIMITS_JOB, expression: '*/15 * * * *', run: pruneRateLimits.run },
 ];
 
+/** What the scheduled jobs need: the email jobs' deps and the virus scanner. */
+export type ScheduledJobDeps = ReminderJobDeps & rescanEvidence.RescanJobDeps;
+
 interface ScheduledJob {
   name: string;
   expression: string;
   /** `stopping` is aborted at shut-down; a job working through many items checks it between them. */
-  run: (deps: ReminderJobDeps, stopping: AbortSignal) => Promise<JobOutcome>;
+  run: (deps: ScheduledJobDeps, stopping: AbortSignal) => Promise<JobOutcome>;
 }
 
-/** Every job this process schedules: the email jobs on the configured cron expressions. */
+/**
+ * Every job this process schedules: the email jobs on the configured cron expressions, and the rescan
+ * of evidence files waiting for a virus scan when there is a scanner.
+ */
 export function scheduledJobs(config: Config): ScheduledJob[] {
   return [
     ...SCHEDULES,
+    ...(config.scanner.clamd
+      ? [
+          {
+            name: rescanEvidence.RESCAN_EVIDENCE_JOB,
+            expression: '* * * * *',
+            run: (deps: ScheduledJobDeps, stopping: AbortSignal) =>
+              rescanEvidence.run(deps, { signal: stopping }),
+          },
+        ]
+      : []),
     {
       name: enqueueChasers.ENQUEUE_CHASERS_JOB,
       expression: config.jobs.chasersCron,
@@ -47,7 +64,7 @@ export function scheduledJobs(config: Config): ScheduledJob[] {
   ];
 }
 
-export function startJobs(deps: ReminderJobDeps): Scheduler {
+export function startJobs(deps: ScheduledJobDeps): Scheduler {
   const running = new Set<Promise<unknown>>();
   const stopping = new AbortController();
   const jobs = scheduledJobs(deps.config);

@@ -179,7 +179,13 @@ async function seed(prisma: Db) {
     const content = Buffer.from(`Evidence document ${index}\n${'Lorem evidence line.\n'.repeat(50)}`);
     const digest = sha256(content);
     await prisma.evidenceFile.create({
-      data: { sha256: digest, content, sizeBytes: content.length, mediaType: 'text/plain' },
+      data: {
+        sha256: digest,
+        content,
+        sizeBytes: content.length,
+        mediaType: 'text/plain',
+        scanStatus: 'unscanned',
+      },
     });
     const evidence = await prisma.evidence.create({
       data: {

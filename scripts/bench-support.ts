@@ -10,6 +10,7 @@ import { createPool, createPrisma, type Db } from '../src/db/prisma.js';
 import { importStandards } from '../src/frameworks/import-standards.js';
 import { sha256 } from '../src/hash.js';
 import type { Logger } from '../src/logger.js';
+import { createVirusScanner } from '../src/evidence/virus-scanner.js';
 import { createMailer } from '../src/mail/mailer.js';
 import { createSessionStore } from '../src/middleware/session.js';
 import { paths } from '../src/paths.js';
@@ -53,6 +54,7 @@ export function createBenchApp(options: {
     clock,
     mailer: createMailer(config.mail, logger),
     caches: createCaches(),
+    scanner: createVirusScanner(config.scanner),
   });
 }
 
@@ -198,6 +200,7 @@ export async function seedCommissioner(
       sha256: sha256(content),
       content,
       sizeBytes: content.length,
+      scanStatus: 'unscanned',
       mediaType: 'text/plain',
     })),
   });

@@ -14,6 +14,7 @@ import { homeRoutes } from './home/home.routes.js';
 import { setUpCsrf } from './middleware/csrf.js';
 import { setUpErrorHandler, setUpNotFound } from './middleware/errors.js';
 import { setUpFormParsing } from './middleware/form-parsing.js';
+import { setUpNoStoreWhenSignedIn, setUpOptions } from './middleware/http-edges.js';
 import { setUpRequestId } from './middleware/request-id.js';
 import { setUpSecurityHeaders } from './middleware/security-headers.js';
 import { setUpSession } from './middleware/session.js';
@@ -60,13 +61,16 @@ export function createApp(deps: AppDeps): express.Express {
   setUpRequestId(app, deps.logger);
   // Security headers first, so every response has them, health probes included (they set no cookie).
   setUpSecurityHeaders(app, deps.config);
-  app.use(healthRoutes(deps.prisma));
+  // The same answer to OPTIONS for every path, so it lists no routes.
+  setUpOptions(app);
+  app.use(healthRoutes(deps.prisma, deps.scanner));
   setUpStatic(app);
   setUpSession(app, deps);
   setUpFormParsing(app);
   const authenticator = setUpAuth(app, deps);
   setUpCsrf(app);
   setUpCurrentUser(app, deps);
+  setUpNoStoreWhenSignedIn(app);
   setUpRateLimits(app, deps);
 
   app.use(entraRoutes(deps, authenticator));

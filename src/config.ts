@@ -84,6 +84,14 @@ const environmentSchema = z
     DIGEST_ENABLED: booleanFlag.default(false),
     RATE_LIMIT_SIGN_IN_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20),
     RATE_LIMIT_UPLOADS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
+    EVIDENCE_REFUSE_OFFICE_MACROS: booleanFlag.default(true),
+    EVIDENCE_REFUSE_PDF_JAVASCRIPT: booleanFlag.default(true),
+    EVIDENCE_REFUSE_PDF_LAUNCH: booleanFlag.default(true),
+    CLAMD_HOST: z.string().min(1).optional(),
+    CLAMD_PORT: port.default(3310),
+    CLAMD_TIMEOUT_SECONDS: count(1, 600).default(30),
+    CLAMD_RETRY_BASE_SECONDS: count(1, 86_400).default(60),
+    CLAMD_DISABLED: booleanFlag.default(false),
   })
   .superRefine((env, context) => {
     const ladder = parseLadder(env.REMINDER_LADDER, env.REMINDER_ESCALATE_AFTER_DAYS);
@@ -100,6 +108,13 @@ const environmentSchema = z
         code: 'custom',
         path: [env.SMTP_USER ? 'SMTP_PASSWORD' : 'SMTP_USER'],
         message: 'SMTP_USER and SMTP_PASSWORD go together',
+      });
+    }
+    if (env.CLAMD_HOST && env.CLAMD_DISABLED) {
+      context.addIssue({
+        code: 'custom',
+        path: ['CLAMD_DISABLED'],
+        message: 'set CLAMD_HOST or CLAMD_DISABLED=true, not both',
       });
     }
     const entra = [env.ENTRA_TENANT_ID, env.ENTRA_CLIENT_ID, env.ENTRA_CLIENT_SECRET];
@@ -160,6 +175,14 @@ const environmentSchema = z
     if (!env.MAIL_FROM) {
       context.addIssue({ code: 'custom', path: ['MAIL_FROM'], message: 'required in production' });
     }
+    if (!env.CLAMD_HOST && !env.CLAMD_DISABLED) {
+      context.addIssue({
+        code: 'custom',
+        path: ['CLAMD_HOST'],
+        message:
+          'a virus scanner (clamd) is required in production; CLAMD_DISABLED=true runs without one (files are then not checked for viruses)',
+      });
+    }
     if (!env.PUBLIC_BASE_URL?.startsWith('https://')) {
       context.addIssue({
         code: 'custom',
@@ -188,8 +211,10 @@ export interface Config {
   demoData: boolean;
   trustProxy: string | undefined;
   organisationName: string;
-  /** Evidence uploads: the size limit, enforced while the file streams in. */
-  evidence: { maxBytes: number };
+  /** Evidence uploads: the size limit (enforced while the file streams in) and what is refused. */
+  evidence: { maxBytes: number; refuse: ActiveContentPolicy };
+  /** The virus scanner evidence files go through before anyone may download them. */
+  scanner: ScannerSettings;
   session: { idleMinutes: number; absoluteHours: number };
   /** Requests per minute: sign-in routes per IP address, evidence uploads per user. */
   rateLimits: { signInPerMinute: number; uploadsPerMinute: number };
@@ -199,6 +224,26 @@ export interface Config {
   reminders: { ladder: Ladder };
   /** node-cron expressions (Europe/London) of the scheduled jobs; the digest runs only when enabled. */
   jobs: { chasersCron: string; sendEmailCron: string; digestCron: string; digestEnabled: boolean };
+}
+
+/** Kinds of active content the app refuses in evidence itself, whatever the virus scanner says. */
+export interface ActiveContentPolicy {
+  /** VBA projects in Office files (vbaProject.bin, OLE macro storages) and OpenDocument macros. */
+  officeMacros: boolean;
+  /** JavaScript in PDFs (/JavaScript and /JS actions). */
+  pdfJavaScript: boolean;
+  /** PDF actions that start another program (/Launch). */
+  pdfLaunch: boolean;
+}
+
+/** ClamAV's daemon over TCP, or none (the local default; in production only when explicitly disabled). */
+export interface ScannerSettings {
+  /** Where clamd listens, and the longest wait for one file's verdict (then the rescan job tries again). */
+  clamd: { host: string; port: number; timeoutMs: number } | undefined;
+  /** CLAMD_DISABLED=true: no scanner on purpose (start-up logs a warning). */
+  disabled: boolean;
+  /** A file whose scan failed is tried again after this, then twice as long each time (at most 4 hours). */
+  retryBaseSeconds: number;
 }
 
 /** Outgoing email: through SMTP when configured, otherwise kept as files (never in production). */
@@ -273,7 +318,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnvironment()): C
     demoData: values.DEMO_DATA ?? !isProduction,
     trustProxy: values.TRUST_PROXY,
     organisationName: values.ORGANISATION_NAME,
-    evidence: { maxBytes: values.EVIDENCE_MAX_BYTES },
+    evidence: {
+      maxBytes: values.EVIDENCE_MAX_BYTES,
+      refuse: {
+        officeMacros: values.EVIDENCE_REFUSE_OFFICE_MACROS,
+        pdfJavaScript: values.EVIDENCE_REFUSE_PDF_JAVASCRIPT,
+        pdfLaunch: values.EVIDENCE_REFUSE_PDF_LAUNCH,
+      },
+    },
+    scanner: {
+      clamd: values.CLAMD_HOST
+        ? { host: values.CLAMD_HOST, port: values.CLAMD_PORT, timeoutMs: values.CLAMD_TIMEOUT_SECONDS * 1000 }
+        : undefined,
+      disabled: values.CLAMD_DISABLED,
+      retryBaseSeconds: values.CLAMD_RETRY_BASE_SECONDS,
+    },
     session: { idleMinutes: values.SESSION_IDLE_MINUTES, absoluteHours: values.SESSION_ABSOLUTE_HOURS },
     rateLimits: {
       signInPerMinute: values.RATE_LIMIT_SIGN_IN_PER_MINUTE,

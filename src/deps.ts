@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { Caches } from './caches.js';
 import type { Config } from './config.js';
 import type { Db } from './db/prisma.js';
+import type { VirusScanner } from './evidence/virus-scanner.js';
 import type { Logger } from './logger.js';
 import type { Mailer } from './mail/mailer.js';
 
@@ -20,6 +21,8 @@ export interface AppDeps {
   mailer: Mailer;
   /** What this app keeps in memory between requests (see createCaches). */
   caches: Caches;
+  /** ClamAV's daemon (or none): every evidence file is scanned before anyone may download it. */
+  scanner: VirusScanner;
 }
 
 /** What services read and write with: the database and what the app keeps in memory. */

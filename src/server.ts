@@ -13,6 +13,7 @@ import { migrate, MigrationError } from './db/migrate.js';
 import { createPool, createPrisma } from './db/prisma.js';
 import { seedDemoData } from './demo/seed-demo-data.js';
 import { importStandards } from './frameworks/import-standards.js';
+import { createVirusScanner, warnWithoutScanner } from './evidence/virus-scanner.js';
 import { createLogger, logFormatFor, type Logger } from './logger.js';
 import { createMailer } from './mail/mailer.js';
 import { createSessionStore } from './middleware/session.js';
@@ -55,6 +56,8 @@ async function main(): Promise<void> {
 
     const mailer = createMailer(config.mail, logger);
     cleanups.push(() => mailer.close());
+    const scanner = createVirusScanner(config.scanner);
+    warnWithoutScanner(config, logger);
     const clock = () => new Date();
     const sessionStore = createSessionStore(pool, clock);
     const deps: AppDeps = {
@@ -67,6 +70,7 @@ async function main(): Promise<void> {
       clock,
       mailer,
       caches: createCaches(),
+      scanner,
     };
     const server = await listen(createApp(deps), config);
     const scheduler: Scheduler | undefined = config.jobsEnabled ? startJobs(deps) : undefined;

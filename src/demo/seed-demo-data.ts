@@ -488,6 +488,8 @@ async function seedEvidence(
     content,
     sizeBytes: content.byteLength,
     mediaType: evidence.mediaType,
+    // Not scanned here: the rescan job checks them once a scanner is configured.
+    scanStatus: 'unscanned',
   });
   const row = await createEvidence(tx, {
     providerId: lookup(providerIds, evidence.odsCode, 'provider'),

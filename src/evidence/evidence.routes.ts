@@ -2,47 +2,82 @@ import { create as contentDisposition } from 'content-disposition';
 import { Router, type Request, type Response } from 'express';
 import { requireSignIn } from '../auth/current-user.middleware.js';
 import type { AppDeps } from '../deps.js';
-import { errorSummary, type FieldErrors, formBody, textField } from '../forms.js';
+import { formatDate } from '../format.js';
+import { errorSummary, formBody, parseForm, textField, type FieldErrors } from '../forms.js';
+import { closeAfterResponse } from '../middleware/close-after-response.js';
 import { verifyCsrfToken } from '../middleware/csrf.js';
 import { pathTo, paths } from '../paths.js';
-import { idFromPath, signedInUser } from '../route-helpers.js';
-import { formatDate } from '../format.js';
+import { idFromPath, signedInUser, submitForm } from '../route-helpers.js';
+import { evidenceListItems, fileDescription, periodCoveredText } from './evidence-list.js';
 import {
   assertCanChangeEvidence,
+  checkUploadedFile,
   evidenceDownload,
   evidencePage,
   linkEvidence,
+  storeUpload,
   unlinkEvidence,
-  uploadEvidence,
   type EvidencePage,
-  type EvidenceTarget,
 } from './evidence.service.js';
 import { asciiFileName } from './file-name.js';
-import { formatFileSize, mediaTypeLabel } from './format.js';
+import { formatFileSize } from './format.js';
+import { createInspections } from './inspections.js';
 import { readUpload, type UploadRead } from './multipart-upload.js';
-import { PERIOD_COVERED_FIELDS } from './schemas.js';
+import {
+  linkEvidenceSchema,
+  PERIOD_COVERED_FIELDS,
+  periodCoveredSchema,
+  periodCoveredValues,
+  unlinkEvidenceSchema,
+  type PeriodCoveredValues,
+} from './schemas.js';
 
 /** What the evidence page says after a change (post/redirect/get carries the key in `?done=`). */
-const NOTICES: Readonly<Record<string, string>> = {
-  uploaded: 'The file has been uploaded and added to this requirement.',
-  'already-in-library':
-    'This file was already in your evidence library, so the existing copy has been added to this requirement.',
-  'already-linked': 'This file was already added to this requirement.',
-  linked: 'The evidence has been added to this requirement.',
-  removed: 'The evidence has been removed from this requirement. It is still in your evidence library.',
-  'not-linked': 'That evidence was not on this requirement, so nothing was removed.',
+const NOTICES: Readonly<Record<string, { text: string; kind: 'success' | 'warning' }>> = {
+  uploaded: { text: 'The file has been uploaded and added to this requirement.', kind: 'success' },
+  checking: {
+    text: 'The file has been uploaded and added to this requirement. It is being checked for viruses: it can be downloaded once the check has finished.',
+    kind: 'warning',
+  },
+  blocked: {
+    text: 'The file was blocked: the virus check found something harmful in it (named in the list below), so no one can download it. Remove it from this requirement, check the computer it came from, and upload a clean copy.',
+    kind: 'warning',
+  },
+  'already-in-library': {
+    text: 'This file was already in your evidence library, so the existing copy has been added to this requirement.',
+    kind: 'success',
+  },
+  'already-linked': { text: 'This file was already added to this requirement.', kind: 'success' },
+  linked: { text: 'The evidence has been added to this requirement.', kind: 'success' },
+  removed: {
+    text: 'The evidence has been removed from this requirement. It is still in your evidence library.',
+    kind: 'success',
+  },
+  'not-linked': {
+    text: 'That evidence was not on this requirement, so nothing was removed.',
+    kind: 'success',
+  },
 };
 
 export function evidenceRoutes(deps: AppDeps): Router {
   const router = Router();
   const { prisma } = deps;
-  const maxBytes = deps.config.evidence.maxBytes;
+  const fileChecks = { maxBytes: deps.config.evidence.maxBytes, refuse: deps.config.evidence.refuse };
+  // Per app: looking inside uploads takes turns within this app's own queue.
+  const inspections = createInspections();
+  const render = (res: Response, page: EvidencePage, extra: RenderExtra = {}) => {
+    renderEvidencePage(res, page, {
+      ...extra,
+      maxBytes: fileChecks.maxBytes,
+      scanning: deps.scanner.enabled,
+    });
+  };
 
   router.get(paths.evidence.upload, requireSignIn, async (req, res) => {
     const { returnId, requirementId } = targetOf(req);
     const page = await evidencePage(deps, signedInUser(res), returnId, requirementId);
     const done = typeof req.query.done === 'string' ? NOTICES[req.query.done] : undefined;
-    renderEvidencePage(res, page, maxBytes, { notice: done });
+    render(res, page, { notice: done });
   });
 
   // Multipart: the CSRF middleware leaves this route to check the token itself (src/middleware/csrf.ts),
@@ -51,77 +86,74 @@ export function evidenceRoutes(deps: AppDeps): Router {
     const user = signedInUser(res);
     const { returnId, requirementId } = targetOf(req);
     let read: UploadRead;
-    let target: EvidenceTarget;
+    let target;
     try {
       // Refuse (404, 403, 409) before reading the body.
       target = await assertCanChangeEvidence(deps, user, returnId, requirementId);
-      if (req.is('multipart/form-data')) {
-        read = await readUpload(req, {
-          maxBytes,
-          fileField: 'file',
-          beforeFile: (fields) => verifyCsrfToken(req, fields._csrf),
-        });
-        if (read.outcome !== 'file') verifyCsrfToken(req, read.fields._csrf);
-      } else {
-        // Posted without a file input at all: an ordinary form, its token checked by the middleware.
-        const body = formBody(req);
-        const fields = Object.fromEntries(Object.keys(body).map((name) => [name, textField(body, name)]));
-        read = { outcome: 'no-file', fields };
-      }
+      read = await readUploadForm(req, fileChecks.maxBytes);
     } catch (error) {
-      stopReadingRequest(res);
+      closeAfterResponse(req, res);
       throw error;
     }
-    if (read.outcome === 'too-large') stopReadingRequest(res);
+    if (read.outcome === 'too-large') closeAfterResponse(req, res);
 
-    const result = await uploadEvidence(
-      prisma,
-      user,
-      target,
-      {
-        file:
-          read.outcome === 'file'
-            ? { name: read.fileName, content: read.content, sha256: read.sha256, sizeBytes: read.sizeBytes }
-            : undefined,
-        tooLarge: read.outcome === 'too-large',
-        fields: read.fields,
-      },
-      { maxBytes },
+    const period = parseForm(periodCoveredSchema, read.fields);
+    const file = await checkUploadedFile(
+      read.outcome === 'file' ? read.file : read.outcome === 'too-large' ? 'too-large' : undefined,
+      fileChecks,
+      inspections,
     );
-    if (!result.ok) {
-      const page = await evidencePage(deps, user, returnId, requirementId);
+    if (!file.ok || !period.ok) {
+      const errors: FieldErrors = {
+        ...(file.ok ? {} : { file: file.error }),
+        ...(period.ok ? {} : period.errors),
+      };
       res.status(read.outcome === 'too-large' ? 413 : 400);
-      renderEvidencePage(res, page, maxBytes, { errors: result.errors, values: result.values });
+      render(res, await evidencePage(deps, user, returnId, requirementId), {
+        errors,
+        values: periodCoveredValues(read.fields),
+      });
       return;
     }
-    const done = result.alreadyLinked
-      ? 'already-linked'
-      : result.alreadyInLibrary
-        ? 'already-in-library'
-        : 'uploaded';
+    const stored = await storeUpload(deps, user, target, file.file, period.data);
+    const done =
+      stored.scanStatus === 'infected'
+        ? 'blocked'
+        : stored.scanStatus === 'pending'
+          ? 'checking'
+          : stored.alreadyLinked
+            ? 'already-linked'
+            : stored.alreadyInLibrary
+              ? 'already-in-library'
+              : 'uploaded';
     res.redirect(`${pathTo(paths.evidence.upload, { returnId, requirementId })}?done=${done}`);
   });
 
   router.post(paths.evidence.link, requireSignIn, async (req, res) => {
     const user = signedInUser(res);
     const { returnId, requirementId } = targetOf(req);
-    const result = await linkEvidence(deps, user, returnId, requirementId, formBody(req));
-    if (!result.ok) {
-      const page = await evidencePage(deps, user, returnId, requirementId);
-      res.status(400);
-      renderEvidencePage(res, page, maxBytes, { errors: result.errors });
-      return;
-    }
-    const done = result.alreadyLinked ? 'already-linked' : 'linked';
-    res.redirect(`${pathTo(paths.evidence.upload, { returnId, requirementId })}?done=${done}`);
+    const target = await assertCanChangeEvidence(deps, user, returnId, requirementId);
+    await submitForm(
+      res,
+      parseForm(linkEvidenceSchema, formBody(req)),
+      async ({ evidenceId }) => {
+        const { alreadyLinked } = await linkEvidence(deps, user, target, evidenceId);
+        const done = alreadyLinked ? 'already-linked' : 'linked';
+        res.redirect(`${pathTo(paths.evidence.upload, { returnId, requirementId })}?done=${done}`);
+      },
+      async (errors) => {
+        render(res, await evidencePage(deps, user, returnId, requirementId), { errors });
+      },
+    );
   });
 
   router.post(paths.evidence.unlink, requireSignIn, async (req, res) => {
     const { returnId, requirementId } = targetOf(req);
     const evidenceId = idFromPath(req.params.evidenceId);
     const { removed } = await unlinkEvidence(deps, signedInUser(res), returnId, requirementId, evidenceId);
+    const form = parseForm(unlinkEvidenceSchema, formBody(req));
     // The requirement page has the same list: going back there keeps the user where they were.
-    if (formBody(req).returnTo === 'requirement') {
+    if (form.ok && form.data.returnTo === 'requirement') {
       res.redirect(pathTo(paths.returns.requirement, { returnId, requirementId }));
       return;
     }
@@ -138,6 +170,8 @@ export function evidenceRoutes(deps: AppDeps): Router {
       'Content-Length': String(file.content.byteLength),
       'X-Content-Type-Options': 'nosniff',
       'Cache-Control': 'private, no-store',
+      // Should a browser show the file itself rather than save it, nothing in it may run or be framed.
+      'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'; sandbox",
     });
     res.end(file.content);
   });
@@ -149,49 +183,53 @@ function targetOf(req: Request): { returnId: string; requirementId: string } {
   return { returnId: idFromPath(req.params.returnId), requirementId: idFromPath(req.params.requirementId) };
 }
 
-/** Long enough for a client to read the answer before the connection goes; short enough to hold no one. */
-const LINGER_MS = 2_000;
+/** The upload form: multipart (streamed, the token checked before the file), or a plain form without a file. */
+async function readUploadForm(req: Request, maxBytes: number): Promise<UploadRead> {
+  if (!req.is('multipart/form-data')) {
+    // Posted without a file input at all: an ordinary form, its token checked by the middleware.
+    const body = formBody(req);
+    return {
+      outcome: 'no-file',
+      fields: Object.fromEntries(Object.keys(body).map((name) => [name, textField(body, name)])),
+    };
+  }
+  const read = await readUpload(req, {
+    maxBytes,
+    fileField: 'file',
+    beforeFile: (fields) => verifyCsrfToken(req, fields._csrf),
+  });
+  if (read.outcome !== 'file') verifyCsrfToken(req, read.fields._csrf);
+  return read;
+}
 
-/**
- * After refusing an upload part-way, the rest of the request is never read: the connection closes
- * once the response is sent, instead of Node draining what the client is still sending. It closes
- * in two steps: the answer and the end of our side at once, the socket itself LINGER_MS later.
- * Closing a socket with unread data in it sends a reset, and a reset makes the client's system throw
- * away an answer it has not read yet: the user would see "connection reset" instead of the reason.
- */
-function stopReadingRequest(res: Response): void {
-  res.set('Connection', 'close');
-  // Node calls destroySoon when a `Connection: close` response has been sent.
-  const socket = res.req.socket;
-  socket.destroySoon = () => {
-    socket.end();
-    setTimeout(() => socket.destroy(), LINGER_MS).unref();
-  };
+interface RenderExtra {
+  errors?: FieldErrors;
+  values?: PeriodCoveredValues;
+  notice?: { text: string; kind: 'success' | 'warning' } | undefined;
 }
 
 function renderEvidencePage(
   res: Response,
   page: EvidencePage,
-  maxBytes: number,
-  extra: { errors?: FieldErrors; values?: Record<string, unknown>; notice?: string | undefined },
+  extra: RenderExtra & { maxBytes: number; scanning: boolean },
 ): void {
   const { target } = page;
   const errors = extra.errors ?? {};
   res.render('evidence/manage', {
     target,
     canEdit: page.canEdit,
-    isLead: res.locals.currentUser?.role === 'provider_lead',
-    items: page.linked,
-    library: page.library.map((item) => ({
-      value: item.id,
-      text: `${item.fileName} (${mediaTypeLabel(item.mediaType)}, ${formatFileSize(item.sizeBytes)})`,
-      hint: `Uploaded ${formatDate(item.uploadedAt)}${
-        item.coversFrom && item.coversTo
-          ? `, covering ${formatDate(item.coversFrom)} to ${formatDate(item.coversTo)}`
-          : ''
-      }`,
-    })),
-    maxSize: formatFileSize(maxBytes),
+    frozenForLead: page.frozenForLead,
+    items: evidenceListItems(page.linked, target.periodStart),
+    library: page.library.map((item) => {
+      const covers = periodCoveredText(item.coversFrom, item.coversTo);
+      return {
+        value: item.id,
+        text: `${item.fileName} (${fileDescription(item.mediaType, item.sizeBytes)})`,
+        hint: `Uploaded ${formatDate(item.uploadedAt)}${covers ? `. Period covered: ${covers}` : ''}`,
+      };
+    }),
+    uploadHint: `PDF, Word, Excel, PowerPoint, OpenDocument, CSV, text, PNG or JPEG, smaller than ${formatFileSize(extra.maxBytes)}.`,
+    scanning: extra.scanning,
     errors,
     errorList: errorSummary(errors, PERIOD_COVERED_FIELDS),
     values: extra.values ?? {},

@@ -3,21 +3,19 @@ import { recordAudit } from '../audit/audit.js';
 import { assertCanEditForProvider, assertCanSeeProvider } from '../auth/access.js';
 import type { Db, DbClient } from '../db/prisma.js';
 import type { DataDeps } from '../deps.js';
-import { NotFound } from '../errors.js';
+import { Conflict, NotFound } from '../errors.js';
+import { isoDate } from '../format.js';
 import { standardName } from '../frameworks/names.js';
 import { requirementOfVersion } from '../frameworks/version-content.js';
-import { parseForm, type FieldErrors, type FormBody } from '../forms.js';
-import type { ReturnStatus } from '../generated/prisma/enums.js';
+import type { EvidenceScanStatus, ReturnStatus } from '../generated/prisma/enums.js';
 import { assertEditable, isEditable } from '../returns/rules.js';
 import type { CurrentUser } from '../auth/current-user.js';
+import { isDownloadable } from './evidence-list.js';
+import { fileContentProblem, type FileCheckOptions } from './file-checks.js';
 import { fileNameProblem, tidyFileName } from './file-name.js';
 import { formatFileSize } from './format.js';
-import {
-  ALLOWED_TYPES_MESSAGE,
-  detectEvidenceMediaType,
-  isZipBased,
-  nameMismatchMessage,
-} from './media-type.js';
+import type { Inspections } from './inspections.js';
+import { ALLOWED_TYPES_MESSAGE, detectEvidenceMediaType, nameMismatchMessage } from './media-type.js';
 import {
   createEvidenceLinkIfNew,
   deleteEvidenceLink,
@@ -25,16 +23,18 @@ import {
   evidenceFileForDownload,
   evidenceForResponses,
   findEvidence,
+  findFileScan,
   findOrCreateEvidence,
   findResponseId,
   findReturnForEvidence,
   insertEvidenceFileIfNew,
   lockReturnStatus,
   providerEvidence,
+  recordScan,
   type EvidenceItem,
 } from './queries.js';
-import { linkEvidenceSchema, parsePeriodCovered, type PeriodCoveredValues } from './schemas.js';
-import { inspectZip } from './zip-archive.js';
+import { auditQuarantine, logScan, scanRecord, type ScanningDeps } from './scanning.js';
+import type { PeriodCovered } from './schemas.js';
 
 // Evidence rules: who may add, link, remove and download evidence, what a file must be, and that a
 // file is stored once however often it is uploaded. Every change is audited in its transaction.
@@ -116,16 +116,13 @@ async function responseOf(tx: DbClient, target: EvidenceTarget): Promise<string>
   return target.responseId ?? ensureResponse(tx, target.returnId, target.requirementId);
 }
 
-/** Evidence whose period covered ended before the return's period began. */
-export function isOlderThanPeriod(coversTo: Date | null, periodStart: Date): boolean {
-  return coversTo !== null && coversTo.getTime() < periodStart.getTime();
-}
-
 export interface EvidencePage {
   target: EvidenceTarget;
   canEdit: boolean;
-  linked: (EvidenceItem & { stale: boolean })[];
-  /** The provider's other evidence, to link here (only when the user can edit). */
+  /** A lead of the provider who cannot change the evidence now (the return is submitted or accepted). */
+  frozenForLead: boolean;
+  linked: EvidenceItem[];
+  /** The provider's other evidence that may be added here (only when the user can edit). */
   library: EvidenceItem[];
 }
 
@@ -137,113 +134,134 @@ export async function evidencePage(
 ): Promise<EvidencePage> {
   const { prisma } = deps;
   const target = await visibleTarget(deps, user, returnId, requirementId);
-  const canEdit = user.role === 'provider_lead' && isEditable(target.status);
+  const isLead = user.role === 'provider_lead';
+  const canEdit = isLead && isEditable(target.status);
   const linked = target.responseId
     ? ((await evidenceForResponses(prisma, [target.responseId])).get(target.responseId) ?? [])
     : [];
   const linkedIds = new Set(linked.map((item) => item.id));
   const library = canEdit
-    ? (await providerEvidence(prisma, target.providerId)).filter((item) => !linkedIds.has(item.id))
+    ? (await providerEvidence(prisma, target.providerId)).filter(
+        (item) => !linkedIds.has(item.id) && canBeLinked(item.scanStatus),
+      )
     : [];
-  return {
-    target,
-    canEdit,
-    linked: linked.map((item) => ({ ...item, stale: isOlderThanPeriod(item.coversTo, target.periodStart) })),
-    library,
-  };
+  return { target, canEdit, frozenForLead: isLead && !canEdit, linked, library };
 }
 
-/** An upload as the form delivered it: the file (if one came, and was not too large) and the fields. */
-export interface EvidenceUpload {
-  file: { name: string; content: Buffer<ArrayBuffer>; sha256: string; sizeBytes: number } | undefined;
-  tooLarge: boolean;
-  fields: FormBody;
+/** A quarantined file is never added to another answer. */
+function canBeLinked(scanStatus: EvidenceScanStatus): boolean {
+  return scanStatus !== 'infected';
 }
 
-export type UploadResult =
-  | { ok: true; evidenceId: string; alreadyInLibrary: boolean; alreadyLinked: boolean }
-  | {
-      ok: false;
-      errors: FieldErrors;
-      values: PeriodCoveredValues;
-    };
+/** A file as the upload form delivered it (hashed and counted while it streamed in). */
+export interface ReceivedFile {
+  name: string;
+  content: Buffer<ArrayBuffer>;
+  sha256: string;
+  sizeBytes: number;
+}
 
-/** How many times the upload limit an archive's contents may come to once decompressed. */
-const ZIP_EXPANSION_LIMIT = 20;
-const ZIP_MAX_ENTRIES = 10_000;
-
-/** Why a zip-based file (Office, OpenDocument) is refused, or undefined when it is not. */
-async function zipArchiveProblem(
-  mediaType: string,
-  content: Buffer,
-  limits: { maxBytes: number },
-): Promise<string | undefined> {
-  if (!isZipBased(mediaType)) return undefined;
-  const maxUncompressedBytes = limits.maxBytes * ZIP_EXPANSION_LIMIT;
-  switch (await inspectZip(content, { maxEntries: ZIP_MAX_ENTRIES, maxUncompressedBytes })) {
-    case 'ok':
-      return undefined;
-    case 'too-large':
-      return `The selected file expands to more than ${formatFileSize(maxUncompressedBytes)} when opened: reduce its size and upload it again`;
-    case 'too-many-entries':
-      return `The selected file holds more than ${ZIP_MAX_ENTRIES.toLocaleString('en-GB')} parts when opened: reduce its size and upload it again`;
-    case 'damaged':
-      return 'The selected file is damaged: open it, save it again and upload the new copy';
-  }
+/** A received file that passed every check: its tidied name and the type its content shows. */
+export interface CheckedFile extends ReceivedFile {
+  fileName: string;
+  mediaType: string;
 }
 
 /**
- * Checks an upload and, if it is acceptable, stores it in one transaction: the file once per SHA-256,
- * one evidence item per provider and file, and its link to this requirement's response. A refused
- * upload stores nothing. The target comes from `assertCanChangeEvidence`; the transaction checks the
- * return's status again.
+ * The checks on a file before anything is stored: present, within the limit, a sensible name, an
+ * allowed type agreeing with its name, and nothing the app refuses inside (zip bombs, macros, PDF
+ * scripts, web page markup). The inspection of its inside waits its turn in `inspections`.
  */
-export async function uploadEvidence(
-  prisma: Db,
+export async function checkUploadedFile(
+  file: ReceivedFile | 'too-large' | undefined,
+  options: FileCheckOptions,
+  inspections: Inspections,
+): Promise<{ ok: true; file: CheckedFile } | { ok: false; error: string }> {
+  if (file === 'too-large') {
+    return { ok: false, error: `The file must be smaller than ${formatFileSize(options.maxBytes)}` };
+  }
+  if (!file) return { ok: false, error: 'Select a file' };
+  const nameProblem = fileNameProblem(file.name);
+  if (nameProblem) return { ok: false, error: nameProblem };
+  if (file.sizeBytes === 0) return { ok: false, error: 'The selected file is empty' };
+  const fileName = tidyFileName(file.name);
+  const mediaType = await detectEvidenceMediaType(file.content, fileName);
+  if (!mediaType) return { ok: false, error: ALLOWED_TYPES_MESSAGE };
+  const problem =
+    nameMismatchMessage(mediaType, fileName) ??
+    (await inspections.run((signal) => fileContentProblem(mediaType, file.content, options, signal)));
+  return problem ? { ok: false, error: problem } : { ok: true, file: { ...file, fileName, mediaType } };
+}
+
+export interface StoredUpload {
+  evidenceId: string;
+  alreadyInLibrary: boolean;
+  alreadyLinked: boolean;
+  /** What became of the virus scan: the page says so. */
+  scanStatus: EvidenceScanStatus;
+}
+
+/**
+ * Scans a checked file and stores it in one transaction: the file once per SHA-256 with its scan's
+ * outcome, one evidence item per provider and file, and its link to this requirement's response.
+ * Bytes scanned before keep their verdict; a file still waiting for a scan gets another try now. A
+ * file the scanner flags is kept in quarantine (never downloadable), linked so that the uploader and
+ * staff see why, and audited. The target comes from `assertCanChangeEvidence`; the transaction checks
+ * the return's status again.
+ */
+export async function storeUpload(
+  deps: ScanningDeps,
   user: CurrentUser,
   target: EvidenceTarget,
-  upload: EvidenceUpload,
-  limits: { maxBytes: number },
-): Promise<UploadResult> {
-  const { values, period, errors: periodErrors } = parsePeriodCovered(upload.fields);
-  const errors: FieldErrors = {};
-  const file = upload.file;
-  const fileName = tidyFileName(file?.name ?? '');
-  const nameProblem = file ? fileNameProblem(file.name) : undefined;
-  let mediaType: string | undefined;
-  if (upload.tooLarge) errors.file = `The file must be smaller than ${formatFileSize(limits.maxBytes)}`;
-  else if (!file) errors.file = 'Select a file';
-  else if (nameProblem) errors.file = nameProblem;
-  else if (file.sizeBytes === 0) errors.file = 'The selected file is empty';
-  else {
-    mediaType = await detectEvidenceMediaType(file.content, fileName);
-    const problem = mediaType
-      ? (nameMismatchMessage(mediaType, fileName) ??
-        (await zipArchiveProblem(mediaType, file.content, limits)))
-      : ALLOWED_TYPES_MESSAGE;
-    if (problem) {
-      errors.file = problem;
-      mediaType = undefined;
-    }
+  file: CheckedFile,
+  period: PeriodCovered,
+): Promise<StoredUpload> {
+  const { prisma } = deps;
+  const known = await findFileScan(prisma, file.sha256);
+  const waiting = !known || known.scanStatus === 'pending' || known.scanStatus === 'unscanned';
+  let record: ReturnType<typeof scanRecord> | undefined;
+  if (waiting) {
+    // Outside the transaction: no lock is held while the scanner works.
+    const verdict = await deps.scanner.scan(file.content);
+    logScan(deps.logger, file.sha256, verdict);
+    record = scanRecord(
+      verdict,
+      known ?? { scanStatus: 'pending', scanAttempts: 0 },
+      deps.clock(),
+      deps.config.scanner.retryBaseSeconds,
+    );
   }
-  Object.assign(errors, periodErrors);
-  if (!file || !mediaType || Object.keys(errors).length > 0) return { ok: false, errors, values };
-  const detectedType = mediaType;
 
   return prisma.$transaction(
     async (tx) => {
       assertEditable((await lockReturnStatus(tx, target.returnId)) ?? 'accepted');
       const responseId = await responseOf(tx, target);
-      await insertEvidenceFileIfNew(tx, {
-        sha256: file.sha256,
-        content: file.content,
-        sizeBytes: file.sizeBytes,
-        mediaType: detectedType,
-      });
+      // The scan's outcome, when this upload is the one that records it.
+      const recorded =
+        record &&
+        ((await insertEvidenceFileIfNew(tx, {
+          sha256: file.sha256,
+          content: file.content,
+          sizeBytes: file.sizeBytes,
+          mediaType: file.mediaType,
+          ...record,
+        })) ||
+          (await recordScan(tx, file.sha256, record)))
+          ? record
+          : undefined;
+      // A verdict, once given, never changes: only a scan that lost a race needs to read the winner's.
+      const scanStatus =
+        recorded?.scanStatus ?? (known && !waiting ? known : await findFileScan(tx, file.sha256))?.scanStatus;
+      if (!scanStatus) throw new Error('the evidence file was not stored');
+      if (recorded?.scanStatus === 'infected' && recorded.scanSignature) {
+        await auditQuarantine(tx, { sha256: file.sha256, signature: recorded.scanSignature }, user.id, [
+          target.returnId,
+        ]);
+      }
       const evidence = await findOrCreateEvidence(tx, {
         providerId: target.providerId,
         fileSha256: file.sha256,
-        fileName,
+        fileName: file.fileName,
         coversFrom: period.coversFrom,
         coversTo: period.coversTo,
         uploadedById: user.id,
@@ -256,12 +274,12 @@ export async function uploadEvidence(
           entityId: evidence.id,
           returnId: target.returnId,
           after: {
-            fileName,
+            fileName: file.fileName,
             sha256: file.sha256,
             sizeBytes: file.sizeBytes,
-            mediaType: detectedType,
-            coversFrom: isoDate(period.coversFrom),
-            coversTo: isoDate(period.coversTo),
+            mediaType: file.mediaType,
+            coversFrom: period.coversFrom && isoDate(period.coversFrom),
+            coversTo: period.coversTo && isoDate(period.coversTo),
           },
         });
       }
@@ -272,10 +290,10 @@ export async function uploadEvidence(
       });
       if (linked) await auditLink(tx, user, target, evidence, 'evidence.linked');
       return {
-        ok: true as const,
         evidenceId: evidence.id,
         alreadyInLibrary: !evidence.created,
         alreadyLinked: !linked,
+        scanStatus,
       };
     },
     // Storing a large file takes longer than Prisma's default five seconds.
@@ -283,22 +301,21 @@ export async function uploadEvidence(
   );
 }
 
-export type LinkResult = { ok: true; alreadyLinked: boolean } | { ok: false; errors: FieldErrors };
-
-/** Links an item of the provider's library to this requirement; another provider's item is not found. */
+/**
+ * Links an item of the provider's library to this requirement; another provider's item is not found.
+ * A quarantined file cannot be linked (409).
+ */
 export async function linkEvidence(
-  deps: DataDeps,
+  { prisma }: DataDeps,
   user: CurrentUser,
-  returnId: string,
-  requirementId: string,
-  body: FormBody,
-): Promise<LinkResult> {
-  const { prisma } = deps;
-  const target = await assertCanChangeEvidence(deps, user, returnId, requirementId);
-  const form = parseForm(linkEvidenceSchema, body);
-  if (!form.ok) return { ok: false, errors: form.errors };
-  const evidence = await findEvidence(prisma, form.data.evidenceId);
+  target: EvidenceTarget,
+  evidenceId: string,
+): Promise<{ alreadyLinked: boolean }> {
+  const evidence = await findEvidence(prisma, evidenceId);
   if (evidence?.providerId !== target.providerId) throw new NotFound();
+  if (!canBeLinked(evidence.file.scanStatus)) {
+    throw new Conflict('That file was blocked by the virus check, so it cannot be added to an answer.');
+  }
   return prisma.$transaction(async (tx) => {
     assertEditable((await lockReturnStatus(tx, target.returnId)) ?? 'accepted');
     const responseId = await responseOf(tx, target);
@@ -308,7 +325,7 @@ export async function linkEvidence(
       linkedById: user.id,
     });
     if (linked) await auditLink(tx, user, target, evidence, 'evidence.linked');
-    return { ok: true as const, alreadyLinked: !linked };
+    return { alreadyLinked: !linked };
   });
 }
 
@@ -355,19 +372,28 @@ async function auditLink(
   });
 }
 
-/** A file for download, to anyone who may see its provider (others: 404). */
+/**
+ * A file for download, to anyone who may see its provider (others: 404), once it may be downloaded:
+ * a file waiting for its virus scan, or quarantined, is refused (409) saying which.
+ */
 export async function evidenceDownload(prisma: Db, user: CurrentUser, evidenceId: string) {
   assertIds(evidenceId);
   const row = await evidenceFileForDownload(prisma, evidenceId);
   if (!row) throw new NotFound();
   assertCanSeeProvider(user, row.providerId);
+  if (row.file.scanStatus === 'pending') {
+    throw new Conflict(
+      'This file is still being checked for viruses. It can be downloaded once the check has finished: try again in a few minutes.',
+    );
+  }
+  if (!isDownloadable(row.file.scanStatus)) {
+    throw new Conflict(
+      `This file cannot be downloaded: the virus check found ${row.file.scanSignature ?? 'malware'} in it.`,
+    );
+  }
   return {
     fileName: row.fileName,
     mediaType: row.file.mediaType,
     content: row.file.content,
   };
-}
-
-function isoDate(date: Date | null): string | null {
-  return date ? date.toISOString().slice(0, 10) : null;
 }

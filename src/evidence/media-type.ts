@@ -65,30 +65,53 @@ const OLD_OFFICE_STREAMS: readonly (readonly [string, string])[] = [
 ];
 
 const DIRECTORY_ENTRY_SIZE = 128;
+const STORAGE_OBJECT = 1;
 const STREAM_OBJECT = 2;
 
 /**
- * Finds which Office stream an OLE compound file holds by looking for its directory entry. Entries
- * are 128 bytes, aligned on 128 in the file (sectors are 512 or 4096 bytes); each starts with its
- * name in UTF-16LE, with the name's byte length (including the terminator) at 64 and the object type
- * at 66. Other compound files (installers, Outlook messages) have none of these streams.
+ * Which of `names` an OLE compound file has as directory entries (streams, or storages too when
+ * `storages`). Entries are 128 bytes, aligned on 128 in the file (sectors are 512 or 4096 bytes);
+ * each starts with its name in UTF-16LE, with the name's byte length (including the terminator) at
+ * 64 and the object type at 66.
  */
-function oldOfficeType(content: Uint8Array): string | undefined {
+export function oleEntriesPresent(
+  content: Uint8Array,
+  names: readonly string[],
+  options: { storages: boolean } = { storages: false },
+): Set<string> {
   const bytes = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
   const found = new Set<string>();
-  const names = OLD_OFFICE_STREAMS.map(([name]) => [name, Buffer.from(name, 'utf16le')] as const);
+  const encoded = names.map((name) => [name, Buffer.from(name, 'utf16le')] as const);
   for (let offset = 512; offset + DIRECTORY_ENTRY_SIZE <= bytes.length; offset += DIRECTORY_ENTRY_SIZE) {
-    for (const [name, encoded] of names) {
+    const type = bytes[offset + 66];
+    if (type !== STREAM_OBJECT && !(options.storages && type === STORAGE_OBJECT)) continue;
+    for (const [name, wanted] of encoded) {
       if (
-        bytes.readUInt16LE(offset + 64) === encoded.length + 2 &&
-        bytes[offset + 66] === STREAM_OBJECT &&
-        bytes.compare(encoded, 0, encoded.length, offset, offset + encoded.length) === 0
+        bytes.readUInt16LE(offset + 64) === wanted.length + 2 &&
+        bytes.compare(wanted, 0, wanted.length, offset, offset + wanted.length) === 0
       ) {
         found.add(name);
       }
     }
   }
+  return found;
+}
+
+/**
+ * Finds which Office stream an OLE compound file holds by looking for its directory entry. Other
+ * compound files (installers, Outlook messages) have none of these streams.
+ */
+function oldOfficeType(content: Uint8Array): string | undefined {
+  const found = oleEntriesPresent(
+    content,
+    OLD_OFFICE_STREAMS.map(([name]) => name),
+  );
   return OLD_OFFICE_STREAMS.find(([name]) => found.has(name))?.[1];
+}
+
+/** Word, Excel and PowerPoint 97-2003 files: OLE compound files underneath. */
+export function isOleBased(mediaType: string): boolean {
+  return mediaType === WORD || mediaType === EXCEL || mediaType === POWERPOINT;
 }
 
 /** Office Open XML and OpenDocument files: zip archives underneath. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import busboy from 'busboy';
 import { ValidationFailed } from '../errors.js';
+import type { ReceivedFile } from './evidence.service.js';
 
 // Reads an evidence upload form as it streams in: the text fields, then one file which is hashed and
 // counted on the way. The size limit holds while streaming: at one byte over it, reading stops and
@@ -10,14 +11,7 @@ import { ValidationFailed } from '../errors.js';
 export type UploadFields = Record<string, string>;
 
 export type UploadRead =
-  | {
-      outcome: 'file';
-      fields: UploadFields;
-      fileName: string;
-      content: Buffer<ArrayBuffer>;
-      sha256: string;
-      sizeBytes: number;
-    }
+  | { outcome: 'file'; fields: UploadFields; file: ReceivedFile }
   | { outcome: 'no-file'; fields: UploadFields }
   | { outcome: 'too-large'; fields: UploadFields };
 
@@ -121,8 +115,9 @@ export function readUpload(req: Request, options: UploadReadOptions): Promise<Up
       settle(unreadable());
     });
     parser.on('close', () => {
-      if (fileName !== undefined && received) settle({ outcome: 'file', fields, fileName, ...received });
-      else settle({ outcome: 'no-file', fields });
+      if (fileName !== undefined && received) {
+        settle({ outcome: 'file', fields, file: { name: fileName, ...received } });
+      } else settle({ outcome: 'no-file', fields });
     });
     req.on('error', (error) => settle(error));
     req.on('data', countRequestBytes);

@@ -1,5 +1,5 @@
 import type { DbClient } from '../db/prisma.js';
-import type { ReturnStatus } from '../generated/prisma/enums.js';
+import type { EvidenceScanStatus, ReturnStatus } from '../generated/prisma/enums.js';
 
 // The only file of the evidence feature that talks to Prisma. File contents are read by
 // `evidenceFileForDownload` alone: lists never load the bytes.
@@ -14,6 +14,9 @@ export interface EvidenceItem {
   uploadedAt: Date;
   coversFrom: Date | null;
   coversTo: Date | null;
+  scanStatus: EvidenceScanStatus;
+  /** What the virus scanner found (infected files only). */
+  scanSignature: string | null;
 }
 
 const evidenceItemSelect = {
@@ -23,7 +26,7 @@ const evidenceItemSelect = {
   uploadedAt: true,
   coversFrom: true,
   coversTo: true,
-  file: { select: { sizeBytes: true, mediaType: true } },
+  file: { select: { sizeBytes: true, mediaType: true, scanStatus: true, scanSignature: true } },
 } as const;
 
 interface EvidenceItemRow {
@@ -33,7 +36,12 @@ interface EvidenceItemRow {
   uploadedAt: Date;
   coversFrom: Date | null;
   coversTo: Date | null;
-  file: { sizeBytes: number; mediaType: string };
+  file: {
+    sizeBytes: number;
+    mediaType: string;
+    scanStatus: EvidenceScanStatus;
+    scanSignature: string | null;
+  };
 }
 
 function toEvidenceItem(row: EvidenceItemRow): EvidenceItem {
@@ -46,6 +54,8 @@ function toEvidenceItem(row: EvidenceItemRow): EvidenceItem {
     uploadedAt: row.uploadedAt,
     coversFrom: row.coversFrom,
     coversTo: row.coversTo,
+    scanStatus: row.file.scanStatus,
+    scanSignature: row.file.scanSignature,
   };
 }
 
@@ -141,17 +151,95 @@ export async function providerEvidence(prisma: DbClient, providerId: string): Pr
 export async function findEvidence(prisma: DbClient, evidenceId: string) {
   return prisma.evidence.findUnique({
     where: { id: evidenceId },
-    select: { id: true, providerId: true, fileName: true, fileSha256: true },
+    select: {
+      id: true,
+      providerId: true,
+      fileName: true,
+      fileSha256: true,
+      file: { select: { scanStatus: true } },
+    },
   });
+}
+
+/** A scan's outcome as stored on the file. */
+export interface ScanRecord {
+  scanStatus: EvidenceScanStatus;
+  scanSignature: string | null;
+  scannedAt: Date | null;
+  scanAttempts: number;
+  nextScanAt: Date | null;
+  scanError: string | null;
 }
 
 /** Stores the bytes once per SHA-256, whoever uploads them; true when this call stored them. */
 export async function insertEvidenceFileIfNew(
   prisma: DbClient,
-  file: { sha256: string; content: Uint8Array<ArrayBuffer>; sizeBytes: number; mediaType: string },
+  file: {
+    sha256: string;
+    content: Uint8Array<ArrayBuffer>;
+    sizeBytes: number;
+    mediaType: string;
+  } & ScanRecord,
 ): Promise<boolean> {
   const { count } = await prisma.evidenceFile.createMany({ data: [file], skipDuplicates: true });
   return count === 1;
+}
+
+/** What is known of a stored file's scan (undefined: no such file yet). */
+export async function findFileScan(prisma: DbClient, sha256: string) {
+  const row = await prisma.evidenceFile.findUnique({
+    where: { sha256 },
+    select: { scanStatus: true, scanSignature: true, scanAttempts: true },
+  });
+  return row ?? undefined;
+}
+
+/**
+ * Records a scan's outcome on a file still waiting for one (pending or unscanned); false when another
+ * scan got there first. Locks the row until the transaction ends.
+ */
+export async function recordScan(
+  prisma: DbClient,
+  sha256: string,
+  record: Partial<ScanRecord>,
+): Promise<boolean> {
+  const { count } = await prisma.evidenceFile.updateMany({
+    where: { sha256, scanStatus: { in: ['pending', 'unscanned'] } },
+    data: record,
+  });
+  return count === 1;
+}
+
+/** Files waiting for a scan and due one: pending files first (uploads held up), then unscanned ones. */
+export async function filesDueForScan(
+  prisma: DbClient,
+  now: Date,
+  limit: number,
+): Promise<{ sha256: string; scanStatus: EvidenceScanStatus; scanAttempts: number }[]> {
+  return prisma.evidenceFile.findMany({
+    where: {
+      scanStatus: { in: ['pending', 'unscanned'] },
+      OR: [{ nextScanAt: null }, { nextScanAt: { lte: now } }],
+    },
+    select: { sha256: true, scanStatus: true, scanAttempts: true },
+    orderBy: [{ scanStatus: 'asc' }, { nextScanAt: { sort: 'asc', nulls: 'first' } }, { sha256: 'asc' }],
+    take: limit,
+  });
+}
+
+/** A file's bytes, for the rescan job (pages never read them). */
+export async function fileContent(prisma: DbClient, sha256: string): Promise<Uint8Array | undefined> {
+  const row = await prisma.evidenceFile.findUnique({ where: { sha256 }, select: { content: true } });
+  return row?.content;
+}
+
+/** The returns whose answers a file is linked to (each provider's item of it), for the audit trail. */
+export async function returnsLinkedToFile(prisma: DbClient, sha256: string): Promise<string[]> {
+  const links = await prisma.evidenceLink.findMany({
+    where: { evidence: { fileSha256: sha256 } },
+    select: { response: { select: { returnId: true } } },
+  });
+  return [...new Set(links.map((link) => link.response.returnId))];
 }
 
 /** A provider's evidence item for a file, made if the provider has not uploaded that file before. */
@@ -203,7 +291,9 @@ export async function evidenceFileForDownload(prisma: DbClient, evidenceId: stri
       id: true,
       providerId: true,
       fileName: true,
-      file: { select: { content: true, mediaType: true, sizeBytes: true } },
+      file: {
+        select: { content: true, mediaType: true, sizeBytes: true, scanStatus: true, scanSignature: true },
+      },
     },
   });
 }

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Express } from 'express';
 import type { AppDeps } from '../deps.js';
 import { DomainError, NotFound, ServiceUnavailable } from '../errors.js';
+import { closeAfterResponse } from './close-after-response.js';
 import { isCsrfError } from './csrf.js';
 
 // Codes meaning "the database is not there right now" (network, server shutting down, Prisma's P10xx).
@@ -47,6 +48,45 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
+/**
+ * A request body the parser refused (body-parser's errors: over the size limit, too many fields, a
+ * character set or compression it does not read, malformed): the client's doing, answered with a page
+ * saying so. Undefined for anything else.
+ */
+function refusedBody(error: unknown): { status: number; type: string } | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { status, type, expose } = error as { status?: unknown; type?: unknown; expose?: unknown };
+  if (typeof status !== 'number' || status < 400 || status >= 500 || typeof type !== 'string')
+    return undefined;
+  return expose === true ? { status, type } : undefined;
+}
+
+/** What the page says about a refused body. */
+function refusedPage({ status, type }: { status: number; type: string }): {
+  heading: string;
+  reason: string;
+} {
+  if (type === 'parameters.too.many') {
+    return {
+      heading: 'The form was too large to send',
+      reason: 'It had more fields than any form of this service has.',
+    };
+  }
+  if (status === 413) {
+    return {
+      heading: 'The form was too large to send',
+      reason: 'It was larger than any form of this service allows.',
+    };
+  }
+  if (status === 415) {
+    return {
+      heading: 'The form could not be read',
+      reason: 'It was sent in a character set or compression this service does not accept.',
+    };
+  }
+  return { heading: 'The form could not be read', reason: 'It was not sent as this service expects.' };
+}
+
 const VIEW_FOR_STATUS: Record<number, string> = {
   403: 'errors/forbidden',
   404: 'errors/not-found',
@@ -64,6 +104,17 @@ export function setUpErrorHandler(app: Express, deps: AppDeps): void {
   const handler: ErrorRequestHandler = (error: unknown, req, res, next) => {
     if (res.headersSent) {
       next(error);
+      return;
+    }
+    const refused = refusedBody(error);
+    if (refused) {
+      deps.logger.warn(
+        { status: refused.status, type: refused.type, path: req.path },
+        'request body refused',
+      );
+      // The body may not have been read to its end.
+      closeAfterResponse(req, res);
+      res.status(refused.status).render('errors/request-refused', refusedPage(refused));
       return;
     }
     const domainStatus = error instanceof DomainError ? error.status : undefined;

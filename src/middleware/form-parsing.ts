@@ -19,7 +19,18 @@ function withoutNul(fields: Readonly<Record<string, string | string[] | undefine
 export function setUpFormParsing(app: Express): void {
   // Express 5's "simple" parser, cleaned (req.query is parsed again on each read, so it is done here).
   app.set('query parser', (text: string) => withoutNul(parseQuery(text)));
-  app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  app.use(
+    express.urlencoded({
+      extended: false,
+      // The longest form is a requirement's answer: 15,200 characters of text (narrative, actions
+      // planned, action owner). A character may take 3 bytes of UTF-8, each sent as %XX: 9 bytes, so
+      // 137 KB of text at worst, with the other fields well inside this.
+      limit: '256kb',
+      parameterLimit: 1000,
+      // Browsers never compress a form: a compressed body is refused (415), never inflated.
+      inflate: false,
+    }),
+  );
   app.use((req: Request, _res, next) => {
     // Routes read the form through formBody (src/forms.ts), never req.body itself.
     if (req.body !== undefined) req.body = withoutNul(formBody(req));

@@ -1,3 +1,4 @@
+import { nextAttemptAt } from '../backoff.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/prisma.js';
 import type { Logger } from '../logger.js';
@@ -30,8 +31,6 @@ import {
 // Shut-down (the signal) stops the sender between emails: an email being handed to the SMTP server
 // finishes and is recorded; the rest of the batch goes back to pending untouched, for the next run.
 
-const MAX_BACKOFF_MS = 4 * 60 * 60 * 1000;
-
 export interface SenderDeps {
   prisma: Db;
   mailer: Mailer;
@@ -59,12 +58,6 @@ export interface SendOptions {
   timeBudgetMs?: number;
   /** Aborted at shut-down: no further email is started. */
   signal?: AbortSignal;
-}
-
-/** When attempt `attempts` (1, 2, ...) failed: the next try waits base, 2 x base, 4 x base ... up to 4 hours. */
-export function nextAttemptAt(now: Date, attempts: number, baseSeconds: number): Date {
-  const delay = Math.min(baseSeconds * 1000 * 2 ** Math.max(0, attempts - 1), MAX_BACKOFF_MS);
-  return new Date(now.getTime() + delay);
 }
 
 /** Sends due emails until none are left (or the time budget is spent). */

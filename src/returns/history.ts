@@ -12,6 +12,7 @@ const ACTION_LABELS: Record<string, string> = {
   'evidence.uploaded': 'Evidence uploaded',
   'evidence.linked': 'Evidence added to an answer',
   'evidence.unlinked': 'Evidence removed from an answer',
+  'evidence.quarantined': 'Evidence blocked by the virus check',
   'return.submitted': 'Return submitted',
   'requirement_review.decided': 'Requirement reviewed',
   'requirement_review.changed': 'Requirement review changed',
@@ -33,6 +34,7 @@ const FIELD_LABELS: Record<string, string> = {
   evidenceLinked: 'Evidence items linked',
   submission: 'Submission number',
   snapshotSha256: 'Snapshot SHA-256',
+  signature: 'What the virus check found',
 };
 
 /** Actions without a label here read as their name: "evidence.linked" is "Evidence linked". */

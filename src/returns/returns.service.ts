@@ -8,7 +8,8 @@ import {
 import type { DataDeps } from '../deps.js';
 import type { DbClient } from '../db/prisma.js';
 import { Conflict, NotFound } from '../errors.js';
-import { evidenceForResponses, type EvidenceItem } from '../evidence/queries.js';
+import { evidenceListItems } from '../evidence/evidence-list.js';
+import { evidenceForResponses } from '../evidence/queries.js';
 import { standardName } from '../frameworks/names.js';
 import {
   requirementOfVersion,
@@ -246,11 +247,6 @@ export async function returnTaskList(
   };
 }
 
-export interface EvidenceOnPage extends EvidenceItem {
-  /** The period the file covers ended before this return's period began. */
-  stale: boolean;
-}
-
 export async function requirementPage(
   { prisma, caches }: DataDeps,
   user: CurrentUser,
@@ -265,11 +261,6 @@ export async function requirementPage(
     returnedReview(prisma, row.id),
   ]);
   const items = answer ? ((await evidenceForResponses(prisma, [answer.id])).get(answer.id) ?? []) : [];
-  const periodStart = row.period.startDate.getTime();
-  const evidence: EvidenceOnPage[] = items.map((item) => ({
-    ...item,
-    stale: item.coversTo !== null && item.coversTo.getTime() < periodStart,
-  }));
   return {
     summary: summarise(user, row, now),
     requirement,
@@ -277,7 +268,7 @@ export async function requirementPage(
     answer,
     hasAnswer: answer !== null,
     returnedReason: review?.reasons.get(requirement.id),
-    evidence,
+    evidence: evidenceListItems(items, row.period.startDate),
   };
 }
 

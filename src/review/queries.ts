@@ -89,7 +89,7 @@ export function findProviderEvidence(db: DbClient, providerId: string, sha256s: 
   if (sha256s.length === 0) return Promise.resolve([]);
   return db.evidence.findMany({
     where: { providerId, fileSha256: { in: sha256s } },
-    select: { id: true, fileSha256: true },
+    select: { id: true, fileSha256: true, file: { select: { scanStatus: true, scanSignature: true } } },
   });
 }
 

@@ -3,6 +3,7 @@ import { assertCommissionerEditor, isCommissionerEditor } from '../auth/access.j
 import { STAFF_ROLES } from '../auth/roles.js';
 import type { Db, Prisma } from '../db/prisma.js';
 import { Conflict, Forbidden, NotFound, ValidationFailed } from '../errors.js';
+import { isDownloadable, scanStateView, type ScanStateView } from '../evidence/evidence-list.js';
 import { standardName } from '../frameworks/names.js';
 import {
   computeResults,
@@ -155,8 +156,10 @@ export interface DecisionView {
 export interface EvidenceView {
   fileName: string;
   sha256: string;
-  /** The download link, when the provider's evidence row for this file can be found. */
+  /** The download link, when the provider's evidence row for this file can be found and may be downloaded. */
   href: string | null;
+  /** The virus check's state ("Ready", "Being checked", "Blocked: ..."), when the row can be found. */
+  scan: ScanStateView | null;
 }
 
 export interface RequirementView {
@@ -243,8 +246,8 @@ export async function getReviewPage(db: Db, user: CurrentUser, returnId: string)
   const hashes = [
     ...new Set(snapshot.responses.flatMap((response) => response.evidence.map((item) => item.sha256))),
   ];
-  const evidenceIds = new Map(
-    (await findProviderEvidence(db, row.providerId, hashes)).map((item) => [item.fileSha256, item.id]),
+  const evidenceRows = new Map(
+    (await findProviderEvidence(db, row.providerId, hashes)).map((item) => [item.fileSha256, item]),
   );
   const requirementIds = new Map(
     row.frameworkVersion.requirements.map((requirement) => [requirement.code, requirement.id]),
@@ -279,11 +282,15 @@ export async function getReviewPage(db: Db, user: CurrentUser, returnId: string)
       actionOwner: response.actionOwner,
       actionDueDateText: displaySnapshotDate(response.actionDueDate),
       evidence: response.evidence.map((item) => {
-        const evidenceId = evidenceIds.get(item.sha256);
+        const stored = evidenceRows.get(item.sha256);
         return {
           fileName: item.fileName,
           sha256: item.sha256,
-          href: evidenceId ? pathTo(paths.evidence.download, { evidenceId }) : null,
+          href:
+            stored && isDownloadable(stored.file.scanStatus)
+              ? pathTo(paths.evidence.download, { evidenceId: stored.id })
+              : null,
+          scan: stored ? scanStateView(stored.file.scanStatus, stored.file.scanSignature) : null,
         };
       }),
       changes: changes?.get(response.requirementCode) ?? null,

@@ -26,7 +26,7 @@ describe('health', () => {
     expect(live.body).toEqual({ status: 'ok' });
     expect(live.headers['set-cookie']).toBeUndefined();
     const ready = await supertest(app).get('/health/ready').expect(200);
-    expect(ready.body).toEqual({ status: 'ok', database: 'ok' });
+    expect(ready.body).toEqual({ status: 'ok', database: 'ok', scanner: 'disabled' });
     expect(ready.headers['set-cookie']).toBeUndefined();
   });
 
@@ -36,7 +36,7 @@ describe('health', () => {
     const app = buildTestApp(db, { prisma: unreachable });
     try {
       const ready = await supertest(app).get('/health/ready').expect(503);
-      expect(ready.body).toEqual({ status: 'unavailable', database: 'unreachable' });
+      expect(ready.body).toEqual({ status: 'unavailable', database: 'unreachable', scanner: 'disabled' });
       await supertest(app).get('/health/live').expect(200);
     } finally {
       await unreachable.$disconnect();

@@ -9,11 +9,18 @@ import pg from 'pg';
 import { adminQuery, databaseUrl } from '../../src/db/admin-query.js';
 import { migrate, readMigrations } from '../../src/db/migrate.js';
 import type { Db } from '../../src/db/prisma.js';
-import { assertCanChangeEvidence, uploadEvidence } from '../../src/evidence/evidence.service.js';
+import {
+  assertCanChangeEvidence,
+  checkUploadedFile,
+  storeUpload,
+} from '../../src/evidence/evidence.service.js';
+import { createInspections } from '../../src/evidence/inspections.js';
+import { createVirusScanner } from '../../src/evidence/virus-scanner.js';
 import { sha256 } from '../../src/hash.js';
 import { MIGRATIONS_DIR } from '../../src/project-root.js';
 import { snapshotDigest } from '../../src/returns/snapshot.js';
 import type { CurrentUser } from '../../src/auth/current-user.js';
+import { testConfig } from '../support/app.js';
 import { connectToDatabase } from '../support/database.js';
 import { pdfFile, pngFile } from '../support/evidence-files.js';
 import { createTwoProviderWorld, importTestStandards } from '../support/fixtures.js';
@@ -80,19 +87,25 @@ beforeAll(async () => {
     { name: 'Easy read poster.png', content: Buffer.from([...pngFile(), ...everyByte]) },
     { name: 'Board report.pdf', content: Buffer.from(pdfFile()) },
   ];
+  const config = testConfig();
+  const checks = { maxBytes: 1024 * 1024, refuse: config.evidence.refuse };
+  const deps = {
+    prisma,
+    caches: createCaches(),
+    scanner: createVirusScanner(config.scanner),
+    clock: () => new Date(),
+    logger: testLogger,
+    config,
+  };
   for (const { name, content } of files) {
-    const result = await uploadEvidence(
-      prisma,
-      leadB,
-      await assertCanChangeEvidence({ prisma, caches: createCaches() }, leadB, world.returnB.id, first.id),
-      {
-        file: { name, content, sha256: sha256(content), sizeBytes: content.byteLength },
-        tooLarge: false,
-        fields: {},
-      },
-      { maxBytes: 1024 * 1024 },
+    const checked = await checkUploadedFile(
+      { name, content, sha256: sha256(content), sizeBytes: content.byteLength },
+      checks,
+      createInspections(),
     );
-    if (!result.ok) throw new Error(`Upload refused: ${JSON.stringify(result.errors)}`);
+    if (!checked.ok) throw new Error(`Upload refused: ${checked.error}`);
+    const target = await assertCanChangeEvidence(deps, leadB, world.returnB.id, first.id);
+    await storeUpload(deps, leadB, target, checked.file, { coversFrom: null, coversTo: null });
   }
 });
 

@@ -491,6 +491,9 @@ describe('one evidence item backs several requirements, across standards', () =>
         uploadedAt: evidence.uploadedAt,
         coversFrom: null,
         coversTo: null,
+        // This app has no scanner (tests/integration/evidence-scanning.test.ts has one).
+        scanStatus: 'unscanned',
+        scanSignature: null,
       },
     ]);
     expect(byResponse.get(eds.responseFor(eds.second))).toEqual([]);

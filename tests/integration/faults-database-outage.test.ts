@@ -219,7 +219,7 @@ test('a database outage gives fast 503 pages, then the app recovers by itself wi
     );
     const ready = await probe.get(paths.health.ready);
     expect(ready.status).toBe(503);
-    expect(ready.body).toEqual({ status: 'unavailable', database: 'unreachable' });
+    expect(ready.body).toEqual({ status: 'unavailable', database: 'unreachable', scanner: 'disabled' });
 
     const restartingAt = Date.now();
     await server.start();

@@ -3,9 +3,9 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as sendEmail from '../../jobs/send-email.js';
-import { startJobs } from '../../jobs/schedule.js';
-import type { ReminderJobDeps } from '../../jobs/reminder-job-deps.js';
+import { startJobs, type ScheduledJobDeps } from '../../jobs/schedule.js';
 import { sha256 } from '../../src/hash.js';
+import { createVirusScanner } from '../../src/evidence/virus-scanner.js';
 import { createMailer } from '../../src/mail/mailer.js';
 import { pathTo, paths } from '../../src/paths.js';
 import { freePort } from '../../src/startup.js';
@@ -150,13 +150,14 @@ test('the email sender stops between emails at shut-down: each is sent and marke
   const smtp = await startSmtpSink({ acceptDelayMs: 200 });
   sink = smtp;
   const config = chaserConfig(smtp.port, { JOBS_SEND_EMAIL_CRON: '* * * * * *', SMTP_POOL_SIZE: '2' });
-  const deps: ReminderJobDeps = {
+  const deps: ScheduledJobDeps = {
     prisma: db.prisma,
     pool: db.pool,
     logger: testLogger,
     clock: () => new Date(),
     config,
     mailer: createMailer(config.mail, testLogger),
+    scanner: createVirusScanner(config.scanner),
   };
   const batch = randomUUID();
   const total = 40;

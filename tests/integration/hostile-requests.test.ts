@@ -286,7 +286,8 @@ describe('security headers on every kind of response', () => {
     expect(csp).toContain("object-src 'none'");
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['referrer-policy']).toBe('same-origin');
-    expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
+    // The same rule as frame-ancestors 'none', for browsers that only know the older header.
+    expect(response.headers['x-frame-options']).toBe('DENY');
     expect(response.headers['x-powered-by']).toBeUndefined();
     if (environment === 'production') {
       expect(response.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');

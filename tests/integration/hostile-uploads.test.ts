@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import ExcelJS from 'exceljs';
 import supertest from 'supertest';
 import type { Response as TestResponse } from 'supertest';
+import { sha256 } from '../../src/hash.js';
 import { pathTo, paths } from '../../src/paths.js';
 import {
   buildTestApp,
@@ -14,17 +15,32 @@ import {
 } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
+  htmlPdfPolyglot,
   linuxExecutable,
   officeOpenXmlFile,
+  oleOfficeFile,
   pdfFile,
+  pdfWithAction,
+  pdfWithScriptInObjectStream,
   pngFile,
+  pngHtmlPolyglot,
+  storedZip,
   windowsExecutable,
 } from '../support/evidence-files.js';
+import {
+  EICAR,
+  EICAR_SIGNATURE,
+  MALWARE_MARKER,
+  MARKER_SIGNATURE,
+  testClamdEnvironment,
+} from '../support/clamd.js';
 import { createTwoProviderWorld, importTestStandards } from '../support/fixtures.js';
 
 // Files built to hurt: executables and pictures dressed as documents, zip bombs dressed as Word
-// files, and a body that never ends. Each is refused with its reason on the page, and nothing of it
-// is stored: no file, no evidence item, no link, no audit event of an upload.
+// files, macros, PDF scripts and launch actions, polyglots, malware, and a body that never ends. Each
+// the app can judge itself is refused with its reason on the page, and nothing of it is stored: no
+// file, no evidence item, no link, no audit event of an upload. Malware only the virus scanner
+// recognises is kept in quarantine, where no one can download it.
 
 // A small limit keeps the hostile files small; the checks scale with it (zip contents may come to 20
 // times the limit, 1.25 MB here).
@@ -77,6 +93,15 @@ const TYPES_MESSAGE =
   'The selected file must be a PDF, Word, Excel, PowerPoint, OpenDocument, CSV, text, PNG or JPEG file';
 const BOMB_MESSAGE =
   'The selected file expands to more than 1.3 MB when opened: reduce its size and upload it again';
+const DAMAGED_MESSAGE = 'The selected file is damaged: open it, save it again and upload the new copy';
+const MACROS_MESSAGE =
+  'The selected file contains macros, which are not accepted: save a copy without macros (for example as .docx or .xlsx) and upload that';
+const PDF_JAVASCRIPT_MESSAGE =
+  'The selected PDF contains JavaScript, which is not accepted: print it to a new PDF (or save a copy without scripts) and upload that';
+const PDF_LAUNCH_MESSAGE =
+  'The selected PDF contains an action that starts another program, which is not accepted: print it to a new PDF and upload that';
+const WEB_PAGE_MESSAGE =
+  'The selected file contains web page code near its start, which is not accepted: save it again from the program that made it and upload the new copy';
 
 /** Deflates to a few kilobytes, decompresses to many megabytes. */
 const zeros = (megabytes: number) => Buffer.alloc(megabytes * 1024 * 1024);
@@ -126,7 +151,7 @@ describe('refused with the reason, nothing stored', () => {
           { name: 'word/media/fill.bin', content: zeros(8), deflate: true, declaredSize: 1024 },
         ]),
       'policy.docx',
-      BOMB_MESSAGE,
+      DAMAGED_MESSAGE,
     ],
     [
       'a zip bomb dressed as .xlsx made of many small entries',
@@ -153,8 +178,74 @@ describe('refused with the reason, nothing stored', () => {
         return file;
       },
       'policy.docx',
-      'The selected file is damaged: open it, save it again and upload the new copy',
+      DAMAGED_MESSAGE,
     ],
+    [
+      'a .docx carrying a VBA project',
+      () => officeOpenXmlFile('docx', undefined, [{ name: 'word/vbaProject.bin', content: 'VBA' }]),
+      'policy.docx',
+      MACROS_MESSAGE,
+    ],
+    [
+      'an .xlsx carrying a VBA project',
+      () =>
+        officeOpenXmlFile('xlsx', undefined, [{ name: 'xl/vbaProject.bin', content: 'VBA', deflate: true }]),
+      'scores.xlsx',
+      MACROS_MESSAGE,
+    ],
+    [
+      'an old .doc with macro storages',
+      () =>
+        oleOfficeFile('WordDocument', [
+          { name: 'Macros', type: 'storage' },
+          { name: 'VBA', type: 'storage' },
+        ]),
+      'policy.doc',
+      MACROS_MESSAGE,
+    ],
+    [
+      'an old .xls with a VBA project storage',
+      () => oleOfficeFile('Workbook', [{ name: '_VBA_PROJECT_CUR', type: 'storage' }]),
+      'scores.xls',
+      MACROS_MESSAGE,
+    ],
+    [
+      'an OpenDocument text with StarBasic macros',
+      () =>
+        storedZip([
+          { name: 'mimetype', content: 'application/vnd.oasis.opendocument.text' },
+          { name: 'content.xml', content: '<office:document-content/>' },
+          { name: 'Basic/Standard/Module1.xml', content: '<script:module/>' },
+        ]),
+      'policy.odt',
+      MACROS_MESSAGE,
+    ],
+    [
+      'a PDF with a JavaScript /OpenAction',
+      () => pdfWithAction('/S /JavaScript /JS (app.launchURL("https://example.com"))'),
+      'policy.pdf',
+      PDF_JAVASCRIPT_MESSAGE,
+    ],
+    [
+      'a PDF hiding /JavaScript behind #xx escapes',
+      () => pdfWithAction('/S /J#61v#61Script /J#53 (app.alert(1))'),
+      'policy.pdf',
+      PDF_JAVASCRIPT_MESSAGE,
+    ],
+    [
+      'a PDF hiding its script in a compressed object stream',
+      pdfWithScriptInObjectStream,
+      'policy.pdf',
+      PDF_JAVASCRIPT_MESSAGE,
+    ],
+    [
+      'a PDF with a launch action',
+      () => pdfWithAction('/S /Launch /Win << /F (cmd.exe) /P (/c calc) >>'),
+      'policy.pdf',
+      PDF_LAUNCH_MESSAGE,
+    ],
+    ['an HTML/PDF polyglot', htmlPdfPolyglot, 'report.pdf', WEB_PAGE_MESSAGE],
+    ['a PNG/HTML polyglot', pngHtmlPolyglot, 'poster.png', WEB_PAGE_MESSAGE],
     ['an empty file', () => Buffer.alloc(0), 'policy.pdf', 'The selected file is empty'],
   ])('%s', async (_case, content, name, message) => {
     const before = await stored();
@@ -163,6 +254,82 @@ describe('refused with the reason, nothing stored', () => {
     expect(problems(response.text)).toEqual([message]);
     expect(response.text).toContain('<title>Error: ');
     expect(await stored()).toEqual(before);
+  });
+});
+
+test('eight zip bombs at once are all refused, each as soon as an entry outgrows its declared size', async () => {
+  const bomb = () =>
+    officeOpenXmlFile('docx', undefined, [
+      { name: 'word/media/fill.bin', content: zeros(32), deflate: true, declaredSize: 1024 },
+    ]);
+  const before = await stored();
+  const responses = await Promise.all(Array.from({ length: 8 }, () => upload(bomb(), 'policy.docx')));
+  expect(responses.map((response) => [response.status, problems(response.text)])).toEqual(
+    Array.from({ length: 8 }, () => [400, [DAMAGED_MESSAGE]]),
+  );
+  expect(await stored()).toEqual(before);
+});
+
+test('each kind of active content is refused or allowed by configuration', async () => {
+  const lenient = buildTestApp(db, {
+    config: testConfig({
+      EVIDENCE_MAX_BYTES: String(MAX_BYTES),
+      EVIDENCE_REFUSE_OFFICE_MACROS: 'false',
+      EVIDENCE_REFUSE_PDF_JAVASCRIPT: 'false',
+    }),
+  });
+  const agent = await signedInAgent(lenient, world.leadA.id);
+  const send = async (content: Buffer, name: string) => {
+    const token = csrfTokenFrom((await agent.get(evidencePage).expect(200)).text);
+    return agent.post(evidencePage).field('_csrf', token).attach('file', content, name);
+  };
+  const macros = officeOpenXmlFile('docx', undefined, [{ name: 'word/vbaProject.bin', content: 'VBA' }]);
+  expect((await send(macros, 'macros.docx')).status).toBe(302);
+  expect((await send(pdfWithAction('/S /JavaScript /JS (app.alert(1))'), 'script.pdf')).status).toBe(302);
+  const launch = await send(pdfWithAction('/S /Launch /F (calc.exe)'), 'launch.pdf');
+  expect(problems(launch.text)).toEqual([PDF_LAUNCH_MESSAGE]);
+  // Polyglots are refused whatever the configuration.
+  expect(problems((await send(htmlPdfPolyglot(), 'page.pdf')).text)).toEqual([WEB_PAGE_MESSAGE]);
+});
+
+describe('malware the virus scanner finds (a real clamd) is kept in quarantine, never offered', () => {
+  let scanned: Agent;
+  beforeAll(async () => {
+    const scanningApp = buildTestApp(db, {
+      config: testConfig({ EVIDENCE_MAX_BYTES: String(MAX_BYTES), ...testClamdEnvironment() }),
+    });
+    scanned = await signedInAgent(scanningApp, world.leadA.id);
+  });
+
+  test.each<[string, () => Buffer, string, string]>([
+    ['the EICAR test file as .txt', () => Buffer.from(EICAR), 'notes.txt', EICAR_SIGNATURE],
+    [
+      'the EICAR test file inside a Word document',
+      () =>
+        officeOpenXmlFile('docx', undefined, [
+          { name: 'word/embeddings/readme.txt', content: EICAR, deflate: true },
+        ]),
+      'policy.docx',
+      EICAR_SIGNATURE,
+    ],
+    ['a PDF matching a custom signature', () => pdfFile(MALWARE_MARKER), 'policy.pdf', MARKER_SIGNATURE],
+    ['a PNG matching a custom signature', () => pngFile(MALWARE_MARKER), 'poster.png', MARKER_SIGNATURE],
+  ])('%s', async (_case, content, name, signature) => {
+    const file = content();
+    const token = csrfTokenFrom((await scanned.get(evidencePage).expect(200)).text);
+    const response = await scanned.post(evidencePage).field('_csrf', token).attach('file', file, name);
+    expect(response.status).toBe(302);
+    expect(response.headers.location).toMatch(/\?done=blocked$/);
+    const row = await db.prisma.evidenceFile.findUniqueOrThrow({ where: { sha256: sha256(file) } });
+    expect(row).toMatchObject({ scanStatus: 'infected', scanSignature: signature });
+    const evidence = await db.prisma.evidence.findFirstOrThrow({ where: { fileSha256: sha256(file) } });
+    const page = (await scanned.get(`${evidencePage}?done=blocked`).expect(200)).text;
+    expect(page).toContain(`Blocked: ${signature}`);
+    expect(page).toContain('The file was blocked');
+    expect(page).not.toContain(pathTo(paths.evidence.download, { evidenceId: evidence.id }));
+    const download = await scanned.get(pathTo(paths.evidence.download, { evidenceId: evidence.id }));
+    expect(download.status).toBe(409);
+    expect(download.text).toContain(`the virus check found ${signature} in it`);
   });
 });
 
@@ -217,9 +384,8 @@ describe('still accepted', () => {
 describe('a body larger than the limit', () => {
   const server = useLoopbackServer(() => app);
 
-  test('is cut off at the limit: the answer comes while the client is still sending, nothing stored', async () => {
-    const { port } = server().address() as AddressInfo;
-    // A session of its own, signed in over the server's real port, and its token.
+  /** A session of its own, signed in over the server's real port, and its token. */
+  async function sessionOverLoopback(): Promise<{ cookie: string; token: string }> {
     const web = supertest(server());
     const sessionCookie = (response: TestResponse) =>
       (response.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '';
@@ -232,24 +398,33 @@ describe('a body larger than the limit', () => {
       .expect(302);
     const cookie = sessionCookie(signedIn);
     const token = csrfTokenFrom((await web.get(evidencePage).set('Cookie', cookie).expect(200)).text);
-    const before = await stored();
+    return { cookie, token };
+  }
 
+  /**
+   * An upload that never ends, sent a chunk at a time (each waiting for the socket to take it) until
+   * the answer comes; then it stops, or with `keepSending` goes on until the server closes the
+   * connection. A connection reset before the answer is read fails it (EPIPE, ECONNRESET).
+   */
+  function endlessUpload(session: { cookie: string; token: string }, keepSending: boolean) {
+    const { port } = server().address() as AddressInfo;
     const boundary = 'hostile-upload-boundary';
-    const planned = 64 * 1024 * 1024;
     let sent = 0;
-    const response = await new Promise<{ status: number; text: string; sentWhenAnswered: number }>(
+    let sentWhenAnswered = 0;
+    const state = { answered: false };
+    const request = httpRequest({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: evidencePage,
+      headers: { Cookie: session.cookie, 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+    });
+    const closed = new Promise<void>((resolve) => request.once('close', resolve));
+    const answer = new Promise<{ status: number; text: string; sentWhenAnswered: number }>(
       (resolve, reject) => {
-        const request = httpRequest({
-          host: '127.0.0.1',
-          port,
-          method: 'POST',
-          path: evidencePage,
-          headers: { Cookie: cookie, 'Content-Type': `multipart/form-data; boundary=${boundary}` },
-        });
-        const state = { answered: false };
         request.on('response', (res: IncomingMessage) => {
           state.answered = true;
-          const sentWhenAnswered = sent;
+          sentWhenAnswered = sent;
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
           res.on('end', () => {
@@ -264,33 +439,50 @@ describe('a body larger than the limit', () => {
         request.on('error', (error) => {
           if (!state.answered) reject(error);
         });
-        const write = (chunk: Buffer | string) =>
-          new Promise<void>((resolveWrite) => {
-            sent += Buffer.byteLength(chunk);
-            if (request.write(chunk)) resolveWrite();
-            else request.once('drain', resolveWrite);
-          });
-        // A slow, endless-looking sender: a chunk at a time, each waiting for the socket to take it.
-        void (async () => {
-          await write(
-            `--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${token}\r\n` +
-              `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="huge.pdf"\r\n` +
-              'Content-Type: application/pdf\r\n\r\n',
-          );
-          const chunk = Buffer.alloc(16 * 1024, 0x20);
-          while (!state.answered && !request.destroyed && sent < planned) {
-            await write(chunk);
-            await new Promise((resolveTick) => setImmediate(resolveTick));
-          }
-          if (!state.answered && !request.destroyed) request.end(`\r\n--${boundary}--\r\n`);
-        })();
       },
     );
+    const write = (chunk: Buffer | string) =>
+      new Promise<void>((resolveWrite) => {
+        sent += Buffer.byteLength(chunk);
+        if (request.write(chunk)) resolveWrite();
+        else {
+          request.once('drain', resolveWrite);
+          request.once('close', resolveWrite);
+        }
+      });
+    void (async () => {
+      await write(
+        `--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${session.token}\r\n` +
+          `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="huge.pdf"\r\n` +
+          'Content-Type: application/pdf\r\n\r\n',
+      );
+      const chunk = Buffer.alloc(16 * 1024, 0x20);
+      while ((keepSending || !state.answered) && !request.destroyed && sent < PLANNED_BYTES) {
+        await write(chunk);
+        await new Promise((resolveTick) => setImmediate(resolveTick));
+      }
+      if (!request.destroyed) request.end(`\r\n--${boundary}--\r\n`);
+    })();
+    return { answer, closed, sentAfterAnswer: () => sent - sentWhenAnswered };
+  }
+  const PLANNED_BYTES = 64 * 1024 * 1024;
 
+  test('is cut off at the limit: the answer comes while the client is still sending, nothing stored', async () => {
+    const before = await stored();
+    const response = await endlessUpload(await sessionOverLoopback(), false).answer;
     expect(response.status).toBe(413);
     expect(response.text).toContain('The file must be smaller than 64 KB');
     // The server stopped reading: its answer came long before the client had sent the whole body.
-    expect(response.sentWhenAnswered).toBeLessThan(planned / 4);
+    expect(response.sentWhenAnswered).toBeLessThan(PLANNED_BYTES / 4);
     expect(await stored()).toEqual(before);
+  });
+
+  test('a client that goes on sending after the answer is disconnected, not read to the end', async () => {
+    const upload = endlessUpload(await sessionOverLoopback(), true);
+    expect((await upload.answer).status).toBe(413);
+    // What it sends meanwhile is read and thrown away (a close with unread bytes would reset the
+    // connection under the answer), for a short linger only.
+    await upload.closed;
+    expect(upload.sentAfterAnswer()).toBeLessThan(PLANNED_BYTES / 2);
   });
 });

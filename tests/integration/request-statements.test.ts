@@ -73,5 +73,5 @@ test("a lead's pages, saves and uploads stay within their statements, reading th
     save: save.length,
     returnPage: returnPage.length,
     upload: upload.length,
-  }).toEqual({ requirementPage: 6, save: 11, returnPage: 6, upload: 13 });
+  }).toEqual({ requirementPage: 6, save: 11, returnPage: 6, upload: 14 });
 });

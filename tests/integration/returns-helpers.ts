@@ -132,7 +132,13 @@ export async function addEvidence(
   const content = Buffer.from(`Evidence ${options.fileName} ${randomUUID()}`);
   const digest = sha256(content);
   await prisma.evidenceFile.create({
-    data: { sha256: digest, content, sizeBytes: content.byteLength, mediaType: 'text/plain' },
+    data: {
+      sha256: digest,
+      content,
+      sizeBytes: content.byteLength,
+      mediaType: 'text/plain',
+      scanStatus: 'unscanned',
+    },
   });
   const evidence = await prisma.evidence.create({
     data: {

@@ -99,6 +99,15 @@ const pages: { view: string; title: string; locals: object }[] = [
     locals: baseLocals({ currentUser: undefined, navigation: [] }),
   },
   {
+    view: 'errors/request-refused',
+    title: 'The form was too large to send',
+    locals: {
+      ...baseLocals(),
+      heading: 'The form was too large to send',
+      reason: 'It was larger than any form of this service allows.',
+    },
+  },
+  {
     view: 'auth/local-sign-in',
     title: 'Sign in to the demo',
     locals: { ...baseLocals({ currentUser: undefined, navigation: [] }), users: demoUsers, errors: {} },

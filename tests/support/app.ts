@@ -4,8 +4,10 @@ import { createApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createCaches } from '../../src/caches.js';
 import type { AppDeps } from '../../src/deps.js';
+import { createVirusScanner } from '../../src/evidence/virus-scanner.js';
 import type { Mailer } from '../../src/mail/mailer.js';
 import { createSessionStore } from '../../src/middleware/session.js';
+import { testClamdEnvironment } from './clamd.js';
 import type { TestDatabase } from './database.js';
 import { testLogger } from './test-logger.js';
 
@@ -29,8 +31,9 @@ export function buildTestApp(db: TestDatabase, overrides: Partial<AppDeps> = {})
 /** The deps buildTestApp builds an app from: its own caches, and sessions on the app's clock. */
 export function testDeps(db: TestDatabase, overrides: Partial<AppDeps> = {}): AppDeps {
   const clock = overrides.clock ?? (() => new Date());
+  const config = overrides.config ?? testConfig();
   return {
-    config: testConfig(),
+    config,
     prisma: db.prisma,
     pool: db.pool,
     logger: testLogger,
@@ -39,6 +42,8 @@ export function testDeps(db: TestDatabase, overrides: Partial<AppDeps> = {}): Ap
     clock,
     mailer: unusedMailer,
     caches: createCaches(),
+    // The scanner the configuration names (none unless a test gives CLAMD_HOST: tests/support/clamd.ts).
+    scanner: createVirusScanner(config.scanner),
     ...overrides,
   };
 }
@@ -69,7 +74,10 @@ export async function signedInAgent(app: ReturnType<typeof buildTestApp> | strin
   return agent;
 }
 
-/** The settings production insists on (with placeholder Entra values), for tests of production behaviour. */
+/**
+ * The settings production insists on (placeholder Entra values, the run's clamd), for tests of
+ * production behaviour.
+ */
 export function productionEnvironment(databaseUrl: string): NodeJS.ProcessEnv {
   return {
     NODE_ENV: 'production',
@@ -81,6 +89,7 @@ export function productionEnvironment(databaseUrl: string): NodeJS.ProcessEnv {
     ENTRA_CLIENT_SECRET: 'client-secret-value',
     SMTP_URL: 'smtp://127.0.0.1:2525',
     MAIL_FROM: 'AIS and EDS compliance <no-reply@tracker.example.nhs.uk>',
+    ...testClamdEnvironment(),
   };
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { crc32, deflateRawSync } from 'node:zlib';
+import { crc32, deflateRawSync, deflateSync } from 'node:zlib';
 
 // Small but real files of each kind evidence accepts (and some it refuses), built in the test so no
 // binary fixtures live in the repository. Each call gives different bytes unless told otherwise.
@@ -148,9 +148,13 @@ export function openDocumentFile(
 
 /**
  * A Word, Excel or PowerPoint 97-2003 file's skeleton: an OLE compound file header (512-byte
- * sectors) and a directory sector holding the root entry and the document's main stream.
+ * sectors) and a directory sector holding the root entry, the document's main stream and any `extra`
+ * entries (storages or streams: a VBA project's, for one).
  */
-export function oleOfficeFile(streamName: 'WordDocument' | 'Workbook' | 'PowerPoint Document'): Buffer {
+export function oleOfficeFile(
+  streamName: 'WordDocument' | 'Workbook' | 'PowerPoint Document',
+  extra: readonly { name: string; type: 'storage' | 'stream' }[] = [],
+): Buffer {
   const file = Buffer.alloc(512 * 3);
   Buffer.from('d0cf11e0a1b11ae1', 'hex').copy(file, 0);
   file.writeUInt16LE(0x003e, 24); // minor version
@@ -173,6 +177,7 @@ export function oleOfficeFile(streamName: 'WordDocument' | 'Workbook' | 'PowerPo
   };
   entry(0, 'Root Entry', 5);
   entry(1, streamName, 2);
+  extra.forEach(({ name, type }, index) => entry(2 + index, name, type === 'storage' ? 1 : 2));
   return file;
 }
 
@@ -192,4 +197,64 @@ export function windowsExecutable(): Buffer {
   file.writeUInt32LE(0x80, 0x3c);
   file.write('PE\0\0', 0x80, 'latin1');
   return file;
+}
+
+/**
+ * A PDF whose document catalog runs something when opened: `action` is the action dictionary's body
+ * (e.g. "/S /JavaScript /JS (app.alert(1))" or "/S /Launch /F (calc.exe)").
+ */
+export function pdfWithAction(action: string): Buffer {
+  return Buffer.from(
+    `%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R /OpenAction 3 0 R >>\nendobj\n` +
+      `2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n` +
+      `3 0 obj\n<< ${action} >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n`,
+  );
+}
+
+/**
+ * A PDF 1.5 file whose objects (the catalog and a JavaScript open action) are inside a compressed
+ * object stream, where no /JavaScript appears in the file's own bytes.
+ */
+export function pdfWithScriptInObjectStream(): Buffer {
+  const objects = '<< /Type /Catalog /OpenAction 4 0 R >> << /S /JavaScript /JS (app.alert(1)) >>';
+  const header = `1 0 4 ${String(objects.indexOf('<< /S'))} `;
+  const stream = deflateSync(Buffer.from(header + objects));
+  return Buffer.concat([
+    Buffer.from(
+      `%PDF-1.5\n2 0 obj\n<< /Type /ObjStm /N 2 /First ${String(header.length)} /Filter /FlateDecode /Length ${String(stream.length)} >>\nstream\n`,
+    ),
+    stream,
+    Buffer.from('\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n'),
+  ]);
+}
+
+/** A PDF with a picture stream of random bytes: what binary data inside streams looks like. */
+export function pdfWithBinaryStream(data: Buffer): Buffer {
+  return Buffer.concat([
+    Buffer.from(
+      `%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n` +
+        `3 0 obj\n<< /Type /XObject /Subtype /Image /Length ${String(data.length)} >>\nstream\n`,
+    ),
+    data,
+    Buffer.from('\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n'),
+  ]);
+}
+
+/** A PDF that is also a web page: markup right after the PDF header, where content sniffers look. */
+export function htmlPdfPolyglot(): Buffer {
+  return Buffer.concat([
+    Buffer.from('%PDF-1.4\n%<html><body><script>document.title="polyglot"</script></body></html>\n'),
+    pdfFile().subarray('%PDF-1.4\n'.length),
+  ]);
+}
+
+/** A PNG that is also a web page: a text chunk holding a script near the start. */
+export function pngHtmlPolyglot(): Buffer {
+  const png = pngFile();
+  const afterHeader = 8 + 25; // signature, then the IHDR chunk
+  return Buffer.concat([
+    png.subarray(0, afterHeader),
+    pngChunk('tEXt', Buffer.from('Comment\0<script>alert(document.domain)</script>', 'latin1')),
+    png.subarray(afterHeader),
+  ]);
 }

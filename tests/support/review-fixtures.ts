@@ -102,7 +102,9 @@ export async function attachEvidence(
   const content = Buffer.from(file.content);
   const sha256 = digestOf(content);
   await prisma.evidenceFile.createMany({
-    data: [{ sha256, content, sizeBytes: content.byteLength, mediaType: 'text/plain' }],
+    data: [
+      { sha256, content, sizeBytes: content.byteLength, mediaType: 'text/plain', scanStatus: 'unscanned' },
+    ],
     skipDuplicates: true,
   });
   const evidence = await prisma.evidence.upsert({

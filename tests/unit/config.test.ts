@@ -50,6 +50,7 @@ describe('loadConfig', () => {
       SESSION_SECRET: 'x'.repeat(40),
       DATABASE_URL: 'postgresql://db/tracker',
       PUBLIC_BASE_URL: 'https://tracker.example.nhs.uk',
+      CLAMD_HOST: 'clamd.internal',
     });
     expect(problems).toEqual(['LOCAL_SIGN_IN: the local demo sign-in cannot be enabled in production']);
   });
@@ -61,6 +62,7 @@ describe('loadConfig', () => {
       'DATABASE_URL',
       'SMTP_HOST',
       'MAIL_FROM',
+      'CLAMD_HOST',
       'PUBLIC_BASE_URL',
     ]);
     const config = loadConfig({
@@ -70,6 +72,7 @@ describe('loadConfig', () => {
       SESSION_SECRET: 'x'.repeat(40),
       DATABASE_URL: 'postgresql://db/tracker',
       PUBLIC_BASE_URL: 'https://tracker.example.nhs.uk',
+      CLAMD_HOST: 'clamd.internal',
     });
     expect(config).toMatchObject({ isProduction: true, localSignIn: false, demoData: false });
     expect(config.entra).toMatchObject({
@@ -111,5 +114,49 @@ describe('rate limits', () => {
     expect(problems).toHaveLength(2);
     expect(problems.join('\n')).toMatch(/^RATE_LIMIT_SIGN_IN_PER_MINUTE: /m);
     expect(problems.join('\n')).toMatch(/^RATE_LIMIT_UPLOADS_PER_MINUTE: /m);
+  });
+});
+
+describe('virus scanning and active content', () => {
+  const production = {
+    ...ENTRA,
+    ...MAIL,
+    NODE_ENV: 'production',
+    SESSION_SECRET: 'x'.repeat(40),
+    DATABASE_URL: 'postgresql://db/tracker',
+    PUBLIC_BASE_URL: 'https://tracker.example.nhs.uk',
+  };
+
+  test('locally there is no scanner unless one is named; every kind of active content is refused', () => {
+    expect(loadConfig({})).toMatchObject({
+      scanner: { clamd: undefined, disabled: false, retryBaseSeconds: 60 },
+      evidence: { refuse: { officeMacros: true, pdfJavaScript: true, pdfLaunch: true } },
+    });
+    expect(loadConfig({ CLAMD_HOST: 'clamd', CLAMD_TIMEOUT_SECONDS: '5' }).scanner.clamd).toEqual({
+      host: 'clamd',
+      port: 3310,
+      timeoutMs: 5_000,
+    });
+    expect(loadConfig({ EVIDENCE_REFUSE_PDF_LAUNCH: 'false' }).evidence.refuse).toEqual({
+      officeMacros: true,
+      pdfJavaScript: true,
+      pdfLaunch: false,
+    });
+  });
+
+  test('production needs a scanner, or an explicit CLAMD_DISABLED=true; not both', () => {
+    expect(problemsOf(production)).toEqual([
+      'CLAMD_HOST: a virus scanner (clamd) is required in production; CLAMD_DISABLED=true runs without one (files are then not checked for viruses)',
+    ]);
+    expect(loadConfig({ ...production, CLAMD_HOST: 'clamd.internal' }).scanner.clamd?.host).toBe(
+      'clamd.internal',
+    );
+    expect(loadConfig({ ...production, CLAMD_DISABLED: 'true' }).scanner).toMatchObject({
+      clamd: undefined,
+      disabled: true,
+    });
+    expect(problemsOf({ CLAMD_HOST: 'clamd', CLAMD_DISABLED: 'true' })).toEqual([
+      'CLAMD_DISABLED: set CLAMD_HOST or CLAMD_DISABLED=true, not both',
+    ]);
   });
 });

@@ -201,14 +201,13 @@ describe('readUpload: the size limit holds while streaming', () => {
     expect(result).toEqual(
       expect.objectContaining({
         outcome: 'file',
-        fileName: 'big.pdf',
-        sizeBytes: content.length,
+        file: expect.objectContaining({ name: 'big.pdf', sizeBytes: content.length }) as unknown,
         fields: { _csrf: 't', 'coversFrom-day': '1' },
       }),
     );
     if (result.outcome !== 'file') throw new Error('no file');
-    expect(result.content.equals(content)).toBe(true);
+    expect(result.file.content.equals(content)).toBe(true);
     const { createHash } = await import('node:crypto');
-    expect(result.sha256).toBe(createHash('sha256').update(content).digest('hex'));
+    expect(result.file.sha256).toBe(createHash('sha256').update(content).digest('hex'));
   });
 });

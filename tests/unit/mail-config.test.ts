@@ -118,6 +118,7 @@ describe('email, reminder and job settings', () => {
       SESSION_SECRET: 'x'.repeat(40),
       DATABASE_URL: 'postgresql://db/tracker',
       PUBLIC_BASE_URL: 'https://tracker.example.nhs.uk',
+      CLAMD_HOST: 'clamd.internal',
     };
     expect(problemsOf(production)).toEqual([
       'SMTP_HOST: an SMTP server (SMTP_URL or SMTP_HOST) is required in production',

@@ -3,6 +3,7 @@ import { nameMismatchMessage } from '../../src/evidence/media-type.js';
 import { officeOpenXmlFile, pdfFile, storedZip } from '../support/evidence-files.js';
 
 const LIMITS = { maxEntries: 10, maxUncompressedBytes: 1024 * 1024 };
+const verdictOf = async (zip: Buffer) => (await inspectZip(zip, LIMITS)).verdict;
 const megabytes = (count: number) => Buffer.alloc(count * 1024 * 1024);
 
 /**
@@ -29,53 +30,98 @@ function withZip64Sizes(zip: Buffer): Buffer {
 
 describe('inspectZip', () => {
   test('an ordinary Office file, stored or deflated, is fine', async () => {
-    expect(await inspectZip(officeOpenXmlFile('docx'), LIMITS)).toBe('ok');
+    expect(await verdictOf(officeOpenXmlFile('docx'))).toBe('ok');
     const deflated = storedZip([{ name: 'a.xml', content: '<a/>'.repeat(1000), deflate: true }]);
-    expect(await inspectZip(deflated, LIMITS)).toBe('ok');
+    expect(await verdictOf(deflated)).toBe('ok');
   });
 
-  test('contents over the limit are refused, whether the archive says so or not', async () => {
-    const honest = storedZip([{ name: 'a.bin', content: megabytes(2), deflate: true }]);
-    expect(await inspectZip(honest, LIMITS)).toBe('too-large');
-    const lying = storedZip([{ name: 'a.bin', content: megabytes(2), deflate: true, declaredSize: 10 }]);
-    expect(await inspectZip(lying, LIMITS)).toBe('too-large');
+  test('contents over the limit are refused from what the archive declares, before decompressing', async () => {
+    const honest = await inspectZip(
+      storedZip([{ name: 'a.bin', content: megabytes(2), deflate: true }]),
+      LIMITS,
+    );
+    expect(honest).toMatchObject({ verdict: 'too-large', inflatedBytes: 0 });
     // Many entries each under the limit, together over it.
     const spread = storedZip(
       Array.from({ length: 5 }, (_unused, index) => ({
         name: `part${String(index)}.bin`,
         content: megabytes(0.25),
         deflate: true,
-        declaredSize: 1,
       })),
     );
-    expect(await inspectZip(spread, LIMITS)).toBe('too-large');
+    expect(await verdictOf(spread)).toBe('too-large');
+  });
+
+  test('an entry that inflates past the size it declares is refused at once, with bounded work', async () => {
+    // 64 MB of zeros claiming to be 10 bytes: refused after one output chunk, not 64 MB.
+    const lying = await inspectZip(
+      storedZip([{ name: 'a.bin', content: megabytes(64), deflate: true, declaredSize: 10 }]),
+      { maxEntries: 10, maxUncompressedBytes: 1024 * 1024 * 1024 },
+    );
+    expect(lying.verdict).toBe('damaged');
+    expect(lying.inflatedBytes).toBeLessThanOrEqual(256 * 1024);
+    // Many entries each lying a little: the first one gives it away.
+    const spread = await inspectZip(
+      storedZip(
+        Array.from({ length: 5 }, (_unused, index) => ({
+          name: `part${String(index)}.bin`,
+          content: megabytes(0.25),
+          deflate: true,
+          declaredSize: 1,
+        })),
+      ),
+      LIMITS,
+    );
+    expect(spread.verdict).toBe('damaged');
+    expect(spread.inflatedBytes).toBeLessThanOrEqual(256 * 1024);
+  });
+
+  test('inspection stops when its time budget is spent', async () => {
+    const spent = new AbortController();
+    spent.abort();
+    const zip = storedZip([{ name: 'a.bin', content: megabytes(1), deflate: true }]);
+    expect(
+      await inspectZip(zip, { maxEntries: 10, maxUncompressedBytes: 2 * 1024 * 1024 }, spent.signal),
+    ).toMatchObject({
+      verdict: 'too-slow',
+      inflatedBytes: 0,
+    });
+  });
+
+  test('the entries are named, folders and all', async () => {
+    const zip = officeOpenXmlFile('docx', 'marker', [{ name: 'word/vbaProject.bin', content: 'vba' }]);
+    expect((await inspectZip(zip, LIMITS)).names).toEqual([
+      '[Content_Types].xml',
+      'word/document.xml',
+      'word/vbaProject.bin',
+    ]);
   });
 
   test('more entries than allowed are refused before anything is decompressed', async () => {
     const many = storedZip(
       Array.from({ length: 11 }, (_unused, index) => ({ name: String(index), content: '' })),
     );
-    expect(await inspectZip(many, LIMITS)).toBe('too-many-entries');
+    expect(await verdictOf(many)).toBe('too-many-entries');
   });
 
   test('ZIP64 sizes are read from the extra field', async () => {
     const small = withZip64Sizes(storedZip([{ name: 'a.xml', content: '<a/>'.repeat(100), deflate: true }]));
-    expect(await inspectZip(small, LIMITS)).toBe('ok');
+    expect(await verdictOf(small)).toBe('ok');
     const big = withZip64Sizes(storedZip([{ name: 'a.bin', content: megabytes(2), deflate: true }]));
-    expect(await inspectZip(big, LIMITS)).toBe('too-large');
+    expect(await verdictOf(big)).toBe('too-large');
   });
 
   test('what is not a readable zip archive is damaged', async () => {
-    expect(await inspectZip(pdfFile(), LIMITS)).toBe('damaged');
+    expect(await verdictOf(pdfFile())).toBe('damaged');
     const zip = storedZip([{ name: 'a.xml', content: '<a/>', deflate: true }]);
     // An unknown compression method, in the central directory.
     const unknownMethod = Buffer.from(zip);
     unknownMethod.writeUInt16LE(99, unknownMethod.readUInt32LE(zip.length - 22 + 16) + 10);
-    expect(await inspectZip(unknownMethod, LIMITS)).toBe('damaged');
+    expect(await verdictOf(unknownMethod)).toBe('damaged');
     // Deflated data that is not deflate.
     const garbage = Buffer.from(zip);
     garbage.fill(0xff, 30 + 'a.xml'.length, 30 + 'a.xml'.length + 4);
-    expect(await inspectZip(garbage, LIMITS)).toBe('damaged');
+    expect(await verdictOf(garbage)).toBe('damaged');
   });
 });
 
