@@ -18,6 +18,7 @@ import {
   storeUpload,
   unlinkEvidence,
   type EvidencePage,
+  type EvidenceTarget,
 } from './evidence.service.js';
 import { asciiFileName } from './file-name.js';
 import { formatFileSize } from './format.js';
@@ -86,7 +87,7 @@ export function evidenceRoutes(deps: AppDeps): Router {
     const user = signedInUser(res);
     const { returnId, requirementId } = targetOf(req);
     let read: UploadRead;
-    let target;
+    let target: EvidenceTarget;
     try {
       // Refuse (404, 403, 409) before reading the body.
       target = await assertCanChangeEvidence(deps, user, returnId, requirementId);
