@@ -4,6 +4,7 @@ import type { AppDeps } from '../deps.js';
 import { requestMatcher } from '../middleware/route-match.js';
 import { paths } from '../paths.js';
 import { PostgresRateLimitStore } from './postgres-store.js';
+import { closeAfterResponse } from '../middleware/close-after-response.js';
 
 const ONE_MINUTE_MS = 60_000;
 
@@ -68,9 +69,10 @@ export function setUpRateLimits(app: Express, deps: AppDeps): void {
 }
 
 function tooManyRequests(req: Request, res: Response): void {
-  // An upload's body is left unread: close the connection rather than read the file to throw it away.
+  // An upload's body is left unread: close the connection (in stages, so the answer is not lost to a
+  // reset) rather than read the file to throw it away.
   if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) {
-    res.set('Connection', 'close');
+    closeAfterResponse(req, res);
   }
   res.status(429).render('errors/too-many-requests');
 }
