@@ -66,7 +66,7 @@ describe('seedDemoData on an empty database', () => {
   beforeAll(async () => {
     ({ db, seeded } = await seededDatabase(NOW));
     returns = await findReturns(db.prisma);
-  }, 120_000);
+  });
   afterAll(async () => {
     await db.drop();
   });
@@ -368,7 +368,7 @@ describe('seedDemoData from two instances at once, at another `now`', () => {
     } finally {
       await otherInstance.$disconnect();
     }
-  }, 180_000);
+  });
   afterAll(async () => {
     await first.drop();
     await second.drop();

@@ -2,6 +2,7 @@ import { run as pruneSessions } from '../../jobs/prune-sessions.js';
 import { runLockedJob, type JobDeps } from '../../jobs/run-locked-job.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { testLogger } from '../support/test-logger.js';
+import { waitFor } from '../support/wait.js';
 
 let db: TestDatabase;
 let deps: JobDeps;
@@ -35,12 +36,14 @@ describe('runLockedJob', () => {
   test('a second run of the same job while one is running is skipped (advisory lock), other jobs are not', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
+    let working = false;
     const first = runLockedJob(deps, 'slow', async () => {
+      working = true;
       await gate;
       return { done: 1 };
     });
-    // Give the first run time to take its lock.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Its work starts only once it holds the lock.
+    await waitFor(() => working, 'the first run to take its lock');
     expect(await runLockedJob(deps, 'slow', () => Promise.resolve({ done: 1 }))).toEqual({
       status: 'skipped',
     });

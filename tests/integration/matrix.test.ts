@@ -226,7 +226,7 @@ describe('the number of SQL statements', () => {
     expect(changedTen.statements).toBeLessThan(20);
     // Unchanged data is not read again: only its fingerprint (and the session) is.
     expect(sameTen.statements).toBeLessThan(changedTen.statements);
-  }, 120_000);
+  });
 });
 
 describe('data kept between requests', () => {

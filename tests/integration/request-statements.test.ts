@@ -16,7 +16,7 @@ let db: TestDatabase;
 beforeAll(async () => {
   db = await createTestDatabase();
   await importTestStandards(db.prisma);
-}, 120_000);
+});
 
 afterAll(async () => {
   await db.drop();

@@ -1,0 +1,139 @@
+// Stops whatever a test run left running, however the run ended (passed, failed, interrupted, a worker
+// crashed): first Jest's process group (Jest, its workers and the app or jobs processes tests start),
+// then every process that names the run's own temporary folder or works inside it (each PostgreSQL
+// cluster the run started, by its data folder; Chromium, by its profile folder). Then it removes the
+// folder. Processes are found through /proc (Linux, as the embedded PostgreSQL is).
+//
+// Run as a script it is the run's watchdog: `node test-run-cleanup.mjs <jestGroup> <runDir>` waits on
+// its standard input, a pipe from scripts/run-jest.mjs, and cleans up when the pipe closes without
+// the word "done" first: run-jest.mjs was killed before it could clean up itself.
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { basename } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+/** How long processes get to stop after a polite signal before they are killed. */
+const GRACE_MS = 10_000;
+const POLL_MS = 100;
+
+/**
+ * Stops Jest's group and the processes of `runDir`, then removes `runDir`. Returns a line for each
+ * process that was still running (other than Jest and its workers, stopped only when interrupted).
+ */
+export async function cleanUpTestRun({ jestGroup, runDir, spare = [] }) {
+  const stopped = [];
+  const spared = new Set([process.pid, ...spare]);
+
+  const group = processes().filter((entry) => entry.group === jestGroup && !spared.has(entry.pid));
+  stopped.push(...group.filter((entry) => !isJest(entry)));
+  signal(group, 'SIGTERM');
+  await stopOrKill(group);
+
+  const inFolder = processes().filter((entry) => !spared.has(entry.pid) && usesFolder(entry, runDir));
+  stopped.push(...inFolder);
+  // A PostgreSQL server's immediate shutdown (SIGQUIT): its data goes with the folder anyway.
+  signal(
+    inFolder.filter((entry) => isPostmaster(entry)),
+    'SIGQUIT',
+  );
+  signal(
+    inFolder.filter((entry) => !isPostmaster(entry)),
+    'SIGTERM',
+  );
+  await stopOrKill(inFolder);
+
+  rmSync(runDir, { recursive: true, force: true, maxRetries: 5 });
+  return stopped.map((entry) => `pid ${entry.pid}: ${entry.argv.join(' ').slice(0, 200)}`);
+}
+
+/** Waits for the processes to end, then kills any left. */
+async function stopOrKill(entries) {
+  const deadline = Date.now() + GRACE_MS;
+  while (entries.some((entry) => alive(entry.pid)) && Date.now() < deadline) await delay(POLL_MS);
+  signal(
+    entries.filter((entry) => alive(entry.pid)),
+    'SIGKILL',
+  );
+}
+
+function signal(entries, name) {
+  for (const entry of entries) {
+    try {
+      process.kill(entry.pid, name);
+    } catch {
+      // gone already
+    }
+  }
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return !isZombie(pid);
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
+function isZombie(pid) {
+  try {
+    return statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'))[0] === 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** The fields of /proc/<pid>/stat after the command name (which may hold spaces): state, ppid, pgrp... */
+function statFields(stat) {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** Every process this user may see: its pid, process group, command line and working folder. */
+function processes() {
+  if (!existsSync('/proc/self/stat')) return [];
+  const found = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const fields = statFields(readFileSync(`/proc/${name}/stat`, 'utf8'));
+      if (fields[0] === 'Z') continue;
+      const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      let cwd = '';
+      try {
+        cwd = readlinkSync(`/proc/${name}/cwd`);
+      } catch {
+        // another user's process: its command line still tells
+      }
+      found.push({ pid: Number(name), group: Number(fields[2]), argv, cwd });
+    } catch {
+      // ended while being read
+    }
+  }
+  return found;
+}
+
+function usesFolder(entry, folder) {
+  const inside = (path) => path === folder || path.includes(`${folder}/`);
+  return inside(entry.cwd) || entry.argv.some(inside);
+}
+
+/** A PostgreSQL server's main process (its children name themselves "postgres: ..."). */
+function isPostmaster(entry) {
+  return basename(entry.argv[0] ?? '') === 'postgres' && entry.argv.includes('-D');
+}
+
+/** Jest itself and its workers: expected in the group while a run is interrupted. */
+function isJest(entry) {
+  return entry.argv.some((arg) => /[/\\](jest[/\\]bin[/\\]jest\.js|jest-worker[/\\])/.test(arg));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [jestGroup, runDir] = [Number(process.argv[2]), process.argv[3] ?? ''];
+  let said = '';
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (chunk) => (said += chunk));
+  process.stdin.on('end', () => {
+    if (said.includes('done')) return;
+    void cleanUpTestRun({ jestGroup, runDir });
+  });
+}
