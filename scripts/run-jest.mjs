@@ -104,7 +104,7 @@ function jobAncestors() {
   if (!existsSync('/proc/self/stat')) return [];
   const found = [];
   const ownGroup = statOf(process.pid)?.group;
-  for (let pid = process.ppid; pid > 1; ) {
+  for (let pid = process.ppid; pid > 1;) {
     const stat = statOf(pid);
     if (!stat || stat.group !== ownGroup) break;
     found.push(pid);

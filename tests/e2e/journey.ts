@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { parse } from 'csv-parse/sync';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { buildTestApp, testConfig } from '../support/app.js';
+import { BOUNDS } from '../support/bounds.js';
 import { launchChromium, newPersonContext, PageChecks, saveScreenshot } from '../support/browser.js';
 import { createTestDatabase } from '../support/database.js';
 import { pdfFile, windowsExecutable } from '../support/evidence-files.js';
@@ -71,9 +72,6 @@ export const keyboard: Interaction = {
   },
 };
 
-/** Steps drive many pages each; CI has two shared cores. */
-const STEP_TIMEOUT = 180_000;
-
 const LEVEL = 'Advanced';
 const FIRST = '1.1';
 const REASON = 'Say how reception staff record needs for people who arrive without an appointment.';
@@ -134,19 +132,15 @@ export function describeJourney(ui: Interaction, options: { screenshots: boolean
   /** One step of the journey: after a step fails, the later ones say so rather than fail oddly. */
   let failedStep: string | undefined;
   const step = (name: string, body: () => Promise<void> | void) => {
-    test(
-      name,
-      async () => {
-        if (failedStep) throw new Error(`Not run: the earlier step "${failedStep}" failed`);
-        try {
-          await body();
-        } catch (error) {
-          failedStep = name;
-          throw error;
-        }
-      },
-      STEP_TIMEOUT,
-    );
+    test(name, async () => {
+      if (failedStep) throw new Error(`Not run: the earlier step "${failedStep}" failed`);
+      try {
+        await body();
+      } catch (error) {
+        failedStep = name;
+        throw error;
+      }
+    });
   };
 
   /**
@@ -195,9 +189,8 @@ export function describeJourney(ui: Interaction, options: { screenshots: boolean
     const checks = new PageChecks(browser);
     const person = async (email: string) => {
       const context = await newPersonContext(browser, { javaScript: ui.javaScript });
-      // Fail a step well before Jest's limit, with Playwright's own message (a busy 2-core CI machine
-      // running other suites alongside can take several seconds over one page).
-      context.setDefaultTimeout(30_000);
+      // Fail a step well before Jest's limit, with Playwright's own message.
+      context.setDefaultTimeout(BOUNDS.browserAction);
       return { email, context, page: checks.watch(await context.newPage()) };
     };
     const requirements = await db.prisma.requirement.findMany({
@@ -215,11 +208,11 @@ export function describeJourney(ui: Interaction, options: { screenshots: boolean
         .map((requirement) => requirement.code)
         .sort((a, b) => a.localeCompare(b, 'en', { numeric: true })),
     };
-  }, STEP_TIMEOUT);
+  });
 
   afterAll(async () => {
     for (const cleanup of cleanups) await cleanup();
-  }, STEP_TIMEOUT);
+  });
 
   step('the provider lead signs in through the identity provider and opens the AIS 2025 return', async () => {
     const { page, email } = journey.lead;

@@ -1,4 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
+import { BOUNDS } from '../support/bounds.js';
 import { launchChromium, newPersonContext, PageChecks } from '../support/browser.js';
 import { auditKeyboard } from './keyboard.js';
 
@@ -27,11 +28,11 @@ let checks: PageChecks;
 beforeAll(async () => {
   browser = await launchChromium();
   const context = await newPersonContext(browser, { javaScript: true });
-  context.setDefaultTimeout(10_000);
+  context.setDefaultTimeout(BOUNDS.browserAction);
   tab = await context.newPage();
   checks = new PageChecks(browser);
   checks.watch(tab);
-}, 60_000);
+});
 afterAll(async () => {
   // Nothing to close when Chromium is missing (beforeAll then fails, saying how to install it).
   await browser?.close();

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { jest } from '@jest/globals';
 import { createCaches } from '../../src/caches.js';
 import pg from 'pg';
 import { adminQuery, databaseUrl } from '../../src/db/admin-query.js';
@@ -21,6 +22,7 @@ import { MIGRATIONS_DIR } from '../../src/project-root.js';
 import { snapshotDigest } from '../../src/returns/snapshot.js';
 import type { CurrentUser } from '../../src/auth/current-user.js';
 import { testConfig } from '../support/app.js';
+import { BOUNDS } from '../support/bounds.js';
 import { connectToDatabase } from '../support/database.js';
 import { pdfFile, pngFile } from '../support/evidence-files.js';
 import { createTwoProviderWorld, importTestStandards } from '../support/fixtures.js';
@@ -30,6 +32,9 @@ import { testLogger } from '../support/test-logger.js';
 
 // The procedure of docs/operations.md, run for real: pg_dump in custom format, pg_restore into a
 // new database, and the restored database compared with the original row by row and byte by byte.
+
+// Set-up may start a PostgreSQL cluster of its own (see backupServer).
+jest.setTimeout(BOUNDS.processes);
 
 const run = promisify(execFile);
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { jest } from '@jest/globals';
 import pg from 'pg';
 import supertest from 'supertest';
 import { migrate } from '../../src/db/migrate.js';
@@ -6,6 +7,7 @@ import { sha256 } from '../../src/hash.js';
 import { pathTo, paths } from '../../src/paths.js';
 import { MIGRATIONS_DIR } from '../../src/project-root.js';
 import { buildTestApp, csrfTokenFrom, signedInAgent, type Agent } from '../support/app.js';
+import { BOUNDS } from '../support/bounds.js';
 import { findInconsistencies } from '../support/consistency.js';
 import { connectToDatabase, type TestDatabase } from '../support/database.js';
 import { pdfFile } from '../support/evidence-files.js';
@@ -18,10 +20,12 @@ import { answerFields, formVersion, requirementPath, returnPath } from './return
 // PostgreSQL stops while a signed-in provider lead is using the service (pages, saving an answer,
 // uploading evidence) and starts again. The database is a server of this test's own: the shared one
 // is never stopped.
+//
+// Requests during the outage must not wait for the database to come back: each kind of request is
+// answered (503) again and again while it is down, within the bound of a wait for a condition.
 
-// Against hanging, not a speed target: a request must give up within this (the pool's connection
-// time-out is 3 s).
-const FAIL_FAST_MS = 5_000;
+jest.setTimeout(BOUNDS.processes);
+
 // Far above any request's time here; only a request that would otherwise never end meets it.
 const REQUEST_LIMIT_MS = 60_000;
 const UNAVAILABLE_PAGE = '<h1>Sorry, the service is unavailable</h1>';
@@ -37,12 +41,12 @@ beforeAll(async () => {
   // The database goes with its server in afterAll: "drop" only lets go of it.
   db = { ...connection, drop: connection.disconnect };
   await importTestStandards(connection.prisma);
-}, 180_000);
+});
 
 afterAll(async () => {
   await db?.drop();
   await server?.destroy();
-}, 60_000);
+});
 
 type Kind = 'return page' | 'requirement page' | 'save' | 'evidence page' | 'upload';
 
@@ -152,7 +156,7 @@ function everyKindHas(outcomes: Outcome[], accept: (outcome: Outcome) => boolean
 
 const succeeded = (outcome: Outcome) => outcome.status === 200 || outcome.status === 302;
 
-test('a database outage gives fast 503 pages, then the app recovers by itself with nothing half-written', async () => {
+test('a database outage gives 503 pages without waiting for the database, then the app recovers by itself with nothing half-written', async () => {
   if (!db || !server) throw new Error('set-up failed');
   const { prisma } = db;
   const world = await createTwoProviderWorld(prisma);
@@ -227,22 +231,17 @@ test('a database outage gives fast 503 pages, then the app recovers by itself wi
     const during = traffic.outcomes.filter(
       (outcome) => outcome.startedAt >= stoppedAt && outcome.startedAt + outcome.ms < restartingAt,
     );
-    // Every request made while the database was down: the NHS-styled 503 page, quickly.
+    // Every request made while the database was down: the NHS-styled 503 page.
     expect(during.length).toBeGreaterThanOrEqual(KINDS.length * 2);
     for (const outcome of during) {
       expect({ kind: outcome.kind, status: outcome.status }).toEqual({ kind: outcome.kind, status: 503 });
       expect(outcome.text).toContain(UNAVAILABLE_PAGE);
       expect(outcome.text).toContain('class="nhsuk-header');
-      expect(outcome.ms).toBeLessThan(FAIL_FAST_MS);
     }
 
-    // Back within 5 seconds of the database, with no restart of the app.
-    await waitFor(async () => (await probe.get(paths.health.ready)).status === 200, 'readiness', 5_000);
-    await waitFor(
-      async () => (await lead.get(returnPath(returnId))).status === 200,
-      'the return page',
-      5_000,
-    );
+    // Back by itself once the database is, with no restart of the app.
+    await waitFor(async () => (await probe.get(paths.health.ready)).status === 200, 'readiness');
+    await waitFor(async () => (await lead.get(returnPath(returnId))).status === 200, 'the return page');
     await waitFor(
       () => everyKindHas(traffic.since(restartedAt), succeeded, 1),
       () => `traffic to succeed after the outage: ${summary(traffic.since(restartedAt))}`,
@@ -288,7 +287,7 @@ test('a database outage gives fast 503 pages, then the app recovers by itself wi
     const item = stored.find((evidence) => evidence.fileSha256 === upload.sent);
     expect(item?.links.length).toBe(1);
   }
-}, 240_000);
+});
 
 function summary(outcomes: Outcome[]): string {
   return JSON.stringify(outcomes.map(({ kind, status, ms }) => ({ kind, status, ms })));

@@ -3,15 +3,17 @@ import { request } from 'node:http';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jest } from '@jest/globals';
 import { sha256 } from '../../src/hash.js';
 import { pathTo, paths } from '../../src/paths.js';
 import { freePort } from '../../src/startup.js';
 import { csrfTokenFrom, signedInAgent, TEST_SESSION_SECRET, type Agent } from '../support/app.js';
+import { BOUNDS } from '../support/bounds.js';
 import { findInconsistencies } from '../support/consistency.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { pdfFile } from '../support/evidence-files.js';
 import { createTwoProviderWorld, importTestStandards } from '../support/fixtures.js';
-import { startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { useServerProcesses, type ServerProcess } from '../support/server-process.js';
 import { cookieHeader, startSlowUpload } from '../support/slow-upload.js';
 import { waitFor } from '../support/wait.js';
 import { answerEveryRequirement, freshReturns, postForm, type World } from './returns-helpers.js';
@@ -26,10 +28,12 @@ import { answerEveryRequirement, freshReturns, postForm, type World } from './re
 
 const READY = /"msg":"ready: /;
 
+jest.setTimeout(BOUNDS.processes);
+const startServerProcess = useServerProcesses();
+
 let db: TestDatabase;
 let world: World;
 let cwd: string;
-const started = new Set<ServerProcess>();
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -37,15 +41,6 @@ beforeAll(async () => {
   world = await createTwoProviderWorld(db.prisma);
   cwd = await mkdtemp(join(tmpdir(), 'tracker-kill-'));
   await chmod(cwd, 0o755);
-}, 60_000);
-
-afterEach(async () => {
-  // A failed test may leave its app running.
-  for (const server of started) {
-    server.child.kill('SIGKILL');
-    await server.exited;
-  }
-  started.clear();
 });
 
 afterAll(async () => {
@@ -64,15 +59,13 @@ async function startApp(port: number): Promise<{ server: ServerProcess; base: st
     LOCAL_SIGN_IN: 'true',
     LOG_LEVEL: 'info',
   });
-  started.add(server);
-  await server.waitForOutput(READY, 120_000);
+  await server.waitForOutput(READY);
   return { server, base: `http://127.0.0.1:${port}` };
 }
 
 async function kill(server: ServerProcess): Promise<void> {
   server.child.kill('SIGKILL');
   expect(await server.exited).toBeNull();
-  started.delete(server);
 }
 
 /** Holds a lock that makes any insert into audit_events wait, until released. */
@@ -183,7 +176,7 @@ test('killed while the upload is still arriving: nothing is stored, and the file
   expect(await findInconsistencies(db.prisma)).toEqual([]);
 
   await restartAndUploadAgain(scene);
-}, 240_000);
+});
 
 test('killed inside the upload transaction: its rows are rolled back, and the file uploads after a restart', async () => {
   const scene = await uploadScene(1);
@@ -205,7 +198,7 @@ test('killed inside the upload transaction: its rows are rolled back, and the fi
   expect(await findInconsistencies(db.prisma)).toEqual([]);
 
   await restartAndUploadAgain(scene);
-}, 240_000);
+});
 
 const checkPath = (returnId: string) => pathTo(paths.returns.checkAnswers, { returnId });
 const submitPath = (returnId: string) => pathTo(paths.returns.submit, { returnId });
@@ -255,7 +248,7 @@ test('killed inside the submit transaction: the return is untouched, and submits
   expect(await submissionState(returnA.id)).toEqual(SUBMITTED);
   expect(await findInconsistencies(db.prisma)).toEqual([]);
   await kill(second.server);
-}, 240_000);
+});
 
 test('killed straight after a submit is sent: the return is either fully submitted or untouched', async () => {
   const { returnA } = await freshReturns(db.prisma, world);
@@ -288,4 +281,4 @@ test('killed straight after a submit is sent: the return is either fully submitt
   const second = await startApp(port);
   await lead.get(pathTo(paths.returns.show, { returnId: returnA.id })).expect(200);
   await kill(second.server);
-}, 240_000);
+});

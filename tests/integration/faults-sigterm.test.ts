@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jest } from '@jest/globals';
 import * as sendEmail from '../../jobs/send-email.js';
 import { startJobs, type ScheduledJobDeps } from '../../jobs/schedule.js';
 import { sha256 } from '../../src/hash.js';
@@ -10,11 +11,12 @@ import { createMailer } from '../../src/mail/mailer.js';
 import { pathTo, paths } from '../../src/paths.js';
 import { freePort } from '../../src/startup.js';
 import { csrfTokenFrom, signedInAgent, TEST_SESSION_SECRET } from '../support/app.js';
+import { BOUNDS } from '../support/bounds.js';
 import { chaserConfig } from '../support/chaser-fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { pdfFile } from '../support/evidence-files.js';
 import { createTwoProviderWorld, importTestStandards } from '../support/fixtures.js';
-import { startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { useServerProcesses } from '../support/server-process.js';
 import { cookieHeader, startSlowUpload } from '../support/slow-upload.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp.js';
 import { testLogger } from '../support/test-logger.js';
@@ -23,9 +25,11 @@ import { waitFor } from '../support/wait.js';
 // SIGTERM, as a platform sends it before replacing an instance: requests already in flight finish,
 // new connections are refused, scheduled jobs stop between items, and the process exits 0.
 
+jest.setTimeout(BOUNDS.processes);
+const startServerProcess = useServerProcesses();
+
 let db: TestDatabase;
 let cwd: string;
-let server: ServerProcess | undefined;
 let sink: SmtpSink | undefined;
 let heldLock: { release(): Promise<void> } | undefined;
 
@@ -34,16 +38,11 @@ beforeAll(async () => {
   await importTestStandards(db.prisma);
   cwd = await mkdtemp(join(tmpdir(), 'tracker-sigterm-'));
   await chmod(cwd, 0o755);
-}, 60_000);
+});
 
 afterEach(async () => {
   // A failed test may leave these behind.
   await heldLock?.release();
-  if (server?.child.exitCode === null && server.child.signalCode === null) {
-    server.child.kill('SIGKILL');
-    await server.exited;
-  }
-  server = undefined;
   await sink?.close();
   sink = undefined;
 });
@@ -91,7 +90,7 @@ test('in-flight requests finish, new connections are refused, and the process ex
   const world = await createTwoProviderWorld(db.prisma);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  server = startServerProcess(cwd, {
+  const app = startServerProcess(cwd, {
     HOST: '127.0.0.1',
     PORT: String(port),
     DATABASE_URL: db.url,
@@ -102,8 +101,7 @@ test('in-flight requests finish, new connections are refused, and the process ex
     LOCAL_SIGN_IN: 'true',
     LOG_LEVEL: 'info',
   });
-  const app = server;
-  await app.waitForOutput(/"msg":"ready: /, 120_000);
+  await app.waitForOutput(/"msg":"ready: /);
   const lead = await signedInAgent(base, world.leadA.id);
   const returnId = world.returnA.id;
   const requirementId = world.returnA.responses[0]?.requirementId ?? '';
@@ -125,8 +123,8 @@ test('in-flight requests finish, new connections are refused, and the process ex
   await upload.sendPart(Math.floor(upload.totalBytes / 2));
 
   app.child.kill('SIGTERM');
-  await app.waitForOutput(/"msg":"shutting down"/, 10_000);
-  await waitFor(() => refusesConnections(base), 'new connections to be refused', 10_000);
+  await app.waitForOutput(/"msg":"shutting down"/, BOUNDS.condition);
+  await waitFor(() => refusesConnections(base), 'new connections to be refused');
   // Still running: it waits for the requests in flight.
   expect(app.child.exitCode).toBeNull();
 
@@ -141,13 +139,14 @@ test('in-flight requests finish, new connections are refused, and the process ex
   expect(await db.prisma.evidenceFile.count({ where: { sha256: sha256(content) } })).toBe(1);
 
   // Against hanging, not a speed target.
-  await waitFor(() => app.child.exitCode !== null, 'the process to exit', 30_000);
+  await waitFor(() => app.child.exitCode !== null, 'the process to exit');
   expect(await app.exited).toBe(0);
   expect(app.output()).toContain('"msg":"stopped"');
-}, 240_000);
+});
 
 test('the email sender stops between emails at shut-down: each is sent and marked, or untouched', async () => {
-  const smtp = await startSmtpSink({ acceptDelayMs: 200 });
+  // Slow to answer from the fourth email on: the sender is mid-send when told to stop.
+  const smtp = await startSmtpSink({ holdAfter: 3 });
   sink = smtp;
   const config = chaserConfig(smtp.port, { JOBS_SEND_EMAIL_CRON: '* * * * * *', SMTP_POOL_SIZE: '2' });
   const deps: ScheduledJobDeps = {
@@ -177,9 +176,11 @@ test('the email sender stops between emails at shut-down: each is sent and marke
 
   const scheduler = startJobs(deps);
   try {
-    await waitFor(() => smtp.received.length >= 3, 'the sender to start sending', 30_000);
+    await waitFor(() => smtp.held() > 0, 'the sender to be part-way through the emails');
   } finally {
-    await scheduler.stop();
+    const stopped = scheduler.stop();
+    smtp.release();
+    await stopped;
   }
 
   const rows = await db.prisma.outboxEmail.findMany({ where: { idempotencyKey: { startsWith: batch } } });
@@ -204,4 +205,4 @@ test('the email sender stops between emails at shut-down: each is sent and marke
   expect(
     await db.prisma.outboxEmail.count({ where: { idempotencyKey: { startsWith: batch }, status: 'sent' } }),
   ).toBe(total);
-}, 120_000);
+});

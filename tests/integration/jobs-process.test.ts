@@ -4,15 +4,20 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { jest } from '@jest/globals';
 import { ukToday } from '../../src/format.js';
 import { PROJECT_ROOT } from '../../src/project-root.js';
+import { BOUNDS } from '../support/bounds.js';
 import { createChaserWorld } from '../support/chaser-fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { importTestStandards } from '../support/fixtures.js';
 import { addresses, startSmtpSink, type SmtpSink } from '../support/smtp.js';
+import { waitFor } from '../support/wait.js';
 
 // `npm run jobs`: the scheduler as its own process (jobs/main.ts, run here through tsx rather than a
 // build), with real signals, a real SMTP server and the real clock.
+
+jest.setTimeout(BOUNDS.processes);
 
 const tsxLoader = pathToFileURL(createRequire(join(PROJECT_ROOT, 'package.json')).resolve('tsx')).href;
 
@@ -45,14 +50,6 @@ function startJobsProcess(environment: Record<string, string>) {
   return { child, exited, output: () => output };
 }
 
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 test('runs the chaser and sender jobs on their schedules, and stops cleanly on SIGTERM', async () => {
   const world = await createChaserWorld(db.prisma, { dueDate: ukToday(new Date()) });
   const jobs = startJobsProcess({
@@ -65,7 +62,12 @@ test('runs the chaser and sender jobs on their schedules, and stops cleanly on S
     LOG_LEVEL: 'info',
   });
   try {
-    await waitFor(() => sink.received.length > 0, 20_000, `the chaser. Output:\n${jobs.output()}`);
+    // The process starts, then its every-second schedule runs the chaser and the sender.
+    await waitFor(
+      () => sink.received.length > 0,
+      () => `the chaser. Output:\n${jobs.output()}`,
+      BOUNDS.processStart,
+    );
     const email = sink.take()[0]?.parsed;
     expect(addresses(email?.to)).toEqual([world.leads[0]?.email]);
     expect(email?.subject).toBe(
@@ -77,8 +79,8 @@ test('runs the chaser and sender jobs on their schedules, and stops cleanly on S
   }
   expect(await jobs.exited).toBe(0);
   expect(jobs.output()).toContain('"msg":"stopped"');
-  // However many times the jobs ran meanwhile, the chaser went once.
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  // However many times the jobs ran meanwhile, the chaser went once. The sink records an email before
+  // it answers the sender, so whatever the process sent before it exited is here already.
   expect(sink.take()).toEqual([]);
   expect(await db.prisma.outboxEmail.count({ where: { returnId: world.theReturn.id } })).toBe(1);
 });

@@ -166,7 +166,9 @@ describe('evidence upload rate limit (per user)', () => {
 
 describe('the PostgreSQL store', () => {
   test('concurrent hits are each counted once', async () => {
-    const store = new PostgresRateLimitStore(db.prisma, () => new Date(), 'test:');
+    // Frozen: the window never ends during the test, however long it takes.
+    const now = new Date('2026-11-22T10:00:00Z');
+    const store = new PostgresRateLimitStore(db.prisma, () => now, 'test:');
     const results = await Promise.all(Array.from({ length: 25 }, () => store.increment('client')));
     expect(results.map((result) => result.totalHits).sort((a, b) => a - b)).toEqual(
       Array.from({ length: 25 }, (_, index) => index + 1),

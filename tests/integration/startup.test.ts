@@ -3,12 +3,17 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jest } from '@jest/globals';
 import { freePort } from '../../src/startup.js';
 import { productionEnvironment } from '../support/app.js';
+import { BOUNDS } from '../support/bounds.js';
 import { createTestDatabase } from '../support/database.js';
-import { startServerProcess } from '../support/server-process.js';
+import { useServerProcesses, type ServerProcess } from '../support/server-process.js';
 
 // The real start-up as a new user meets it: a separate process, real signals, real ports.
+
+jest.setTimeout(BOUNDS.processes);
+const startServerProcess = useServerProcesses();
 
 let cwd: string;
 beforeEach(async () => {
@@ -22,7 +27,7 @@ afterEach(async () => {
 
 const READY = /"msg":"ready: /;
 
-async function stopAndExpectCleanExit(server: ReturnType<typeof startServerProcess>): Promise<void> {
+async function stopAndExpectCleanExit(server: ServerProcess): Promise<void> {
   server.child.kill('SIGTERM');
   expect(await server.exited).toBe(0);
   expect(server.output()).toContain('"msg":"stopped"');
@@ -94,19 +99,19 @@ test('embedded: first start creates .data, SIGTERM stops PostgreSQL too, a secon
     EMBEDDED_DB_PORT: String(await freePort()),
   };
   const first = startServerProcess(cwd, environment);
-  await first.waitForOutput(READY, 120_000);
+  await first.waitForOutput(READY);
   expect(first.output()).toContain('creating embedded PostgreSQL cluster (first run)');
   expect(first.output()).toContain('"seeded":true');
   await stopAndExpectCleanExit(first);
   expect(existsSync(join(cwd, '.data', 'postgres', 'postmaster.pid'))).toBe(false);
 
   const second = startServerProcess(cwd, environment);
-  await second.waitForOutput(READY, 120_000);
+  await second.waitForOutput(READY);
   expect(second.output()).toContain('reusing embedded PostgreSQL data');
   expect(second.output()).not.toContain('creating embedded PostgreSQL cluster');
   expect(second.output()).toContain('"seeded":false');
   await stopAndExpectCleanExit(second);
-}, 240_000);
+});
 
 test('embedded: a data folder from another PostgreSQL version is refused with what to do', async () => {
   await mkdir(join(cwd, '.data', 'postgres'), { recursive: true });

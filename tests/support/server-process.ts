@@ -3,6 +3,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PROJECT_ROOT } from '../../src/project-root.js';
+import { BOUNDS } from './bounds.js';
+import { waitFor } from './wait.js';
 
 const tsxLoader = pathToFileURL(createRequire(join(PROJECT_ROOT, 'package.json')).resolve('tsx')).href;
 
@@ -17,6 +19,7 @@ export interface ServerProcess {
   child: ChildProcess;
   /** Everything written to stdout and stderr so far. */
   output(): string;
+  /** Waits for the output to match; by default for as long as a process may take to start. */
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
   /** Resolves with the exit code (null when killed by a signal). */
   exited: Promise<number | null>;
@@ -50,7 +53,7 @@ export function startServerProcess(cwd: string, environment: Record<string, stri
     child,
     output: () => output,
     exited,
-    waitForOutput(pattern, timeoutMs = 60_000) {
+    waitForOutput(pattern, timeoutMs = BOUNDS.processStart) {
       return new Promise((resolve, reject) => {
         const check = () => {
           if (!pattern.test(output)) return;
@@ -76,4 +79,35 @@ export function startServerProcess(cwd: string, environment: Record<string, stri
       });
     },
   };
+}
+
+/**
+ * startServerProcess for the tests of a file: whatever a test started and left running (it failed or
+ * timed out part-way) is stopped after it, with SIGTERM so that an embedded PostgreSQL stops too, and
+ * SIGKILL if it does not exit within the bound.
+ */
+export function useServerProcesses(): typeof startServerProcess {
+  const started = new Set<ServerProcess>();
+  afterEach(async () => {
+    const running = [...started].filter((server) => isRunning(server));
+    started.clear();
+    for (const server of running) server.child.kill('SIGTERM');
+    for (const server of running) {
+      try {
+        await waitFor(() => !isRunning(server), 'a server process to stop after its test');
+      } catch {
+        server.child.kill('SIGKILL');
+        await server.exited;
+      }
+    }
+  }, BOUNDS.processStart);
+  return (cwd, environment) => {
+    const server = startServerProcess(cwd, environment);
+    started.add(server);
+    return server;
+  };
+}
+
+function isRunning(server: ServerProcess): boolean {
+  return server.child.exitCode === null && server.child.signalCode === null;
 }

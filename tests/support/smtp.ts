@@ -16,6 +16,10 @@ export interface SmtpSink {
   received: ReceivedEmail[];
   /** Emails received since the last call. */
   take(): ReceivedEmail[];
+  /** How many messages `holdAfter` holds unanswered now. */
+  held(): number;
+  /** Answers the held messages, and every later one at once. */
+  release(): void;
   close(): Promise<void>;
 }
 
@@ -24,8 +28,11 @@ export interface SmtpSinkOptions {
   port?: number;
   /** Recipients refused with "550 5.1.1 mailbox unavailable". */
   rejectRecipients?: string[];
-  /** A slow server: waits this long before accepting each message (it counts as received once accepted). */
-  acceptDelayMs?: number;
+  /**
+   * A server slow to answer: after accepting this many messages it holds each later one unanswered
+   * until `release()` (a message counts as received once accepted).
+   */
+  holdAfter?: number;
 }
 
 export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
@@ -33,6 +40,10 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   const rejected = new Set((options.rejectRecipients ?? []).map((address) => address.toLowerCase()));
   const received: ReceivedEmail[] = [];
   let taken = 0;
+  let held = 0;
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let arrived = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -53,8 +64,11 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       const envelopeTo = session.envelope.rcptTo.map((recipient) => recipient.address);
       simpleParser(stream)
         .then(async (parsed) => {
-          if (options.acceptDelayMs)
-            await new Promise((resolve) => setTimeout(resolve, options.acceptDelayMs));
+          if (options.holdAfter !== undefined && arrived++ >= options.holdAfter) {
+            held += 1;
+            await released;
+            held -= 1;
+          }
           received.push({ envelopeTo, parsed });
           callback();
         })
@@ -73,7 +87,12 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       taken = received.length;
       return fresh;
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    held: () => held,
+    release,
+    close: () => {
+      release();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 

@@ -1,8 +1,10 @@
+import { BOUNDS } from './bounds.js';
+
 /** Polls `check` until it holds (or throws `what` after `timeoutMs`): for conditions, instead of sleeps. */
 export async function waitFor(
   check: () => boolean | Promise<boolean>,
   what: string | (() => string),
-  timeoutMs = 30_000,
+  timeoutMs: number = BOUNDS.condition,
   intervalMs = 50,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
