@@ -9,6 +9,8 @@ const shared = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
   testMatch: ['**/*.test.ts'],
+  // Not under the temporary folder: scripts/run-jest.mjs gives each run its own and removes it after.
+  cacheDirectory: '<rootDir>/node_modules/.cache/jest',
   setupFilesAfterEnv: ['<rootDir>/tests/support/set-bounds.ts'],
 };
 

@@ -42,7 +42,7 @@ if (!existsSync(certFile) || !existsSync(keyFile)) {
   writeFileSync(keyFile, pems.private, { mode: 0o600 });
 }
 
-const runDir = mkdtempSync(join(tmpdir(), 'tracker-test-run-'));
+const runDir = mkdtempSync(join(tmpdir(), 'tracker-run-'));
 // Run as root, the embedded PostgreSQL runs as the postgres user, which must reach its data inside.
 chmodSync(runDir, 0o755);
 

@@ -25,25 +25,34 @@ export async function cleanUpTestRun({ jestGroup, runDir, spare = [] }) {
   const spared = new Set([process.pid, ...spare]);
 
   const group = processes().filter((entry) => entry.group === jestGroup && !spared.has(entry.pid));
-  stopped.push(...group.filter((entry) => !isJest(entry)));
+  stopped.push(...topmost(group).filter((entry) => !isJest(entry)));
   signal(group, 'SIGTERM');
   await stopOrKill(group);
 
+  // Only the topmost of these are signalled: a PostgreSQL server's own processes (which work in its
+  // data folder) are its to stop.
   const inFolder = processes().filter((entry) => !spared.has(entry.pid) && usesFolder(entry, runDir));
-  stopped.push(...inFolder);
+  const tops = topmost(inFolder);
+  stopped.push(...tops);
   // A PostgreSQL server's immediate shutdown (SIGQUIT): its data goes with the folder anyway.
   signal(
-    inFolder.filter((entry) => isPostmaster(entry)),
+    tops.filter((entry) => isPostmaster(entry)),
     'SIGQUIT',
   );
   signal(
-    inFolder.filter((entry) => !isPostmaster(entry)),
+    tops.filter((entry) => !isPostmaster(entry)),
     'SIGTERM',
   );
   await stopOrKill(inFolder);
 
   rmSync(runDir, { recursive: true, force: true, maxRetries: 5 });
   return stopped.map((entry) => `pid ${entry.pid}: ${entry.argv.join(' ').slice(0, 200)}`);
+}
+
+/** The processes whose parent is not among them. */
+function topmost(entries) {
+  const pids = new Set(entries.map((entry) => entry.pid));
+  return entries.filter((entry) => !pids.has(entry.parent));
 }
 
 /** Waits for the processes to end, then kills any left. */
@@ -88,7 +97,7 @@ function statFields(stat) {
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
-/** Every process this user may see: its pid, process group, command line and working folder. */
+/** Every process this user may see: its pid, parent, process group, command line and working folder. */
 function processes() {
   if (!existsSync('/proc/self/stat')) return [];
   const found = [];
@@ -104,7 +113,7 @@ function processes() {
       } catch {
         // another user's process: its command line still tells
       }
-      found.push({ pid: Number(name), group: Number(fields[2]), argv, cwd });
+      found.push({ pid: Number(name), parent: Number(fields[1]), group: Number(fields[2]), argv, cwd });
     } catch {
       // ended while being read
     }
