@@ -7,13 +7,13 @@
 // ends, scripts/test-run-cleanup.mjs stops what is left in either and removes the folder. A watchdog
 // does the same if this script is killed outright.
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from 'selfsigned';
-import { cleanUpTestRun } from './test-run-cleanup.mjs';
+import { cleanUpTestRun, isRunning, jobAncestors } from './test-run-cleanup.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = join(root, 'tests', 'artifacts', 'tls');
@@ -98,32 +98,3 @@ if (leftRunning.length > 0 && !interruptedBy) {
 }
 if (interruptedBy) console.error(`run-jest: stopped by ${interruptedBy}; nothing is left running.`);
 process.exit(interruptedBy ? 128 + constants.signals[interruptedBy] : (code ?? 1));
-
-/** This process's ancestors in its own process group (the job a shell started), nearest first. */
-function jobAncestors() {
-  if (!existsSync('/proc/self/stat')) return [];
-  const found = [];
-  const ownGroup = statOf(process.pid)?.group;
-  for (let pid = process.ppid; pid > 1;) {
-    const stat = statOf(pid);
-    if (!stat || stat.group !== ownGroup) break;
-    found.push(pid);
-    pid = stat.parent;
-  }
-  return found;
-}
-
-function statOf(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const [state, parent, group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state, parent: Number(parent), group: Number(group) };
-  } catch {
-    return undefined;
-  }
-}
-
-function isRunning(pid) {
-  const stat = statOf(pid);
-  return stat !== undefined && stat.state !== 'Z';
-}

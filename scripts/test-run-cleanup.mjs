@@ -58,9 +58,9 @@ function topmost(entries) {
 /** Waits for the processes to end, then kills any left. */
 async function stopOrKill(entries) {
   const deadline = Date.now() + GRACE_MS;
-  while (entries.some((entry) => alive(entry.pid)) && Date.now() < deadline) await delay(POLL_MS);
+  while (entries.some((entry) => isRunning(entry.pid)) && Date.now() < deadline) await delay(POLL_MS);
   signal(
-    entries.filter((entry) => alive(entry.pid)),
+    entries.filter((entry) => isRunning(entry.pid)),
     'SIGKILL',
   );
 }
@@ -75,37 +75,46 @@ function signal(entries, name) {
   }
 }
 
-function alive(pid) {
-  try {
-    process.kill(pid, 0);
-    return !isZombie(pid);
-  } catch (error) {
-    return error.code === 'EPERM';
-  }
+/** Whether the process is running (not ended, nor ended and waiting for its parent to notice). */
+export function isRunning(pid) {
+  const stat = statOf(pid);
+  return stat !== undefined && stat.state !== 'Z';
 }
 
-function isZombie(pid) {
+/** This process's ancestors in its own process group (the job a shell started), nearest first. */
+export function jobAncestors() {
+  const found = [];
+  const ownGroup = statOf(process.pid)?.group;
+  for (let pid = process.ppid; pid > 1;) {
+    const stat = statOf(pid);
+    if (!stat || stat.group !== ownGroup) break;
+    found.push(pid);
+    pid = stat.parent;
+  }
+  return found;
+}
+
+/** A process's state, parent and process group from /proc/<pid>/stat; undefined once it is gone. */
+function statOf(pid) {
   try {
-    return statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'))[0] === 'Z';
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // After the command name, which may hold spaces and brackets.
+    const [state, parent, group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state, parent: Number(parent), group: Number(group) };
   } catch {
-    return false;
+    return undefined;
   }
 }
 
-/** The fields of /proc/<pid>/stat after the command name (which may hold spaces): state, ppid, pgrp... */
-function statFields(stat) {
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-}
-
-/** Every process this user may see: its pid, parent, process group, command line and working folder. */
+/** Every running process this user may see: its pid, parent, process group, command line and working folder. */
 function processes() {
   if (!existsSync('/proc/self/stat')) return [];
   const found = [];
   for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
+    const pid = Number(name);
+    const stat = /^\d+$/.test(name) ? statOf(pid) : undefined;
+    if (!stat || stat.state === 'Z') continue;
     try {
-      const fields = statFields(readFileSync(`/proc/${name}/stat`, 'utf8'));
-      if (fields[0] === 'Z') continue;
       const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').filter(Boolean);
       let cwd = '';
       try {
@@ -113,7 +122,7 @@ function processes() {
       } catch {
         // another user's process: its command line still tells
       }
-      found.push({ pid: Number(name), parent: Number(fields[1]), group: Number(fields[2]), argv, cwd });
+      found.push({ pid, parent: stat.parent, group: stat.group, argv, cwd });
     } catch {
       // ended while being read
     }
