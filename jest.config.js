@@ -20,29 +20,35 @@ const database = {
   globalTeardown: '<rootDir>/tests/support/global-teardown.mjs',
 };
 
+const projects = [
+  {
+    ...shared,
+    displayName: 'unit',
+    roots: ['<rootDir>/tests/unit', '<rootDir>/src', '<rootDir>/jobs'],
+    globals: { testKind: 'unit' },
+  },
+  {
+    ...shared,
+    ...database,
+    displayName: 'integration',
+    roots: ['<rootDir>/tests/integration'],
+    globals: { testKind: 'integration' },
+  },
+  {
+    ...shared,
+    ...database,
+    // The Chromium journeys: about half of the suite's time.
+    displayName: 'browser',
+    roots: ['<rootDir>/tests/e2e'],
+    globals: { testKind: 'browser' },
+  },
+];
+
 export default {
   maxWorkers: 2,
-  projects: [
-    {
-      ...shared,
-      displayName: 'unit',
-      roots: ['<rootDir>/tests/unit', '<rootDir>/src', '<rootDir>/jobs'],
-      globals: { testKind: 'unit' },
-    },
-    {
-      ...shared,
-      ...database,
-      displayName: 'integration',
-      roots: ['<rootDir>/tests/integration'],
-      globals: { testKind: 'integration' },
-    },
-    {
-      ...shared,
-      ...database,
-      // The Chromium journeys: about half of the suite's time.
-      displayName: 'browser',
-      roots: ['<rootDir>/tests/e2e'],
-      globals: { testKind: 'browser' },
-    },
-  ],
+  // `npm run test:fast` (not Jest's --selectProjects, which would take the test files named after it
+  // for project names too).
+  projects: process.env.TEST_SKIP_BROWSER
+    ? projects.filter((project) => project.displayName !== 'browser')
+    : projects,
 };
