@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createVirusScanner } from '../../src/evidence/virus-scanner.js';
 import { freePort } from '../../src/startup.js';
+import { BOUNDS } from './bounds.js';
 import { waitFor } from './wait.js';
 
 // A real ClamAV daemon (Debian's clamav-daemon) for the test run, started once by the global set-up
@@ -92,7 +93,7 @@ export async function startTestClamd(): Promise<TestClamd> {
         return (await scanner.state()) === 'ok';
       },
       'clamd to answer PING',
-      60_000,
+      BOUNDS.processStart,
       100,
     );
   } catch (error) {
