@@ -5,6 +5,7 @@ import { createVirusScanner, warnWithoutScanner } from '../src/evidence/virus-sc
 import { createLogger, logFormatFor } from '../src/logger.js';
 import { createMailer } from '../src/mail/mailer.js';
 import { MIGRATIONS_DIR } from '../src/project-root.js';
+import { sessionSecretFor } from '../src/session-secret.js';
 import { startJobs } from './schedule.js';
 
 /**
@@ -38,7 +39,17 @@ async function main(): Promise<void> {
   const mailer = createMailer(config.mail, logger);
   const scanner = createVirusScanner(config.scanner);
   warnWithoutScanner(config, logger);
-  const scheduler = startJobs({ prisma, pool, logger, clock: () => new Date(), config, mailer, scanner });
+  const sessionSecret = await sessionSecretFor(config, logger);
+  const scheduler = startJobs({
+    prisma,
+    pool,
+    logger,
+    clock: () => new Date(),
+    config,
+    mailer,
+    scanner,
+    sessionSecret,
+  });
   logger.info('jobs ready');
 
   let stopping = false;

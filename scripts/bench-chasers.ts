@@ -171,7 +171,8 @@ async function main(): Promise<void> {
     const now = new Date();
     await seed(prisma, ukToday(now));
     const returns = await prisma.return.count();
-    const deps = { prisma, config, mailer, logger, clock: () => new Date() };
+    // No links in chasers: any secret does.
+    const deps = { prisma, config, mailer, logger, clock: () => new Date(), sessionSecret: 'bench' };
 
     const enqueueStart = performance.now();
     const enqueued = await enqueueChasers(deps, now);

@@ -213,6 +213,7 @@ async function seed(prisma: Db) {
       displayName: lead.displayName,
       role: lead.role,
       providerIds: [provider.id],
+      leadProviderIds: [provider.id],
     },
     requirementPath: pathTo(paths.returns.requirement, {
       returnId: bench.id,

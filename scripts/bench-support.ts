@@ -241,6 +241,7 @@ export async function seedCommissioner(
       displayName: admin.displayName,
       role: admin.role,
       providerIds: [] as string[],
+      leadProviderIds: [] as string[],
     },
     returnId: inProgress.id,
     aisVersionId: ais.id,

@@ -2,7 +2,9 @@ import express from 'express';
 import { accessibilityRoutes } from './accessibility/accessibility.routes.js';
 import { contractRoutes } from './contracts/contracts.routes.js';
 import { setUpCurrentUser } from './auth/current-user.middleware.js';
+import { emailSignInRoutes } from './auth/email-sign-in.routes.js';
 import { entraRoutes } from './auth/entra/entra.routes.js';
+import { invitationRoutes } from './auth/invitation.routes.js';
 import { setUpAuth } from './auth/passport.js';
 import { signInRoutes } from './auth/local-sign-in.routes.js';
 import type { AppDeps } from './deps.js';
@@ -22,6 +24,7 @@ import { NHSUK_FRONTEND_VERSION, setUpStatic } from './middleware/static.js';
 import { extensionRoutes } from './returns/extension.routes.js';
 import { periodRoutes } from './periods/periods.routes.js';
 import { pathTo, paths } from './paths.js';
+import { peopleRoutes } from './people/people.routes.js';
 import { providerRoutes } from './providers/providers.routes.js';
 import { mailboxRoutes } from './mail/mailbox.routes.js';
 import { matrixRoutes } from './matrix/matrix.routes.js';
@@ -75,6 +78,8 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(entraRoutes(deps, authenticator));
   app.use(signInRoutes(deps));
+  app.use(emailSignInRoutes(deps));
+  app.use(invitationRoutes(deps));
   app.use(accessibilityRoutes(deps.config));
   app.use(homeRoutes(deps));
   app.use(matrixRoutes(deps));
@@ -89,6 +94,7 @@ export function createApp(deps: AppDeps): express.Express {
   // The local mailbox exists only outside production.
   if (!deps.config.isProduction) app.use(mailboxRoutes(deps));
   app.use(userRoutes(deps));
+  app.use(peopleRoutes(deps));
   app.use(heatmapRoutes(deps));
   app.use(trendsRoutes(deps));
   app.use(exportsRoutes(deps));

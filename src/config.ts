@@ -61,6 +61,10 @@ const environmentSchema = z
     ENTRA_AUTHORITY: z.url({ protocol: /^https$/ }).default('https://login.microsoftonline.com'),
     ENTRA_REDIRECT_URL: z.url({ protocol: /^https?$/ }).optional(),
     ENTRA_RESPONSE_MODE: z.enum(['form_post', 'query']).optional(),
+    ENTRA_ALLOWED_TENANTS: z.string().optional(),
+    EMAIL_SIGN_IN: booleanFlag.optional(),
+    EMAIL_LINK_MINUTES: count(1, 24 * 60).default(15),
+    INVITATION_DAYS: count(1, 90).default(14),
     SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
     SMTP_HOST: z.string().min(1).optional(),
     SMTP_PORT: port.default(587),
@@ -84,6 +88,8 @@ const environmentSchema = z
     DIGEST_ENABLED: booleanFlag.default(false),
     RATE_LIMIT_SIGN_IN_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20),
     RATE_LIMIT_UPLOADS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
+    RATE_LIMIT_EMAIL_LINKS_PER_ADDRESS: count(1, 100_000).default(5),
+    RATE_LIMIT_EMAIL_LINKS_PER_IP: count(1, 100_000).default(30),
     EVIDENCE_REFUSE_OFFICE_MACROS: booleanFlag.default(true),
     EVIDENCE_REFUSE_PDF_JAVASCRIPT: booleanFlag.default(true),
     EVIDENCE_REFUSE_PDF_LAUNCH: booleanFlag.default(true),
@@ -131,6 +137,17 @@ const environmentSchema = z
             message: 'required when any ENTRA_ setting is set',
           });
       }
+    }
+    if (env.ENTRA_ALLOWED_TENANTS !== undefined) {
+      const tenants = parseAllowedTenants(env.ENTRA_ALLOWED_TENANTS);
+      const problem = !entra.every(Boolean)
+        ? 'needs Entra ID sign-in (ENTRA_TENANT_ID, ENTRA_CLIENT_ID, ENTRA_CLIENT_SECRET)'
+        : !tenants.ok
+          ? tenants.problem
+          : tenants.tenants.some((tenant) => tenant.id === env.ENTRA_TENANT_ID?.toLowerCase())
+            ? 'ENTRA_TENANT_ID is always allowed: list only the other tenants'
+            : undefined;
+      if (problem) context.addIssue({ code: 'custom', path: ['ENTRA_ALLOWED_TENANTS'], message: problem });
     }
     if (env.NODE_ENV !== 'production') return;
     if (!entra.every(Boolean)) {
@@ -209,15 +226,30 @@ export interface Config {
   sessionSecret: string | undefined;
   localSignIn: boolean;
   demoData: boolean;
-  trustProxy: string | undefined;
+  /**
+   * Express's "trust proxy": a number of hops in front of the app (TRUST_PROXY=1), or addresses and
+   * names ("loopback, 10.0.0.0/8"). A number must reach Express as a number: the text "1" would be
+   * read as an address, trusting no proxy, and every client would share the balancer's IP address.
+   */
+  trustProxy: string | number | undefined;
   organisationName: string;
   /** Evidence uploads: the size limit (enforced while the file streams in) and what is refused. */
   evidence: { maxBytes: number; refuse: ActiveContentPolicy };
   /** The virus scanner evidence files go through before anyone may download them. */
   scanner: ScannerSettings;
   session: { idleMinutes: number; absoluteHours: number };
-  /** Requests per minute: sign-in routes per IP address, evidence uploads per user. */
-  rateLimits: { signInPerMinute: number; uploadsPerMinute: number };
+  /**
+   * Requests per minute: sign-in routes per IP address, evidence uploads per user; requests for an
+   * email sign-in link per hour, per address asked for and per IP address.
+   */
+  rateLimits: {
+    signInPerMinute: number;
+    uploadsPerMinute: number;
+    emailLinksPerAddressPerHour: number;
+    emailLinksPerIpPerHour: number;
+  };
+  /** Single-use links sent by email: sign-in links (when enabled) and invitations. */
+  emailLinks: { signIn: boolean; signInMinutes: number; invitationDays: number };
   /** Microsoft Entra ID sign-in; absent when not configured (local sign-in only). */
   entra: EntraSettings | undefined;
   mail: MailSettings;
@@ -279,6 +311,43 @@ export interface EntraSettings {
   redirectUrl: string;
   /** form_post (Entra's recommendation) in production; query elsewhere. */
   responseMode: 'form_post' | 'query';
+  /**
+   * Tenants besides the commissioner's own whose users may sign in (NHSmail, partner trusts): only
+   * ever as provider people, through an invitation. Empty: a single-tenant registration.
+   */
+  allowedTenants: AllowedTenant[];
+}
+
+export interface AllowedTenant {
+  /** The tenant (directory) id, lower-case. */
+  id: string;
+  /** What the people pages call it ("NHSmail"); the id when the configuration names none. */
+  name: string;
+}
+
+const TENANT_ID = z.uuid();
+
+/**
+ * ENTRA_ALLOWED_TENANTS: comma-separated tenant ids, each optionally followed by `=` and a name
+ * ("37c354b2-...=NHSmail, 0b1c...=Partner Trust").
+ */
+export function parseAllowedTenants(
+  text: string,
+): { ok: true; tenants: AllowedTenant[] } | { ok: false; problem: string } {
+  const tenants: AllowedTenant[] = [];
+  for (const entry of text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
+    const [rawId = '', ...rest] = entry.split('=');
+    const id = rawId.trim().toLowerCase();
+    if (!TENANT_ID.safeParse(id).success) {
+      return { ok: false, problem: `"${rawId.trim()}" is not a tenant id (a GUID)` };
+    }
+    if (tenants.some((tenant) => tenant.id === id)) return { ok: false, problem: `${id} is listed twice` };
+    tenants.push({ id, name: rest.join('=').trim() || id });
+  }
+  return { ok: true, tenants };
 }
 
 /**
@@ -316,7 +385,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnvironment()): C
     sessionSecret: values.SESSION_SECRET,
     localSignIn: values.LOCAL_SIGN_IN ?? !isProduction,
     demoData: values.DEMO_DATA ?? !isProduction,
-    trustProxy: values.TRUST_PROXY,
+    trustProxy:
+      values.TRUST_PROXY && /^\d+$/.test(values.TRUST_PROXY)
+        ? Number(values.TRUST_PROXY)
+        : values.TRUST_PROXY,
     organisationName: values.ORGANISATION_NAME,
     evidence: {
       maxBytes: values.EVIDENCE_MAX_BYTES,
@@ -337,16 +409,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnvironment()): C
     rateLimits: {
       signInPerMinute: values.RATE_LIMIT_SIGN_IN_PER_MINUTE,
       uploadsPerMinute: values.RATE_LIMIT_UPLOADS_PER_MINUTE,
+      emailLinksPerAddressPerHour: values.RATE_LIMIT_EMAIL_LINKS_PER_ADDRESS,
+      emailLinksPerIpPerHour: values.RATE_LIMIT_EMAIL_LINKS_PER_IP,
+    },
+    emailLinks: {
+      signIn: values.EMAIL_SIGN_IN ?? !isProduction,
+      signInMinutes: values.EMAIL_LINK_MINUTES,
+      invitationDays: values.INVITATION_DAYS,
     },
     entra:
       values.ENTRA_TENANT_ID && values.ENTRA_CLIENT_ID && values.ENTRA_CLIENT_SECRET
         ? {
-            tenantId: values.ENTRA_TENANT_ID,
+            tenantId: values.ENTRA_TENANT_ID.toLowerCase(),
             clientId: values.ENTRA_CLIENT_ID,
             clientSecret: values.ENTRA_CLIENT_SECRET,
             authority: values.ENTRA_AUTHORITY.replace(/\/$/, ''),
             redirectUrl: values.ENTRA_REDIRECT_URL ?? `${publicBaseUrl}/auth/callback`,
             responseMode: values.ENTRA_RESPONSE_MODE ?? (isProduction ? 'form_post' : 'query'),
+            allowedTenants: checkedTenants(values.ENTRA_ALLOWED_TENANTS ?? ''),
           }
         : undefined,
     mail: {
@@ -379,6 +459,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnvironment()): C
       digestEnabled: values.DIGEST_ENABLED,
     },
   };
+}
+
+/** Already checked by the schema; parsed again for its value. */
+function checkedTenants(text: string): AllowedTenant[] {
+  const parsed = parseAllowedTenants(text);
+  if (!parsed.ok) throw new ConfigError([`ENTRA_ALLOWED_TENANTS: ${parsed.problem}`]);
+  return parsed.tenants;
 }
 
 /** Already checked by the schema; parsed again for its value. */

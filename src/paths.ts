@@ -3,11 +3,16 @@
 export const paths = {
   home: '/',
   health: { live: '/health/live', ready: '/health/ready' },
+  // The ways in: /sign-in lists them (or goes straight to the only one).
   signIn: '/sign-in',
+  entraSignIn: '/sign-in/microsoft',
   localSignIn: '/sign-in/local',
+  emailSignIn: { request: '/sign-in/email', sent: '/sign-in/email/sent', link: '/sign-in/email/link' },
   signOut: '/sign-out',
   signedOut: '/signed-out',
   authCallback: '/auth/callback',
+  // Where an invitation email's link leads (the token is in the query string).
+  invitation: '/invitation',
   accessibility: '/accessibility',
   // nhsukCssImages: the compiled NHS CSS asks for its icons at this absolute URL.
   assets: { nhsuk: '/assets/nhsuk', nhsukCssImages: '/assets/images', app: '/assets/app' },
@@ -71,6 +76,14 @@ export const paths = {
     packChoose: '/exports/pack',
     pack: '/exports/pack/:providerId',
     packDownload: '/exports/pack/:providerId/download',
+  },
+  // A provider's people (leads and contributors): provider people see theirs at /people; staff on
+  // the provider's page. Leads invite and remove contributors, staff anyone.
+  people: {
+    mine: '/people',
+    invite: '/providers/:providerId/people/invite',
+    remove: '/providers/:providerId/people/:userId/remove',
+    resend: '/providers/:providerId/people/:userId/invitation',
   },
   users: {
     list: '/users',

@@ -1,8 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { resolve } from 'node:path';
 import { startJobs, type Scheduler } from '../jobs/schedule.js';
 import { createApp } from './app.js';
 import { createCaches } from './caches.js';
@@ -17,6 +13,7 @@ import { createVirusScanner, warnWithoutScanner } from './evidence/virus-scanner
 import { createLogger, logFormatFor, type Logger } from './logger.js';
 import { createMailer } from './mail/mailer.js';
 import { createSessionStore } from './middleware/session.js';
+import { sessionSecretFor } from './session-secret.js';
 import { MIGRATIONS_DIR } from './project-root.js';
 import { assertPortFree, StartupError } from './startup.js';
 
@@ -66,7 +63,7 @@ async function main(): Promise<void> {
       pool,
       logger,
       sessionStore,
-      sessionSecret: config.sessionSecret ?? (await localSessionSecret(config.dataDir, logger)),
+      sessionSecret: await sessionSecretFor(config, logger),
       clock,
       mailer,
       caches: createCaches(),
@@ -90,17 +87,6 @@ async function main(): Promise<void> {
     }
     await shutDown('start-up failure', 1);
   }
-}
-
-/** Outside production a missing SESSION_SECRET is generated once and kept in the data folder. */
-async function localSessionSecret(dataDir: string, logger: Logger): Promise<string> {
-  const file = resolve(dataDir, 'session-secret');
-  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
-  await mkdir(dataDir, { recursive: true });
-  const secret = randomBytes(32).toString('base64url');
-  await writeFile(file, secret, { mode: 0o600 });
-  logger.warn({ file }, 'SESSION_SECRET not set: generated one for local use');
-  return secret;
 }
 
 function listen(app: ReturnType<typeof createApp>, config: Config): Promise<Server> {

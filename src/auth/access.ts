@@ -6,7 +6,7 @@ import { STAFF_ROLES } from './roles.js';
 // Who may do what, in one place. Services call these before reading or changing anything, so a rule
 // holds whichever route (or job) reaches the service.
 
-/** Staff see every provider; a provider lead only the providers they belong to. */
+/** Staff see every provider; a provider's people only the providers they belong to. */
 export function providerScope(user: CurrentUser): { in: string[] } | undefined {
   return user.role === 'provider_lead' ? { in: user.providerIds } : undefined;
 }
@@ -23,11 +23,52 @@ export function assertCanSeeProvider(user: CurrentUser, providerId: string): voi
   if (!canSeeProvider(user, providerId)) throw new NotFound();
 }
 
-/** Only a lead of the provider fills in, uploads for and submits that provider's returns. */
+/** The provider's own people (leads and contributors) answer its returns and upload its evidence. */
+export function canEditForProvider(user: CurrentUser, providerId: string): boolean {
+  return user.role === 'provider_lead' && user.providerIds.includes(providerId);
+}
+
 export function assertCanEditForProvider(user: CurrentUser, providerId: string): void {
   assertCanSeeProvider(user, providerId);
-  if (user.role !== 'provider_lead')
-    throw new Forbidden('Only the provider’s own leads can change its return');
+  if (!canEditForProvider(user, providerId))
+    throw new Forbidden('Only the provider’s own people can change its return');
+}
+
+export function isLeadOf(user: CurrentUser, providerId: string): boolean {
+  return user.role === 'provider_lead' && user.leadProviderIds.includes(providerId);
+}
+
+/** Submitting, with the declaration, is for the provider's leads; contributors answer and upload only. */
+export function assertCanSubmitForProvider(user: CurrentUser, providerId: string): void {
+  assertCanEditForProvider(user, providerId);
+  if (!isLeadOf(user, providerId))
+    throw new Forbidden('Only a lead of the provider can submit its return: ask your lead to submit it');
+}
+
+/** Which of a provider's people the user may invite and remove: everyone, contributors, or nobody. */
+export function peopleManagedBy(user: CurrentUser, providerId: string): 'everyone' | 'contributors' | 'none' {
+  if (isCommissionerEditor(user)) return 'everyone';
+  return isLeadOf(user, providerId) ? 'contributors' : 'none';
+}
+
+/**
+ * Inviting or removing one of a provider's people in this role (who may see the provider's people at
+ * all: assertCanSeeProvider; another provider's person is told it does not exist).
+ */
+export function assertCanManagePerson(
+  user: CurrentUser,
+  providerId: string,
+  role: 'lead' | 'contributor',
+): void {
+  assertCanSeeProvider(user, providerId);
+  const managed = peopleManagedBy(user, providerId);
+  if (managed === 'none' || (managed === 'contributors' && role !== 'contributor')) {
+    throw new Forbidden(
+      managed === 'contributors'
+        ? 'Only the integrated care board can invite or remove provider leads'
+        : 'You cannot change who has access to this provider',
+    );
+  }
 }
 
 const COMMISSIONER_EDITORS: readonly UserRole[] = ['admin', 'contract_manager'];

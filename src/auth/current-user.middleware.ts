@@ -24,12 +24,17 @@ export function setUpCurrentUser(app: Express, deps: AppDeps): void {
     } else if (userId) {
       const user = await findUserWithProviders(deps.prisma, userId);
       if (user?.active) {
+        // Staff keep their memberships (for when their staff role goes) but act as staff meanwhile.
+        const memberships = user.role === 'provider_lead' ? user.memberships : [];
         res.locals.currentUser = {
           id: user.id,
           email: user.email,
           displayName: user.displayName,
           role: user.role,
-          providerIds: user.memberships.map((membership) => membership.providerId),
+          providerIds: memberships.map((membership) => membership.providerId),
+          leadProviderIds: memberships
+            .filter((membership) => membership.role === 'lead')
+            .map((membership) => membership.providerId),
         };
       } else {
         deps.logger.info({ userId }, 'signed-in user no longer active: session ended');
@@ -57,6 +62,7 @@ const NAVIGATION: { text: string; href: string; roles: readonly UserRole[] }[] =
   { text: 'Trends', href: paths.trends, roles: ['admin', 'contract_manager', 'viewer'] },
   { text: 'Exports', href: paths.exports.index, roles: ['admin', 'contract_manager', 'viewer'] },
   { text: 'Contract review pack', href: paths.exports.packChoose, roles: ['provider_lead'] },
+  { text: 'People', href: paths.people.mine, roles: ['provider_lead'] },
   { text: 'Email outbox', href: paths.outbox.list, roles: ['admin', 'contract_manager'] },
   { text: 'Users', href: paths.users.list, roles: ['admin'] },
 ];

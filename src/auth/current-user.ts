@@ -6,6 +6,8 @@ export interface CurrentUser {
   email: string;
   displayName: string;
   role: UserRole;
-  /** Providers a provider lead belongs to (empty for staff roles). */
+  /** Providers a provider's person belongs to, as lead or contributor (empty for staff roles). */
   providerIds: string[];
+  /** Of those, the providers they lead (submit returns, manage contributors). */
+  leadProviderIds: string[];
 }

@@ -1,11 +1,12 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { recordAudit } from '../audit/audit.js';
+import type { Config } from '../config.js';
 import type { AppDeps } from '../deps.js';
 import { ServiceUnavailable } from '../errors.js';
 import { paths } from '../paths.js';
 import { findUserWithProviders, listActiveUsersWithProviders, recordSignIn } from './queries.js';
-import { ROLE_LABELS } from './roles.js';
+import { MEMBERSHIP_ROLE_LABELS, ROLE_LABELS } from './roles.js';
 import { entraSignOutUrl } from './entra/entra-strategy.js';
 import { safeReturnTo } from './safe-return-to.js';
 import { destroySession, startSignedInSession } from './session.js';
@@ -14,20 +15,33 @@ import { formBody } from '../forms.js';
 const CHOOSE_USER = 'Select who you want to sign in as';
 const signInForm = z.object({ userId: z.uuid({ message: CHOOSE_USER }) });
 
+/** The ways in this configuration offers, in the order the sign-in page lists them. */
+function signInMethods(config: Config): { href: string; kind: 'microsoft' | 'email' | 'local' }[] {
+  return [
+    ...(config.entra ? [{ href: paths.entraSignIn, kind: 'microsoft' as const }] : []),
+    ...(config.emailLinks.signIn ? [{ href: paths.emailSignIn.request, kind: 'email' as const }] : []),
+    ...(config.localSignIn ? [{ href: paths.localSignIn, kind: 'local' as const }] : []),
+  ];
+}
+
 /**
- * The local sign-in of the embedded demo: pick a demo user, no password. Config refuses to enable
- * it in production, and its routes are not mounted when it is off.
+ * The sign-in page (the ways in, or straight to the only one), sign-out, and the local sign-in of the
+ * embedded demo: pick a demo user, no password. Config refuses to enable that in production, and
+ * its routes are not mounted when it is off.
  */
 export function signInRoutes(deps: AppDeps): Router {
   const router = Router();
+  const methods = signInMethods(deps.config);
 
-  // With Entra configured, entraRoutes answers /sign-in; the local sign-in stays at its own path.
-  if (!deps.config.entra) {
-    router.get(paths.signIn, (_req, res) => {
-      if (!deps.config.localSignIn) throw new ServiceUnavailable('No sign-in method is configured');
-      res.redirect(paths.localSignIn);
-    });
-  }
+  router.get(paths.signIn, (_req, res) => {
+    const [only, ...others] = methods;
+    if (!only) throw new ServiceUnavailable('No sign-in method is configured');
+    if (others.length === 0) {
+      res.redirect(only.href);
+      return;
+    }
+    res.render('auth/sign-in', { methods });
+  });
 
   router.post(paths.signOut, async (req, res) => {
     await destroySession(req);
@@ -87,7 +101,11 @@ async function renderChooser(
       email: user.email,
       role: user.role,
       roleLabel: ROLE_LABELS[user.role],
-      providerNames: user.memberships.map((membership) => membership.provider.name),
+      memberships: user.memberships.map((membership) => ({
+        providerName: membership.provider.name,
+        roleLabel: MEMBERSHIP_ROLE_LABELS[membership.role],
+      })),
+      signsInByEmail: user.role === 'provider_lead' && user.signInMethod === 'email_link',
     })),
     errors,
   });

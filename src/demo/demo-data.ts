@@ -1,4 +1,10 @@
-import type { ProviderType, ReturnStatus, UserRole } from '../generated/prisma/enums.js';
+import type {
+  MembershipRole,
+  ProviderType,
+  ReturnStatus,
+  SignInMethod,
+  UserRole,
+} from '../generated/prisma/enums.js';
 
 /**
  * The demo data set, as tables. Every name, code and address is made up: none is a real
@@ -121,40 +127,51 @@ export interface DemoUser {
   email: string;
   displayName: string;
   role: UserRole;
-  /** ODS codes of the providers a provider lead belongs to. */
+  /** ODS codes of the providers a provider's person belongs to, all in one role (lead or contributor). */
   providers: readonly string[];
+  membershipRole: MembershipRole;
+  signInMethod: SignInMethod;
 }
 
 export const DEMO_USERS: readonly DemoUser[] = [
-  { email: 'morgan.ellis@example.nhs.uk', displayName: 'Morgan Ellis', role: 'admin', providers: [] },
-  {
-    email: 'aisha.rahman@example.nhs.uk',
-    displayName: 'Aisha Rahman',
-    role: 'contract_manager',
-    providers: [],
-  },
-  {
-    email: 'david.kowalski@example.nhs.uk',
-    displayName: 'David Kowalski',
-    role: 'contract_manager',
-    providers: [],
-  },
-  { email: 'fiona.barnes@example.nhs.uk', displayName: 'Fiona Barnes', role: 'viewer', providers: [] },
+  staff('morgan.ellis@example.nhs.uk', 'Morgan Ellis', 'admin'),
+  staff('aisha.rahman@example.nhs.uk', 'Aisha Rahman', 'contract_manager'),
+  staff('david.kowalski@example.nhs.uk', 'David Kowalski', 'contract_manager'),
+  staff('fiona.barnes@example.nhs.uk', 'Fiona Barnes', 'viewer'),
   lead('hannah.reid@example.nhs.uk', 'Hannah Reid', 'RZ1'),
+  // Answers and uploads for Northmoor; Hannah Reid submits.
+  { ...lead('daniel.whitcombe@example.nhs.uk', 'Daniel Whitcombe', 'RZ1'), membershipRole: 'contributor' },
   lead('oliver.grant@example.nhs.uk', 'Oliver Grant', 'RZ2'),
   lead('grace.owusu@example.nhs.uk', 'Grace Owusu', 'RZ3'),
   lead('liam.doyle@example.nhs.uk', 'Liam Doyle', 'RZ4'),
   lead('sophie.marsh@example.nhs.uk', 'Sophie Marsh', 'RZ5'),
   // One practice manager looks after both practices of a small partnership.
   lead('tom.price@example.nhs.uk', 'Tom Price', 'Y09901', 'Y09902'),
-  lead('janet.holloway@example.com', 'Janet Holloway', 'VZ101'),
+  // The care home has no Microsoft accounts: its people sign in with links sent by email.
+  { ...lead('janet.holloway@example.com', 'Janet Holloway', 'VZ101'), signInMethod: 'email_link' },
+  {
+    ...lead('kofi.mensah@example.com', 'Kofi Mensah', 'VZ101'),
+    membershipRole: 'contributor',
+    signInMethod: 'email_link',
+  },
   lead('marcus.bell@example.com', 'Marcus Bell', 'NZ4'),
   lead('priya.nair@example.com', 'Priya Nair', 'NZ5'),
   lead('ruth.akande@example.org.uk', 'Ruth Akande', 'NZ6'),
 ];
 
+function staff(email: string, displayName: string, role: UserRole): DemoUser {
+  return { email, displayName, role, providers: [], membershipRole: 'lead', signInMethod: 'microsoft' };
+}
+
 function lead(email: string, displayName: string, ...providers: string[]): DemoUser {
-  return { email, displayName, role: 'provider_lead', providers };
+  return {
+    email,
+    displayName,
+    role: 'provider_lead',
+    providers,
+    membershipRole: 'lead',
+    signInMethod: 'microsoft',
+  };
 }
 
 export interface DemoPeriod {

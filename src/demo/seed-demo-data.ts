@@ -173,8 +173,13 @@ async function seedProviders(tx: Tx): Promise<Map<string, string>> {
 async function seedUsers(tx: Tx, providerIds: Map<string, string>): Promise<Map<string, string>> {
   const rows = await createUsers(
     tx,
-    // No Entra object id: each demo user is bound to one on first Entra sign-in.
-    DEMO_USERS.map(({ email, displayName, role }) => ({ email, displayName, role, entraObjectId: null })),
+    // No Entra identity: with Entra configured, a demo user gets one by accepting an invitation.
+    DEMO_USERS.map(({ email, displayName, role, signInMethod }) => ({
+      email,
+      displayName,
+      role,
+      signInMethod,
+    })),
   );
   const userIds = new Map(rows.map((row) => [row.email, row.id]));
   await createMemberships(
@@ -183,6 +188,7 @@ async function seedUsers(tx: Tx, providerIds: Map<string, string>): Promise<Map<
       user.providers.map((odsCode) => ({
         userId: lookup(userIds, user.email, 'user'),
         providerId: lookup(providerIds, odsCode, 'provider'),
+        role: user.membershipRole,
       })),
     ),
   );
@@ -590,7 +596,10 @@ function demoProvider(odsCode: string): DemoProvider {
 
 function leadEmail(odsCode: string): string {
   const user = DEMO_USERS.find(
-    (candidate) => candidate.role === 'provider_lead' && candidate.providers.includes(odsCode),
+    (candidate) =>
+      candidate.role === 'provider_lead' &&
+      candidate.membershipRole === 'lead' &&
+      candidate.providers.includes(odsCode),
   );
   if (!user) throw new Error(`No demo provider lead for ${odsCode}`);
   return user.email;

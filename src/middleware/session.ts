@@ -11,6 +11,10 @@ declare module 'express-session' {
     returnTo: string;
     /** Epoch milliseconds of sign-in, for the absolute time-out. */
     signedInAt: number;
+    /** An invitation link opened in this browser, claimed by the Microsoft sign-in that follows. */
+    invitationLinkId: string;
+    /** The address an email sign-in link was asked for, shown on the page that follows. */
+    emailLinkAddress: string;
   }
 }
 

@@ -16,6 +16,8 @@ import {
 } from './providers.service.js';
 import { editorsOnly, idFromPath, signedInUser, staffOnly, submitForm } from '../route-helpers.js';
 import { providerSchema } from './schemas.js';
+import { noticeFrom } from '../people/people.routes.js';
+import { peopleSection } from '../people/people.service.js';
 
 const TYPE_ITEMS = Object.entries(PROVIDER_TYPE_LABELS).map(([value, text]) => ({ value, text }));
 
@@ -62,6 +64,8 @@ export function providerRoutes(deps: AppDeps): Router {
     const user = signedInUser(res);
     const provider = await getProvider(deps.prisma, user, providerId);
     res.render('providers/show', {
+      people: await peopleSection(deps, user, provider),
+      peopleNotice: noticeFrom(req),
       canEdit: isCommissionerEditor(user),
       provider: { ...provider, typeLabel: PROVIDER_TYPE_LABELS[provider.type] },
       contracts: provider.contracts.map((contract) => ({

@@ -23,16 +23,17 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (character) => HTML_ESCAPES[character] ?? character);
 }
 
-function plural(count: number, noun: string): string {
+export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
+export const FOOTNOTE_STYLE = 'font-size: 14px; color: #4c6272;';
 const BODY_STYLE =
   'font-family: Arial, Helvetica, sans-serif; font-size: 16px; line-height: 1.5; color: #212b32;';
 const CELL_STYLE =
   'text-align: left; vertical-align: top; padding: 4px 16px 4px 0; border-bottom: 1px solid #d8dde0;';
 
-function htmlDocument(title: string, body: string): string {
+export function htmlDocument(title: string, body: string): string {
   return [
     '<!DOCTYPE html>',
     '<html lang="en">',
@@ -49,11 +50,11 @@ function htmlDocument(title: string, body: string): string {
   ].join('\n');
 }
 
-function paragraph(text: string): string {
+export function paragraph(text: string): string {
   return `<p>${escapeHtml(text)}</p>`;
 }
 
-function link(href: string, text: string): string {
+export function link(href: string, text: string): string {
   return `<a href="${escapeHtml(href)}" style="color: #005eb8;">${escapeHtml(text)}</a>`;
 }
 
@@ -151,7 +152,7 @@ export function chaserEmail(data: ChaserEmailData): RenderedEmail {
       ),
       '</table>',
       `<p>${link(data.returnUrl, linkText)}</p>`,
-      `<p style="font-size: 14px; color: #4c6272;">${escapeHtml(why)}</p>`,
+      `<p style="${FOOTNOTE_STYLE}">${escapeHtml(why)}</p>`,
     ].join('\n'),
   );
   return { subject, text, html };
@@ -217,7 +218,7 @@ export function digestEmail(data: DigestEmailData): RenderedEmail {
       ),
       '</tbody>',
       '</table>',
-      `<p style="font-size: 14px; color: #4c6272;">${escapeHtml(why)}</p>`,
+      `<p style="${FOOTNOTE_STYLE}">${escapeHtml(why)}</p>`,
     ].join('\n'),
   );
   return { subject, text, html };

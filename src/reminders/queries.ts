@@ -64,12 +64,12 @@ export interface LeadRow {
   displayName: string;
 }
 
-/** Active provider leads of the providers, by email. */
+/** Active leads of the providers, by email (contributors are not chased: a lead submits). */
 export function findLeadsOfProviders(tx: Tx, providerIds: string[]): Promise<LeadRow[]> {
   return tx.$queryRaw<LeadRow[]>`
     SELECT m.provider_id::text AS "providerId", u.email, u.display_name AS "displayName"
     FROM memberships m JOIN users u ON u.id = m.user_id
-    WHERE m.provider_id = ANY(${providerIds}::uuid[]) AND u.active AND u.role = 'provider_lead'
+    WHERE m.provider_id = ANY(${providerIds}::uuid[]) AND m.role = 'lead' AND u.active AND u.role = 'provider_lead'
     ORDER BY lower(u.email)`;
 }
 

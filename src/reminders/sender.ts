@@ -1,3 +1,4 @@
+import { expandEmailLinks } from '../auth/email-links.js';
 import { nextAttemptAt } from '../backoff.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/prisma.js';
@@ -37,6 +38,8 @@ export interface SenderDeps {
   config: Pick<Config, 'mail' | 'publicBaseUrl'>;
   logger: Logger;
   clock: () => Date;
+  /** Writes single-use links into emails as they go out (they are never stored: email-links.ts). */
+  sessionSecret: string;
 }
 
 export interface SendCounts {
@@ -183,8 +186,8 @@ async function deliver(deps: SenderDeps, row: ClaimedEmail): Promise<Outcome> {
       to: row.toAddress,
       cc: row.ccAddresses,
       subject: row.subject,
-      text: row.textBody,
-      html: row.htmlBody,
+      text: expandEmailLinks(row.textBody, deps.sessionSecret, deps.config.publicBaseUrl),
+      html: expandEmailLinks(row.htmlBody, deps.sessionSecret, deps.config.publicBaseUrl),
       headers: { 'X-Tracker-Email-Key': row.idempotencyKey },
     });
     if (result.rejected.length > 0) {

@@ -27,7 +27,7 @@ import {
 import type { AnswerRow } from './queries.js';
 import {
   answerTarget,
-  assertCanAnswer,
+  assertCanSubmit,
   carryForward,
   checkAnswersPage,
   confirmationPage,
@@ -226,7 +226,7 @@ export function returnsRoutes(deps: AppDeps): Router {
   router.post(paths.returns.submit, requireSignIn, async (req, res) => {
     const user = signedInUser(res);
     const returnId = idFromPath(req.params.returnId);
-    await assertCanAnswer(deps, user, returnId);
+    await assertCanSubmit(deps, user, returnId);
     const parsed = parseForm(declarationSchema, formBody(req));
     const outcome = parsed.ok ? await submitReturn(deps, user, returnId, clock()) : undefined;
     if (outcome?.kind === 'submitted') {

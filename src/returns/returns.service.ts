@@ -2,7 +2,9 @@ import { recordAudit } from '../audit/audit.js';
 import {
   assertCanEditForProvider,
   assertCanSeeProvider,
-  canSeeProvider,
+  assertCanSubmitForProvider,
+  canEditForProvider,
+  isLeadOf,
   providerScope,
 } from '../auth/access.js';
 import type { DataDeps } from '../deps.js';
@@ -91,7 +93,7 @@ async function editableReturn(db: DbClient, user: CurrentUser, returnId: string)
 
 /** Whether pages offer forms: the same rule as editableReturn, without throwing. */
 function canEdit(user: CurrentUser, row: { providerId: string; status: ReturnStatus }): boolean {
-  return user.role === 'provider_lead' && canSeeProvider(user, row.providerId) && isEditable(row.status);
+  return canEditForProvider(user, row.providerId) && isEditable(row.status);
 }
 
 async function visibleRequirement(
@@ -122,6 +124,8 @@ export interface ReturnSummary {
   extension: { originalDueDate: Date; reason: string } | undefined;
   carriedFromPeriod: string | undefined;
   canEdit: boolean;
+  /** A lead of the provider (contributors answer, a lead submits). */
+  canSubmit: boolean;
 }
 
 function summarise(user: CurrentUser, row: ReturnRow, now: Date): ReturnSummary {
@@ -141,6 +145,7 @@ function summarise(user: CurrentUser, row: ReturnRow, now: Date): ReturnSummary 
       : undefined,
     carriedFromPeriod: row.carriedFrom?.period.label,
     canEdit: canEdit(user, row),
+    canSubmit: canEdit(user, row) && isLeadOf(user, row.providerId),
   };
 }
 
@@ -274,13 +279,21 @@ export async function requirementPage(
 
 export type RequirementPage = Awaited<ReturnType<typeof requirementPage>>;
 
-/** Refuses a save before the form is even read: another provider, staff, a frozen return. */
-export async function assertCanAnswer(
+/** Refuses a submission before the form is read: another provider, staff, a contributor, a frozen return. */
+export async function assertCanSubmit(
   { prisma }: DataDeps,
   user: CurrentUser,
   returnId: string,
 ): Promise<void> {
-  await editableReturn(prisma, user, returnId);
+  await submittableReturn(prisma, user, returnId);
+}
+
+/** As editableReturn, but for a lead only: a contributor is told so, whatever the return's state. */
+async function submittableReturn(db: DbClient, user: CurrentUser, returnId: string): Promise<ReturnRow> {
+  const row = await visibleReturn(db, user, returnId);
+  assertCanSubmitForProvider(user, row.providerId);
+  assertEditable(row.status);
+  return row;
 }
 
 /** What a save needs before it reads the form. */
@@ -591,7 +604,7 @@ export async function submitReturn(
   returnId: string,
   now: Date,
 ): Promise<SubmitOutcome> {
-  const row = await editableReturn(prisma, user, returnId);
+  const row = await submittableReturn(prisma, user, returnId);
   return prisma.$transaction(async (tx) => {
     const status = await lockReturn(tx, row.id);
     if (!status) throw new NotFound();

@@ -8,9 +8,10 @@ const userFields = {
   role: true,
   active: true,
   entraObjectId: true,
+  signInMethod: true,
   lastSignInAt: true,
   memberships: {
-    select: { provider: { select: { id: true, name: true, active: true } } },
+    select: { role: true, provider: { select: { id: true, name: true, active: true } } },
     orderBy: { provider: { name: 'asc' } },
   },
 } as const;
@@ -28,21 +29,8 @@ export function findUserByEmail(db: DbClient, email: string) {
   return db.user.findFirst({ where: { email: { equals: email, mode: 'insensitive' } }, select: userFields });
 }
 
-export function createInvitedLead(db: DbClient, data: { email: string; displayName: string }) {
-  return db.user.create({ data: { ...data, role: 'provider_lead' }, select: { id: true } });
-}
-
 export function updateUser(db: DbClient, userId: string, data: { role?: UserRole; active?: boolean }) {
   return db.user.update({ where: { id: userId }, data, select: { id: true, role: true, active: true } });
-}
-
-export function createMembership(db: DbClient, userId: string, providerId: string) {
-  return db.membership.create({ data: { userId, providerId } });
-}
-
-export async function deleteMembership(db: DbClient, userId: string, providerId: string): Promise<boolean> {
-  const deleted = await db.membership.deleteMany({ where: { userId, providerId } });
-  return deleted.count > 0;
 }
 
 export function findProvider(db: DbClient, providerId: string) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UserRole } from '../generated/prisma/enums.js';
+import { SignInMethod, UserRole } from '../generated/prisma/enums.js';
 
 const ENTER_EMAIL = 'Enter an email address';
 const EMAIL_FORMAT = 'Enter an email address in the correct format, like name@example.nhs.uk';
@@ -7,15 +7,18 @@ const SELECT_PROVIDER = 'Select the provider';
 
 const providerId = z.string(SELECT_PROVIDER).pipe(z.uuid(SELECT_PROVIDER));
 
+/** An email address as typed (surrounding spaces dropped), lower-case: how users are stored. */
+export const emailAddress = z
+  .string(ENTER_EMAIL)
+  .trim()
+  .min(1, ENTER_EMAIL)
+  .max(254, 'Email address must be 254 characters or fewer')
+  .toLowerCase()
+  .pipe(z.email(EMAIL_FORMAT));
+
 /** Invite a provider lead: the email they sign in with (stored lower-case), and their provider. */
 export const inviteSchema = z.object({
-  email: z
-    .string(ENTER_EMAIL)
-    .trim()
-    .min(1, ENTER_EMAIL)
-    .max(254, 'Email address must be 254 characters or fewer')
-    .toLowerCase()
-    .pipe(z.email(EMAIL_FORMAT)),
+  email: emailAddress,
   displayName: z
     .string()
     .trim()
@@ -23,6 +26,7 @@ export const inviteSchema = z.object({
     .optional()
     .transform((name) => name ?? ''),
   providerId,
+  signInMethod: z.enum(SignInMethod, 'Select how they will sign in'),
 });
 
 export type InviteInput = z.output<typeof inviteSchema>;

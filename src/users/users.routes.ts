@@ -1,10 +1,10 @@
 import { Router, type Request, type Response } from 'express';
 import { requireSignIn } from '../auth/current-user.middleware.js';
-import { ROLE_LABELS } from '../auth/roles.js';
+import { MEMBERSHIP_ROLE_LABELS, ROLE_LABELS } from '../auth/roles.js';
 import type { AppDeps } from '../deps.js';
 import { Conflict } from '../errors.js';
 import { formatDateTime } from '../format.js';
-import { errorSummary, parseForm, type FieldErrors, formBody, textField } from '../forms.js';
+import { errorSummary, parseForm, type FieldErrors, type FormBody, formBody, textField } from '../forms.js';
 import { pathTo, paths } from '../paths.js';
 import { adminsOnly, editorsOnly, idFromPath, signedInUser, submitForm } from '../route-helpers.js';
 import { UserRole } from '../generated/prisma/enums.js';
@@ -23,9 +23,9 @@ import {
 /** What a page says after a change (post/redirect/get carries the key in `?done=`). */
 const NOTICES: Readonly<Record<string, string>> = {
   invited:
-    'The provider lead has been invited. They can now sign in with their NHS account at this email address.',
+    'The provider lead has been invited: the invitation, with a link to accept it, has been emailed to them.',
   membership_added: 'The provider has been added. They will see its returns the next time they open a page.',
-  membership_removed: 'They are no longer a provider lead for that provider.',
+  membership_removed: 'They no longer have access to that provider, and have been signed out.',
   role_changed: 'The role has been changed.',
   deactivated: 'The user has been deactivated. They have been signed out and cannot sign in.',
   reactivated: 'The user has been reactivated. They can sign in again.',
@@ -36,7 +36,8 @@ const ROLE_HINTS: Record<UserRole, string> = {
   contract_manager:
     'Keeps the provider register and reporting periods, reviews returns, invites provider leads',
   viewer: 'Reads the register, periods and returns; changes nothing',
-  provider_lead: 'Completes and submits the returns of the providers they belong to',
+  provider_lead:
+    'Works on the returns of the providers they belong to: a lead submits them, a contributor answers and uploads',
 };
 
 const ROLE_ITEMS = Object.values(UserRole).map((role) => ({
@@ -52,7 +53,7 @@ type UserRow = Awaited<ReturnType<typeof userDetails>>;
 
 function signInText(user: UserRow): string {
   if (user.lastSignInAt) return formatDateTime(user.lastSignInAt);
-  return user.entraObjectId === null ? 'Invited, not signed in yet' : 'Not recorded';
+  return user.role === 'provider_lead' ? 'Invited, not signed in yet' : 'Not recorded';
 }
 
 function userSummary(user: UserRow) {
@@ -64,11 +65,12 @@ function userSummary(user: UserRow) {
     role: user.role,
     roleLabel: ROLE_LABELS[user.role],
     active: user.active,
-    invited: user.entraObjectId === null,
+    invited: user.lastSignInAt === null,
     lastSignIn: signInText(user),
-    providers: user.memberships.map(({ provider }) => ({
+    providers: user.memberships.map(({ provider, role }) => ({
       id: provider.id,
       name: provider.active ? provider.name : `${provider.name} (inactive)`,
+      roleLabel: MEMBERSHIP_ROLE_LABELS[role],
     })),
   };
 }
@@ -91,11 +93,16 @@ export function userRoutes(deps: AppDeps): Router {
   router.post(paths.users.invite, requireSignIn, editorsOnly, async (req, res) => {
     const user = signedInUser(res);
     const body = formBody(req);
+    // One way in when email links are off: the form then does not ask.
+    const fields: FormBody = {
+      ...(deps.config.emailLinks.signIn ? {} : { signInMethod: 'microsoft' }),
+      ...body,
+    };
     await submitForm(
       res,
-      parseForm(inviteSchema, body),
+      parseForm(inviteSchema, fields),
       async (invite) => {
-        const outcome = await inviteProviderLead(prisma, user, invite);
+        const outcome = await inviteProviderLead(deps, user, invite);
         // Administrators go to the user; contract managers (who cannot see user pages) back to the form.
         const next =
           user.role === 'admin' ? pathTo(paths.users.show, { userId: outcome.userId }) : paths.users.invite;
@@ -143,7 +150,7 @@ export function userRoutes(deps: AppDeps): Router {
   router.post(paths.users.removeMembership, requireSignIn, adminsOnly, async (req, res) => {
     const userId = idFromPath(req.params.userId);
     const providerId = idFromPath(req.params.providerId);
-    await removeMembership(prisma, signedInUser(res), userId, providerId);
+    await removeMembership(prisma, signedInUser(res), userId, providerId, deps.clock());
     res.redirect(`${pathTo(paths.users.show, { userId })}?done=membership_removed`);
   });
 
@@ -183,6 +190,7 @@ export function userRoutes(deps: AppDeps): Router {
       errorList: errorSummary(errors),
       notice: page.notice,
       backHref: actor.role === 'admin' ? paths.users.list : paths.providers.list,
+      chooseSignIn: deps.config.emailLinks.signIn,
       providerItems: providers.map((provider) => ({
         value: provider.id,
         text: `${provider.name} (${provider.odsCode})`,

@@ -1,22 +1,19 @@
 import { recordAudit } from '../audit/audit.js';
 import { assertAdmin, assertCanInviteLeads } from '../auth/access.js';
-import { ROLE_LABELS, STAFF_ROLES } from '../auth/roles.js';
-import type { Db, DbClient } from '../db/prisma.js';
-import { withUniqueFieldError } from '../db/unique-violation.js';
+import { STAFF_ROLES } from '../auth/roles.js';
+import type { Db } from '../db/prisma.js';
 import { Conflict, NotFound, ValidationFailed } from '../errors.js';
-import type { UserRole } from '../generated/prisma/enums.js';
+import type { SignInMethod, UserRole } from '../generated/prisma/enums.js';
 import type { CurrentUser } from '../auth/current-user.js';
 import {
-  createInvitedLead,
-  createMembership,
-  deleteMembership,
-  findProvider,
-  findUser,
-  findUserByEmail,
-  listActiveProviders,
-  listUsers,
-  updateUser,
-} from './queries.js';
+  activeProvider,
+  endAccess,
+  invitePerson,
+  type InviteOutcome,
+  type PeopleDeps,
+} from '../people/people.service.js';
+import { createMembership, deleteMembership } from '../people/queries.js';
+import { findUser, listActiveProviders, listUsers, updateUser } from './queries.js';
 import type { InviteInput } from './schemas.js';
 
 // User administration. Every change is checked here (whichever route reaches it) and audited in
@@ -40,54 +37,21 @@ export function providerChoices(prisma: Db, actor: CurrentUser) {
   return listActiveProviders(prisma);
 }
 
-export interface InviteOutcome {
-  kind: 'invited' | 'membership_added';
-  userId: string;
-}
-
 /**
- * Invites a provider lead: a new user (bound to their Entra object id at first sign-in, matched by
- * this email), or, for someone who is already a lead, one more provider. Staff are never leads.
+ * Invites a provider lead (the Users page's invitation, and the register import's): see invitePerson.
+ * How they sign in defaults to a Microsoft account.
  */
 export async function inviteProviderLead(
-  prisma: Db,
+  deps: PeopleDeps,
   actor: CurrentUser,
-  input: InviteInput,
+  input: Omit<InviteInput, 'signInMethod'> & { signInMethod?: SignInMethod },
 ): Promise<InviteOutcome> {
   assertCanInviteLeads(actor);
-  return withUniqueFieldError('email', `${input.email} has just been added by someone else`, () =>
-    prisma.$transaction(async (tx) => {
-      const provider = await activeProvider(tx, input.providerId);
-      const existing = await findUserByEmail(tx, input.email);
-      if (existing) {
-        if (existing.role !== 'provider_lead') {
-          throw new ValidationFailed({
-            email: `${input.email} belongs to a member of staff (${ROLE_LABELS[existing.role]}). Staff get access through their Entra ID role and cannot be invited as provider leads`,
-          });
-        }
-        await addProvider(tx, actor, existing, provider);
-        return { kind: 'membership_added', userId: existing.id } as const;
-      }
-      const user = await createInvitedLead(tx, {
-        email: input.email,
-        displayName: input.displayName || input.email,
-      });
-      await createMembership(tx, user.id, provider.id);
-      await recordAudit(tx, {
-        actorId: actor.id,
-        action: 'user.invited',
-        entityType: 'user',
-        entityId: user.id,
-        after: {
-          email: input.email,
-          displayName: input.displayName || input.email,
-          role: 'provider_lead',
-          providerIds: [provider.id],
-        },
-      });
-      return { kind: 'invited', userId: user.id } as const;
-    }),
-  );
+  return invitePerson(deps, actor, {
+    ...input,
+    role: 'lead',
+    signInMethod: input.signInMethod ?? 'microsoft',
+  });
 }
 
 export async function addMembership(prisma: Db, actor: CurrentUser, userId: string, providerId: string) {
@@ -100,16 +64,35 @@ export async function addMembership(prisma: Db, actor: CurrentUser, userId: stri
         providerId: 'Only provider leads belong to providers: change their role to provider lead first',
       });
     }
-    await addProvider(tx, actor, user, await activeProvider(tx, providerId));
+    const provider = await activeProvider(tx, providerId);
+    const before = providerIdsOf(user);
+    if (before.includes(provider.id)) {
+      throw new ValidationFailed({
+        providerId: `${user.displayName} already has access to ${provider.name}`,
+      });
+    }
+    await createMembership(tx, user.id, provider.id, 'lead');
+    await recordAudit(tx, {
+      actorId: actor.id,
+      action: 'user.membership_added',
+      entityType: 'user',
+      entityId: user.id,
+      before: { providerIds: before },
+      after: { providerIds: [...before, provider.id] },
+    });
   });
 }
 
-/** Removes a lead from a provider; false when they were not a lead of it (nothing to do). */
+/**
+ * Takes someone off a provider (their sessions end at once); false when they did not belong to it
+ * (nothing to do).
+ */
 export async function removeMembership(
   prisma: Db,
   actor: CurrentUser,
   userId: string,
   providerId: string,
+  now: Date,
 ): Promise<boolean> {
   assertAdmin(actor);
   return prisma.$transaction(async (tx) => {
@@ -117,6 +100,7 @@ export async function removeMembership(
     if (!user) throw new NotFound();
     const before = providerIdsOf(user);
     if (!(await deleteMembership(tx, userId, providerId))) return false;
+    await endAccess(tx, userId, now);
     await recordAudit(tx, {
       actorId: actor.id,
       action: 'user.membership_removed',
@@ -186,33 +170,4 @@ type UserRow = NonNullable<Awaited<ReturnType<typeof findUser>>>;
 
 function providerIdsOf(user: UserRow): string[] {
   return user.memberships.map((membership) => membership.provider.id);
-}
-
-async function activeProvider(tx: DbClient, providerId: string) {
-  const provider = await findProvider(tx, providerId);
-  if (!provider?.active) throw new ValidationFailed({ providerId: 'Select the provider' });
-  return provider;
-}
-
-async function addProvider(
-  tx: DbClient,
-  actor: CurrentUser,
-  user: UserRow,
-  provider: { id: string; name: string },
-): Promise<void> {
-  const before = providerIdsOf(user);
-  if (before.includes(provider.id)) {
-    throw new ValidationFailed({
-      providerId: `${user.displayName} is already a provider lead for ${provider.name}`,
-    });
-  }
-  await createMembership(tx, user.id, provider.id);
-  await recordAudit(tx, {
-    actorId: actor.id,
-    action: 'user.membership_added',
-    entityType: 'user',
-    entityId: user.id,
-    before: { providerIds: before },
-    after: { providerIds: [...before, provider.id] },
-  });
 }

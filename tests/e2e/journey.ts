@@ -167,7 +167,13 @@ export function describeJourney(ui: Interaction, options: { screenshots: boolean
     // A readable period label for the screenshots (the fixture makes a random one).
     await db.prisma.reportingPeriod.update({ where: { id: world.period.id }, data: { label: '2026/27' } });
 
-    idp.addUser({ oid: randomUUID(), email: world.leadA.email, name: world.leadA.displayName });
+    // The lead accepted their invitation earlier: their Microsoft account is bound to them.
+    const leadOid = randomUUID();
+    idp.addUser({ oid: leadOid, email: world.leadA.email, name: world.leadA.displayName });
+    await db.prisma.user.update({
+      where: { id: world.leadA.id },
+      data: { entraTenantId: idp.tenantId, entraObjectId: leadOid },
+    });
     idp.addUser({
       oid: randomUUID(),
       email: world.manager.email,
@@ -182,6 +188,9 @@ export function describeJourney(ui: Interaction, options: { screenshots: boolean
       ENTRA_AUTHORITY: idp.authority,
       ENTRA_REDIRECT_URL: `${baseUrl}/auth/callback`,
       ENTRA_RESPONSE_MODE: 'query',
+      // Microsoft sign-in only: the sign-in page goes straight to it.
+      LOCAL_SIGN_IN: 'false',
+      EMAIL_SIGN_IN: 'false',
     });
     server.on('request', buildTestApp(db, { config }));
 

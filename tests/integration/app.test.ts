@@ -200,7 +200,7 @@ describe('local sign-in', () => {
   });
 
   test('the local sign-in does not exist when it is switched off', async () => {
-    const app = buildTestApp(db, { config: testConfig({ LOCAL_SIGN_IN: 'false' }) });
+    const app = buildTestApp(db, { config: testConfig({ LOCAL_SIGN_IN: 'false', EMAIL_SIGN_IN: 'false' }) });
     await supertest(app).get('/sign-in/local').expect(404);
     await supertest(app).get('/sign-in').expect(503);
   });

@@ -86,7 +86,11 @@ beforeAll(async () => {
 
   // Provider B: in progress, binary evidence uploaded through the service; the PNG carries every byte
   // value after its end, so a lossy bytea round trip would show.
-  const leadB: CurrentUser = { ...world.leadB, providerIds: [world.providerB.id] };
+  const leadB: CurrentUser = {
+    ...world.leadB,
+    providerIds: [world.providerB.id],
+    leadProviderIds: [world.providerB.id],
+  };
   const everyByte = Array.from({ length: 256 }, (_, value) => value);
   const files = [
     { name: 'Easy read poster.png', content: Buffer.from([...pngFile(), ...everyByte]) },

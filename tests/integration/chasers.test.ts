@@ -14,7 +14,7 @@ import {
   settleEverything,
   type FakeClock,
 } from '../support/chaser-fixtures.js';
-import { importTestStandards } from '../support/fixtures.js';
+import { createProviderLead, importTestStandards } from '../support/fixtures.js';
 import { freePort } from '../../src/startup.js';
 import { addresses, startSmtpSink, type ReceivedEmail, type SmtpSink } from '../support/smtp.js';
 
@@ -238,9 +238,15 @@ describe('the ladder: 14 and 3 days before, on the due date, every 7 days overdu
     expect(stages.map((row) => row.stage)).toEqual(['-14@2027-03-31', '-3@2027-03-31']);
   });
 
-  test('every lead is chased separately; a return of a provider with no lead is chased to its contract manager only once escalated', async () => {
+  test('every lead is chased separately (contributors are not: a lead submits); a return of a provider with no lead is chased to its contract manager only once escalated', async () => {
     const two = await createChaserWorld(db.prisma, { leads: 2 });
     const none = await createChaserWorld(db.prisma, { leads: 0 });
+    await createProviderLead(db.prisma, two.provider.id).then((contributor) =>
+      db.prisma.membership.update({
+        where: { userId_providerId: { userId: contributor.id, providerId: two.provider.id } },
+        data: { role: 'contributor' },
+      }),
+    );
     const due = await runDay(dayFrom(0));
     expect(due.flatMap((email) => addresses(email.parsed.to)).sort()).toEqual(
       two.leads.map((lead) => lead.email).sort(),

@@ -99,10 +99,21 @@ describe('seedDemoData on an empty database', () => {
       // Only provider leads belong to providers.
       expect(user.memberships.length > 0).toBe(user.role === 'provider_lead');
     }
-    const leads = users.filter((user) => user.role === 'provider_lead');
+    const leads = users.filter((user) => user.memberships.some((membership) => membership.role === 'lead'));
     const ledProviders = new Set(leads.flatMap((user) => user.memberships.map((m) => m.providerId)));
     expect(ledProviders.size).toBeGreaterThanOrEqual(2);
     expect(leads.some((user) => user.memberships.length >= 2)).toBe(true);
+    // A contributor beside their provider's lead, and a provider whose people sign in by email.
+    const contributors = users.filter((user) => user.memberships.some((m) => m.role === 'contributor'));
+    expect(contributors.length).toBeGreaterThanOrEqual(1);
+    for (const contributor of contributors) {
+      const [providerId] = contributor.memberships.map((m) => m.providerId);
+      expect(leads.some((lead) => lead.memberships.some((m) => m.providerId === providerId))).toBe(true);
+    }
+    const byEmail = users.filter((user) => user.signInMethod === 'email_link');
+    expect(byEmail.length).toBeGreaterThanOrEqual(2);
+    const emailProviders = new Set(byEmail.flatMap((user) => user.memberships.map((m) => m.providerId)));
+    expect(emailProviders.size).toBe(1);
 
     // Every contract is managed by a contract manager.
     const contracts = await db.prisma.contract.findMany({

@@ -355,6 +355,7 @@ describe('streaming a large export', () => {
       displayName: world.manager.displayName,
       role: 'contract_manager',
       providerIds: [],
+      leadProviderIds: [],
     };
     const rows = requirementExportRows(client, staff, { periodId }, 100);
     const first = await rows.next();

@@ -157,6 +157,7 @@ test('the email sender stops between emails at shut-down: each is sent and marke
     config,
     mailer: createMailer(config.mail, testLogger),
     scanner: createVirusScanner(config.scanner),
+    sessionSecret: TEST_SESSION_SECRET,
   };
   const batch = randomUUID();
   const total = 40;

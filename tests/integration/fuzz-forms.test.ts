@@ -305,8 +305,49 @@ const FORMS: Record<string, PostForm> = {
   'POST /users/invite': {
     who: 'manager',
     url: () => paths.users.invite,
-    fields: () => ({ email: '', displayName: 'Invited Person', providerId: world.providerA.id }),
+    fields: () => ({
+      email: '',
+      displayName: 'Invited Person',
+      providerId: world.providerA.id,
+      signInMethod: 'microsoft',
+    }),
     echoed: ['email', 'displayName'],
+  },
+  'POST /sign-in/email': {
+    who: 'anonymous',
+    url: () => paths.emailSignIn.request,
+    fields: () => ({ email: 'nobody@example.org' }),
+    echoed: ['email'],
+  },
+  'POST /sign-in/email/link': {
+    who: 'anonymous',
+    url: () => paths.emailSignIn.link,
+    fields: () => ({ token: 'not-a-token-anyone-was-sent' }),
+    echoed: [],
+  },
+  'POST /invitation': {
+    who: 'anonymous',
+    url: () => paths.invitation,
+    fields: () => ({ token: 'not-a-token-anyone-was-sent' }),
+    echoed: [],
+  },
+  'POST /providers/:providerId/people/invite': {
+    who: 'leadA',
+    url: () => pathTo(paths.people.invite, { providerId: world.providerA.id }),
+    // No address: the form is refused and shown again every time.
+    fields: () => ({
+      email: '',
+      displayName: 'Fuzzed Person',
+      role: 'contributor',
+      signInMethod: 'email_link',
+    }),
+    echoed: ['email', 'displayName'],
+  },
+  'POST /providers/:providerId/people/:userId/invitation': {
+    who: 'manager',
+    url: () => pathTo(paths.people.resend, { providerId: world.providerA.id, userId: ids.spareUser }),
+    fields: () => ({}),
+    echoed: [],
   },
   'POST /users/:userId/role': {
     who: 'admin',
@@ -354,6 +395,8 @@ const NOT_FUZZED: Record<string, string> = {
     'no fields; what it accepts is in review-decisions.test.ts (CSRF: hostile-requests.test.ts)',
   'POST /returns/:returnId/requirements/:requirementId/evidence':
     'multipart upload: hostile files and names in hostile-uploads.test.ts and evidence.test.ts',
+  'POST /providers/:providerId/people/:userId/remove':
+    'no fields; removes the person it names (people.test.ts, access-matrix.test.ts; CSRF: hostile-requests.test.ts)',
 };
 
 /** The GET forms (filters, export choices, notices after a change): their query strings are fuzzed too. */
@@ -391,6 +434,14 @@ const GET_FORMS: Record<string, { who: keyof typeof agents; url: () => string; f
       fields: ['done'],
     },
     outbox: { who: 'manager', url: () => paths.outbox.list, fields: ['retried'] },
+    'people page': { who: 'leadA', url: () => paths.people.mine, fields: ['done'] },
+    'provider page': {
+      who: 'manager',
+      url: () => pathTo(paths.providers.show, { providerId: world.providerA.id }),
+      fields: ['done'],
+    },
+    'email sign-in link': { who: 'anonymous', url: () => paths.emailSignIn.link, fields: ['token'] },
+    'invitation link': { who: 'anonymous', url: () => paths.invitation, fields: ['token'] },
   };
 
 beforeAll(async () => {
@@ -709,6 +760,7 @@ describe('hostile text saved through the forms is shown escaped wherever it appe
         email: `hostile.${randomUUID()}@example.nhs.uk`,
         displayName: leadName,
         providerId: world.providerA.id,
+        signInMethod: 'microsoft',
       }),
       await post('manager', pathTo(paths.returns.extension, { returnId: world.returnA.id }), {
         ...dateFields('dueDate', { day: '31', month: '12', year: '2027' }),

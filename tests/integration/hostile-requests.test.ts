@@ -190,7 +190,9 @@ describe('session fixation', () => {
       const email = `fixation-${String(Date.now())}@example.nhs.uk`;
       idp.addUser({ oid: crypto.randomUUID(), email, name: 'Fixed Person', roles: ['ContractManager'] });
       const browser = supertest.agent(entraApp);
-      const start = await browser.get(`${paths.signIn}?login_hint=${encodeURIComponent(email)}`).expect(302);
+      const start = await browser
+        .get(`${paths.entraSignIn}?login_hint=${encodeURIComponent(email)}`)
+        .expect(302);
       const planted = sessionCookieOf(start);
       expect(planted).toBeDefined();
       const callback = new URL(await followIdpRedirects(String(start.headers.location), idp));

@@ -42,6 +42,8 @@ function limitedApp(clock: () => Date, limits: { signIn?: number; uploads?: numb
   return buildTestApp(db, {
     clock,
     config: testConfig({
+      // The local sign-in alone: /sign-in then redirects to it.
+      EMAIL_SIGN_IN: 'false',
       RATE_LIMIT_SIGN_IN_PER_MINUTE: String(limits.signIn ?? 10_000),
       RATE_LIMIT_UPLOADS_PER_MINUTE: String(limits.uploads ?? 10_000),
     }),

@@ -14,7 +14,7 @@ import {
   signedInAgent,
   testConfig,
 } from '../support/app.js';
-import { dayFrom, fakeClock } from '../support/chaser-fixtures.js';
+import { dayFrom, fakeClock, jobDeps } from '../support/chaser-fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createTwoProviderWorld, importTestStandards } from '../support/fixtures.js';
 import { testLogger } from '../support/test-logger.js';
@@ -38,7 +38,7 @@ beforeAll(async () => {
   const config = testConfig({ DATA_DIR: dataDir });
   const mailer = createMailer(config.mail, testLogger);
   app = buildTestApp(db, { config, mailer, clock: time.clock });
-  jobs = { prisma: db.prisma, pool: db.pool, logger: testLogger, clock: time.clock, config, mailer };
+  jobs = jobDeps(db, config, time, mailer);
   world = await createTwoProviderWorld(db.prisma);
   // 14 days overdue: each lead is chased, their contract manager copied in.
   await enqueueJob(jobs);

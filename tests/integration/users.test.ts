@@ -91,7 +91,12 @@ describe('inviting a provider lead', () => {
     const response = await post(
       admin,
       paths.users.invite,
-      { email: '  Nia.New@Example.NHS.uk ', displayName: 'Nia New', providerId: world.providerB.id },
+      {
+        email: '  Nia.New@Example.NHS.uk ',
+        displayName: 'Nia New',
+        providerId: world.providerB.id,
+        signInMethod: 'microsoft',
+      },
       paths.users.invite,
     );
     expect(response.status).toBe(302);
@@ -111,12 +116,14 @@ describe('inviting a provider lead', () => {
           email: 'nia.new@example.nhs.uk',
           displayName: 'Nia New',
           role: 'provider_lead',
+          signInMethod: 'microsoft',
           providerIds: [world.providerB.id],
+          membershipRole: 'lead',
         },
       }),
     ]);
     const page = await admin.get(response.headers.location ?? '').expect(200);
-    expect(page.text).toContain('The provider lead has been invited.');
+    expect(page.text).toContain('The provider lead has been invited: the invitation');
     expect(page.text).toContain('Invited, not signed in yet');
     expect(page.text).toContain('Bravo Care Home');
   });
@@ -126,6 +133,7 @@ describe('inviting a provider lead', () => {
     await post(admin, paths.users.invite, {
       email: 'no.name@example.org',
       providerId: world.providerA.id,
+      signInMethod: 'email_link',
     }).then((response) => expect(response.status).toBe(302));
     const user = await db.prisma.user.findUniqueOrThrow({ where: { email: 'no.name@example.org' } });
     expect(user.displayName).toBe('no.name@example.org');
@@ -134,11 +142,13 @@ describe('inviting a provider lead', () => {
   test('a contract manager may invite, and comes back to the form with a notice', async () => {
     const manager = await signedInAgent(app, world.manager.id);
     const provider = await manager.get(pathTo(paths.providers.show, { providerId: world.providerA.id }));
-    expect(provider.text).toContain(`href="${paths.users.invite}?providerId=${world.providerA.id}"`);
+    expect(provider.text).toContain(
+      `href="${pathTo(paths.people.invite, { providerId: world.providerA.id })}"`,
+    );
     const response = await post(
       manager,
       paths.users.invite,
-      { email: 'cm.invited@example.org', providerId: world.providerA.id },
+      { email: 'cm.invited@example.org', providerId: world.providerA.id, signInMethod: 'microsoft' },
       paths.users.invite,
     );
     expect(response.headers.location).toBe(`${paths.users.invite}?done=invited`);
@@ -187,6 +197,7 @@ describe('inviting a provider lead', () => {
     const refused = await post(admin, paths.users.invite, {
       email: 'x@example.org',
       providerId: inactive.id,
+      signInMethod: 'microsoft',
     });
     expect(refused.status).toBe(400);
     expect(refused.text).toContain('<a href="#providerId">Select the provider</a>');
@@ -194,14 +205,18 @@ describe('inviting a provider lead', () => {
   });
 
   test('an existing lead gets the provider added instead, and twice is refused', async () => {
+    // Already using the service (bound to their Microsoft account): told by email, no new invitation.
     const lead = await createProviderLead(db.prisma, world.providerA.id, {
       email: 'two.hats@example.org',
       displayName: 'Tess Two-Hats',
+      entraTenantId: 'a5b5c5d5-0000-4000-8000-000000000002',
+      entraObjectId: 'b5b5c5d5-0000-4000-8000-000000000002',
     });
     const admin = await signedInAgent(app, world.admin.id);
     const response = await post(admin, paths.users.invite, {
       email: 'Two.Hats@Example.org',
       providerId: world.providerB.id,
+      signInMethod: 'microsoft',
     });
     expect(response.headers.location).toBe(`${userUrl(lead.id)}?done=membership_added`);
     expect(await db.prisma.user.count({ where: { email: { contains: 'two.hats' } } })).toBe(1);
@@ -213,18 +228,18 @@ describe('inviting a provider lead', () => {
       expect.objectContaining({
         action: 'user.membership_added',
         before: { providerIds: [world.providerA.id] },
-        after: { providerIds: [world.providerA.id, world.providerB.id] },
+        after: { providerIds: [world.providerA.id, world.providerB.id], membershipRole: 'lead' },
       }),
     ]);
 
     const again = await post(
       admin,
       paths.users.invite,
-      { email: 'two.hats@example.org', providerId: world.providerB.id },
+      { email: 'two.hats@example.org', providerId: world.providerB.id, signInMethod: 'microsoft' },
       paths.users.invite,
     );
     expect(again.status).toBe(400);
-    expect(again.text).toContain('Tess Two-Hats is already a provider lead for Bravo Care Home');
+    expect(again.text).toContain('Tess Two-Hats already has access to Bravo Care Home');
   });
 
   test('a member of staff cannot be invited as a lead, whatever the case of the email', async () => {
@@ -232,12 +247,12 @@ describe('inviting a provider lead', () => {
     const response = await post(
       admin,
       paths.users.invite,
-      { email: world.viewer.email.toUpperCase(), providerId: world.providerA.id },
+      { email: world.viewer.email.toUpperCase(), providerId: world.providerA.id, signInMethod: 'microsoft' },
       paths.users.invite,
     );
     expect(response.status).toBe(400);
     expect(response.text).toContain(
-      `${world.viewer.email} belongs to a member of staff (Viewer). Staff get access through their Entra ID role and cannot be invited as provider leads`,
+      `${world.viewer.email} belongs to a member of staff (Viewer). Staff get access through their Entra ID role and cannot be invited for a provider`,
     );
     expect(await db.prisma.membership.count({ where: { userId: world.viewer.id } })).toBe(0);
     expect(await eventsFor(world.viewer.id)).toEqual([]);
@@ -284,7 +299,7 @@ describe('memberships and roles', () => {
     expect(missing.text).toContain('<a href="#providerId">Select the provider</a>');
   });
 
-  test('the lead loses the removed provider’s returns on their next request', async () => {
+  test('the lead is signed out at once, and has lost the removed provider’s returns', async () => {
     const lead = await createProviderLead(db.prisma, world.providerA.id);
     const leadAgent = await signedInAgent(app, lead.id);
     const returnPage = pathTo(paths.returns.show, { returnId: world.returnA.id });
@@ -295,7 +310,8 @@ describe('memberships and roles', () => {
       pathTo(paths.users.removeMembership, { userId: lead.id, providerId: world.providerA.id }),
       {},
     );
-    await leadAgent.get(returnPage).expect(404);
+    expect((await leadAgent.get(returnPage)).headers.location).toBe(paths.signIn);
+    await (await signedInAgent(app, lead.id)).get(returnPage).expect(404);
   });
 
   test('changing a role is audited; the page says Entra app roles win for staff', async () => {

@@ -21,6 +21,7 @@ function user(overrides: Partial<CurrentUser> = {}): CurrentUser {
     displayName: 'Priya Shah',
     role: 'contract_manager',
     providerIds: [],
+    leadProviderIds: [],
     ...overrides,
   };
 }
@@ -68,15 +69,20 @@ const demoUsers = [
     email: 'amira.okafor@example.nhs.uk',
     role: 'admin',
     roleLabel: 'Administrator',
-    providerNames: [],
+    memberships: [],
+    signsInByEmail: false,
   },
   {
     id: '6fa459ea-ee8a-4ca4-894e-db77e160355e',
     displayName: 'Tom Barker',
     email: 'tom.barker@example.nhs.uk',
     role: 'provider_lead',
-    roleLabel: 'Provider lead',
-    providerNames: ['Leeds Teaching Hospitals NHS Trust', "St Gemma's Hospice"],
+    roleLabel: 'Provider lead or contributor',
+    memberships: [
+      { providerName: 'Leeds Teaching Hospitals NHS Trust', roleLabel: 'Provider lead' },
+      { providerName: "St Gemma's Hospice", roleLabel: 'Contributor' },
+    ],
+    signsInByEmail: true,
   },
 ];
 
@@ -116,7 +122,9 @@ const pages: { view: string; title: string; locals: object }[] = [
     view: 'home/index',
     title: 'Your work',
     locals: {
-      ...baseLocals({ currentUser: user({ role: 'provider_lead', providerIds: ['p1'] }) }),
+      ...baseLocals({
+        currentUser: user({ role: 'provider_lead', providerIds: ['p1'], leadProviderIds: ['p1'] }),
+      }),
       providerNames: ['Leeds Teaching Hospitals NHS Trust'],
     },
   },
@@ -268,9 +276,9 @@ describe('page views', () => {
     expect(html).toContain('<input type="hidden" name="_csrf" value="csrf-token-from-the-session">');
     expect(html).toContain('<legend class="nhsuk-fieldset__legend nhsuk-fieldset__legend--m">');
     expect(html).toContain(
-      'Provider lead. tom.barker@example.nhs.uk. Providers: Leeds Teaching Hospitals NHS Trust',
+      'Provider lead, Leeds Teaching Hospitals NHS Trust. Contributor, St Gemma&#39;s Hospice. tom.barker@example.nhs.uk. Signs in by email link',
     );
-    expect(html).toContain('St Gemma&#39;s Hospice');
+    expect(html).toContain('Administrator. amira.okafor@example.nhs.uk');
     expect(html).toContain('switched off in production');
     expect(html).not.toMatch(/\schecked/);
   });

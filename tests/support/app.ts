@@ -17,7 +17,12 @@ export const TEST_SESSION_SECRET = 'test-session-secret-that-is-long-enough-to-p
  * Every test signs in from 127.0.0.1, many times a minute: the rate limits stay on (the same app
  * production builds) but high enough not to get in the way; rate-limit tests set their own.
  */
-const TEST_RATE_LIMITS = { RATE_LIMIT_SIGN_IN_PER_MINUTE: '10000', RATE_LIMIT_UPLOADS_PER_MINUTE: '10000' };
+const TEST_RATE_LIMITS = {
+  RATE_LIMIT_SIGN_IN_PER_MINUTE: '10000',
+  RATE_LIMIT_UPLOADS_PER_MINUTE: '10000',
+  RATE_LIMIT_EMAIL_LINKS_PER_ADDRESS: '10000',
+  RATE_LIMIT_EMAIL_LINKS_PER_IP: '10000',
+};
 
 export function testConfig(environment: NodeJS.ProcessEnv = {}): Config {
   return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...TEST_RATE_LIMITS, ...environment });

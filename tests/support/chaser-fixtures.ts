@@ -2,7 +2,7 @@ import type { ReminderJobDeps } from '../../jobs/reminder-job-deps.js';
 import type { Config } from '../../src/config.js';
 import type { Db } from '../../src/db/prisma.js';
 import { createMailer, type Mailer } from '../../src/mail/mailer.js';
-import { testConfig } from './app.js';
+import { TEST_SESSION_SECRET, testConfig } from './app.js';
 import type { TestDatabase } from './database.js';
 import {
   createContract,
@@ -66,7 +66,15 @@ export function jobDeps(
   clock: FakeClock,
   mailer: Mailer = createMailer(config.mail, testLogger),
 ): ReminderJobDeps {
-  return { prisma: db.prisma, pool: db.pool, logger: testLogger, clock: clock.clock, config, mailer };
+  return {
+    prisma: db.prisma,
+    pool: db.pool,
+    logger: testLogger,
+    clock: clock.clock,
+    config,
+    mailer,
+    sessionSecret: TEST_SESSION_SECRET,
+  };
 }
 
 let worlds = 0;

@@ -75,6 +75,7 @@ describe('loadConfig', () => {
       CLAMD_HOST: 'clamd.internal',
     });
     expect(config).toMatchObject({ isProduction: true, localSignIn: false, demoData: false });
+    expect(config.emailLinks).toEqual({ signIn: false, signInMinutes: 15, invitationDays: 14 });
     expect(config.entra).toMatchObject({
       responseMode: 'form_post',
       authority: 'https://login.microsoftonline.com',
@@ -98,15 +99,66 @@ describe('loadConfig', () => {
   });
 });
 
+describe('other Entra tenants and email links', () => {
+  const NHSMAIL = '37C354B2-85B0-47F5-B222-07B48D774EE3';
+  const PARTNER = '0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9';
+
+  test('the allowed tenants are listed with optional names, lower-case, the commissioner’s own not among them', () => {
+    expect(loadConfig(ENTRA).entra?.allowedTenants).toEqual([]);
+    expect(
+      loadConfig({ ...ENTRA, ENTRA_ALLOWED_TENANTS: ` ${NHSMAIL}=NHSmail , ${PARTNER} ` }).entra
+        ?.allowedTenants,
+    ).toEqual([
+      { id: NHSMAIL.toLowerCase(), name: 'NHSmail' },
+      { id: PARTNER, name: PARTNER },
+    ]);
+  });
+
+  test.each([
+    ['not-a-guid', /"not-a-guid" is not a tenant id/],
+    [`${PARTNER},${PARTNER}=Again`, /listed twice/],
+    [ENTRA.ENTRA_TENANT_ID, /ENTRA_TENANT_ID is always allowed/],
+  ])('ENTRA_ALLOWED_TENANTS=%s is refused, saying why', (value, message) => {
+    expect(problemsOf({ ...ENTRA, ENTRA_ALLOWED_TENANTS: value })).toEqual([expect.stringMatching(message)]);
+  });
+
+  test('other tenants need Entra itself', () => {
+    expect(problemsOf({ ENTRA_ALLOWED_TENANTS: PARTNER })).toEqual([
+      expect.stringMatching(/^ENTRA_ALLOWED_TENANTS: needs Entra ID sign-in/),
+    ]);
+  });
+
+  test('email sign-in is on outside production by default, and can be switched either way', () => {
+    expect(loadConfig({}).emailLinks).toEqual({ signIn: true, signInMinutes: 15, invitationDays: 14 });
+    expect(
+      loadConfig({ EMAIL_SIGN_IN: 'false', EMAIL_LINK_MINUTES: '10', INVITATION_DAYS: '7' }).emailLinks,
+    ).toEqual({ signIn: false, signInMinutes: 10, invitationDays: 7 });
+    expect(problemsOf({ EMAIL_LINK_MINUTES: '0' })).toEqual([expect.stringMatching(/^EMAIL_LINK_MINUTES: /)]);
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  test('a number of hops reaches Express as a number (the text "1" would be read as an address)', () => {
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback, 10.0.0.0/8');
+    expect(loadConfig({}).trustProxy).toBeUndefined();
+  });
+});
+
 describe('rate limits', () => {
-  test('default to 20 sign-in requests per IP and 30 uploads per user a minute', () => {
-    expect(loadConfig({}).rateLimits).toEqual({ signInPerMinute: 20, uploadsPerMinute: 30 });
+  test('default to 20 sign-in requests per IP and 30 uploads per user a minute, and 5 links per address and 30 per IP an hour', () => {
+    expect(loadConfig({}).rateLimits).toEqual({
+      signInPerMinute: 20,
+      uploadsPerMinute: 30,
+      emailLinksPerAddressPerHour: 5,
+      emailLinksPerIpPerHour: 30,
+    });
   });
 
   test('are configurable, and a bad value is named', () => {
     expect(
       loadConfig({ RATE_LIMIT_SIGN_IN_PER_MINUTE: '5', RATE_LIMIT_UPLOADS_PER_MINUTE: '100' }).rateLimits,
-    ).toEqual({ signInPerMinute: 5, uploadsPerMinute: 100 });
+    ).toMatchObject({ signInPerMinute: 5, uploadsPerMinute: 100 });
     const problems = problemsOf({
       RATE_LIMIT_SIGN_IN_PER_MINUTE: '0',
       RATE_LIMIT_UPLOADS_PER_MINUTE: 'lots',

@@ -6,7 +6,7 @@ import { paths } from '../../paths.js';
 import { safeReturnTo } from '../safe-return-to.js';
 import { startSignedInSession } from '../session.js';
 import { signInWithEntra } from '../sign-in.service.js';
-import { ENTRA_STRATEGY, type EntraIdentity } from './entra-strategy.js';
+import { ENTRA_STRATEGY, refusedForIssuer, type EntraIdentity } from './entra-strategy.js';
 
 const loginHint = z.email().max(254);
 
@@ -34,7 +34,7 @@ export function entraRoutes(deps: AppDeps, authenticator: Authenticator): Router
 
   // Starts the flow. An optional login_hint pre-fills the Entra username (and lets tests pick a user).
   router.get(
-    paths.signIn,
+    paths.entraSignIn,
     authenticate(
       (req) => {
         const hint = loginHint.safeParse(req.query.login_hint);
@@ -55,6 +55,11 @@ export function entraRoutes(deps: AppDeps, authenticator: Authenticator): Router
   const callback = authenticate(
     () => ({}),
     (req, res) => async (error, identity, info) => {
+      if (!error && !identity && refusedForIssuer(info)) {
+        deps.logger.info('Entra token from a tenant that is not allowed');
+        res.status(403).render('auth/no-access', { reason: 'wrong_tenant', email: undefined });
+        return;
+      }
       if (error || !identity) {
         deps.logger.warn({ err: error, reason: describe(info) }, 'Entra sign-in failed');
         res.status(401).render('auth/sign-in-problem', {
@@ -64,7 +69,14 @@ export function entraRoutes(deps: AppDeps, authenticator: Authenticator): Router
         });
         return;
       }
-      const outcome = await signInWithEntra(deps.prisma, identity, settings, deps.clock());
+      // Set by the invitation page: this browser opened an invitation link from the invited mailbox.
+      const invitationLinkId = req.session.invitationLinkId;
+      const outcome = await signInWithEntra(
+        { prisma: deps.prisma, settings, sessionSecret: deps.sessionSecret, now: deps.clock() },
+        identity,
+        invitationLinkId,
+      );
+      delete req.session.invitationLinkId;
       if (!outcome.ok) {
         deps.logger.info({ reason: outcome.reason }, 'Entra user refused');
         res.status(403).render('auth/no-access', { reason: outcome.reason, email: identity.email });
