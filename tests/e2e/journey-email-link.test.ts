@@ -119,8 +119,12 @@ beforeAll(async () => {
   manager = await person();
 }, STEP_TIMEOUT);
 
+/**
+ * What beforeAll started, stopped in the order started: the browser first (so the app has no open
+ * connections when it stops), the database last but for the mailer's pool.
+ */
 afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
+  for (const cleanup of cleanups) await cleanup();
 }, STEP_TIMEOUT);
 
 /** Later steps need the earlier ones: after a failure they say so instead of failing oddly. */
