@@ -66,7 +66,7 @@ export const RETURN_STATUS_TAGS: Record<ReturnStatus, TagParams> = {
 
 export const OVERDUE_TAG: TagParams = { text: 'Overdue', colour: 'red' };
 
-const AWAITING_PROVIDER: readonly ReturnStatus[] = ['not_started', 'in_progress', 'returned'];
+export const AWAITING_PROVIDER: readonly ReturnStatus[] = ['not_started', 'in_progress', 'returned'];
 
 /** Overdue: the provider still owes the return and its due date (UK calendar) has passed. */
 export function isOverdue(status: ReturnStatus, dueDate: Date, today: Date): boolean {

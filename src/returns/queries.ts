@@ -363,3 +363,89 @@ export async function extendReturn(
   });
   return count === 1;
 }
+
+/** What the returns list can be narrowed to (src/returns/returns-list.ts builds it from the URL). */
+export interface ReturnsListFilter {
+  providerScope: { in: string[] } | undefined;
+  periodId: string | undefined;
+  frameworkCode: string | undefined;
+  /** The states allowed by the state and due-date filters together (undefined: any state). */
+  statuses: ReturnStatus[] | undefined;
+  dueBefore: Date | undefined;
+  dueOnOrAfter: Date | undefined;
+  dueOnOrBefore: Date | undefined;
+  contractManagerId: string | undefined;
+}
+
+function returnsListWhere(filter: ReturnsListFilter): Prisma.ReturnWhereInput {
+  const dueDate: Prisma.DateTimeFilter = {};
+  if (filter.dueBefore) dueDate.lt = filter.dueBefore;
+  if (filter.dueOnOrAfter) dueDate.gte = filter.dueOnOrAfter;
+  if (filter.dueOnOrBefore) dueDate.lte = filter.dueOnOrBefore;
+  return {
+    ...(filter.providerScope ? { providerId: filter.providerScope } : {}),
+    ...(filter.periodId ? { periodId: filter.periodId } : {}),
+    ...(filter.frameworkCode ? { frameworkVersion: { framework: { code: filter.frameworkCode } } } : {}),
+    ...(filter.statuses ? { status: { in: filter.statuses } } : {}),
+    ...(Object.keys(dueDate).length > 0 ? { dueDate } : {}),
+    ...(filter.contractManagerId ? { contract: { contractManagerId: filter.contractManagerId } } : {}),
+  };
+}
+
+export type ReturnsListSort = 'due' | 'waiting' | 'provider';
+
+const RETURNS_LIST_ORDER: Record<ReturnsListSort, Prisma.ReturnOrderByWithRelationInput[]> = {
+  due: [{ dueDate: 'asc' }, { provider: { name: 'asc' } }, { frameworkVersion: { name: 'asc' } }],
+  waiting: [
+    { submittedAt: { sort: 'asc', nulls: 'last' } },
+    { dueDate: 'asc' },
+    { provider: { name: 'asc' } },
+  ],
+  provider: [{ provider: { name: 'asc' } }, { dueDate: 'asc' }, { frameworkVersion: { name: 'asc' } }],
+};
+
+/** One page of the returns list, the number that match, and how many are in each state. */
+export async function findReturnsListPage(
+  db: DbClient,
+  filter: ReturnsListFilter,
+  /** The same filter without the state choice: the counts per state come from it. */
+  countFilter: ReturnsListFilter,
+  sort: ReturnsListSort,
+  page: { skip: number; take: number },
+) {
+  const where = returnsListWhere(filter);
+  const [rows, total, byStatus] = await Promise.all([
+    db.return.findMany({
+      where,
+      select: {
+        id: true,
+        status: true,
+        dueDate: true,
+        submittedAt: true,
+        providerId: true,
+        provider: { select: { name: true } },
+        period: { select: { label: true } },
+        frameworkVersion: { select: { code: true, framework: { select: { name: true } } } },
+      },
+      orderBy: RETURNS_LIST_ORDER[sort],
+      skip: page.skip,
+      take: page.take,
+    }),
+    db.return.count({ where }),
+    db.return.groupBy({ by: ['status'], where: returnsListWhere(countFilter), _count: { _all: true } }),
+  ]);
+  return {
+    rows,
+    total,
+    byStatus: new Map(byStatus.map((group) => [group.status, group._count._all])),
+  };
+}
+
+/** The choices of the returns list's filters: every period (newest first) and every standard. */
+export async function findReturnsListChoices(db: DbClient) {
+  const [periods, frameworks] = await Promise.all([
+    db.reportingPeriod.findMany({ select: { id: true, label: true }, orderBy: { startDate: 'desc' } }),
+    db.framework.findMany({ select: { code: true, name: true }, orderBy: { name: 'asc' } }),
+  ]);
+  return { periods, frameworks };
+}

@@ -10,6 +10,7 @@ import {
   type DateParts,
   type FieldErrors,
   formBody,
+  queryFields,
   textField,
   type FormBody,
 } from '../forms.js';
@@ -32,13 +33,13 @@ import {
   checkAnswersPage,
   confirmationPage,
   historyPage,
-  listReturns,
   requirementPage,
   returnTaskList,
   saveAnswer,
   submitReturn,
   type RequirementPage,
 } from './returns.service.js';
+import { parseReturnsListQuery, returnsListPage } from './returns-list.js';
 import { answerFormSchema, declarationSchema } from './schemas.js';
 
 // What every returns view may use to show dates and status tags.
@@ -124,9 +125,14 @@ export function returnsRoutes(deps: AppDeps): Router {
   const router = Router();
   const { prisma, clock } = deps;
 
-  router.get(paths.returns.list, requireSignIn, async (_req, res) => {
-    const returns = await listReturns(deps, signedInUser(res), clock());
-    res.render('returns/list', { ...viewHelpers, returns });
+  router.get(paths.returns.list, requireSignIn, async (req, res) => {
+    const page = await returnsListPage(
+      prisma,
+      signedInUser(res),
+      parseReturnsListQuery(queryFields(req)),
+      clock(),
+    );
+    res.render('returns/list', { ...viewHelpers, page });
   });
 
   router.get(paths.returns.show, requireSignIn, async (req, res) => {

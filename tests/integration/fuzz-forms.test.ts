@@ -407,6 +407,11 @@ const GET_FORMS: Record<string, { who: keyof typeof agents; url: () => string; f
       url: () => paths.matrix.show,
       fields: ['q', 'period', 'type', 'manager', 'standard', 'state', 'overdue', 'sort', 'order'],
     },
+    returns: {
+      who: 'leadA',
+      url: () => paths.returns.list,
+      fields: ['period', 'standard', 'state', 'due', 'mine', 'sort', 'page'],
+    },
     'matrix CSV': { who: 'manager', url: () => paths.matrix.export, fields: ['q', 'sort', 'period'] },
     heatmap: { who: 'manager', url: () => paths.heatmap, fields: ['period', 'standard'] },
     trends: { who: 'manager', url: () => paths.trends, fields: ['provider'] },
