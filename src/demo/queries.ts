@@ -122,3 +122,11 @@ export async function recordSeeded(tx: Tx, counts: Prisma.InputJsonObject, occur
     },
   });
 }
+
+export async function updateProviderProfile(
+  tx: Tx,
+  providerId: string,
+  data: Prisma.ProviderUncheckedUpdateInput,
+): Promise<void> {
+  await tx.provider.update({ where: { id: providerId }, data });
+}

@@ -46,6 +46,7 @@ import {
   type StandardsRows,
   type Tx,
 } from './queries.js';
+import { seedProviderProfiles } from './seed-provider-profiles.js';
 
 const DAY_MS = 86_400_000;
 // The seed writes a few hundred rows in one transaction, possibly after waiting for another instance.
@@ -145,6 +146,7 @@ interface SeededReturn {
 async function writeDemoData(tx: Tx, now: Date): Promise<void> {
   const standards = indexStandards(await findStandards(tx));
   const providerIds = await seedProviders(tx);
+  await seedProviderProfiles(tx, providerIds);
   const userIds = await seedUsers(tx, providerIds);
   const periods = await seedPeriods(tx, standards);
   const context: SeedContext = { tx, now, standards, providerIds, userIds, periods };

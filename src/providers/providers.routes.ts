@@ -15,11 +15,34 @@ import {
   setProviderActive,
 } from './providers.service.js';
 import { editorsOnly, idFromPath, signedInUser, staffOnly, submitForm } from '../route-helpers.js';
-import { providerSchema } from './schemas.js';
+import { NEW_PROVIDER_VALUES, NOT_KNOWN, providerFormValues, providerSchema } from './schemas.js';
+import {
+  HEADCOUNT_BANDS,
+  SECTOR_LABELS,
+  TURNOVER_BANDS,
+  YEAR_END_MONTHS,
+  profileRows,
+  yearEndLabel,
+} from './provider-profile.js';
 import { noticeFrom } from '../people/people.routes.js';
 import { peopleSection } from '../people/people.service.js';
 
 const TYPE_ITEMS = Object.entries(PROVIDER_TYPE_LABELS).map(([value, text]) => ({ value, text }));
+const SECTOR_ITEMS = Object.entries(SECTOR_LABELS).map(([value, text]) => ({ value, text }));
+const NOT_KNOWN_ITEM = { value: NOT_KNOWN, text: 'Not known' };
+const HEADCOUNT_ITEMS = [
+  ...Object.entries(HEADCOUNT_BANDS).map(([value, band]) => ({ value, text: band.label })),
+  NOT_KNOWN_ITEM,
+];
+const TURNOVER_ITEMS = [
+  ...Object.entries(TURNOVER_BANDS).map(([value, band]) => ({ value, text: band.label })),
+  NOT_KNOWN_ITEM,
+];
+const YEAR_END_ITEMS = [
+  NOT_KNOWN_ITEM,
+  ...YEAR_END_MONTHS.map((month) => ({ value: String(month), text: yearEndLabel(month) })),
+];
+const MENTAL_HEALTH_ITEMS = [{ value: 'yes', text: 'Yes' }, { value: 'no', text: 'No' }, NOT_KNOWN_ITEM];
 
 export function providerRoutes(deps: AppDeps): Router {
   const router = Router();
@@ -41,7 +64,7 @@ export function providerRoutes(deps: AppDeps): Router {
   });
 
   router.get(paths.providers.new, requireSignIn, editorsOnly, (_req, res) => {
-    renderForm(res, { action: paths.providers.new, values: {} });
+    renderForm(res, { action: paths.providers.new, values: NEW_PROVIDER_VALUES });
   });
 
   router.post(paths.providers.new, requireSignIn, editorsOnly, async (req, res) => {
@@ -67,7 +90,11 @@ export function providerRoutes(deps: AppDeps): Router {
       people: await peopleSection(deps, user, provider),
       peopleNotice: noticeFrom(req),
       canEdit: isCommissionerEditor(user),
-      provider: { ...provider, typeLabel: PROVIDER_TYPE_LABELS[provider.type] },
+      provider: {
+        ...provider,
+        typeLabel: PROVIDER_TYPE_LABELS[provider.type],
+        profile: profileRows(provider),
+      },
       contracts: provider.contracts.map((contract) => ({
         reference: contract.reference,
         editHref: pathTo(paths.contracts.edit, { contractId: contract.id }),
@@ -86,7 +113,7 @@ export function providerRoutes(deps: AppDeps): Router {
       action: pathTo(paths.providers.edit, { providerId }),
       providerId,
       providerName: provider.name,
-      values: provider,
+      values: providerFormValues(provider),
     });
   });
 
@@ -151,5 +178,10 @@ function renderForm(res: Response, page: FormPage): void {
     errors,
     errorList: errorSummary(errors),
     typeItems: TYPE_ITEMS,
+    sectorItems: SECTOR_ITEMS,
+    headcountItems: HEADCOUNT_ITEMS,
+    turnoverItems: TURNOVER_ITEMS,
+    yearEndItems: YEAR_END_ITEMS,
+    mentalHealthItems: MENTAL_HEALTH_ITEMS,
   });
 }

@@ -15,7 +15,19 @@ export function listProviders(db: Db) {
   });
 }
 
-const providerFields = { id: true, name: true, odsCode: true, type: true, active: true } as const;
+const providerFields = {
+  id: true,
+  name: true,
+  odsCode: true,
+  type: true,
+  active: true,
+  sector: true,
+  headcountBand: true,
+  turnoverBand: true,
+  financialYearEndMonth: true,
+  website: true,
+  providesMentalHealthServices: true,
+} as const;
 
 export function findProvider(db: DbClient, providerId: string) {
   return db.provider.findUnique({ where: { id: providerId }, select: providerFields });

@@ -87,6 +87,20 @@ describe('seedDemoData on an empty database', () => {
     }
   });
 
+  test('gives every provider a sector, and the providers between them every fact that decides a duty', async () => {
+    const providers = await db.prisma.provider.findMany();
+    for (const provider of providers) expect(provider.sector).not.toBeNull();
+    expect(new Set(providers.map((provider) => provider.sector)).size).toBeGreaterThanOrEqual(6);
+    expect(new Set(providers.map((provider) => provider.headcountBand)).size).toBeGreaterThanOrEqual(4);
+    expect(new Set(providers.map((provider) => provider.turnoverBand)).size).toBeGreaterThanOrEqual(4);
+    expect(new Set(providers.map((provider) => provider.financialYearEndMonth)).size).toBeGreaterThanOrEqual(
+      3,
+    );
+    expect(providers.some((provider) => provider.providesMentalHealthServices === true)).toBe(true);
+    expect(providers.some((provider) => provider.website === null)).toBe(true);
+    expect(providers.some((provider) => provider.website?.startsWith('https://'))).toBe(true);
+  });
+
   test('creates a user for every role, unbound to Entra, and provider leads of different providers', async () => {
     const users = await db.prisma.user.findMany({ include: { memberships: true } });
     for (const role of ['admin', 'contract_manager', 'viewer', 'provider_lead'] as const) {

@@ -161,14 +161,26 @@ const FORMS: Record<string, PostForm> = {
   'POST /providers/new': {
     who: 'manager',
     url: () => paths.providers.new,
-    fields: () => ({ name: 'Fuzzed Provider', odsCode: 'FZ1', type: 'care_home' }),
-    echoed: ['name', 'odsCode'],
+    fields: () => ({
+      name: 'Fuzzed Provider',
+      odsCode: 'FZ1',
+      type: 'care_home',
+      sector: 'care_home',
+      website: 'www.fuzzed.example.com',
+    }),
+    echoed: ['name', 'odsCode', 'website'],
   },
   'POST /providers/:providerId/edit': {
     who: 'manager',
     url: () => pathTo(paths.providers.edit, { providerId: ids.spareProvider }),
-    fields: () => ({ name: 'Spare Provider', odsCode: 'SPARE1', type: 'care_home' }),
-    echoed: ['name', 'odsCode'],
+    fields: () => ({
+      name: 'Spare Provider',
+      odsCode: 'SPARE1',
+      type: 'care_home',
+      sector: 'care_home',
+      website: 'www.spare.example.com',
+    }),
+    echoed: ['name', 'odsCode', 'website'],
   },
   'POST /providers/:providerId/deactivate': {
     who: 'manager',
@@ -753,6 +765,7 @@ describe('hostile text saved through the forms is shown escaped wherever it appe
         name: providerName,
         odsCode: world.providerA.odsCode,
         type: world.providerA.type,
+        sector: 'nhs_trust',
       }),
       await post('manager', pathTo(paths.contracts.edit, { contractId: world.contractA.id }), {
         reference,

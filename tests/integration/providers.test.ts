@@ -72,12 +72,22 @@ describe('provider register', () => {
     const response = await post(
       agent,
       '/providers/new',
-      { name: '  Hilltop Surgery ', odsCode: ' b82005 ', type: 'gp_practice' },
+      { name: '  Hilltop Surgery ', odsCode: ' b82005 ', type: 'gp_practice', sector: 'gp_practice' },
       '/providers/new',
     );
     expect(response.status).toBe(302);
     const provider = await db.prisma.provider.findUniqueOrThrow({ where: { odsCode: 'B82005' } });
-    expect(provider).toMatchObject({ name: 'Hilltop Surgery', type: 'gp_practice', active: true });
+    expect(provider).toMatchObject({
+      name: 'Hilltop Surgery',
+      type: 'gp_practice',
+      active: true,
+      sector: 'gp_practice',
+      headcountBand: null,
+      turnoverBand: null,
+      financialYearEndMonth: null,
+      website: null,
+      providesMentalHealthServices: null,
+    });
     expect(response.headers.location).toBe(providerUrl(provider.id));
     const events = await db.prisma.auditEvent.findMany({ where: { entityId: provider.id } });
     expect(events).toEqual([
@@ -99,6 +109,7 @@ describe('provider register', () => {
     expect(response.text).toContain('<a href="#name">Enter the provider name</a>');
     expect(response.text).toContain('<a href="#odsCode">ODS code must only include letters and numbers</a>');
     expect(response.text).toContain('<a href="#type">Select the provider type</a>');
+    expect(response.text).toContain('<a href="#sector">Select the kind of organisation</a>');
     expect(response.text).toContain('value="r-1 &lt;b&gt;"');
   });
 
@@ -108,7 +119,7 @@ describe('provider register', () => {
       const response = await post(
         agent,
         '/providers/new',
-        { name: 'Too Short', odsCode, type: 'hospice' },
+        { name: 'Too Short', odsCode, type: 'hospice', sector: 'voluntary' },
         '/providers/new',
       );
       expect(response.status).toBe(400);
@@ -124,7 +135,7 @@ describe('provider register', () => {
     const response = await post(
       agent,
       '/providers/new',
-      { name: 'Copycat Care', odsCode: code.toLowerCase(), type: 'care_home' },
+      { name: 'Copycat Care', odsCode: code.toLowerCase(), type: 'care_home', sector: 'care_home' },
       '/providers/new',
     );
     expect(response.status).toBe(400);
@@ -143,7 +154,7 @@ describe('provider register', () => {
     const duplicate = await post(
       agent,
       providerUrl(provider.id, '/edit'),
-      { name: 'New Name Trust', odsCode: world.providerA.odsCode, type: 'acute_trust' },
+      { name: 'New Name Trust', odsCode: world.providerA.odsCode, type: 'acute_trust', sector: 'nhs_trust' },
       providerUrl(provider.id, '/edit'),
     );
     expect(duplicate.status).toBe(400);
@@ -153,7 +164,7 @@ describe('provider register', () => {
     const invalid = await post(
       agent,
       providerUrl(provider.id, '/edit'),
-      { name: '', odsCode: 'NEW01', type: 'acute_trust' },
+      { name: '', odsCode: 'NEW01', type: 'acute_trust', sector: 'nhs_trust' },
       providerUrl(provider.id, '/edit'),
     );
     expect(invalid.status).toBe(400);
@@ -163,7 +174,7 @@ describe('provider register', () => {
     const saved = await post(
       agent,
       providerUrl(provider.id, '/edit'),
-      { name: 'New Name Trust', odsCode: 'new01', type: 'community_trust' },
+      { name: 'New Name Trust', odsCode: 'new01', type: 'community_trust', sector: 'nhs_trust' },
       providerUrl(provider.id, '/edit'),
     );
     expect(saved.status).toBe(302);
@@ -178,6 +189,119 @@ describe('provider register', () => {
     });
     expect(event.before).toMatchObject({ name: 'Old Name Trust', odsCode: 'OLD01', type: 'acute_trust' });
     expect(event.after).toMatchObject({ name: 'New Name Trust', odsCode: 'NEW01', type: 'community_trust' });
+  });
+
+  test('the facts deciding equality duties are recorded, shown, kept on change and checked', async () => {
+    const agent = await signedInAgent(app, world.manager.id);
+    const blank = await agent.get('/providers/new').expect(200);
+    expect(blank.text).toContain('Which equality duties apply');
+    expect(blank.text).toMatch(/name="headcountBand"[^>]*value="unknown" checked/);
+
+    const fields = {
+      name: 'Ridgeway Partnership NHS Foundation Trust',
+      odsCode: 'rw9',
+      type: 'mental_health_trust',
+      sector: 'nhs_foundation_trust',
+      headcountBand: 'from_1000',
+      turnoverBand: 'from_100m',
+      financialYearEndMonth: '3',
+      website: 'www.ridgeway.example.nhs.uk',
+      providesMentalHealthServices: 'yes',
+    };
+    const added = await post(agent, '/providers/new', fields, '/providers/new');
+    expect(added.status).toBe(302);
+    const provider = await db.prisma.provider.findUniqueOrThrow({ where: { odsCode: 'RW9' } });
+    expect(provider).toMatchObject({
+      sector: 'nhs_foundation_trust',
+      headcountBand: 'from_1000',
+      turnoverBand: 'from_100m',
+      financialYearEndMonth: 3,
+      website: 'https://www.ridgeway.example.nhs.uk',
+      providesMentalHealthServices: true,
+    });
+
+    const page = await agent.get(providerUrl(provider.id)).expect(200);
+    for (const text of [
+      'NHS foundation trust',
+      '1,000 employees or more',
+      '£100 million or more',
+      '31 March',
+      'https://www.ridgeway.example.nhs.uk',
+    ]) {
+      expect(page.text).toContain(text);
+    }
+    expect(page.text).toMatch(
+      /Provides mental health services\s*<\/dt>\s*<dd class="nhsuk-summary-list__value">\s*Yes/,
+    );
+
+    const form = await agent.get(providerUrl(provider.id, '/edit')).expect(200);
+    expect(form.text).toMatch(/value="nhs_foundation_trust" checked/);
+    expect(form.text).toMatch(/value="from_1000" checked/);
+    expect(form.text).toMatch(/<option value="3" selected>31 March<\/option>/);
+    expect(form.text).toContain('value="https://www.ridgeway.example.nhs.uk"');
+    expect(form.text).toMatch(/name="providesMentalHealthServices"[^>]*value="yes" checked/);
+
+    const refused = await post(
+      agent,
+      providerUrl(provider.id, '/edit'),
+      {
+        ...fields,
+        sector: 'pirate_ship',
+        headcountBand: 'lots',
+        turnoverBand: '36000000',
+        financialYearEndMonth: '13',
+        website: 'javascript:alert(1)',
+        providesMentalHealthServices: 'maybe',
+      },
+      providerUrl(provider.id, '/edit'),
+    );
+    expect(refused.status).toBe(400);
+    for (const [field, message] of [
+      ['sector', 'Select the kind of organisation'],
+      ['headcountBand', 'Select the number of employees, or not known'],
+      ['turnoverBand', 'Select the annual turnover, or not known'],
+      ['financialYearEndMonth', 'Select when the financial year ends, or not known'],
+      ['website', 'Enter the website address in the correct format, like www.example.nhs.uk'],
+      [
+        'providesMentalHealthServices',
+        'Select whether the provider provides mental health services, or not known',
+      ],
+    ]) {
+      expect(refused.text).toContain(`<a href="#${field}">${message}</a>`);
+    }
+    expect(refused.text).toContain('value="javascript:alert(1)"');
+
+    const cleared = await post(
+      agent,
+      providerUrl(provider.id, '/edit'),
+      {
+        ...fields,
+        headcountBand: 'unknown',
+        turnoverBand: 'unknown',
+        financialYearEndMonth: 'unknown',
+        website: '',
+        providesMentalHealthServices: 'no',
+      },
+      providerUrl(provider.id, '/edit'),
+    );
+    expect(cleared.status).toBe(302);
+    expect(await db.prisma.provider.findUniqueOrThrow({ where: { id: provider.id } })).toMatchObject({
+      headcountBand: null,
+      turnoverBand: null,
+      financialYearEndMonth: null,
+      website: null,
+      providesMentalHealthServices: false,
+    });
+    const shown = await agent.get(providerUrl(provider.id)).expect(200);
+    expect(shown.text.match(/Not recorded/g)).toHaveLength(4);
+    const event = await db.prisma.auditEvent.findFirstOrThrow({
+      where: { entityId: provider.id, action: 'provider.updated' },
+    });
+    expect(event.before).toMatchObject({
+      headcountBand: 'from_1000',
+      website: 'https://www.ridgeway.example.nhs.uk',
+    });
+    expect(event.after).toMatchObject({ headcountBand: null, website: null });
   });
 
   test('deactivating asks first, then keeps the provider as inactive; reactivating undoes it', async () => {
@@ -223,8 +347,14 @@ describe('who may use the register', () => {
   ];
   const changes = () =>
     [
-      ['/providers/new', { name: 'Sneaky Trust', odsCode: 'SNEAK1', type: 'acute_trust' }],
-      [providerUrl(world.providerA.id, '/edit'), { name: 'Renamed', odsCode: 'RENAME1', type: 'hospice' }],
+      [
+        '/providers/new',
+        { name: 'Sneaky Trust', odsCode: 'SNEAK1', type: 'acute_trust', sector: 'nhs_trust' },
+      ],
+      [
+        providerUrl(world.providerA.id, '/edit'),
+        { name: 'Renamed', odsCode: 'RENAME1', type: 'hospice', sector: 'voluntary' },
+      ],
       [providerUrl(world.providerA.id, '/deactivate'), {}],
       [providerUrl(world.providerA.id, '/reactivate'), {}],
     ] as const;
