@@ -1,4 +1,5 @@
-// Dates as NHS pages write them: "31 March 2027", and times as "3:05pm on 12 March 2027" (UK time).
+// Dates as NHS pages write them: "31 March 2027", and times as "11am on 28 November 2026" or
+// "3:05pm on 12 March 2027" (UK time); a sentence puts "at" before it ("returned it at 11am on ...").
 
 const MONTHS = [
   'January',
@@ -42,12 +43,22 @@ function ukParts(instant: Date): { year: number; month: number; day: number; hou
   };
 }
 
-/** A moment in UK time: "3:05pm on 12 March 2027". */
+/**
+ * A time of day as the NHS style guide writes it: "11am", "3:05pm", "midday", "midnight" (12am and
+ * 12pm are ambiguous to many readers).
+ */
+function formatTime(hour: number, minute: number): string {
+  if (minute === 0 && hour === 0) return 'midnight';
+  if (minute === 0 && hour === 12) return 'midday';
+  const hour12 = hour % 12 === 0 ? 12 : hour % 12;
+  const minutes = minute === 0 ? '' : `:${String(minute).padStart(2, '0')}`;
+  return `${hour12}${minutes}${hour < 12 ? 'am' : 'pm'}`;
+}
+
+/** A moment in UK time: "11am on 28 November 2026", "3:05pm on 12 March 2027". */
 export function formatDateTime(instant: Date): string {
   const { year, month, day, hour, minute } = ukParts(instant);
-  const hour12 = hour % 12 === 0 ? 12 : hour % 12;
-  const time = `${hour12}:${String(minute).padStart(2, '0')}${hour < 12 ? 'am' : 'pm'}`;
-  return `${time} on ${day} ${MONTHS[month - 1] ?? ''} ${year}`;
+  return `${formatTime(hour, minute)} on ${day} ${MONTHS[month - 1] ?? ''} ${year}`;
 }
 
 /** Today's date in the UK as a UTC-midnight Date, comparable with `@db.Date` columns. */

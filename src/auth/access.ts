@@ -98,6 +98,8 @@ export interface Permissions {
   /** Register, periods, extensions and reviews. */
   editRegister: boolean;
   administerUsers: boolean;
+  /** Hashes and other technical details (staff, under "Technical details"; never provider people). */
+  seeTechnicalDetails: boolean;
 }
 
 export function permissionsFor(user: CurrentUser | undefined): Permissions {
@@ -105,6 +107,7 @@ export function permissionsFor(user: CurrentUser | undefined): Permissions {
     readRegister: user !== undefined && STAFF_ROLES.includes(user.role),
     editRegister: user !== undefined && isCommissionerEditor(user),
     administerUsers: user?.role === 'admin',
+    seeTechnicalDetails: user !== undefined && STAFF_ROLES.includes(user.role),
   };
 }
 

@@ -20,8 +20,7 @@ export function mailboxRoutes(deps: AppDeps): Router {
   router.get(paths.mailbox.list, requireSignIn, staffOnly, async (_req, res) => {
     const emails = dir ? await listStoredEmails(dir) : [];
     res.render('mail/list', {
-      dir,
-      mailer: deps.mailer.description,
+      keptHere: dir !== undefined,
       emails: emails.map((email) => ({
         href: pathTo(paths.mailbox.show, { emailId: email.id }),
         subject: email.subject,

@@ -3,12 +3,8 @@ import type { DataDeps } from '../deps.js';
 import type { Db } from '../db/prisma.js';
 import { ukToday } from '../format.js';
 import { findResultsBasis } from '../frameworks/results.queries.js';
-import {
-  computeResults,
-  responsesFromTally,
-  type ComputedResults,
-  type ResultsBasis,
-} from '../frameworks/results.js';
+import { computeResults, responsesFromTally, type ResultsBasis } from '../frameworks/results.js';
+import { resultLines } from '../frameworks/result-lines.js';
 import type { ProviderType, ReturnStatus } from '../generated/prisma/enums.js';
 import { pathTo, paths } from '../paths.js';
 import { PROVIDER_TYPE_LABELS } from '../providers/provider-types.js';
@@ -437,32 +433,6 @@ function shownCell(item: BaseCell, today: Date, reviewer: boolean): MatrixCell {
     resultLines: item.resultLines,
     href: pathTo(reviewable ? paths.review.show : paths.returns.show, { returnId: item.returnId }),
   };
-}
-
-/** The result of a return as short lines of text (never colour alone). */
-export function resultLines(results: ComputedResults, basis: ResultsBasis): string[] {
-  switch (results.kind) {
-    case 'total-score':
-      return results.complete && results.band
-        ? [`Overall: ${results.band.label}`, `Score ${results.totalText}`]
-        : ['Overall: not available yet', `Score ${results.totalText}`];
-    case 'grades': {
-      const graded = results.counts.filter((line) => line.count > 0);
-      return graded.length === 0
-        ? ['Not graded']
-        : [graded.map((line) => `${line.label} ${line.count}`).join(', ')];
-    }
-    case 'maturity': {
-      // Each step is as mature as its weakest requirement: how many steps reached each level.
-      const perLevel = new Map<string, number>();
-      for (const step of results.steps) {
-        const label = step.complete && step.level ? step.level.label : 'Not fully rated';
-        perLevel.set(label, (perLevel.get(label) ?? 0) + 1);
-      }
-      const parts = [...perLevel].map(([label, count]) => `${label} ${count}`);
-      return [`${basis.groupLabel}s: ${parts.join(', ')}`];
-    }
-  }
 }
 
 function sortRows(

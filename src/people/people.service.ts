@@ -312,7 +312,7 @@ function statusText(user: PersonRow['user'], now: Date): string {
   const invitation = user.emailLinks[0];
   if (!invitation) return 'Not invited by email yet';
   return invitation.expiresAt.getTime() > now.getTime()
-    ? `Invited on ${formatDateTime(invitation.createdAt)}, not accepted yet`
+    ? `Invited at ${formatDateTime(invitation.createdAt)}, not accepted yet`
     : 'Invitation expired';
 }
 

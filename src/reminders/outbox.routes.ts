@@ -26,7 +26,7 @@ export function outboxRoutes(deps: AppDeps): Router {
       ...page,
       statusTags: EMAIL_STATUS_TAGS,
       retried,
-      localMailbox: deps.config.isProduction ? undefined : deps.mailer.description,
+      localMailbox: !deps.config.isProduction,
       filesMailer: deps.config.mail.transport.kind === 'files',
     });
   });

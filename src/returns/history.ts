@@ -1,5 +1,6 @@
 import type { ReturnStatus } from '../generated/prisma/enums.js';
 import { formatDate } from '../format.js';
+import { describeStage } from '../reminders/ladder.js';
 import { RETURN_STATUS_TAGS } from './progress.js';
 import { z } from 'zod';
 
@@ -37,6 +38,12 @@ const FIELD_LABELS: Record<string, string> = {
   signature: 'What the virus check found',
 };
 
+/**
+ * Fields that only staff are shown (under "Technical details" elsewhere): hashes and ids mean nothing
+ * to a provider's people.
+ */
+const TECHNICAL_FIELDS = new Set(['snapshotSha256', 'sha256', 'emailId', 'evidenceId', 'requirementId']);
+
 /** Actions without a label here read as their name: "evidence.linked" is "Evidence linked". */
 function actionLabel(action: string): string {
   const known = ACTION_LABELS[action];
@@ -60,6 +67,7 @@ function displayValue(field: string, value: unknown): string {
   if (typeof value === 'string') {
     if (field === 'status' && value in RETURN_STATUS_TAGS)
       return RETURN_STATUS_TAGS[value as ReturnStatus].text;
+    if (field === 'stage') return describeStage(value);
     return ISO_DATE.test(value) ? formatDate(new Date(`${value}T00:00:00Z`)) : value;
   }
   if (typeof value === 'number') return String(value);
@@ -90,11 +98,14 @@ export interface HistoryRow {
   changes: { field: string; before: string; after: string }[];
 }
 
-export function historyRows(events: readonly HistoryEvent[]): HistoryRow[] {
+/** The events as rows; `technical` (staff) keeps the fields of TECHNICAL_FIELDS, which others never see. */
+export function historyRows(events: readonly HistoryEvent[], technical: boolean): HistoryRow[] {
   return events.map((event) => {
     const before = asRecord(event.before);
     const after = asRecord(event.after);
-    const fields = [...new Set([...Object.keys(before), ...Object.keys(after)])];
+    const fields = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
+      (field) => technical || !TECHNICAL_FIELDS.has(field),
+    );
     const what = actionLabel(event.action);
     return {
       occurredAt: event.occurredAt,

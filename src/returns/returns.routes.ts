@@ -259,7 +259,11 @@ export function returnsRoutes(deps: AppDeps): Router {
 
   router.get(paths.returns.history, requireSignIn, async (req, res) => {
     const page = await historyPage(deps, signedInUser(res), idFromPath(req.params.returnId), clock());
-    res.render('returns/history', { ...viewHelpers, ...page, events: historyRows(page.events) });
+    res.render('returns/history', {
+      ...viewHelpers,
+      ...page,
+      events: historyRows(page.events, res.locals.can.seeTechnicalDetails),
+    });
   });
 
   return router;

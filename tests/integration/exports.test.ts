@@ -382,9 +382,10 @@ describe('contract review pack', () => {
     // Answers: the narrative as text (escaped in the page), the action plan.
     expect(res.text).toContain('=HYPERLINK(&#34;http://evil.example&#34;,&#34;Click for details&#34;)');
     expect(text).toContain('Train reception staff');
-    // Evidence index: name, hash, size.
+    // Evidence index: name and size; no hash for the provider's lead (staff see it, below).
     expect(text).toContain('Accessible information policy.txt');
-    expect(text).toContain(evidenceSha);
+    expect(text).not.toContain(evidenceSha);
+    expect(text).not.toContain('SHA-256');
     expect(text).toContain('1 KB');
     // Decisions with reasons, for the requirement and the whole return.
     expect(text).toContain('Show how alerts reach the GP record');
@@ -396,6 +397,14 @@ describe('contract review pack', () => {
     expect(text).toContain('Not delivered: 550 mailbox unavailable');
     // Printable: the print stylesheet is on the page.
     expect(res.text).toContain('/css/print.css" media="print"');
+  });
+
+  it('shows staff each file’s hash under “Technical details”', async () => {
+    const agent = await signedInAgent(app, world.manager.id);
+    const res = await agent.get(packUrl(world.providerA.id)).expect(200);
+    const details = /<details class="nhsuk-details">[\s\S]*?<\/details>/.exec(res.text)?.[0] ?? '';
+    expect(textOf(details)).toContain('Technical details');
+    expect(details).toContain(evidenceSha);
   });
 
   it('downloads the pack as a workbook with one sheet per section', async () => {

@@ -93,7 +93,7 @@ describe('the matrix page', () => {
     expect(html).toContain(`Compliance in ${world.period.label}: 2 providers, sorted by Provider, ascending`);
     const alpha = rowText(html, 'Alpha Hospitals NHS Trust');
     expect(alpha).toContain('Submitted');
-    expect(alpha).toContain('Steps: Exemplar 6');
+    expect(alpha).toContain('6 of 6 steps rated; lowest: Exemplar');
     expect(alpha).toContain('In progress');
     expect(alpha).toContain('Overall: Excelling');
     expect(alpha).toContain('Score 33 out of 33');

@@ -85,7 +85,7 @@ describe('chase history on the return page', () => {
       expect(page.text).toContain(world.leadA.email);
       expect(page.text).toContain(`Copied to ${world.manager.email}`);
       expect(page.text).toContain('nhsuk-tag--green">Sent</strong>');
-      expect(page.text).toContain('Sent at 8:00am on 14 April 2027');
+      expect(page.text).toContain('Sent at 8am on 14 April 2027');
       // The undelivered one, with the server's reason.
       expect(page.text).toContain('nhsuk-tag--red">Not delivered</strong>');
       expect(page.text).toContain('550 5.1.1 &lt;old.address@alpha.example.nhs.uk&gt;: mailbox unavailable');
@@ -119,8 +119,10 @@ describe('the outbox page: administrators and contract managers', () => {
       expect(page.text).toContain('550 5.1.1');
       expect(page.text).toContain(`action="${pathTo(paths.outbox.retry, { emailId: failedEmailId })}"`);
       expect(page.text).toContain('Retry the email to old.address@alpha.example.nhs.uk');
-      // Outside production, the way to the emails kept as files.
+      // Outside production, the way to the emails kept as files, in words: no folder path.
       expect(page.text).toContain(`href="${paths.mailbox.list}"`);
+      expect(page.text).toContain('No mail server is set up, so emails are kept on this computer');
+      expect(page.text).not.toContain(dataDir);
       expectSoundStructure(page.text);
     }
   });
@@ -221,6 +223,7 @@ describe('the local mailbox: staff, outside production, with no SMTP server', ()
     const agent = await signedInAgent(app, world.viewer.id);
     const list = await agent.get(paths.mailbox.list).expect(200);
     expect(list.text).toContain('<h1>Emails kept on this computer</h1>');
+    expect(list.text).not.toContain(dataDir);
     expect(list.text).toContain(
       `Overdue: Accessible Information Standard 2025 return for Alpha Hospitals NHS Trust (${world.period.label}) was due on 31 March 2027`,
     );

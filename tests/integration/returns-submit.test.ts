@@ -177,7 +177,9 @@ describe('submitting', () => {
 
     const confirmation = await lead.get(response.headers.location ?? '').expect(200);
     expect(confirmation.text).toContain('<h1 class="nhsuk-panel__heading">Return submitted</h1>');
-    expect(confirmation.text).toContain(submission.snapshotSha256);
+    // No hash for the provider's lead: plain words instead.
+    expect(confirmation.text).not.toContain(submission.snapshotSha256);
+    expect(confirmation.text).not.toMatch(/SHA-256|digest/i);
     // 14:05 UTC is 2:05pm in the UK before the clocks go forward.
     expect(confirmation.text).toContain('2:05pm on 10 March 2027');
     const taskList = await lead.get(returnPath(w.returnA.id));
@@ -336,7 +338,16 @@ describe('history', () => {
       expect(text).toContain('changed to</span> In progress');
       expect(text).toContain('<td class="nhsuk-table__cell">System</td>');
       expect(text).toContain('<td class="nhsuk-table__cell">Lena Lead-A</td>');
-      expect(text).toContain(submission.snapshotSha256);
+      // Staff see the snapshot's hash under "Technical details"; the provider's lead sees none.
+      if (user === w.manager) {
+        expect(text).toMatch(
+          /<summary class="nhsuk-details__summary">\s*<span class="nhsuk-details__summary-text">Technical details</,
+        );
+        expect(text).toContain(submission.snapshotSha256);
+      } else {
+        expect(text).not.toContain(submission.snapshotSha256);
+        expect(text).not.toMatch(/SHA-256|Technical details/);
+      }
       expect(text).toContain('Not reviewed yet');
     }
   });

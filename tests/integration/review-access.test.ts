@@ -225,7 +225,7 @@ describe('the review queue', () => {
     expect(rows[1]).not.toContain('Resubmitted');
     expect(rows[3]).toContain('10 days');
     expect(rows[3]).toContain('Olu Other');
-    expect(rows[3]).toContain('12:00pm on 5 January 2027');
+    expect(rows[3]).toContain('midday on 5 January 2027');
     const link = pathTo(paths.review.show, { returnId: world.returnA.id });
     expect(page.text).toContain(`href="${link}"`);
 

@@ -11,6 +11,7 @@ import {
   type RatedResponse,
   type ResultsBasis,
 } from '../../src/frameworks/results.js';
+import { resultLines } from '../../src/frameworks/result-lines.js';
 import { standardFileSchema, type StandardFile } from '../../src/frameworks/standard-file.schema.js';
 import { STANDARDS_DIR } from '../../src/project-root.js';
 
@@ -316,4 +317,61 @@ test('the kind of results follows the data: bands make a total score, else EDS g
     computeResults([], { ...eds2, bands: [{ minTotal: 0, maxTotal: 99, label: 'All', position: 1 }] }).kind,
   ).toBe('total-score');
   expect(computeResults([], basisOf(loadStandard('ais-2025.json'))).kind).toBe('maturity');
+});
+
+describe('result lines as the matrix writes them (explained by its legend)', () => {
+  const ais = loadStandard('ais-2025.json');
+  const eds2 = loadStandard('eds2.json');
+  const aisBasis = basisOf(ais);
+  const eds2Basis = basisOf(eds2);
+  const stepOf = (code: string) =>
+    ais.groups.find((group) => group.requirements.some((r) => r.code === code));
+
+  test('AIS: how many steps are fully rated, and the lowest level among them', () => {
+    // Steps 1 to 4 fully rated (one Intermediate answer in step 2), steps 5 and 6 not yet.
+    const lines = resultLines(
+      computeResults(
+        answers(ais, (code) => {
+          const step = stepOf(code)?.code ?? '';
+          if (step === '5' || step === '6') return null;
+          return code === ais.groups[1]?.requirements[0]?.code ? 'intermediate' : 'exemplar';
+        }),
+        aisBasis,
+      ),
+      aisBasis,
+    );
+    expect(lines).toEqual(['4 of 6 steps rated; lowest: Intermediate']);
+  });
+
+  test('AIS: nothing rated yet, and everything rated', () => {
+    expect(
+      resultLines(
+        computeResults(
+          answers(ais, () => null),
+          aisBasis,
+        ),
+        aisBasis,
+      ),
+    ).toEqual(['No steps rated yet (0 of 6)']);
+    expect(
+      resultLines(
+        computeResults(
+          answers(ais, () => 'advanced'),
+          aisBasis,
+        ),
+        aisBasis,
+      ),
+    ).toEqual(['6 of 6 steps rated; lowest: Advanced']);
+  });
+
+  test('EDS2: outcomes graded, the lowest grade, and the outcomes per grade', () => {
+    const lines = resultLines(
+      computeResults(
+        answers(eds2, (_code, index) => (index < 2 ? 'excelling' : index < 7 ? 'developing' : null)),
+        eds2Basis,
+      ),
+      eds2Basis,
+    );
+    expect(lines).toEqual(['7 of 18 outcomes graded; lowest: Developing', '5 Developing, 2 Excelling']);
+  });
 });
