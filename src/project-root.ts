@@ -16,5 +16,6 @@ function findProjectRoot(start: string): string {
 export const PROJECT_ROOT = findProjectRoot(dirname(fileURLToPath(import.meta.url)));
 export const MIGRATIONS_DIR = join(PROJECT_ROOT, 'prisma', 'migrations');
 export const STANDARDS_DIR = join(PROJECT_ROOT, 'data', 'standards');
+export const OBLIGATIONS_DIR = join(PROJECT_ROOT, 'data', 'obligations');
 export const VIEWS_DIR = join(PROJECT_ROOT, 'views');
 export const PUBLIC_DIR = join(PROJECT_ROOT, 'public');
