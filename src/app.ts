@@ -11,6 +11,7 @@ import type { AppDeps } from './deps.js';
 import { evidenceRoutes } from './evidence/evidence.routes.js';
 import { exportsRoutes } from './exports/exports.routes.js';
 import { healthRoutes } from './health/health.routes.js';
+import { importRoutes } from './imports/imports.routes.js';
 import { heatmapRoutes } from './heatmap/heatmap.routes.js';
 import { homeRoutes } from './home/home.routes.js';
 import { setUpCsrf } from './middleware/csrf.js';
@@ -86,6 +87,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(evidenceRoutes(deps));
   app.use(reviewRoutes(deps));
   app.use(providerRoutes(deps));
+  app.use(importRoutes(deps));
   app.use(contractRoutes(deps));
   app.use(periodRoutes(deps));
   app.use(extensionRoutes(deps));

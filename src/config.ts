@@ -43,6 +43,13 @@ const environmentSchema = z
       .min(1)
       .max(1024 * 1024 * 1024)
       .default(20 * 1024 * 1024),
+    IMPORT_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(200 * 1024 * 1024)
+      .default(20 * 1024 * 1024),
+    IMPORT_MAX_ROWS: count(1, 1_000_000).default(50_000),
     SESSION_IDLE_MINUTES: z.coerce
       .number()
       .int()
@@ -235,6 +242,8 @@ export interface Config {
   organisationName: string;
   /** Evidence uploads: the size limit (enforced while the file streams in) and what is refused. */
   evidence: { maxBytes: number; refuse: ActiveContentPolicy };
+  /** Bulk imports (register files, ODS files): the largest file in bytes and the most data rows. */
+  imports: { maxBytes: number; maxRows: number };
   /** The virus scanner evidence files go through before anyone may download them. */
   scanner: ScannerSettings;
   session: { idleMinutes: number; absoluteHours: number };
@@ -398,6 +407,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnvironment()): C
         pdfLaunch: values.EVIDENCE_REFUSE_PDF_LAUNCH,
       },
     },
+    imports: { maxBytes: values.IMPORT_MAX_BYTES, maxRows: values.IMPORT_MAX_ROWS },
     scanner: {
       clamd: values.CLAMD_HOST
         ? { host: values.CLAMD_HOST, port: values.CLAMD_PORT, timeoutMs: values.CLAMD_TIMEOUT_SECONDS * 1000 }

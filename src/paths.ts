@@ -24,6 +24,14 @@ export const paths = {
     deactivate: '/providers/:providerId/deactivate',
     reactivate: '/providers/:providerId/reactivate',
   },
+  // Bulk import of the provider register from a CSV or XLSX file (administrators, contract managers):
+  // upload, then a preview per import, confirmed on the same page.
+  imports: {
+    register: '/imports/register',
+    registerTemplateCsv: '/imports/register/template.csv',
+    registerTemplateXlsx: '/imports/register/template.xlsx',
+    registerShow: '/imports/register/:importId',
+  },
   contracts: {
     new: '/providers/:providerId/contracts/new',
     edit: '/contracts/:contractId/edit',

@@ -77,6 +77,14 @@ const RULES = `
   GET     /contracts/:contractId/edit                                           signin    403      403      403      403      ok       ok
   POST    /contracts/:contractId/edit                                           signin    403      403      403      403      ok       ok
 
+  # Register import (issue 15): administrators and contract managers only.
+  GET     /imports/register                                                     signin    403      403      403      403      ok       ok
+  POST    /imports/register                                                     signin    403      403      403      403      ok       ok
+  GET     /imports/register/template.csv                                        signin    403      403      403      403      ok       ok
+  GET     /imports/register/template.xlsx                                       signin    403      403      403      403      ok       ok
+  GET     /imports/register/:importId                                           signin    403      403      403      403      ok       ok
+  POST    /imports/register/:importId                                           signin    403      403      403      403      ok       ok
+
   GET     /periods                                                              signin    ok       403      403      403      ok       ok
   GET     /periods/new                                                          signin    403      403      403      403      ok       ok
   POST    /periods/new                                                          signin    403      403      403      403      ok       ok
@@ -308,6 +316,17 @@ beforeAll(async () => {
     evidenceId,
     userId: subjectId,
     emailId: failedEmail.id,
+    importId: (
+      await db.prisma.registerImport.create({
+        data: {
+          kind: 'register',
+          createdById: world.manager.id,
+          fileName: 'register.csv',
+          fileSha256: '0'.repeat(64),
+          rows: { rows: [], ignoredColumns: [] },
+        },
+      })
+    ).id,
   };
 });
 afterAll(async () => {
@@ -370,6 +389,7 @@ function bodyFor(key: string, actor: Actor): Body {
     'POST /returns/:returnId/requirements/:requirementId': () =>
       form({ ...answerFields({ narrative: 'Written by someone else', action: 'draft' }), version: '1' }),
     'POST /returns/:returnId/submit': () => form({ declaration: 'confirmed' }),
+    'POST /imports/register/:importId': () => form({ fingerprint: '0'.repeat(64) }),
     'POST /returns/:returnId/requirements/:requirementId/evidence': () => ({ kind: 'upload' }),
     'POST /returns/:returnId/requirements/:requirementId/evidence/link': () => form({ evidenceId }),
     'POST /returns/:returnId/review/requirements/:requirementId': () =>

@@ -147,7 +147,8 @@ const ids = {} as Record<
   | 'requirement'
   | 'evidence'
   | 'spareUser'
-  | 'email',
+  | 'email'
+  | 'registerImport',
   string
 >;
 
@@ -392,6 +393,12 @@ const FORMS: Record<string, PostForm> = {
     fields: () => ({}),
     echoed: [],
   },
+  'POST /imports/register/:importId': {
+    who: 'manager',
+    url: () => pathTo(paths.imports.registerShow, { importId: ids.registerImport }),
+    fields: () => ({ fingerprint: '0'.repeat(64) }),
+    echoed: [],
+  },
   'POST /outbox/:emailId/retry': {
     who: 'manager',
     url: () => pathTo(paths.outbox.retry, { emailId: ids.email }),
@@ -407,6 +414,8 @@ const NOT_FUZZED: Record<string, string> = {
     'no fields; what it accepts is in review-decisions.test.ts (CSRF: hostile-requests.test.ts)',
   'POST /returns/:returnId/requirements/:requirementId/evidence':
     'multipart upload: hostile files and names in hostile-uploads.test.ts and evidence.test.ts',
+  'POST /imports/register':
+    'multipart upload: refused files, bad rows and formula-looking cells in register-import.test.ts',
   'POST /providers/:providerId/people/:userId/remove':
     'no fields; removes the person it names (people.test.ts, access-matrix.test.ts; CSRF: hostile-requests.test.ts)',
 };
@@ -451,6 +460,11 @@ const GET_FORMS: Record<string, { who: keyof typeof agents; url: () => string; f
       fields: ['done'],
     },
     outbox: { who: 'manager', url: () => paths.outbox.list, fields: ['retried'] },
+    'register import preview': {
+      who: 'manager',
+      url: () => pathTo(paths.imports.registerShow, { importId: ids.registerImport }),
+      fields: ['done'],
+    },
     'people page': { who: 'leadA', url: () => paths.people.mine, fields: ['done'] },
     'provider page': {
       who: 'manager',
@@ -488,6 +502,17 @@ beforeAll(async () => {
   ids.spareContract = (await createContract(db.prisma, spare.id, world.manager.id)).id;
   ids.draftPeriod = (await createPeriod(db.prisma, 'Fuzz draft')).id;
   ids.spareUser = (await createProviderLead(db.prisma, world.providerA.id)).id;
+  ids.registerImport = (
+    await db.prisma.registerImport.create({
+      data: {
+        kind: 'register',
+        createdById: world.manager.id,
+        fileName: 'register.csv',
+        fileSha256: '0'.repeat(64),
+        rows: { rows: [], ignoredColumns: [] },
+      },
+    })
+  ).id;
   ids.evidence = (
     await addEvidence(db.prisma, {
       providerId: world.providerA.id,

@@ -101,6 +101,7 @@ describe('CSRF', () => {
       evidenceId: evidence.id,
       userId: (await createProviderLead(db.prisma, world.providerA.id)).id,
       emailId: email.id,
+      importId: '00000000-0000-4000-8000-000000000000',
     };
     const url = (route: string) =>
       pathTo(route.replace(/^POST /, ''), Object.fromEntries(Object.entries(params)));

@@ -1,0 +1,355 @@
+import { randomUUID } from 'node:crypto';
+import { recordAudit } from '../audit/audit.js';
+import { assertCommissionerEditor } from '../auth/access.js';
+import type { CurrentUser } from '../auth/current-user.js';
+import { signInUrl } from '../auth/email-link.service.js';
+import { linkPlaceholder, linkToken, tokenDigest } from '../auth/email-links.js';
+import { accessAddedEmail, invitationEmail } from '../auth/emails.js';
+import type { Config } from '../config.js';
+import type { Db, DbClient } from '../db/prisma.js';
+import { NotFound } from '../errors.js';
+import { insertEmailsWithAudit, type NewEmail, type Tx } from '../reminders/queries.js';
+import { currentRequestId } from '../request-context.js';
+import { SERVICE_NAME } from '../view-locals.js';
+import { importFileKind, readRows, UnreadableFile } from './import-file.js';
+import {
+  createImport,
+  expireInvitationLinks,
+  findImport,
+  findLeadPeople,
+  insertAuditEvents,
+  insertContracts,
+  insertInvitationLinks,
+  insertLeadMemberships,
+  insertLeadUsers,
+  insertProviders,
+  loadSnapshot,
+  lockImport,
+  lockRegisterImports,
+  markImportApplied,
+  providerIdsByCode,
+  updateContracts,
+  updateProviders,
+  type LeadPerson,
+} from './queries.js';
+import { checkRow, mapColumns, markDuplicates, type CheckedRow, type ColumnMap } from './register-file.js';
+import { planRegister, type PlanWrites, type RegisterPlan } from './register-plan.js';
+
+// The register import: a file is read and checked row by row (nothing written but the import's own
+// record, which keeps what the file says), previewed against the register as it is, and applied only
+// when confirmed, in one transaction, as one audited import. Re-importing the same file changes
+// nothing; providers the file does not name are listed, never removed.
+
+export interface ImportDeps {
+  prisma: Db;
+  config: Pick<Config, 'imports' | 'publicBaseUrl' | 'organisationName' | 'emailLinks'>;
+  sessionSecret: string;
+  clock: () => Date;
+}
+
+export interface UploadedFile {
+  name: string;
+  content: Buffer;
+  sha256: string;
+}
+
+/** What the import keeps of a file: its checked rows and the columns it did not use. */
+export interface StoredRows {
+  rows: CheckedRow[];
+  ignoredColumns: string[];
+}
+
+export type ReadOutcome = { ok: true; stored: StoredRows } | { ok: false; error: string };
+
+/** Reads and checks a register file; a file that cannot be used at all is refused with the reason. */
+export async function readRegisterFile(file: UploadedFile, maxRows: number): Promise<ReadOutcome> {
+  const kind = importFileKind(file.name, file.content);
+  if (!kind) {
+    return { ok: false, error: 'The file must be a CSV file (.csv) or an Excel workbook (.xlsx)' };
+  }
+  let map: ColumnMap | undefined;
+  const rows: CheckedRow[] = [];
+  try {
+    for await (const row of readRows(kind, file.content)) {
+      if (!map) {
+        if (row.cells.every((cell) => cell.trim() === '')) continue;
+        const columns = mapColumns(row.cells);
+        if (!columns.ok) return { ok: false, error: columns.error };
+        map = columns.map;
+        continue;
+      }
+      const checked = checkRow(row, map);
+      if (!checked) continue;
+      if (rows.length >= maxRows) {
+        return {
+          ok: false,
+          error: `The file has more than ${maxRows.toLocaleString('en-GB')} rows of providers. Split it into files of up to ${maxRows.toLocaleString('en-GB')} rows and import each`,
+        };
+      }
+      rows.push(checked);
+    }
+  } catch (error) {
+    if (error instanceof UnreadableFile) return { ok: false, error: error.message };
+    throw error;
+  }
+  if (!map)
+    return {
+      ok: false,
+      error: 'The file is empty. Its first row must name the columns, as the template does',
+    };
+  if (rows.length === 0) return { ok: false, error: 'The file has no rows of providers under its first row' };
+  markDuplicates(rows);
+  return { ok: true, stored: { rows, ignoredColumns: map.ignored } };
+}
+
+export type PreviewOutcome = { ok: true; importId: string } | { ok: false; error: string };
+
+/** Reads an uploaded file and keeps what it says for the preview; a refused file stores nothing. */
+export async function startRegisterImport(
+  deps: ImportDeps,
+  actor: CurrentUser,
+  file: UploadedFile,
+): Promise<PreviewOutcome> {
+  assertCommissionerEditor(actor);
+  const read = await readRegisterFile(file, deps.config.imports.maxRows);
+  if (!read.ok) return read;
+  const created = await createImport(deps.prisma, {
+    kind: 'register',
+    createdById: actor.id,
+    fileName: file.name,
+    fileSha256: file.sha256,
+    rows: read.stored as unknown as object,
+  });
+  return { ok: true, importId: created.id };
+}
+
+function namesIn(rows: readonly CheckedRow[]) {
+  const references = new Set<string>();
+  const emails = new Set<string>();
+  for (const row of rows) {
+    if (row.contract) {
+      references.add(row.contract.reference);
+      emails.add(row.contract.managerEmail);
+    }
+    for (const lead of row.leads) emails.add(lead.email);
+  }
+  return { references: [...references], emails: [...emails] };
+}
+
+async function planFor(db: DbClient, stored: StoredRows): Promise<RegisterPlan> {
+  return planRegister(stored.rows, await loadSnapshot(db, namesIn(stored.rows)));
+}
+
+export interface ImportView {
+  id: string;
+  fileName: string;
+  fileSha256: string;
+  createdAt: Date;
+  createdBy: string;
+  ignoredColumns: string[];
+  state:
+    | { status: 'previewed'; plan: RegisterPlan }
+    | { status: 'applied'; appliedAt: Date; counts: RegisterPlan['counts'] };
+}
+
+/** An import as its page shows it: the preview against the register now, or what applying did. */
+export async function registerImportView(
+  deps: ImportDeps,
+  actor: CurrentUser,
+  importId: string,
+): Promise<ImportView> {
+  assertCommissionerEditor(actor);
+  const record = await findImport(deps.prisma, importId);
+  if (record?.kind !== 'register') throw new NotFound();
+  const stored = record.rows as unknown as StoredRows;
+  const base = {
+    id: record.id,
+    fileName: record.fileName,
+    fileSha256: record.fileSha256,
+    createdAt: record.createdAt,
+    createdBy: record.createdBy.displayName,
+    ignoredColumns: stored.ignoredColumns,
+  };
+  if (record.status === 'applied') {
+    return {
+      ...base,
+      state: {
+        status: 'applied',
+        appliedAt: record.appliedAt ?? record.createdAt,
+        counts: record.counts as unknown as RegisterPlan['counts'],
+      },
+    };
+  }
+  return { ...base, state: { status: 'previewed', plan: await planFor(deps.prisma, stored) } };
+}
+
+export type ApplyOutcome = 'applied' | 'already-applied' | 'register-changed';
+
+/**
+ * Applies a previewed import in one transaction, if the register is as it was when the preview was
+ * shown (`fingerprint`): otherwise nothing is written and the caller shows the new preview.
+ */
+export async function applyRegisterImport(
+  deps: ImportDeps,
+  actor: CurrentUser,
+  importId: string,
+  fingerprint: string,
+): Promise<ApplyOutcome> {
+  assertCommissionerEditor(actor);
+  const now = deps.clock();
+  return deps.prisma.$transaction(
+    async (tx) => {
+      await lockRegisterImports(tx);
+      const status = await lockImport(tx, importId);
+      const record = status ? await findImport(tx, importId) : null;
+      if (record?.kind !== 'register') throw new NotFound();
+      if (status === 'applied') return 'already-applied';
+      const stored = record.rows as unknown as StoredRows;
+      const plan = await planFor(tx, stored);
+      if (plan.fingerprint !== fingerprint) return 'register-changed';
+      await applyWrites(tx, plan.writes);
+      await inviteLeads(tx, deps, actor, plan.writes.leadsToAdd, now);
+      await markImportApplied(tx, importId, plan.counts, now);
+      await recordAudit(tx, {
+        actorId: actor.id,
+        action: 'register.imported',
+        entityType: 'register_import',
+        entityId: importId,
+        after: {
+          fileName: record.fileName,
+          fileSha256: record.fileSha256,
+          counts: plan.counts,
+          providersCreated: plan.writes.providersToCreate.map((p) => p.odsCode),
+          providersUpdated: plan.writes.providersToUpdate.map((p) => p.id),
+          contractsCreated: plan.writes.contractsToCreate.map((c) => c.reference),
+          contractsUpdated: plan.writes.contractsToUpdate.map((c) => c.reference),
+        },
+      });
+      return 'applied';
+    },
+    { maxWait: 10_000, timeout: 300_000 },
+  );
+}
+
+async function applyWrites(tx: DbClient, writes: PlanWrites): Promise<void> {
+  await insertProviders(tx, writes.providersToCreate);
+  await updateProviders(tx, writes.providersToUpdate);
+  await insertContracts(tx, writes.contractsToCreate);
+  await updateContracts(tx, writes.contractsToUpdate);
+}
+
+const EMAILS_PER_STATEMENT = 1_000;
+
+/**
+ * Adds the leads to their providers and emails them as the invite page does: someone who has not
+ * accepted an invitation yet (or is new) gets one invitation link (naming the first of their
+ * providers in the file; earlier unused links stop working); someone who already signs in is told
+ * they have access to each new provider.
+ */
+async function inviteLeads(
+  tx: Tx,
+  deps: ImportDeps,
+  actor: CurrentUser,
+  leads: PlanWrites['leadsToAdd'],
+  now: Date,
+): Promise<void> {
+  if (leads.length === 0) return;
+  const newPeople = new Map<string, string>();
+  for (const lead of leads) {
+    if (lead.userId === null && !newPeople.has(lead.email))
+      newPeople.set(lead.email, lead.name || lead.email);
+  }
+  await insertLeadUsers(
+    tx,
+    [...newPeople].map(([email, displayName]) => ({ email, displayName })),
+  );
+  await insertLeadMemberships(tx, leads);
+
+  const emails = [...new Set(leads.map((lead) => lead.email))];
+  const people = new Map((await findLeadPeople(tx, emails)).map((person) => [person.email, person]));
+  const providers = await providerIdsByCode(tx, [...new Set(leads.map((lead) => lead.odsCode))]);
+  const days = deps.config.emailLinks.invitationDays;
+  const expiresAt = new Date(now.getTime() + days * 86_400_000);
+  const common = {
+    inviterName: actor.displayName,
+    role: 'lead' as const,
+    signInUrl: signInUrl(deps.config),
+    serviceName: SERVICE_NAME,
+    organisationName: deps.config.organisationName,
+  };
+
+  const invited = new Set<string>();
+  const links: { id: string; userId: string; tokenSha256: string }[] = [];
+  const outbox: NewEmail[] = [];
+  const email = (
+    key: string,
+    person: LeadPerson,
+    rendered: { subject: string; text: string; html: string },
+  ) =>
+    outbox.push({
+      idempotencyKey: key,
+      returnId: null,
+      stage: null,
+      dueDate: null,
+      toAddress: person.email,
+      ccAddresses: [],
+      subject: rendered.subject,
+      textBody: rendered.text,
+      htmlBody: rendered.html,
+      nextAttemptAt: now.toISOString(),
+      createdAt: now.toISOString(),
+    });
+  for (const lead of leads) {
+    const person = people.get(lead.email);
+    const provider = providers.get(lead.odsCode);
+    if (!person || !provider) continue;
+    const accepted =
+      person.signInMethod === 'microsoft' ? person.entraObjectId !== null : person.lastSignInAt !== null;
+    if (accepted) {
+      email(
+        `access-added:${person.id}:${provider.id}:${now.toISOString()}`,
+        person,
+        accessAddedEmail({ ...common, recipientName: person.displayName, providerName: provider.name }),
+      );
+      continue;
+    }
+    if (invited.has(person.id)) continue;
+    invited.add(person.id);
+    const id = randomUUID();
+    links.push({ id, userId: person.id, tokenSha256: tokenDigest(linkToken(deps.sessionSecret, id)) });
+    email(
+      `email-link:${id}`,
+      person,
+      invitationEmail({
+        ...common,
+        recipientName: person.displayName,
+        providerName: provider.name,
+        method: person.signInMethod,
+        link: linkPlaceholder('invitation', id),
+        days,
+      }),
+    );
+  }
+  await expireInvitationLinks(tx, [...invited], now);
+  await insertInvitationLinks(tx, links, actor.id, now, expiresAt);
+  const requestId = currentRequestId() ?? null;
+  for (let start = 0; start < outbox.length; start += EMAILS_PER_STATEMENT) {
+    await insertEmailsWithAudit(tx, outbox.slice(start, start + EMAILS_PER_STATEMENT), {
+      action: 'email.queued',
+      requestId,
+    });
+  }
+  await insertAuditEvents(
+    tx,
+    { action: 'email_link.sent', entityType: 'email_link', actorId: actor.id, requestId },
+    links.map((link) => ({
+      entityId: link.id,
+      after: {
+        purpose: 'invitation',
+        userId: link.userId,
+        expiresAt: expiresAt.toISOString(),
+        importedBy: actor.id,
+      },
+    })),
+  );
+}

@@ -1,0 +1,106 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Locator, Page } from 'playwright-core';
+import { buildTestApp } from '../support/app.js';
+import { launchChromium, newPersonContext, PageChecks } from '../support/browser.js';
+import { createTestDatabase } from '../support/database.js';
+import { createTwoProviderWorld, importTestStandards } from '../support/fixtures.js';
+import { csvFile } from '../support/register-files.js';
+import { TEMPLATE_HEADER } from '../../src/imports/register-file.js';
+
+// A contract manager imports a register file in Chromium with JavaScript off (the forms work without
+// it): the upload page, a refusal, the preview with a refused row, the import, and the result. Every
+// page is checked (axe, html-validate, titles).
+
+const STEP_TIMEOUT = 120_000;
+
+let baseUrl: string;
+let checks: PageChecks;
+let page: Page;
+let world: Awaited<ReturnType<typeof createTwoProviderWorld>>;
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+const cleanups: (() => Promise<unknown>)[] = [];
+
+const link = (name: string | RegExp) => page.getByRole('link', { name, exact: true });
+const button = (name: string) => page.getByRole('button', { name, exact: true });
+
+async function follow(target: Locator): Promise<void> {
+  const loaded = page.waitForEvent('load');
+  await target.click();
+  await loaded;
+}
+
+beforeAll(async () => {
+  const browser = await launchChromium();
+  cleanups.push(() => browser.close());
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  db = await createTestDatabase();
+  cleanups.push(() => db.drop());
+  await importTestStandards(db.prisma);
+  world = await createTwoProviderWorld(db.prisma);
+  server.on('request', buildTestApp(db));
+  checks = new PageChecks(browser);
+  const context = await newPersonContext(browser, { javaScript: false });
+  context.setDefaultTimeout(30_000);
+  page = checks.watch(await context.newPage());
+}, STEP_TIMEOUT);
+
+afterAll(async () => {
+  for (const cleanup of cleanups) await cleanup();
+}, STEP_TIMEOUT);
+
+test(
+  'a contract manager imports a register file, without JavaScript',
+  async () => {
+    await page.goto(`${baseUrl}/sign-in/local`);
+    await page.getByRole('radio', { name: world.manager.displayName }).check();
+    await follow(button('Sign in'));
+    await follow(link('Providers'));
+    await follow(link('Import providers, contracts and leads from a file'));
+    expect(await checks.check(page)).toMatch(/^Import providers from a file - /);
+
+    await follow(button('Check the file'));
+    expect(await checks.check(page)).toMatch(/^Error: Import providers from a file - /);
+    expect(await page.getByRole('alert').innerText()).toContain('Select a CSV or Excel file to import');
+
+    const empty = ['', '', '', '', '', '', '', '', ''];
+    await page.getByLabel('Choose the file').setInputFiles({
+      name: 'register.csv',
+      mimeType: 'text/csv',
+      buffer: csvFile([
+        [...TEMPLATE_HEADER],
+        ['JR1', 'Journey Hospitals NHS Trust', 'Acute trust', ...empty],
+        [
+          'JR2',
+          'Journey Hospice',
+          'Hospice',
+          'ICB-J-2',
+          '01/04/2026',
+          '',
+          world.manager.email,
+          'AIS',
+          'jo@example.org',
+          'Jo',
+          '',
+          '',
+        ],
+        ['J', 'Broken Row', 'Hospice', ...empty],
+      ]),
+    });
+    await follow(button('Check the file'));
+    expect(await checks.check(page)).toMatch(/^Check the changes before importing - /);
+    const errors = page.getByRole('table', { name: 'Rows with errors' });
+    expect(await errors.innerText()).toContain('ODS code must be 3 to 10 letters and numbers');
+    expect(await page.getByRole('table', { name: 'What will change' }).innerText()).toContain(
+      'Invite jo@example.org as a lead',
+    );
+
+    await follow(button('Import these changes'));
+    expect(await checks.check(page)).toMatch(/^Providers imported - /);
+    expect(await db.prisma.provider.count({ where: { odsCode: { in: ['JR1', 'JR2'] } } })).toBe(2);
+  },
+  STEP_TIMEOUT,
+);
