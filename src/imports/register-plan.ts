@@ -213,7 +213,11 @@ export function planRegister(rows: readonly CheckedRow[], snapshot: RegisterSnap
         }
         const beforeIds = [...before.frameworkIds].sort();
         if (beforeIds.join(',') !== contractWrite.frameworkIds.join(',')) {
-          const names = (ids: string[]) => ids.map((id) => frameworkCode.get(id) ?? id).join(', ') || 'none';
+          const names = (ids: string[]) =>
+            ids
+              .map((id) => frameworkCode.get(id) ?? id)
+              .sort()
+              .join(', ') || 'none';
           contractChanges.push(`standards ${names(beforeIds)} become ${names(contractWrite.frameworkIds)}`);
         }
         if (contractChanges.length > 0) {
