@@ -43,6 +43,11 @@ function ukParts(instant: Date): { year: number; month: number; day: number; hou
   };
 }
 
+/** A day of the year with no year: "28 February". */
+export function formatDayMonth(month: number, day: number): string {
+  return `${day} ${MONTHS[month - 1] ?? ''}`;
+}
+
 /**
  * A time of day as the NHS style guide writes it: "11am", "3:05pm", "midday", "midnight" (12am and
  * 12pm are ambiguous to many readers).

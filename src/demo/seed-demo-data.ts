@@ -208,11 +208,11 @@ async function seedPeriods(tx: Tx, standards: Standards): Promise<SeededPeriod[]
       endDate: end,
       standards: {
         create: frameworkCodes(demo.versions).map((code) => {
-          const framework = standards.framework(code);
+          const version = standards.version(code, demo.versions[code]);
           return {
-            frameworkId: framework.id,
-            frameworkVersionId: standards.version(code, demo.versions[code]).id,
-            dueDate: defaultDueDate(end, framework),
+            frameworkId: standards.framework(code).id,
+            frameworkVersionId: version.id,
+            dueDate: defaultDueDate(end, version),
           };
         }),
       },
@@ -260,9 +260,8 @@ async function seedReturn(context: SeedContext, plan: ReturnPlan): Promise<Seede
   const { tx, now, standards, providerIds, userIds } = context;
   const { contract, period, status, code } = plan;
   const provider = demoProvider(contract.odsCode);
-  const framework = standards.framework(code);
   const version = standards.version(code, period.demo.versions[code]);
-  const originalDueDate = defaultDueDate(period.end, framework);
+  const originalDueDate = defaultDueDate(period.end, version);
   // A different offset per return so the dates do not all fall on the same day.
   const spread = DEMO_CONTRACTS.indexOf(contract) + (code === 'EDS' ? 5 : 0);
   const timeline = timelineFor(status, period, originalDueDate, now, spread);

@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { recordAudit } from '../audit/audit.js';
 import type { Db } from '../db/prisma.js';
 import { sha256 } from '../hash.js';
 import type { Logger } from '../logger.js';
@@ -13,6 +14,8 @@ import {
   findFrameworkByCode,
   findRatingScaleByCode,
   findVersionByCodes,
+  findVersionForCorrection,
+  applyVersionCorrection,
   lockStandardsImport,
   type DbClient,
   type FrameworkRow,
@@ -29,7 +32,8 @@ export interface ImportedStandard {
   file: string;
   framework: string;
   version: string;
-  outcome: 'imported' | 'unchanged';
+  /** `corrected`: a data correction (sources, verified flags, due date only) was applied. */
+  outcome: 'imported' | 'unchanged' | 'corrected';
 }
 
 /** One entry per data file, in file-name order. */
@@ -43,8 +47,11 @@ interface LoadedFile {
 
 /**
  * Loads every standards data file in `dir` into the database. A version already loaded from the same
- * bytes is left alone; a version whose file has changed since it was loaded is refused, because
- * returns already answered against it must keep meaning what they meant. Every file is checked
+ * bytes is left alone. A version whose file has changed since it was loaded is refused, because
+ * returns already answered against it must keep meaning what they meant, unless the change is a data
+ * correction: only `source`, `verified`, the due date rule and the statement set's details differ, so
+ * every answer, score and rating reads exactly as before (see README, "Correcting a standard's data").
+ * Every file is checked
  * before anything is written, and all new versions are written in one transaction, so a run
  * imports everything or nothing.
  */
@@ -71,12 +78,14 @@ export async function importStandards(
 
   for (const entry of summary) {
     if (entry.outcome === 'imported') logger.info(entry, 'standard version imported');
+    else if (entry.outcome === 'corrected') logger.info(entry, 'standard version data corrected');
     else logger.debug(entry, 'standard version unchanged');
   }
   logger.info(
     {
       imported: summary.filter((entry) => entry.outcome === 'imported').length,
       unchanged: summary.filter((entry) => entry.outcome === 'unchanged').length,
+      corrected: summary.filter((entry) => entry.outcome === 'corrected').length,
     },
     'standards import finished',
   );
@@ -190,13 +199,23 @@ async function importFile(tx: DbClient, file: LoadedFile, logger: Logger): Promi
   const existing = await findVersionByCodes(tx, framework.code, version.code);
   if (existing) {
     if (existing.contentSha256 === file.sha256) return { ...entry, outcome: 'unchanged' };
-    throw new StandardsImportError(
-      `Standards file ${file.file} has changed since version ${version.code} of ${framework.code} ` +
-        `(${version.name}) was loaded into this database (loaded SHA-256 ${existing.contentSha256}, ` +
-        `file now ${file.sha256}). A loaded standard is never rewritten, because returns are answered ` +
-        'against it: put the file back as it was, and publish a changed standard as a new version file ' +
-        'with its own version code. Nothing was imported.',
-    );
+    const loaded = await findVersionForCorrection(tx, existing.id);
+    if (!loaded) throw new Error(`Version ${existing.id} vanished during the import`);
+    const differences = contentDifferences(loaded, file.data);
+    if (differences.length > 0) {
+      const shown = differences.slice(0, 5).join('; ');
+      const more = differences.length > 5 ? ` and ${differences.length - 5} more` : '';
+      throw new StandardsImportError(
+        `Standards file ${file.file} has changed since version ${version.code} of ${framework.code} ` +
+          `(${version.name}) was loaded into this database (loaded SHA-256 ${existing.contentSha256}, ` +
+          `file now ${file.sha256}), and not only in sources, verified flags or due dates (${shown}${more}). ` +
+          'A loaded standard is never rewritten, because returns are answered against it: put the file ' +
+          'back as it was, and publish a changed standard as a new version file with its own version ' +
+          'code. Nothing was imported.',
+      );
+    }
+    await correctVersion(tx, existing.id, loaded, file);
+    return { ...entry, outcome: 'corrected' };
   }
 
   const frameworkId = await ensureFramework(tx, file);
@@ -211,6 +230,8 @@ async function importFile(tx: DbClient, file: LoadedFile, logger: Logger): Promi
     groupLabel: version.groupLabel,
     source: version.source,
     verified: version.verified,
+    ...dueColumns(version.due),
+    ...statementColumns(version.statements),
     contentSha256: file.sha256,
   });
   await createRatingBands(tx, versionId, file.data.overallRatingBands);
@@ -259,10 +280,10 @@ async function ensureRatingScale(tx: DbClient, file: LoadedFile, logger: Logger)
   return existing.id;
 }
 
-type FrameworkFields = Pick<FrameworkRow, 'name' | 'defaultDueMonth' | 'defaultDueDay'>;
+type FrameworkFields = Pick<FrameworkRow, 'name'>;
 
 function frameworkDifferences(current: FrameworkFields, wanted: FrameworkFields): string[] {
-  const fields = ['name', 'defaultDueMonth', 'defaultDueDay'] as const;
+  const fields = ['name'] as const;
   return fields
     .filter((field) => current[field] !== wanted[field])
     .map((field) => `${field} ${JSON.stringify(current[field])} vs ${JSON.stringify(wanted[field])}`);
@@ -285,5 +306,202 @@ function levelDifferences(current: readonly RatingLevelData[], wanted: readonly 
       .map(
         (field) => `level ${position} ${field} ${JSON.stringify(a[field])} vs ${JSON.stringify(b[field])}`,
       );
+  });
+}
+
+function dueColumns(due: StandardFile['version']['due']) {
+  return {
+    dueMonth: due.month,
+    dueDay: due.day,
+    dueNational: due.national,
+    dueSource: due.source,
+    dueVerified: due.verified,
+  };
+}
+
+function statementColumns(statements: StandardFile['version']['statements']) {
+  return {
+    statementsName: statements?.name ?? null,
+    statementsSource: statements?.source ?? null,
+    statementsVerified: statements?.verified ?? null,
+  };
+}
+
+type LoadedVersion = NonNullable<Awaited<ReturnType<typeof findVersionForCorrection>>>;
+
+/**
+ * What returns are answered against: everything but sources, verified flags, the due date rule and
+ * the statement set's details. Each entry names a field that differs between the database and the file.
+ */
+function contentDifferences(loaded: LoadedVersion, file: StandardFile): string[] {
+  const flatten = (value: unknown, path: string, into: Map<string, string>): Map<string, string> => {
+    if (Array.isArray(value)) value.forEach((item, index) => flatten(item, `${path}[${index}]`, into));
+    else if (value !== null && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) flatten(item, path ? `${path}.${key}` : key, into);
+    } else into.set(path, JSON.stringify(value));
+    return into;
+  };
+  const content = (version: {
+    name: string;
+    identifier: string | null;
+    publishedOn: string | null;
+    groupLabel: string;
+    ratingScale: { code: string; name: string; levels: RatingLevelData[] };
+    bands: { minTotal: number; maxTotal: number; label: string; position: number }[];
+    groups: {
+      code: string;
+      title: string;
+      description: string;
+      position: number;
+      requirements: {
+        code: string;
+        title: string;
+        guidance: string;
+        evidenceExpected: string;
+        position: number;
+      }[];
+    }[];
+  }) => flatten(version, '', new Map());
+  const byPosition = <T extends { position: number }>(items: readonly T[]) =>
+    [...items].sort((a, b) => a.position - b.position);
+  const fromDatabase = content({
+    name: loaded.name,
+    identifier: loaded.identifier,
+    publishedOn: loaded.publishedOn?.toISOString().slice(0, 10) ?? null,
+    groupLabel: loaded.groupLabel,
+    ratingScale: {
+      code: loaded.ratingScale.code,
+      name: loaded.ratingScale.name,
+      levels: byPosition(loaded.ratingScale.levels).map(pickLevel),
+    },
+    bands: byPosition(loaded.ratingBands).map(pickBand),
+    groups: byPosition(loaded.groups).map((group) => ({
+      ...pickGroup(group),
+      requirements: byPosition(group.requirements).map(pickRequirement),
+    })),
+  });
+  const fromFile = content({
+    name: file.version.name,
+    identifier: file.version.identifier,
+    publishedOn: file.version.publishedOn,
+    groupLabel: file.version.groupLabel,
+    ratingScale: {
+      code: file.ratingScale.code,
+      name: file.ratingScale.name,
+      levels: byPosition(file.ratingScale.levels).map(pickLevel),
+    },
+    bands: byPosition(file.overallRatingBands).map(pickBand),
+    groups: byPosition(file.groups).map((group) => ({
+      ...pickGroup(group),
+      requirements: byPosition(group.requirements).map(pickRequirement),
+    })),
+  });
+  const keys = [...new Set([...fromDatabase.keys(), ...fromFile.keys()])];
+  return keys
+    .filter((key) => fromDatabase.get(key) !== fromFile.get(key))
+    .map((key) => `${key} ${fromDatabase.get(key) ?? '(absent)'} vs ${fromFile.get(key) ?? '(absent)'}`);
+}
+
+function pickLevel(level: RatingLevelData): RatingLevelData {
+  const { code, label, score, colour, description, position } = level;
+  return { code, label, score, colour, description, position };
+}
+
+function pickBand(band: { minTotal: number; maxTotal: number; label: string; position: number }) {
+  const { minTotal, maxTotal, label, position } = band;
+  return { minTotal, maxTotal, label, position };
+}
+
+function pickGroup(group: { code: string; title: string; description: string; position: number }) {
+  const { code, title, description, position } = group;
+  return { code, title, description, position };
+}
+
+function pickRequirement(requirement: {
+  code: string;
+  title: string;
+  guidance: string;
+  evidenceExpected: string;
+  position: number;
+}) {
+  const { code, title, guidance, evidenceExpected, position } = requirement;
+  return { code, title, guidance, evidenceExpected, position };
+}
+
+/**
+ * Applies a data correction: the version's, scale's, bands', groups' and requirements' sources and
+ * verified flags, its due date rule and statement set, as the file now says. Answers, scores and
+ * ratings are untouched. Audited with every changed fact before and after.
+ */
+async function correctVersion(
+  tx: DbClient,
+  versionId: string,
+  loaded: LoadedVersion,
+  file: LoadedFile,
+): Promise<void> {
+  const { version, ratingScale } = file.data;
+  const facts = (row: { source: string; verified: boolean }) => ({
+    source: row.source,
+    verified: row.verified,
+  });
+  const changed: { fact: string; before: unknown; after: unknown }[] = [];
+  const note = (fact: string, before: unknown, after: unknown) => {
+    if (JSON.stringify(before) !== JSON.stringify(after)) changed.push({ fact, before, after });
+  };
+  const versionColumns = {
+    source: version.source,
+    verified: version.verified,
+    ...dueColumns(version.due),
+    ...statementColumns(version.statements),
+  };
+  note(
+    'version',
+    {
+      source: loaded.source,
+      verified: loaded.verified,
+      dueMonth: loaded.dueMonth,
+      dueDay: loaded.dueDay,
+      dueNational: loaded.dueNational,
+      dueSource: loaded.dueSource,
+      dueVerified: loaded.dueVerified,
+      statementsName: loaded.statementsName,
+      statementsSource: loaded.statementsSource,
+      statementsVerified: loaded.statementsVerified,
+    },
+    versionColumns,
+  );
+  note(`rating scale ${ratingScale.code}`, facts(loaded.ratingScale), facts(ratingScale));
+  const bands = loaded.ratingBands.flatMap((band) => {
+    const wanted = file.data.overallRatingBands.find((candidate) => candidate.position === band.position);
+    if (!wanted) return [];
+    note(`band ${band.label}`, facts(band), facts(wanted));
+    return [{ id: band.id, ...facts(wanted) }];
+  });
+  const groups = loaded.groups.flatMap((group) => {
+    const wanted = file.data.groups.find((candidate) => candidate.code === group.code);
+    if (!wanted) return [];
+    note(`group ${group.code}`, facts(group), facts(wanted));
+    const requirements = group.requirements.flatMap((requirement) => {
+      const wantedRequirement = wanted.requirements.find((candidate) => candidate.code === requirement.code);
+      if (!wantedRequirement) return [];
+      note(`requirement ${requirement.code}`, facts(requirement), facts(wantedRequirement));
+      return [{ id: requirement.id, ...facts(wantedRequirement) }];
+    });
+    return [{ id: group.id, ...facts(wanted), requirements }];
+  });
+  await applyVersionCorrection(tx, {
+    versionId,
+    version: { ...versionColumns, contentSha256: file.sha256 },
+    ratingScale: { id: loaded.ratingScale.id, ...facts(ratingScale) },
+    bands,
+    groups,
+  });
+  await recordAudit(tx, {
+    actorId: null,
+    action: 'standard.data_corrected',
+    entityType: 'framework_version',
+    entityId: versionId,
+    before: { file: file.file, sha256: loaded.contentSha256 },
+    after: { file: file.file, sha256: file.sha256, changed: changed as never },
   });
 }

@@ -15,8 +15,6 @@ export interface FrameworkRow {
   id: string;
   code: string;
   name: string;
-  defaultDueMonth: number;
-  defaultDueDay: number;
 }
 
 export function findFrameworkByCode(db: DbClient, code: string): Promise<FrameworkRow | null> {
@@ -91,6 +89,14 @@ export interface FrameworkVersionData {
   groupLabel: string;
   source: string;
   verified: boolean;
+  dueMonth: number;
+  dueDay: number;
+  dueNational: boolean;
+  dueSource: string;
+  dueVerified: boolean;
+  statementsName: string | null;
+  statementsSource: string | null;
+  statementsVerified: boolean | null;
   contentSha256: string;
 }
 
@@ -199,4 +205,101 @@ export function findVersionGroups(db: DbClient, frameworkVersionId: string) {
     },
     orderBy: { position: 'asc' },
   });
+}
+
+const correctableFacts = { id: true, source: true, verified: true } as const;
+
+/** A loaded version with everything a data correction may compare or change. */
+export function findVersionForCorrection(db: DbClient, versionId: string) {
+  return db.frameworkVersion.findUnique({
+    where: { id: versionId },
+    select: {
+      name: true,
+      identifier: true,
+      publishedOn: true,
+      groupLabel: true,
+      source: true,
+      verified: true,
+      dueMonth: true,
+      dueDay: true,
+      dueNational: true,
+      dueSource: true,
+      dueVerified: true,
+      statementsName: true,
+      statementsSource: true,
+      statementsVerified: true,
+      contentSha256: true,
+      ratingScale: {
+        select: {
+          ...correctableFacts,
+          code: true,
+          name: true,
+          levels: {
+            select: { code: true, label: true, score: true, colour: true, description: true, position: true },
+          },
+        },
+      },
+      ratingBands: {
+        select: { ...correctableFacts, minTotal: true, maxTotal: true, label: true, position: true },
+      },
+      groups: {
+        select: {
+          ...correctableFacts,
+          code: true,
+          title: true,
+          description: true,
+          position: true,
+          requirements: {
+            select: {
+              ...correctableFacts,
+              code: true,
+              title: true,
+              guidance: true,
+              evidenceExpected: true,
+              position: true,
+            },
+          },
+        },
+      },
+    },
+  });
+}
+
+interface Facts {
+  id: string;
+  source: string;
+  verified: boolean;
+}
+
+export interface VersionCorrection {
+  versionId: string;
+  version: Omit<
+    FrameworkVersionData,
+    'frameworkId' | 'ratingScaleId' | 'code' | 'name' | 'identifier' | 'publishedOn' | 'groupLabel'
+  >;
+  ratingScale: Facts;
+  bands: Facts[];
+  groups: (Facts & { requirements: Facts[] })[];
+}
+
+/** Writes a data correction's sources, verified flags and due date rule (see import-standards.ts). */
+export async function applyVersionCorrection(db: DbClient, correction: VersionCorrection): Promise<void> {
+  const facts = ({ source, verified }: Facts) => ({ source, verified });
+  await db.frameworkVersion.update({
+    where: { id: correction.versionId },
+    data: { ...correction.version, correctedAt: new Date() },
+  });
+  await db.ratingScale.update({
+    where: { id: correction.ratingScale.id },
+    data: facts(correction.ratingScale),
+  });
+  for (const band of correction.bands) {
+    await db.overallRatingBand.update({ where: { id: band.id }, data: facts(band) });
+  }
+  for (const group of correction.groups) {
+    await db.requirementGroup.update({ where: { id: group.id }, data: facts(group) });
+    for (const requirement of group.requirements) {
+      await db.requirement.update({ where: { id: requirement.id }, data: facts(requirement) });
+    }
+  }
 }

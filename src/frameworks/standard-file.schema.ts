@@ -31,8 +31,26 @@ export const LEVEL_COLOURS = ['red', 'amber', 'yellow', 'green', 'blue', 'purple
 const frameworkSchema = z.strictObject({
   code: z.enum(['AIS', 'EDS']),
   name: text,
-  defaultDueMonth: wholeNumber.min(1).max(12),
-  defaultDueDay: wholeNumber.min(1).max(31),
+});
+
+/**
+ * The usual due date of a return against the version, in the final year of its reporting period.
+ * `national` is false when no national date exists and the date is a local commissioner's default
+ * (AIS 2016 had no national reporting at all); `source` says which.
+ */
+const dueSchema = z.strictObject({
+  month: wholeNumber.min(1).max(12),
+  day: wholeNumber.min(1).max(31),
+  national: flag,
+  source,
+  verified: flag,
+});
+
+/** The set of self-assessment statements the requirements are, when reviewed apart from the standard. */
+const statementsSchema = z.strictObject({
+  name: text,
+  source,
+  verified: flag,
 });
 
 const versionSchema = z.strictObject({
@@ -43,6 +61,8 @@ const versionSchema = z.strictObject({
   groupLabel: text,
   source,
   verified: flag,
+  due: dueSchema,
+  statements: statementsSchema.nullable().default(null),
 });
 
 const levelSchema = z.strictObject({
@@ -182,6 +202,15 @@ export function consistencyProblems(file: StandardFile): Problem[] {
     );
   });
   problems.push(...bandProblems(file));
+  // Every year has the day (so never 29 February).
+  const { month, day } = file.version.due;
+  const daysInMonth = new Date(Date.UTC(2001, month, 0)).getUTCDate();
+  if (day > daysInMonth) {
+    problems.push({
+      path: ['version', 'due', 'day'],
+      message: `must be a day every year has in month ${month} (1 to ${daysInMonth})`,
+    });
+  }
   return problems;
 }
 

@@ -16,6 +16,7 @@ import type { ReturnStatus } from '../generated/prisma/enums.js';
 import { pathTo, paths } from '../paths.js';
 import { editorsOnly, idFromPath, signedInUser, staffOnly, submitForm } from '../route-helpers.js';
 import { formatDate } from '../format.js';
+import { dueRuleText } from '../frameworks/due-dates.js';
 import { RETURN_STATUS_TAGS } from '../returns/progress.js';
 import {
   changePeriodStandard,
@@ -83,6 +84,7 @@ export function periodRoutes(deps: AppDeps): Router {
         name: standard.framework.name,
         version: standard.frameworkVersion.name,
         dueDate: formatDate(standard.dueDate),
+        dueRule: dueRuleText(standard.frameworkVersion),
         changeHref:
           canEdit && !page.opened
             ? pathTo(paths.periods.editStandard, { periodId, frameworkId: standard.frameworkId })
@@ -184,7 +186,9 @@ async function renderStandard(
     versionItems: versions.map((version) => ({
       value: version.id,
       text: version.name,
-      hint: version.publishedOn ? `Published ${formatDate(version.publishedOn)}` : undefined,
+      hint: [version.publishedOn ? `Published ${formatDate(version.publishedOn)}.` : '', dueRuleText(version)]
+        .filter(Boolean)
+        .join(' '),
     })),
     values,
     errors,

@@ -65,9 +65,7 @@ export async function createPeriod(prisma: Db, user: CurrentUser, label: string)
       const frameworks = await listFrameworksWithVersions(tx);
       const choices = frameworks.flatMap((framework) => {
         const [newest] = [...framework.versions].sort(compareNewestFirst);
-        return newest
-          ? [{ framework, version: newest, dueDate: defaultDueDate(dates.endDate, framework) }]
-          : [];
+        return newest ? [{ framework, version: newest, dueDate: defaultDueDate(dates.endDate, newest) }] : [];
       });
       const period = await createPeriodWithStandards(
         tx,

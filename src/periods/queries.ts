@@ -8,6 +8,19 @@ export function listPeriods(db: Db) {
   });
 }
 
+/** What choosing a version needs: its publication date and its usual due date rule. */
+const versionChoiceFields = {
+  id: true,
+  code: true,
+  name: true,
+  publishedOn: true,
+  dueMonth: true,
+  dueDay: true,
+  dueNational: true,
+  dueSource: true,
+  dueVerified: true,
+} as const;
+
 /** Every framework with its versions, for choosing which version a period reports against. */
 export function listFrameworksWithVersions(db: DbClient) {
   return db.framework.findMany({
@@ -15,9 +28,7 @@ export function listFrameworksWithVersions(db: DbClient) {
       id: true,
       code: true,
       name: true,
-      defaultDueMonth: true,
-      defaultDueDay: true,
-      versions: { select: { id: true, code: true, name: true, publishedOn: true } },
+      versions: { select: { ...versionChoiceFields } },
     },
     orderBy: { code: 'asc' },
   });
@@ -39,7 +50,7 @@ const standardFields = {
   frameworkVersionId: true,
   dueDate: true,
   framework: { select: { code: true, name: true } },
-  frameworkVersion: { select: { code: true, name: true } },
+  frameworkVersion: { select: versionChoiceFields },
 } as const;
 
 export function findPeriod(db: DbClient, periodId: string) {
@@ -100,7 +111,7 @@ export function findPeriodStandard(db: DbClient, periodId: string, frameworkId: 
 export function findFrameworkVersions(db: DbClient, frameworkId: string) {
   return db.frameworkVersion.findMany({
     where: { frameworkId },
-    select: { id: true, code: true, name: true, publishedOn: true },
+    select: versionChoiceFields,
     orderBy: { code: 'asc' },
   });
 }

@@ -142,7 +142,7 @@ describe('seedDemoData on an empty database', () => {
     expect(standardCounts).toContain(1);
   });
 
-  test('creates both periods with the versions in use and due dates from the framework defaults', async () => {
+  test("creates both periods with the versions in use and due dates from each version's rule", async () => {
     const periods = await db.prisma.reportingPeriod.findMany({
       orderBy: { startDate: 'asc' },
       include: { standards: { include: { framework: true, frameworkVersion: true } } },
@@ -162,10 +162,8 @@ describe('seedDemoData on an empty database', () => {
     ]);
     for (const period of periods) {
       for (const standard of period.standards) {
-        const { defaultDueMonth, defaultDueDay } = standard.framework;
-        const expected = new Date(
-          Date.UTC(period.endDate.getUTCFullYear(), defaultDueMonth - 1, defaultDueDay),
-        );
+        const { dueMonth, dueDay } = standard.frameworkVersion;
+        const expected = new Date(Date.UTC(period.endDate.getUTCFullYear(), dueMonth - 1, dueDay));
         expect(isoDate(standard.dueDate)).toBe(isoDate(expected));
       }
     }

@@ -92,6 +92,13 @@ describe('adding a reporting period', () => {
     expect(page.text).toContain('From 1 April 2031 to 31 March 2032.');
     expect(page.text).toContain('Accessible Information Standard (2025), due 31 March 2032');
     expect(page.text).toContain('EDS 2022, due 28 February 2032');
+    // Each version's due rule says whether it is a national date (issue 14).
+    expect(page.text).toContain(
+      'Accessible Information Standard (2025): Usually due 31 March. This is the national reporting date.',
+    );
+    expect(page.text).toMatch(
+      /EDS 2022: Usually due 28 February\. There is no national reporting date for this version: this is a local date the commissioner sets\. Not yet confirmed/,
+    );
     expect(page.text).toContain('Open this period');
     const list = await agent.get('/periods').expect(200);
     expect(list.text).toContain('2031/32');
@@ -134,6 +141,7 @@ describe("changing a period's standard before it opens", () => {
     expect(form.text).toContain(
       'id="dueDate-day" name="dueDate-day" type="text" inputmode="numeric" value="28"',
     );
+    expect(form.text).toContain('Usually due 28 February. There is no national reporting date');
 
     const response = await post(agent, url, {
       frameworkVersionId: eds2.id,
@@ -195,6 +203,18 @@ describe("changing a period's standard before it opens", () => {
     });
     expect(standard.frameworkVersion.code).toBe('2022');
     expect(standard.dueDate).toEqual(new Date('2035-02-28'));
+  });
+});
+
+describe('AIS 2016 due rule', () => {
+  test('the standard page says AIS 2016 had no national reporting date', async () => {
+    const agent = await signedInAgent(app, cast.manager);
+    const periodId = await addPeriod(agent, '2035/36');
+    const form = await agent.get(`/periods/${periodId}/standards/${frameworks.ais}`).expect(200);
+    const ais2016 = form.text.slice(form.text.indexOf('Accessible Information Standard (2016)'));
+    expect(ais2016).toMatch(
+      /^Accessible Information Standard \(2016\)[\s\S]*?Usually due 31 March\. There is no national reporting date for this version/,
+    );
   });
 });
 

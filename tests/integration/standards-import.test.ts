@@ -10,7 +10,17 @@ import {
 } from '../../src/frameworks/import-standards.js';
 import type { StandardFileInput } from '../../src/frameworks/standard-file.schema.js';
 import { STANDARDS_DIR } from '../../src/project-root.js';
+import { computeResults } from '../../src/frameworks/results.js';
+import { findResultsBasis } from '../../src/frameworks/results.queries.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import {
+  createContract,
+  createPeriod,
+  createProvider,
+  createReturn,
+  createUser,
+  frameworkVersion,
+} from '../support/fixtures.js';
 import { testLogger } from '../support/test-logger.js';
 
 const FILES = ['ais-2016.json', 'ais-2025.json', 'eds-2022.json', 'eds2.json'];
@@ -175,19 +185,61 @@ describe('importing the standards into an empty database', () => {
     ]);
   });
 
-  test('creates the two frameworks with their default due dates', async () => {
+  test('creates the two frameworks, and a due date rule with its source per version', async () => {
     const frameworks = await prisma.framework.findMany({ orderBy: { code: 'asc' } });
-    expect(
-      frameworks.map(({ code, name, defaultDueMonth, defaultDueDay }) => [
-        code,
-        name,
-        defaultDueMonth,
-        defaultDueDay,
-      ]),
-    ).toEqual([
-      ['AIS', 'Accessible Information Standard', 3, 31],
-      ['EDS', 'Equality Delivery System', 2, 28],
+    expect(frameworks.map(({ code, name }) => [code, name])).toEqual([
+      ['AIS', 'Accessible Information Standard'],
+      ['EDS', 'Equality Delivery System'],
     ]);
+    const versions = await prisma.frameworkVersion.findMany({
+      include: { framework: true },
+      orderBy: [{ framework: { code: 'asc' } }, { code: 'asc' }],
+    });
+    expect(
+      versions.map((v) => [v.framework.code, v.code, v.dueMonth, v.dueDay, v.dueNational, v.dueVerified]),
+    ).toEqual([
+      ['AIS', '2016', 3, 31, false, false],
+      ['AIS', '2025', 3, 31, true, true],
+      ['EDS', '2', 2, 28, false, false],
+      ['EDS', '2022', 2, 28, false, false],
+    ]);
+    for (const version of versions) expect(version.dueSource.length).toBeGreaterThan(40);
+    // AIS 2016 had no national reporting date, and its data says so.
+    expect(versions[0]?.dueSource).toMatch(/No national reporting date/);
+  });
+
+  test('keeps the corrected facts: AIS 2016 organisational items, AIS 2025 levels and steps, EDS 2022 bands', async () => {
+    const [ais2016, ais2025, eds2022] = await Promise.all([
+      loadVersion(prisma, 'AIS', '2016'),
+      loadVersion(prisma, 'AIS', '2025'),
+      loadVersion(prisma, 'EDS', '2022'),
+    ]);
+    for (const code of ['1.3', '1.4', '1.5', '2.3', '5.4', '5.5']) {
+      const requirement = ais2016.requirements.find((candidate) => candidate.code === code);
+      expect(requirement?.verified).toBe(false);
+      expect(requirement?.source).not.toMatch(/^Organisational expectation checked in self-assessment/);
+    }
+    expect(ais2025.ratingScale.verified).toBe(false);
+    expect(ais2025.ratingScale.levels.map((level) => level.label)).toEqual([
+      'Basic',
+      'Intermediate',
+      'Advanced',
+      'Exemplar',
+    ]);
+    const ask = ais2025.groups.find((group) => group.code === '1');
+    expect(ask?.source).toMatch(/how to meet the standard/);
+    expect(ask?.source).toMatch(/identify/);
+    expect(ais2025.statementsName).toMatch(/self-assessment framework 2025\/26/);
+    expect(ais2025.statementsVerified).toBe(false);
+    expect(
+      eds2022.ratingBands.map((band) => [band.minTotal, band.maxTotal, band.label, band.verified]),
+    ).toEqual([
+      [0, 7, 'Undeveloped', true],
+      [8, 21, 'Developing', true],
+      [22, 32, 'Achieving', true],
+      [33, 33, 'Excelling', true],
+    ]);
+    for (const band of eds2022.ratingBands) expect(band.source).toMatch(/rdash\.nhs\.uk/);
   });
 
   test('AIS 2016 has its five steps, each with requirements, and the tracker-owned compliance scale', async () => {
@@ -291,10 +343,10 @@ describe('importing the standards into an empty database', () => {
     expect(
       version.ratingBands.map((band) => [band.minTotal, band.maxTotal, band.label, band.verified]),
     ).toEqual([
-      [0, 7, 'Undeveloped', false],
-      [8, 21, 'Developing', false],
-      [22, 32, 'Achieving', false],
-      [33, 33, 'Excelling', false],
+      [0, 7, 'Undeveloped', true],
+      [8, 21, 'Developing', true],
+      [22, 32, 'Achieving', true],
+      [33, 33, 'Excelling', true],
     ]);
   });
 
@@ -407,15 +459,11 @@ describe('importing into a database that already holds the standards', () => {
         edit: (data) => {
           data.version.code = '2030';
           data.ratingScale.code = 'ais-2030-maturity';
-          data.framework.defaultDueDay = 30;
+          data.framework.name = 'Accessible Information Standards';
         },
       },
     });
-    await expectRefusedAndUnchanged(prisma, dir, [
-      /ais-2030\.json/,
-      /framework AIS/,
-      /defaultDueDay 31 vs 30/,
-    ]);
+    await expectRefusedAndUnchanged(prisma, dir, [/ais-2030\.json/, /framework AIS/, /name /]);
   });
 
   test('imports a new version file beside the loaded ones, sharing the existing scale', async () => {
@@ -445,6 +493,153 @@ describe('importing into a database that already holds the standards', () => {
     ]);
     expect(added.ratingScaleId).toBe(old.ratingScaleId);
     expect(added.ratingBands).toHaveLength(4);
+  });
+});
+
+describe("data corrections and next year's statements", () => {
+  let prisma: Db;
+  let returnId: string;
+
+  beforeAll(async () => {
+    ({ prisma } = await loadedDatabase());
+    // An answered EDS 2022 return: a correction must leave its answers and results as they were.
+    const provider = await createProvider(prisma);
+    const manager = await createUser(prisma, { role: 'contract_manager' });
+    const contract = await createContract(prisma, provider.id, manager.id);
+    const period = await createPeriod(prisma);
+    const eds = await frameworkVersion(prisma, 'EDS', '2022');
+    const created = await createReturn(prisma, {
+      contractId: contract.id,
+      providerId: provider.id,
+      frameworkVersionId: eds.id,
+      periodId: period.id,
+    });
+    returnId = created.id;
+    const levels = await prisma.ratingLevel.findMany({ where: { scaleId: eds.ratingScaleId } });
+    for (const [index, response] of created.responses.entries()) {
+      await prisma.response.update({
+        where: { id: response.id },
+        data: { ratingLevelId: at(levels, index % levels.length).id, narrative: `Answer ${index}` },
+      });
+    }
+  });
+
+  async function answersAndResults() {
+    const version = await frameworkVersion(prisma, 'EDS', '2022');
+    const responses = await prisma.response.findMany({
+      where: { returnId },
+      orderBy: { requirementId: 'asc' },
+      include: { requirement: { include: { group: true } }, ratingLevel: true },
+    });
+    const basis = await findResultsBasis(prisma, version.id);
+    if (!basis) throw new Error('EDS 2022 not loaded');
+    const rated = responses.map((response) => ({
+      groupCode: response.requirement.group.code,
+      requirementCode: response.requirement.code,
+      requirementTitle: response.requirement.title,
+      ratingLevelCode: response.ratingLevel?.code ?? null,
+    }));
+    return {
+      answers: responses.map(({ id, ratingLevelId, narrative, version: rowVersion, updatedAt }) => ({
+        id,
+        ratingLevelId,
+        narrative,
+        rowVersion,
+        updatedAt,
+      })),
+      results: computeResults(rated, basis),
+    };
+  }
+
+  test('applies a change of sources, verified flags and due date to a loaded version, keeping every answer and result', async () => {
+    const before = await answersAndResults();
+    expect(before.results).toMatchObject({ kind: 'total-score', complete: true });
+    const dir = await copyOfStandards();
+    await editStandardFile(dir, 'eds-2022.json', (data) => {
+      at(data.overallRatingBands, 2).source = 'A corrected source for the Achieving band.';
+      at(data.overallRatingBands, 2).verified = false;
+      at(at(data.groups, 0).requirements, 1).verified = false;
+      data.version.due = {
+        month: 3,
+        day: 31,
+        national: true,
+        source: 'A national date found later.',
+        verified: true,
+      };
+    });
+
+    const summary = await importStandards(prisma, testLogger, dir);
+
+    expect(outcomes(summary)).toContain('eds-2022.json EDS 2022 corrected');
+    expect(summary.filter((entry) => entry.outcome === 'corrected')).toHaveLength(1);
+    const version = await loadVersion(prisma, 'EDS', '2022');
+    expect(at(version.ratingBands, 2)).toMatchObject({
+      source: 'A corrected source for the Achieving band.',
+      verified: false,
+      minTotal: 22,
+      maxTotal: 32,
+    });
+    expect(at(at(version.groups, 0).requirements, 1).verified).toBe(false);
+    expect(version).toMatchObject({ dueMonth: 3, dueDay: 31, dueNational: true, dueVerified: true });
+    expect(version.correctedAt).toBeInstanceOf(Date);
+    const bytes = await readFile(join(dir, 'eds-2022.json'));
+    expect(version.contentSha256).toBe(sha256(bytes));
+    expect(await answersAndResults()).toEqual(before);
+    const audit = await prisma.auditEvent.findFirstOrThrow({
+      where: { action: 'standard.data_corrected', entityId: version.id },
+    });
+    expect(JSON.stringify(audit.after)).toContain('A corrected source for the Achieving band.');
+
+    // Loading the corrected file again changes nothing.
+    const again = await importStandards(prisma, testLogger, dir);
+    expect(again.map((entry) => entry.outcome)).toEqual(FILES.map(() => 'unchanged'));
+  });
+
+  test('refuses a change to what returns are answered against, naming the field, and writes nothing', async () => {
+    const dir = await copyOfStandards();
+    await editStandardFile(dir, 'eds-2022.json', (data) => {
+      at(data.groups, 0).source = 'Another source, fine on its own.';
+      at(data.overallRatingBands, 2).maxTotal = 30;
+      at(data.overallRatingBands, 3).minTotal = 31;
+    });
+    await expectRefusedAndUnchanged(prisma, dir, [
+      /eds-2022\.json/,
+      /not only in sources, verified flags or due dates/,
+      /bands\[2\]\.maxTotal 32 vs 30/,
+      /new version file/,
+    ]);
+  });
+
+  test("loads next year's AIS self-assessment statements as a new version, leaving returns on this year's as they are", async () => {
+    const dir = await copyOfStandards();
+    const next = await readStandardFile(dir, 'ais-2025.json');
+    next.version.code = '2025-26-27';
+    next.version.name = 'Accessible Information Standard (2025), statements for 2026/27';
+    if (!next.version.statements) throw new Error('AIS 2025 has no statement set');
+    next.version.statements.name = 'AIS self-assessment framework 2026/27 (test)';
+    at(at(next.groups, 0).requirements, 0).title = 'A statement reworded for next year';
+    await writeStandardFile(dir, 'ais-2025-26-27.json', next);
+    const before = await databaseState(prisma);
+
+    const summary = await importStandards(prisma, testLogger, dir);
+
+    expect(outcomes(summary)).toContain('ais-2025-26-27.json AIS 2025-26-27 imported');
+    expect(outcomes(summary)).toContain('ais-2025.json AIS 2025 unchanged');
+    const after = await databaseState(prisma);
+    expect(after.versions).toHaveLength(before.versions.length + 1);
+    const [thisYear, nextYear] = await Promise.all([
+      loadVersion(prisma, 'AIS', '2025'),
+      loadVersion(prisma, 'AIS', '2025-26-27'),
+    ]);
+    expect(thisYear.statementsName).toMatch(/2025\/26/);
+    expect(nextYear.statementsName).toBe('AIS self-assessment framework 2026/27 (test)');
+    expect(nextYear.ratingScaleId).toBe(thisYear.ratingScaleId);
+    expect(at(at(thisYear.groups, 0).requirements, 0).title).not.toBe('A statement reworded for next year');
+    // This year's statements are exactly as they were.
+    const ais2025 = (rows: typeof before.requirements) =>
+      rows.filter((row) => row.frameworkVersionId === thisYear.id);
+    expect(ais2025(after.requirements)).toEqual(ais2025(before.requirements));
+    expect(ais2025(before.requirements)).toHaveLength(17);
   });
 });
 
@@ -516,13 +711,21 @@ describe('invalid standards files', () => {
       [/bands must end at the highest possible total 33/],
     ],
     [
+      'a due date not every year has',
+      'eds-2022.json',
+      (data) => {
+        data.version.due.day = 29;
+      },
+      [/version\.due\.day: must be a day every year has in month 2 \(1 to 28\)/],
+    ],
+    [
       'an unknown field and a wrong type',
       'ais-2016.json',
       (data) => {
         Object.assign(data.version, { publisher: 'someone' });
-        Object.assign(data.framework, { defaultDueMonth: 'March' });
+        Object.assign(data.version.due, { month: 'March' });
       },
-      [/version: Unrecognized key: "publisher"/, /framework\.defaultDueMonth: must be a whole number/],
+      [/version: Unrecognized key: "publisher"/, /version\.due\.month: must be a whole number/],
     ],
   ])('refuses %s, naming the file and the problem', async (_what, file, edit, patterns) => {
     const dir = await copyOfStandards();
