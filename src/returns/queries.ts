@@ -82,10 +82,36 @@ export function findLatestSubmission(db: DbClient, returnId: string) {
       sequence: true,
       submittedAt: true,
       snapshotSha256: true,
-      review: { select: { decision: true, comment: true, decidedAt: true } },
+      review: {
+        select: {
+          decision: true,
+          comment: true,
+          decidedAt: true,
+          reviewer: { select: { displayName: true } },
+        },
+      },
       requirementReviews: {
         where: { decision: 'returned' },
         select: { requirementId: true, reason: true },
+      },
+    },
+    orderBy: { sequence: 'desc' },
+  });
+}
+
+/**
+ * The latest submission's snapshot, its review and the requirements it returned (with the reason),
+ * to tell which returned requirements the provider has changed since.
+ */
+export function findReturnedSubmission(db: DbClient, returnId: string) {
+  return db.returnSubmission.findFirst({
+    where: { returnId },
+    select: {
+      snapshot: true,
+      review: { select: { decision: true, comment: true, decidedAt: true } },
+      requirementReviews: {
+        where: { decision: 'returned' },
+        select: { requirementId: true, reason: true, requirement: { select: { code: true } } },
       },
     },
     orderBy: { sequence: 'desc' },
@@ -225,7 +251,7 @@ export async function markReturnCarriedForward(
 }
 
 /** Everything a submission snapshot records, read inside the submitting transaction. */
-export async function findSnapshotSource(tx: Tx, returnId: string): Promise<SnapshotSource> {
+export async function findSnapshotSource(tx: DbClient, returnId: string): Promise<SnapshotSource> {
   const row = await tx.return.findUniqueOrThrow({
     where: { id: returnId },
     select: {

@@ -242,10 +242,17 @@ export async function returnTaskList(
       ? await findCarryForwardSource(prisma, carryTarget(row))
       : null;
   const requirements = groups.flatMap((group) => group.requirements);
+  const accepted =
+    row.status === 'accepted' ? (await findLatestSubmission(prisma, row.id))?.review : undefined;
   return {
     summary,
     groups,
     review: review && { comment: review.comment, decidedAt: review.decidedAt },
+    acceptance: accepted && {
+      reviewerName: accepted.reviewer.displayName,
+      comment: accepted.comment,
+      decidedAt: accepted.decidedAt,
+    },
     carryForwardFrom: source?.period.label,
     completedCount: requirements.filter((requirement) => requirement.state === 'completed').length,
     requirementCount: requirements.length,
