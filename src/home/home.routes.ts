@@ -1,12 +1,15 @@
 import { Router } from 'express';
 import { requireSignIn } from '../auth/current-user.middleware.js';
 import type { AppDeps } from '../deps.js';
-import { renderMatrix } from '../matrix/matrix.routes.js';
+import { matrixLocalsFor } from '../matrix/matrix.routes.js';
 import { paths } from '../paths.js';
 import { leadWork } from './lead-work.js';
+import { signedInUser } from '../route-helpers.js';
+import { attentionItems } from './attention.js';
 import { providerNames } from './queries.js';
 
-// Provider leads land on their providers; staff (admin, contract manager, viewer) on the compliance matrix.
+// Provider leads land on their providers; staff (admin, contract manager, viewer) on what needs
+// attention and the compliance matrix.
 export function homeRoutes(deps: AppDeps): Router {
   const router = Router();
   router.get(paths.home, requireSignIn, async (req, res) => {
@@ -18,7 +21,12 @@ export function homeRoutes(deps: AppDeps): Router {
       });
       return;
     }
-    await renderMatrix(deps, req, res);
+    // Staff: what needs attention across every period, then the compliance matrix.
+    const [attention, matrix] = await Promise.all([
+      attentionItems(deps.prisma, signedInUser(res), deps.clock()),
+      matrixLocalsFor(deps, req, res),
+    ]);
+    res.render('home/index', { attention, matrix });
   });
   return router;
 }

@@ -13,15 +13,20 @@ import { MATRIX_STATES, matrixHref, matrixPage, type MatrixPage, type TableHtml 
 import { parseMatrixQuery } from './schemas.js';
 import { queryFields } from '../forms.js';
 
-/** Renders the matrix for the request's filters: the matrix page and the staff's home page. */
-export async function renderMatrix(deps: AppDeps, req: Request, res: Response): Promise<void> {
+/** The matrix for the request's filters, as views/matrix/_matrix.ejs shows it (matrix page and staff home). */
+export async function matrixLocalsFor(deps: AppDeps, req: Request, res: Response) {
   const { page, table } = await matrixPage(
     deps,
     signedInUser(res),
     parseMatrixQuery(queryFields(req)),
     deps.clock(),
   );
-  res.render('matrix/index', await matrixViewLocals(page, table, req.app.enabled('view cache')));
+  return matrixViewLocals(page, table, req.app.enabled('view cache'));
+}
+
+/** Renders the matrix page for the request's filters. */
+export async function renderMatrix(deps: AppDeps, req: Request, res: Response): Promise<void> {
+  res.render('matrix/index', await matrixLocalsFor(deps, req, res));
 }
 
 const TABLE_VIEW = join(VIEWS_DIR, 'matrix', '_table.ejs');

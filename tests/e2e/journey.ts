@@ -342,7 +342,7 @@ export function describeJourney(ui: Interaction, options: { screenshots: boolean
   step('the contract manager signs in and returns one requirement with a reason', async () => {
     const { page, email } = journey.manager;
     await signIn(page, email);
-    expect(await ours(page)).toMatch(/^Compliance matrix - /);
+    expect(await ours(page)).toMatch(/^Your work - /);
     await follow(page, link(page, 'Review'));
     await ours(page);
     await follow(page, link(page, /^Alpha Hospitals NHS Trust/));
@@ -425,6 +425,14 @@ export function describeJourney(ui: Interaction, options: { screenshots: boolean
     await ours(page);
     const row = page.getByRole('row', { name: /Alpha Hospitals NHS Trust/ });
     expect(await textOf(row)).toContain('Accepted');
+    // The home page: what needs attention, then the matrix, whose table starts on the first screen
+    // of a 1280 x 800 window.
+    expect(await textOf(page.locator('#attention-heading'))).toBe('Needs attention');
+    const size = page.viewportSize();
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const header = await page.locator('#matrix thead').boundingBox();
+    expect(header && header.y + header.height).toBeLessThanOrEqual(800);
+    if (size) await page.setViewportSize(size);
     if (options.screenshots) await saveScreenshot(page, 'matrix');
 
     const download = page.waitForEvent('download');

@@ -78,8 +78,11 @@ describe('who may see the matrix', () => {
     }
   });
 
-  test('staff land on the matrix; provider leads keep their home page', async () => {
-    expect((await managerAgent.get(paths.home).expect(200)).text).toContain('<h1>Compliance matrix</h1>');
+  test('staff land on what needs attention and the matrix; provider leads keep their home page', async () => {
+    const staffHome = (await managerAgent.get(paths.home).expect(200)).text;
+    expect(staffHome).toMatch(/<h1[^>]*>Your work<\/h1>/);
+    expect(staffHome).toMatch(/<h2[^>]*>Compliance matrix<\/h2>/);
+    expect(staffHome).toContain('id="matrix"');
     const lead = await signedInAgent(app, world.leadA.id);
     const home = (await lead.get(paths.home).expect(200)).text;
     expect(home).not.toContain('Compliance matrix');
