@@ -62,7 +62,11 @@ export async function loadSnapshot(
 ): Promise<RegisterSnapshot> {
   const [providers, contracts, users, memberships, frameworks] = await Promise.all([
     db.$queryRaw<RegisterSnapshot['providers']>`
-      SELECT id::text AS id, ods_code AS "odsCode", name, type::text AS type, active FROM providers`,
+      SELECT id::text AS id, ods_code AS "odsCode", name, type::text AS type, active,
+             sector::text AS sector, headcount_band::text AS "headcountBand", turnover_band::text AS "turnoverBand",
+             financial_year_end_month::int AS "financialYearEndMonth", website,
+             provides_mental_health_services AS "providesMentalHealthServices"
+      FROM providers`,
     db.$queryRaw<RegisterSnapshot['contracts']>`
       SELECT c.id::text AS id, c.reference, c.provider_id::text AS "providerId",
              to_char(c.start_date, 'YYYY-MM-DD') AS "startDate", to_char(c.end_date, 'YYYY-MM-DD') AS "endDate",
@@ -91,10 +95,16 @@ export async function insertProviders(
 ): Promise<void> {
   if (providers.length === 0) return;
   await tx.$executeRaw`
-    INSERT INTO providers (ods_code, name, type)
-    SELECT ods_code, name, type::provider_type
+    INSERT INTO providers (ods_code, name, type, sector, headcount_band, turnover_band, financial_year_end_month,
+                           website, provides_mental_health_services)
+    SELECT ods_code, name, type::provider_type, sector::provider_sector, headcount_band::headcount_band,
+           turnover_band::turnover_band, year_end, website, mental_health
     FROM unnest(${providers.map((p) => p.odsCode)}::text[], ${providers.map((p) => p.name)}::text[],
-                ${providers.map((p) => p.type)}::text[]) AS p(ods_code, name, type)`;
+                ${providers.map((p) => p.type)}::text[], ${providers.map((p) => p.sector)}::text[],
+                ${providers.map((p) => p.headcountBand)}::text[], ${providers.map((p) => p.turnoverBand)}::text[],
+                ${providers.map((p) => p.financialYearEndMonth)}::smallint[], ${providers.map((p) => p.website)}::text[],
+                ${providers.map((p) => p.providesMentalHealthServices)}::boolean[])
+         AS p(ods_code, name, type, sector, headcount_band, turnover_band, year_end, website, mental_health)`;
 }
 
 export async function updateProviders(
@@ -103,9 +113,17 @@ export async function updateProviders(
 ): Promise<void> {
   if (providers.length === 0) return;
   await tx.$executeRaw`
-    UPDATE providers p SET name = u.name, type = u.type::provider_type, updated_at = now()
+    UPDATE providers p
+    SET name = u.name, type = u.type::provider_type, sector = u.sector::provider_sector,
+        headcount_band = u.headcount_band::headcount_band, turnover_band = u.turnover_band::turnover_band,
+        financial_year_end_month = u.year_end, website = u.website, provides_mental_health_services = u.mental_health,
+        updated_at = now()
     FROM unnest(${providers.map((p) => p.id)}::uuid[], ${providers.map((p) => p.name)}::text[],
-                ${providers.map((p) => p.type)}::text[]) AS u(id, name, type)
+                ${providers.map((p) => p.type)}::text[], ${providers.map((p) => p.sector)}::text[],
+                ${providers.map((p) => p.headcountBand)}::text[], ${providers.map((p) => p.turnoverBand)}::text[],
+                ${providers.map((p) => p.financialYearEndMonth)}::smallint[], ${providers.map((p) => p.website)}::text[],
+                ${providers.map((p) => p.providesMentalHealthServices)}::boolean[])
+         AS u(id, name, type, sector, headcount_band, turnover_band, year_end, website, mental_health)
     WHERE p.id = u.id`;
 }
 

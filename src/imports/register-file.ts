@@ -1,6 +1,15 @@
 import { z } from 'zod';
-import type { ProviderType } from '../generated/prisma/enums.js';
+import type { HeadcountBand, ProviderSector, ProviderType, TurnoverBand } from '../generated/prisma/enums.js';
+import {
+  HEADCOUNT_BANDS,
+  SECTOR_LABELS,
+  TURNOVER_BANDS,
+  yearEndLabel,
+  YEAR_END_MONTHS,
+  type BandRange,
+} from '../providers/provider-profile.js';
 import { PROVIDER_TYPE_LABELS } from '../providers/provider-types.js';
+import { providerSchema } from '../providers/schemas.js';
 import { emailAddress } from '../users/schemas.js';
 import type { FileRow } from './import-file.js';
 
@@ -15,6 +24,7 @@ export interface RegisterColumn {
     | 'odsCode'
     | 'name'
     | 'type'
+    | ProfileKey
     | 'contractReference'
     | 'startDate'
     | 'endDate'
@@ -55,6 +65,58 @@ export const REGISTER_COLUMNS: readonly RegisterColumn[] = [
     required: true,
     description: `One of: ${Object.values(PROVIDER_TYPE_LABELS).join(', ')}.`,
     example: 'Community trust',
+  },
+  {
+    key: 'sector',
+    header: 'Sector',
+    aliases: ['sector', 'kindoforganisation', 'organisationkind'],
+    required: false,
+    description: `Optional: one of ${Object.values(SECTOR_LABELS).join('; ')}. Empty: kept as it is (for a new provider, taken from its type where the type says).`,
+    example: 'NHS trust',
+  },
+  {
+    key: 'headcountBand',
+    header: 'Employees',
+    aliases: ['employees', 'headcount', 'headcountband', 'numberofemployees', 'staff'],
+    required: false,
+    description: `Optional: the number of employees, or a band: ${Object.values(HEADCOUNT_BANDS)
+      .map((band) => band.label)
+      .join('; ')}.`,
+    example: '1200',
+  },
+  {
+    key: 'turnoverBand',
+    header: 'Annual turnover',
+    aliases: ['annualturnover', 'turnover', 'turnoverband', 'income'],
+    required: false,
+    description: `Optional: the annual turnover in pounds, or a band: ${Object.values(TURNOVER_BANDS)
+      .map((band) => band.label)
+      .join('; ')}.`,
+    example: '250000000',
+  },
+  {
+    key: 'financialYearEndMonth',
+    header: 'Financial year end',
+    aliases: ['financialyearend', 'yearend', 'financialyearendmonth'],
+    required: false,
+    description: 'Optional: the month the financial year ends, as a name (March, 31 March) or a number (3).',
+    example: '31 March',
+  },
+  {
+    key: 'website',
+    header: 'Website',
+    aliases: ['website', 'web', 'webaddress', 'url'],
+    required: false,
+    description: 'Optional: the provider’s website, like www.example.nhs.uk.',
+    example: 'www.example.nhs.uk',
+  },
+  {
+    key: 'providesMentalHealthServices',
+    header: 'Mental health services',
+    aliases: ['mentalhealthservices', 'mentalhealth', 'providesmentalhealthservices'],
+    required: false,
+    description: 'Optional: Yes or No: whether the provider provides mental health services.',
+    example: 'No',
   },
   {
     key: 'contractReference',
@@ -172,6 +234,117 @@ export function mapColumns(
   return { ok: true, map: { fields, leads, ignored } };
 }
 
+export type ProfileKey =
+  | 'sector'
+  | 'headcountBand'
+  | 'turnoverBand'
+  | 'financialYearEndMonth'
+  | 'website'
+  | 'providesMentalHealthServices';
+
+/** The provider's profile facts a row gives (issue 17); a fact left out is not in the object. */
+export interface ProfileValues {
+  sector?: ProviderSector;
+  headcountBand?: HeadcountBand;
+  turnoverBand?: TurnoverBand;
+  financialYearEndMonth?: number;
+  website?: string | null;
+  providesMentalHealthServices?: boolean;
+}
+
+export const PROFILE_KEYS: readonly ProfileKey[] = [
+  'sector',
+  'headcountBand',
+  'turnoverBand',
+  'financialYearEndMonth',
+  'website',
+  'providesMentalHealthServices',
+];
+
+const SECTOR_BY_TEXT = new Map<string, ProviderSector>(
+  Object.entries(SECTOR_LABELS).flatMap(([sector, label]) => [
+    [normaliseHeader(sector), sector as ProviderSector],
+    [normaliseHeader(label), sector as ProviderSector],
+    [normaliseHeader(label.replace(/\s*\(.*\)$/, '')), sector as ProviderSector],
+  ]),
+);
+
+function bandOf<Band extends string>(
+  bands: Record<Band, BandRange & { label: string }>,
+  text: string,
+): Band | undefined {
+  for (const [band, range] of Object.entries(bands) as [Band, BandRange & { label: string }][]) {
+    if (
+      normaliseHeader(band) === normaliseHeader(text) ||
+      normaliseHeader(range.label) === normaliseHeader(text)
+    ) {
+      return band;
+    }
+  }
+  const number = /^£?\s*[\d,]+(?:\.\d+)?$/.test(text) ? Number(text.replace(/[£,\s]/g, '')) : NaN;
+  if (!Number.isFinite(number) || number < 0) return undefined;
+  for (const [band, range] of Object.entries(bands) as [Band, BandRange & { label: string }][]) {
+    if (number >= range.min && (range.below === undefined || number < range.below)) return band;
+  }
+  return undefined;
+}
+
+const MONTH_BY_TEXT = new Map<string, number>(
+  YEAR_END_MONTHS.flatMap((month) => {
+    const label = yearEndLabel(month);
+    const name = label.replace(/^\d+ /, '');
+    return [
+      [normaliseHeader(label), month],
+      [normaliseHeader(name), month],
+      [normaliseHeader(name.slice(0, 3)), month],
+      [String(month), month],
+      [String(month).padStart(2, '0'), month],
+    ] as [string, number][];
+  }),
+);
+
+function checkProfile(cell: (key: ProfileKey) => string, errors: string[]): ProfileValues {
+  const profile: ProfileValues = {};
+  const sector = cell('sector');
+  if (sector) {
+    const value = SECTOR_BY_TEXT.get(normaliseHeader(sector));
+    if (value) profile.sector = value;
+    else errors.push(`Sector "${sector}" is not one of the sectors (see the template)`);
+  }
+  const headcount = cell('headcountBand');
+  if (headcount) {
+    const value = bandOf(HEADCOUNT_BANDS, headcount);
+    if (value) profile.headcountBand = value;
+    else errors.push(`Employees "${headcount}" is not a number of employees or one of the bands`);
+  }
+  const turnover = cell('turnoverBand');
+  if (turnover) {
+    const value = bandOf(TURNOVER_BANDS, turnover);
+    if (value) profile.turnoverBand = value;
+    else errors.push(`Annual turnover "${turnover}" is not an amount in pounds or one of the bands`);
+  }
+  const yearEnd = cell('financialYearEndMonth');
+  if (yearEnd) {
+    // "31/03" is the 31st of March: the month is what counts.
+    const value = MONTH_BY_TEXT.get(normaliseHeader(yearEnd.replace(/^\d{1,2}\/0?(\d{1,2})$/, '$1')));
+    if (value) profile.financialYearEndMonth = value;
+    else errors.push(`Financial year end "${yearEnd}" is not a month (use March, 31 March or 3)`);
+  }
+  const website = cell('website');
+  if (website) {
+    const parsed = providerSchema.shape.website.safeParse(website);
+    if (parsed.success) profile.website = parsed.data;
+    else errors.push(`Website "${website}" is not a web address (use www.example.nhs.uk)`);
+  }
+  const mentalHealth = cell('providesMentalHealthServices').toLowerCase();
+  if (mentalHealth) {
+    if (['yes', 'y', 'true'].includes(mentalHealth)) profile.providesMentalHealthServices = true;
+    else if (['no', 'n', 'false'].includes(mentalHealth)) profile.providesMentalHealthServices = false;
+    else errors.push(`Mental health services "${cell('providesMentalHealthServices')}" must be Yes or No`);
+  }
+  return profile;
+}
+
 /** A row as read and checked on its own: what it says, or why it cannot be used. */
 export interface CheckedRow {
   row: number;
@@ -180,6 +353,7 @@ export interface CheckedRow {
   name: string;
   errors: string[];
   type: ProviderType | null;
+  profile: ProfileValues;
   contract: {
     reference: string;
     startDate: string;
@@ -262,6 +436,8 @@ export function checkRow(row: FileRow, map: ColumnMap): CheckedRow | undefined {
   if (typeText === '') errors.push('Enter the provider type');
   else if (!type) errors.push(`Provider type "${typeText}" is not one of the types (see the template)`);
 
+  const profile = checkProfile((key) => cell(map.fields[key]), errors);
+
   const reference = cell(map.fields.contractReference);
   const startText = cell(map.fields.startDate);
   const endText = cell(map.fields.endDate);
@@ -315,7 +491,7 @@ export function checkRow(row: FileRow, map: ColumnMap): CheckedRow | undefined {
     }
     leads.push({ email: email.data, name: leadName });
   }
-  return { row: row.number, odsCode: code, name, errors, type, contract, leads };
+  return { row: row.number, odsCode: code, name, errors, type, profile, contract, leads };
 }
 
 /** Marks rows that repeat an ODS code or a contract reference of another row: each must be on one. */

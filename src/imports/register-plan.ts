@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { ProviderType } from '../generated/prisma/enums.js';
+import type { ProviderSector, ProviderType } from '../generated/prisma/enums.js';
 import { formatDate } from '../format.js';
+import { profileRows, type ProviderProfile } from '../providers/provider-profile.js';
 import { PROVIDER_TYPE_LABELS } from '../providers/provider-types.js';
-import { normaliseHeader, type CheckedRow } from './register-file.js';
+import { normaliseHeader, PROFILE_KEYS, type CheckedRow, type ProfileValues } from './register-file.js';
 
 // What a checked register file would change, worked out against the register as it is now: per row
 // new, changed (saying what), unchanged or refused (saying why), the writes that applying it makes,
@@ -11,7 +12,13 @@ import { normaliseHeader, type CheckedRow } from './register-file.js';
 // inside the apply transaction; its fingerprint tells whether the register moved in between.
 
 export interface RegisterSnapshot {
-  providers: { id: string; odsCode: string; name: string; type: ProviderType; active: boolean }[];
+  providers: ({
+    id: string;
+    odsCode: string;
+    name: string;
+    type: ProviderType;
+    active: boolean;
+  } & ProviderProfile)[];
   contracts: {
     id: string;
     reference: string;
@@ -55,8 +62,8 @@ export interface ContractWrite {
 }
 
 export interface PlanWrites {
-  providersToCreate: { odsCode: string; name: string; type: ProviderType }[];
-  providersToUpdate: { id: string; name: string; type: ProviderType }[];
+  providersToCreate: ({ odsCode: string; name: string; type: ProviderType } & ProviderProfile)[];
+  providersToUpdate: ({ id: string; name: string; type: ProviderType } & ProviderProfile)[];
   contractsToCreate: ContractWrite[];
   contractsToUpdate: (ContractWrite & { id: string })[];
   /** A lead to add to a provider (by ODS code): an existing user by id, or a new one by email. */
@@ -81,6 +88,59 @@ export interface RegisterPlan {
   };
   /** SHA-256 of the rows as previewed and the writes: it changes whenever the preview would. */
   fingerprint: string;
+}
+
+/**
+ * A new provider's profile: what the file gives, else what its type says (as the provider profile
+ * migration filled in existing providers: trusts are NHS trusts with a year ending 31 March, ...).
+ */
+function newProfile(type: ProviderType, given: ProfileValues): ProviderProfile {
+  const trust = ['acute_trust', 'mental_health_trust', 'community_trust', 'ambulance_trust'].includes(type);
+  const sectorOfType: Partial<Record<ProviderType, ProviderSector>> = {
+    gp_practice: 'gp_practice',
+    care_home: 'care_home',
+    independent_provider: 'independent',
+    hospice: 'voluntary',
+  };
+  return {
+    sector: given.sector ?? (trust ? 'nhs_trust' : (sectorOfType[type] ?? null)),
+    headcountBand: given.headcountBand ?? null,
+    turnoverBand: given.turnoverBand ?? null,
+    financialYearEndMonth: given.financialYearEndMonth ?? (trust ? 3 : null),
+    website: given.website ?? null,
+    providesMentalHealthServices:
+      given.providesMentalHealthServices ?? (type === 'mental_health_trust' ? true : null),
+  };
+}
+
+/** An existing provider's profile with what the file gives laid over it (a fact left out stays). */
+function updatedProfile(before: ProviderProfile, given: ProfileValues): ProviderProfile {
+  return {
+    sector: given.sector ?? before.sector,
+    headcountBand: given.headcountBand ?? before.headcountBand,
+    turnoverBand: given.turnoverBand ?? before.turnoverBand,
+    financialYearEndMonth: given.financialYearEndMonth ?? before.financialYearEndMonth,
+    website: given.website === undefined ? before.website : given.website,
+    providesMentalHealthServices: given.providesMentalHealthServices ?? before.providesMentalHealthServices,
+  };
+}
+
+const PROFILE_NAMES: Record<(typeof PROFILE_KEYS)[number], [keyof ReturnType<typeof profileRows>, string]> = {
+  sector: ['sector', 'Sector'],
+  headcountBand: ['headcount', 'Employees'],
+  turnoverBand: ['turnover', 'Annual turnover'],
+  financialYearEndMonth: ['yearEnd', 'Financial year end'],
+  website: ['website', 'Website'],
+  providesMentalHealthServices: ['mentalHealth', 'Mental health services'],
+};
+
+function profileChanges(before: ProviderProfile, after: ProviderProfile): string[] {
+  const from = profileRows(before);
+  const to = profileRows(after);
+  return PROFILE_KEYS.filter((key) => before[key] !== after[key]).map((key) => {
+    const [row, label] = PROFILE_NAMES[key];
+    return `${label}: ${from[row] ?? 'Not recorded'} becomes ${to[row] ?? 'Not recorded'}`;
+  });
 }
 
 const dateText = (iso: string | null) => (iso ? formatDate(new Date(`${iso}T00:00:00Z`)) : 'no end date');
@@ -179,13 +239,23 @@ export function planRegister(rows: readonly CheckedRow[], snapshot: RegisterSnap
       continue;
     }
     if (!existing) {
-      writes.providersToCreate.push({ odsCode: row.odsCode, name: row.name, type });
+      writes.providersToCreate.push({
+        odsCode: row.odsCode,
+        name: row.name,
+        type,
+        ...newProfile(type, row.profile),
+      });
       changes.push(`New provider: ${row.name}, ${PROVIDER_TYPE_LABELS[type]}`);
-    } else if (existing.name !== row.name || existing.type !== type) {
-      writes.providersToUpdate.push({ id: existing.id, name: row.name, type });
-      if (existing.name !== row.name) changes.push(`Name: ${existing.name} becomes ${row.name}`);
-      if (existing.type !== type) {
-        changes.push(`Type: ${PROVIDER_TYPE_LABELS[existing.type]} becomes ${PROVIDER_TYPE_LABELS[type]}`);
+    } else {
+      const profile = updatedProfile(existing, row.profile);
+      const changedProfile = profileChanges(existing, profile);
+      if (existing.name !== row.name || existing.type !== type || changedProfile.length > 0) {
+        writes.providersToUpdate.push({ id: existing.id, name: row.name, type, ...profile });
+        if (existing.name !== row.name) changes.push(`Name: ${existing.name} becomes ${row.name}`);
+        if (existing.type !== type) {
+          changes.push(`Type: ${PROVIDER_TYPE_LABELS[existing.type]} becomes ${PROVIDER_TYPE_LABELS[type]}`);
+        }
+        changes.push(...changedProfile);
       }
     }
     if (contractWrite) {

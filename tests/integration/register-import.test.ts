@@ -91,7 +91,21 @@ async function registerState() {
   };
 }
 
-const HEADER: Cell[] = [...TEMPLATE_HEADER];
+/** The template's columns without the provider profile ones (those have a test of their own). */
+const HEADER: Cell[] = [
+  'ODS code',
+  'Provider name',
+  'Provider type',
+  'Contract reference',
+  'Contract start date',
+  'Contract end date',
+  'Contract manager email',
+  'Standards',
+  'Lead 1 email',
+  'Lead 1 name',
+  'Lead 2 email',
+  'Lead 2 name',
+];
 
 /** The rows with some cells replaced: [row index, column index, new value]. */
 function withCells(rows: Cell[][], edits: [number, number, Cell][]): Cell[][] {
@@ -467,6 +481,91 @@ describe('rows with errors', () => {
     const text = `ODS code,Provider name,Provider type\r\nWIN01,Caf\xe9 Court Care Home,Care home\r\n`;
     const { html } = await preview(manager, 'legacy.csv', Buffer.from(text, 'latin1'));
     expect(textOf(html)).toContain('New provider: Café Court Care Home, Care home');
+  });
+});
+
+describe('the provider profile columns (sector, employees, turnover, year end, website, mental health)', () => {
+  test('given facts are set, left-out ones kept, wrong ones refused; a new trust’s come from its type', async () => {
+    await db.prisma.provider.update({
+      where: { id: world.providerA.id },
+      data: { sector: 'nhs_trust', headcountBand: null, website: 'https://alpha.example.nhs.uk' },
+    });
+    const { html, location } = await preview(
+      manager,
+      'Profiles.csv',
+      csvFile([
+        [
+          'ODS code',
+          'Provider name',
+          'Provider type',
+          'Sector',
+          'Employees',
+          'Annual turnover',
+          'Financial year end',
+          'Website',
+          'Mental health services',
+        ],
+        [
+          world.providerA.odsCode,
+          world.providerA.name,
+          'Acute trust',
+          'NHS foundation trust',
+          '300',
+          '',
+          '',
+          '',
+          'yes',
+        ],
+        [
+          'PF1',
+          'Profile Care Ltd',
+          'Independent provider',
+          '',
+          'Fewer than 150 employees',
+          '£12,000,000',
+          '31/03',
+          'www.profile-care.example',
+          'No',
+        ],
+        ['PF2', 'Profile Trust', 'Mental health trust', '', '', '', '', '', ''],
+        ['PF3', 'Wrong Facts', 'Hospice', 'Spaceport', 'lots', 'plenty', 'Someday', 'not a site', 'perhaps'],
+      ]),
+    );
+    const text = textOf(html);
+    expect(text).toContain('Sector: NHS trust becomes NHS foundation trust');
+    expect(text).toContain('Employees: Not recorded becomes 250 to 999 employees');
+    expect(text).toContain('Mental health services: Not recorded becomes Yes');
+    for (const reason of [
+      'Sector "Spaceport" is not one of the sectors',
+      'Employees "lots" is not a number of employees or one of the bands',
+      'Annual turnover "plenty" is not an amount in pounds or one of the bands',
+      'Financial year end "Someday" is not a month',
+      'Website "not a site" is not a web address',
+      'Mental health services "perhaps" must be Yes or No',
+    ]) {
+      expect(text).toContain(reason);
+    }
+    await confirm(manager, location, html);
+    expect(await db.prisma.provider.findUniqueOrThrow({ where: { id: world.providerA.id } })).toMatchObject({
+      sector: 'nhs_foundation_trust',
+      headcountBand: 'from_250_to_999',
+      website: 'https://alpha.example.nhs.uk',
+      providesMentalHealthServices: true,
+    });
+    expect(await db.prisma.provider.findUniqueOrThrow({ where: { odsCode: 'PF1' } })).toMatchObject({
+      sector: 'independent',
+      headcountBand: 'under_150',
+      turnoverBand: 'from_10m_to_under_36m',
+      financialYearEndMonth: 3,
+      website: 'https://www.profile-care.example',
+      providesMentalHealthServices: false,
+    });
+    expect(await db.prisma.provider.findUniqueOrThrow({ where: { odsCode: 'PF2' } })).toMatchObject({
+      sector: 'nhs_trust',
+      financialYearEndMonth: 3,
+      providesMentalHealthServices: true,
+    });
+    expect(await db.prisma.provider.count({ where: { odsCode: 'PF3' } })).toBe(0);
   });
 });
 
