@@ -38,6 +38,7 @@ import { reviewRoutes } from './review/review.routes.js';
 import { userRoutes } from './users/users.routes.js';
 import { viewFormat } from './view-format.js';
 import { SERVICE_NAME } from './view-locals.js';
+import { publicationRoutes } from './obligations/publications.routes.js';
 
 /** EJS views from views/, with the locals every page uses (paths, the service's name, the NHS.UK version). */
 export function setUpViews(app: express.Express, cacheCompiled: boolean): void {
@@ -100,6 +101,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(heatmapRoutes(deps));
   app.use(trendsRoutes(deps));
   app.use(exportsRoutes(deps));
+  app.use(publicationRoutes(deps));
 
   setUpNotFound(app);
   setUpErrorHandler(app, deps);

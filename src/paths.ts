@@ -93,6 +93,14 @@ export const paths = {
     remove: '/providers/:providerId/people/:userId/remove',
     resend: '/providers/:providerId/people/:userId/invitation',
   },
+  // Equality publications (issue 17): what each provider owes in a year, what it published, who
+  // checked it. Staff see every provider; a provider's people their own.
+  publications: {
+    overview: '/publications',
+    provider: '/providers/:providerId/publications',
+    record: '/providers/:providerId/publications/:obligationCode/:year',
+    check: '/providers/:providerId/publications/:obligationCode/:year/check',
+  },
   users: {
     list: '/users',
     invite: '/users/invite',

@@ -62,6 +62,11 @@ const NAVIGATION: { text: string; href: string; roles: readonly UserRole[] }[] =
   { text: 'Trends', href: paths.trends, roles: ['admin', 'contract_manager', 'viewer'] },
   { text: 'Exports', href: paths.exports.index, roles: ['admin', 'contract_manager', 'viewer'] },
   { text: 'Contract review pack', href: paths.exports.packChoose, roles: ['provider_lead'] },
+  {
+    text: 'Equality publications',
+    href: paths.publications.overview,
+    roles: ['admin', 'contract_manager', 'viewer', 'provider_lead'],
+  },
   { text: 'People', href: paths.people.mine, roles: ['provider_lead'] },
   { text: 'Email outbox', href: paths.outbox.list, roles: ['admin', 'contract_manager'] },
   { text: 'Users', href: paths.users.list, roles: ['admin'] },

@@ -185,7 +185,7 @@ function targetOf(req: Request): { returnId: string; requirementId: string } {
 }
 
 /** The upload form: multipart (streamed, the token checked before the file), or a plain form without a file. */
-async function readUploadForm(req: Request, maxBytes: number): Promise<UploadRead> {
+export async function readUploadForm(req: Request, maxBytes: number): Promise<UploadRead> {
   if (!req.is('multipart/form-data')) {
     // Posted without a file input at all: an ordinary form, its token checked by the middleware.
     const body = formBody(req);

@@ -217,72 +217,20 @@ export async function storeUpload(
   period: PeriodCovered,
 ): Promise<StoredUpload> {
   const { prisma } = deps;
-  const known = await findFileScan(prisma, file.sha256);
-  const waiting = !known || known.scanStatus === 'pending' || known.scanStatus === 'unscanned';
-  let record: ReturnType<typeof scanRecord> | undefined;
-  if (waiting) {
-    // Outside the transaction: no lock is held while the scanner works.
-    const verdict = await deps.scanner.scan(file.content);
-    logScan(deps.logger, file.sha256, verdict);
-    record = scanRecord(
-      verdict,
-      known ?? { scanStatus: 'pending', scanAttempts: 0 },
-      deps.clock(),
-      deps.config.scanner.retryBaseSeconds,
-    );
-  }
-
+  const scan = await scanIfWaiting(deps, file);
   return prisma.$transaction(
     async (tx) => {
       assertEditable((await lockReturnStatus(tx, target.returnId)) ?? 'accepted');
       const responseId = await responseOf(tx, target);
-      // The scan's outcome, when this upload is the one that records it.
-      const recorded =
-        record &&
-        ((await insertEvidenceFileIfNew(tx, {
-          sha256: file.sha256,
-          content: file.content,
-          sizeBytes: file.sizeBytes,
-          mediaType: file.mediaType,
-          ...record,
-        })) ||
-          (await recordScan(tx, file.sha256, record)))
-          ? record
-          : undefined;
-      // A verdict, once given, never changes: only a scan that lost a race needs to read the winner's.
-      const scanStatus =
-        recorded?.scanStatus ?? (known && !waiting ? known : await findFileScan(tx, file.sha256))?.scanStatus;
-      if (!scanStatus) throw new Error('the evidence file was not stored');
-      if (recorded?.scanStatus === 'infected' && recorded.scanSignature) {
-        await auditQuarantine(tx, { sha256: file.sha256, signature: recorded.scanSignature }, user.id, [
-          target.returnId,
-        ]);
-      }
-      const evidence = await findOrCreateEvidence(tx, {
-        providerId: target.providerId,
-        fileSha256: file.sha256,
-        fileName: file.fileName,
-        coversFrom: period.coversFrom,
-        coversTo: period.coversTo,
-        uploadedById: user.id,
-      });
-      if (evidence.created) {
-        await recordAudit(tx, {
-          actorId: user.id,
-          action: 'evidence.uploaded',
-          entityType: 'evidence',
-          entityId: evidence.id,
-          returnId: target.returnId,
-          after: {
-            fileName: file.fileName,
-            sha256: file.sha256,
-            sizeBytes: file.sizeBytes,
-            mediaType: file.mediaType,
-            coversFrom: period.coversFrom && isoDate(period.coversFrom),
-            coversTo: period.coversTo && isoDate(period.coversTo),
-          },
-        });
-      }
+      const { evidence, scanStatus } = await saveFileAndEvidence(
+        tx,
+        user,
+        target.providerId,
+        file,
+        scan,
+        period,
+        [target.returnId],
+      );
       const linked = await createEvidenceLinkIfNew(tx, {
         evidenceId: evidence.id,
         responseId,
@@ -299,6 +247,120 @@ export async function storeUpload(
     // Storing a large file takes longer than Prisma's default five seconds.
     { timeout: 60_000 },
   );
+}
+
+/**
+ * Stores a checked file in a provider's evidence library, scanned as any upload is, for another
+ * feature's record (a publication's copy of its document): `then` runs in the same transaction with
+ * the stored item, so the record and the file are saved together or not at all. The caller has
+ * checked that the user may add to this provider's records.
+ */
+export async function storeProviderFile<T>(
+  deps: ScanningDeps,
+  user: CurrentUser,
+  providerId: string,
+  file: CheckedFile,
+  then: (tx: DbClient, stored: { evidenceId: string; scanStatus: EvidenceScanStatus }) => Promise<T>,
+): Promise<T> {
+  const scan = await scanIfWaiting(deps, file);
+  return deps.prisma.$transaction(
+    async (tx) => {
+      const { evidence, scanStatus } = await saveFileAndEvidence(
+        tx,
+        user,
+        providerId,
+        file,
+        scan,
+        { coversFrom: null, coversTo: null },
+        [],
+      );
+      return then(tx, { evidenceId: evidence.id, scanStatus });
+    },
+    { timeout: 60_000 },
+  );
+}
+
+interface ScanBeforeStoring {
+  known: { scanStatus: EvidenceScanStatus } | undefined;
+  waiting: boolean;
+  record: ReturnType<typeof scanRecord> | undefined;
+}
+
+/** Bytes scanned before keep their verdict; a new file, or one still waiting, is scanned now. */
+async function scanIfWaiting(deps: ScanningDeps, file: CheckedFile): Promise<ScanBeforeStoring> {
+  const known = await findFileScan(deps.prisma, file.sha256);
+  const waiting = !known || known.scanStatus === 'pending' || known.scanStatus === 'unscanned';
+  let record: ReturnType<typeof scanRecord> | undefined;
+  if (waiting) {
+    // Outside the transaction: no lock is held while the scanner works.
+    const verdict = await deps.scanner.scan(file.content);
+    logScan(deps.logger, file.sha256, verdict);
+    record = scanRecord(
+      verdict,
+      known ?? { scanStatus: 'pending', scanAttempts: 0 },
+      deps.clock(),
+      deps.config.scanner.retryBaseSeconds,
+    );
+  }
+  return { known, waiting, record };
+}
+
+/** The file once per SHA-256 with its scan's outcome, and one evidence item per provider and file. */
+async function saveFileAndEvidence(
+  tx: DbClient,
+  user: CurrentUser,
+  providerId: string,
+  file: CheckedFile,
+  { known, waiting, record }: ScanBeforeStoring,
+  period: PeriodCovered,
+  returnIds: readonly string[],
+): Promise<{ evidence: { id: string; fileName: string; created: boolean }; scanStatus: EvidenceScanStatus }> {
+  // The scan's outcome, when this upload is the one that records it.
+  const recorded =
+    record &&
+    ((await insertEvidenceFileIfNew(tx, {
+      sha256: file.sha256,
+      content: file.content,
+      sizeBytes: file.sizeBytes,
+      mediaType: file.mediaType,
+      ...record,
+    })) ||
+      (await recordScan(tx, file.sha256, record)))
+      ? record
+      : undefined;
+  // A verdict, once given, never changes: only a scan that lost a race needs to read the winner's.
+  const scanStatus =
+    recorded?.scanStatus ?? (known && !waiting ? known : await findFileScan(tx, file.sha256))?.scanStatus;
+  if (!scanStatus) throw new Error('the evidence file was not stored');
+  if (recorded?.scanStatus === 'infected' && recorded.scanSignature) {
+    await auditQuarantine(tx, { sha256: file.sha256, signature: recorded.scanSignature }, user.id, returnIds);
+  }
+  const evidence = await findOrCreateEvidence(tx, {
+    providerId,
+    fileSha256: file.sha256,
+    fileName: file.fileName,
+    coversFrom: period.coversFrom,
+    coversTo: period.coversTo,
+    uploadedById: user.id,
+  });
+  if (evidence.created) {
+    await recordAudit(tx, {
+      actorId: user.id,
+      action: 'evidence.uploaded',
+      entityType: 'evidence',
+      entityId: evidence.id,
+      returnId: returnIds[0],
+      after: {
+        fileName: file.fileName,
+        sha256: file.sha256,
+        sizeBytes: file.sizeBytes,
+        mediaType: file.mediaType,
+        coversFrom: period.coversFrom && isoDate(period.coversFrom),
+        coversTo: period.coversTo && isoDate(period.coversTo),
+      },
+    });
+  }
+  return { evidence, scanStatus };
 }
 
 /**

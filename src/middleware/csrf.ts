@@ -5,13 +5,18 @@ import { paths } from '../paths.js';
 import { requestMatcher } from './route-match.js';
 import { formBody, textField } from '../forms.js';
 
-// Multipart forms (evidence uploads, register imports) are not parsed before this middleware: their body is a stream
+// Multipart forms (evidence uploads, register imports, a publication's copy) are not parsed before this middleware: their body is a stream
 // that only the route reads, so the token cannot be in req.body here. For these routes only, and
 // only for multipart POSTs, the check is left to the route, which reads the form's `_csrf` field
 // (placed BEFORE the file input, so it arrives first) and calls verifyCsrfToken before reading a
 // single byte of the file. Not a query string or header token: a token in a URL ends up in logs
 // and history, and a form without JavaScript cannot set a header.
-const isSelfCheckedRoute = requestMatcher('POST', paths.evidence.upload, paths.imports.register);
+const isSelfCheckedRoute = requestMatcher(
+  'POST',
+  paths.evidence.upload,
+  paths.imports.register,
+  paths.publications.record,
+);
 
 function isSelfCheckedMultipart(req: Request): boolean {
   return Boolean(req.is('multipart/form-data')) && isSelfCheckedRoute(req);

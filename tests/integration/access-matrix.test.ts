@@ -137,6 +137,13 @@ const RULES = `
   POST    /providers/:providerId/people/:userId/invitation                      signin    403      ok       403      404      ok       ok
   GET     /providers/:providerId/people/:userId/remove                          signin    403      ok       403      404      ok       ok
   POST    /providers/:providerId/people/:userId/remove                          signin    403      ok       403      404      ok       ok
+  # Equality publications (issue 17): everyone who may see the provider reads them; its leads and staff
+  # editors record; staff editors check. Provider A has a publication recorded for the year in the URL.
+  GET     /publications                                                         signin    ok       ok       ok       ok       ok       ok
+  GET     /providers/:providerId/publications                                   signin    ok       ok       ok       404      ok       ok
+  GET     /providers/:providerId/publications/:obligationCode/:year             signin    403      ok       403      404      ok       ok
+  POST    /providers/:providerId/publications/:obligationCode/:year             signin    403      ok       403      404      ok       ok
+  POST    /providers/:providerId/publications/:obligationCode/:year/check       signin    403      403      403      404      ok       ok
 
   GET     /matrix                                                               signin    ok       403      403      403      ok       ok
   GET     /matrix/export.csv                                                    signin    ok       403      403      403      ok       ok
@@ -327,7 +334,22 @@ beforeAll(async () => {
         },
       })
     ).id,
+    obligationCode: 'modern-slavery-statement',
+    year: '2026',
   };
+  await db.prisma.publication.create({
+    data: {
+      providerId: world.providerA.id,
+      obligationCode: 'modern-slavery-statement',
+      obligationVersion: 1,
+      year: 2026,
+      status: 'published',
+      url: 'https://www.example.nhs.uk/modern-slavery',
+      publishedOn: new Date('2026-09-01'),
+      recordedById: world.leadA.id,
+      recordedAt: new Date(),
+    },
+  });
 });
 afterAll(async () => {
   await idp.close();
@@ -410,6 +432,13 @@ function bodyFor(key: string, actor: Actor): Body {
         signInMethod: 'microsoft',
       }),
     'POST /users/:userId/role': () => form({ role: 'provider_lead' }),
+    'POST /providers/:providerId/publications/:obligationCode/:year': () =>
+      form({
+        url: 'www.example.nhs.uk/modern-slavery',
+        'publishedOn-day': '1',
+        'publishedOn-month': '9',
+        'publishedOn-year': '2026',
+      }),
     'POST /users/:userId/memberships': () => form({ providerId: world.providerB.id }),
   };
   return bodies[key]?.() ?? form();
@@ -480,6 +509,7 @@ async function snapshotOfProviderA() {
       orderBy: { id: 'asc' },
     }),
     evidence: await db.prisma.evidence.findMany({ where: { providerId }, orderBy: { id: 'asc' } }),
+    publications: await db.prisma.publication.findMany({ where: { providerId }, orderBy: { id: 'asc' } }),
     evidenceLinks: await db.prisma.evidenceLink.findMany({
       where: { response: { returnId: { in: returnIds } } },
       orderBy: [{ evidenceId: 'asc' }, { responseId: 'asc' }],

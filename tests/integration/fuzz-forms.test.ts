@@ -405,6 +405,20 @@ const FORMS: Record<string, PostForm> = {
     fields: () => ({}),
     echoed: [],
   },
+  'POST /providers/:providerId/publications/:obligationCode/:year': {
+    who: 'leadA',
+    url: () =>
+      pathTo(paths.publications.record, {
+        providerId: world.providerA.id,
+        obligationCode: 'wres-report',
+        year: '2026',
+      }),
+    fields: () => ({
+      url: 'www.example.nhs.uk/wres',
+      ...dateFields('publishedOn', { day: '1', month: '9', year: '2026' }),
+    }),
+    echoed: ['url'],
+  },
 };
 
 /** POST routes not fuzzed here, each with the reason and where it is covered instead. */
@@ -418,6 +432,8 @@ const NOT_FUZZED: Record<string, string> = {
     'multipart upload: refused files, bad rows and formula-looking cells in register-import.test.ts',
   'POST /providers/:providerId/people/:userId/remove':
     'no fields; removes the person it names (people.test.ts, access-matrix.test.ts; CSRF: hostile-requests.test.ts)',
+  'POST /providers/:providerId/publications/:obligationCode/:year/check':
+    'no fields; marks the publication it names checked (publications.test.ts, access-matrix.test.ts)',
 };
 
 /** The GET forms (filters, export choices, notices after a change): their query strings are fuzzed too. */
@@ -472,6 +488,12 @@ const GET_FORMS: Record<string, { who: keyof typeof agents; url: () => string; f
       fields: ['done'],
     },
     'email sign-in link': { who: 'anonymous', url: () => paths.emailSignIn.link, fields: ['token'] },
+    'equality publications': { who: 'manager', url: () => paths.publications.overview, fields: ['year'] },
+    "a provider's publications": {
+      who: 'leadA',
+      url: () => pathTo(paths.publications.provider, { providerId: world.providerA.id }),
+      fields: ['year', 'done'],
+    },
     'invitation link': { who: 'anonymous', url: () => paths.invitation, fields: ['token'] },
   };
 

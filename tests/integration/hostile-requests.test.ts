@@ -69,6 +69,7 @@ async function everything() {
     responses: await db.prisma.response.findMany({ orderBy: { id: 'asc' } }),
     evidence: await db.prisma.evidence.count(),
     links: await db.prisma.evidenceLink.count(),
+    publications: await db.prisma.publication.findMany({ orderBy: { id: 'asc' } }),
     reviews: await db.prisma.requirementReview.count(),
     users: await db.prisma.user.findMany({
       select: { id: true, role: true, active: true },
@@ -102,6 +103,8 @@ describe('CSRF', () => {
       userId: (await createProviderLead(db.prisma, world.providerA.id)).id,
       emailId: email.id,
       importId: '00000000-0000-4000-8000-000000000000',
+      obligationCode: 'wres-report',
+      year: '2026',
     };
     const url = (route: string) =>
       pathTo(route.replace(/^POST /, ''), Object.fromEntries(Object.entries(params)));

@@ -1,0 +1,252 @@
+import { recordAudit } from '../audit/audit.js';
+import { assertCanSeeProvider, isCommissionerEditor, isLeadOf, providerScope } from '../auth/access.js';
+import type { CurrentUser } from '../auth/current-user.js';
+import type { AppDeps } from '../deps.js';
+import { storeProviderFile, type CheckedFile } from '../evidence/evidence.service.js';
+import { Conflict, Forbidden, NotFound } from '../errors.js';
+import { isoDate, ukToday } from '../format.js';
+import type { EvidenceScanStatus } from '../generated/prisma/enums.js';
+import type { DbClient } from '../db/prisma.js';
+import { deriveObligation, type ProviderFacts } from './derive.js';
+import { obligationByCode, obligations } from './obligation-files.js';
+import type { ObligationFile } from './obligation-file.schema.js';
+import {
+  findProviderFacts,
+  findPublication,
+  listProvidersWithFacts,
+  lockPublication,
+  markChecked,
+  publicationsAround,
+  upsertPublication,
+  type ProviderWithFacts,
+  type PublicationRow,
+} from './queries.js';
+
+// Publications: what each provider owes in a year (from the obligation files and its recorded
+// facts), what it published, and who at the commissioner checked it. Staff record and check; a
+// provider's leads record their own; everyone who may see the provider may read them.
+
+export type PublicationState =
+  'not-applicable' | 'not-known' | 'not-due' | 'due' | 'overdue' | 'published' | 'checked';
+
+export interface ObligationStatus {
+  obligation: ObligationFile;
+  state: PublicationState;
+  dueOn: Date | null;
+  nextDueOn: Date | null;
+  /** Why not applicable, what is not known, or when it is next due. */
+  reason: string | null;
+  publication: PublicationRow | null;
+}
+
+/**
+ * Each obligation's state for a provider in a year: a record, once made, is what shows (a provider
+ * may publish what it does not owe); otherwise the rules decide, and a date before today is overdue.
+ */
+export function obligationStatuses(
+  facts: ProviderFacts,
+  year: number,
+  today: Date,
+  records: readonly PublicationRow[],
+  lastPublished: ReadonlyMap<string, Date>,
+  all: readonly ObligationFile[] = obligations(),
+): ObligationStatus[] {
+  return all.map((obligation) => {
+    const publication = records.find((record) => record.obligationCode === obligation.code) ?? null;
+    const derived = deriveObligation(obligation, facts, year, lastPublished.get(obligation.code) ?? null);
+    const dueOn = derived.state === 'due' ? derived.dueOn : null;
+    const base = { obligation, publication, dueOn, nextDueOn: null, reason: null };
+    if (publication) return { ...base, state: publication.status };
+    switch (derived.state) {
+      case 'due':
+        return { ...base, state: derived.dueOn < today ? 'overdue' : 'due' };
+      case 'not-due':
+        return { ...base, state: 'not-due', reason: derived.reason, nextDueOn: derived.nextDueOn };
+      default:
+        return { ...base, state: derived.state, reason: derived.reason };
+    }
+  });
+}
+
+export interface ProviderPublications {
+  provider: ProviderWithFacts;
+  statuses: ObligationStatus[];
+  canRecord: boolean;
+  canCheck: boolean;
+}
+
+function canRecord(user: CurrentUser, providerId: string): boolean {
+  return isCommissionerEditor(user) || isLeadOf(user, providerId);
+}
+
+async function statusesForProviders(
+  deps: AppDeps,
+  providers: readonly ProviderWithFacts[],
+  year: number,
+): Promise<Map<string, ObligationStatus[]>> {
+  const today = ukToday(deps.clock());
+  const { inYear, before } = await publicationsAround(
+    deps.prisma,
+    providers.map((provider) => provider.id),
+    year,
+  );
+  const result = new Map<string, ObligationStatus[]>();
+  for (const provider of providers) {
+    const lastPublished = new Map<string, Date>();
+    for (const row of before) {
+      if (row.providerId === provider.id && row._max.publishedOn)
+        lastPublished.set(row.obligationCode, row._max.publishedOn);
+    }
+    const records = inYear.filter((record) => record.providerId === provider.id);
+    result.set(provider.id, obligationStatuses(provider, year, today, records, lastPublished));
+  }
+  return result;
+}
+
+/** One provider's obligations in a year (another provider's person: not found). */
+export async function providerPublications(
+  deps: AppDeps,
+  user: CurrentUser,
+  providerId: string,
+  year: number,
+): Promise<ProviderPublications> {
+  assertCanSeeProvider(user, providerId);
+  const provider = await findProviderFacts(deps.prisma, providerId);
+  if (!provider) throw new NotFound();
+  const statuses = (await statusesForProviders(deps, [provider], year)).get(provider.id) ?? [];
+  return { provider, statuses, canRecord: canRecord(user, providerId), canCheck: isCommissionerEditor(user) };
+}
+
+/** Every provider the user may see (staff: the active register), each with its obligations. */
+export async function publicationsOverview(deps: AppDeps, user: CurrentUser, year: number) {
+  const scope = providerScope(user);
+  const providers = await listProvidersWithFacts(deps.prisma, scope?.in);
+  const statuses = await statusesForProviders(deps, providers, year);
+  return providers.map((provider) => ({ provider, statuses: statuses.get(provider.id) ?? [] }));
+}
+
+/** The obligation named in a URL, or not found. */
+export function obligationFromPath(code: string | string[] | undefined): ObligationFile {
+  const obligation = typeof code === 'string' ? obligationByCode(code) : undefined;
+  if (!obligation) throw new NotFound();
+  return obligation;
+}
+
+/** The form to record a publication: for staff who edit the register and the provider's leads. */
+export async function publicationForRecording(
+  deps: AppDeps,
+  user: CurrentUser,
+  providerId: string,
+  obligation: ObligationFile,
+  year: number,
+) {
+  assertCanRecordFor(user, providerId);
+  const provider = await findProviderFacts(deps.prisma, providerId);
+  if (!provider) throw new NotFound();
+  const publication = await findPublication(deps.prisma, providerId, obligation.code, year);
+  return { provider, publication };
+}
+
+export function assertCanRecordFor(user: CurrentUser, providerId: string): void {
+  assertCanSeeProvider(user, providerId);
+  if (!canRecord(user, providerId)) {
+    throw new Forbidden('Only the provider’s leads or the integrated care board can record a publication');
+  }
+}
+
+export interface PublicationInput {
+  url: string;
+  publishedOn: Date;
+}
+
+/**
+ * Records what the provider published, with a copy of the document when one is uploaded (kept in
+ * its evidence library and virus-scanned like any evidence). Changing a checked record sends it back
+ * to be checked again. Audited in the same transaction.
+ */
+export async function recordPublication(
+  deps: AppDeps,
+  user: CurrentUser,
+  providerId: string,
+  obligation: ObligationFile,
+  year: number,
+  input: PublicationInput,
+  file: CheckedFile | undefined,
+): Promise<{ scanStatus: EvidenceScanStatus | null }> {
+  assertCanRecordFor(user, providerId);
+  const provider = await findProviderFacts(deps.prisma, providerId);
+  if (!provider) throw new NotFound();
+  const save = async (tx: DbClient, evidenceId: string | null) => {
+    await lockPublication(tx, providerId, obligation.code, year);
+    const before = await findPublication(tx, providerId, obligation.code, year);
+    const after = await upsertPublication(tx, {
+      providerId,
+      obligationCode: obligation.code,
+      obligationVersion: obligation.version,
+      year,
+      url: input.url,
+      publishedOn: input.publishedOn,
+      evidenceId: evidenceId ?? before?.evidence?.id ?? null,
+      recordedById: user.id,
+      recordedAt: deps.clock(),
+    });
+    await recordAudit(tx, {
+      actorId: user.id,
+      action: 'publication.recorded',
+      entityType: 'publication',
+      entityId: after.id,
+      ...(before && {
+        before: {
+          status: before.status,
+          url: before.url,
+          publishedOn: isoDate(before.publishedOn),
+          evidenceId: before.evidence?.id ?? null,
+        },
+      }),
+      after: {
+        obligation: obligation.code,
+        year,
+        status: after.status,
+        url: after.url,
+        publishedOn: isoDate(after.publishedOn),
+        evidenceId: after.evidenceId,
+      },
+    });
+  };
+  if (!file) {
+    await deps.prisma.$transaction((tx) => save(tx, null));
+    return { scanStatus: null };
+  }
+  return storeProviderFile(deps, user, providerId, file, async (tx, stored) => {
+    await save(tx, stored.evidenceId);
+    return { scanStatus: stored.scanStatus };
+  });
+}
+
+/** A member of staff who edits the register confirms the publication is there and meets the duty. */
+export async function checkPublication(
+  deps: AppDeps,
+  user: CurrentUser,
+  providerId: string,
+  obligation: ObligationFile,
+  year: number,
+): Promise<void> {
+  assertCanSeeProvider(user, providerId);
+  if (!isCommissionerEditor(user))
+    throw new Forbidden('Only the integrated care board can check a publication');
+  await deps.prisma.$transaction(async (tx) => {
+    await lockPublication(tx, providerId, obligation.code, year);
+    const record = await findPublication(tx, providerId, obligation.code, year);
+    if (!record) throw new NotFound();
+    if (record.status === 'checked') throw new Conflict('This publication has already been checked');
+    const after = await markChecked(tx, record.id, user.id, deps.clock());
+    await recordAudit(tx, {
+      actorId: user.id,
+      action: 'publication.checked',
+      entityType: 'publication',
+      entityId: record.id,
+      before: { status: record.status },
+      after: { status: after.status, checkedAt: after.checkedAt?.toISOString() ?? null },
+    });
+  });
+}
