@@ -35,6 +35,7 @@ export interface HeatMapCell {
 
 export interface HeatMapRow {
   providerName: string;
+  providerHref: string;
   odsCode: string;
   returnHref: string;
   statusText: string;
@@ -108,6 +109,7 @@ export async function getHeatMap(db: Db, choice: HeatMapChoice): Promise<HeatMap
   );
   const rows = submitted.map((item): HeatMapRow => ({
     providerName: item.providerName,
+    providerHref: pathTo(paths.providers.show, { providerId: item.providerId }),
     odsCode: item.odsCode,
     returnHref: pathTo(paths.returns.show, { returnId: item.id }),
     statusText: RETURN_STATUS_TAGS[item.status].text,

@@ -50,6 +50,7 @@ export function findRequirementColumns(db: Db, frameworkVersionId: string) {
 export interface HeatMapReturnRow {
   id: string;
   status: ReturnStatus;
+  providerId: string;
   providerName: string;
   odsCode: string;
   /** The latest submission's time, or null when the return was never submitted. */
@@ -69,7 +70,8 @@ export function findReturnsWithLatestRatings(
   periodId: string,
 ): Promise<HeatMapReturnRow[]> {
   return db.$queryRaw<HeatMapReturnRow[]>`
-    SELECT r.id::text AS id, r.status::text AS status, p.name AS "providerName", p.ods_code AS "odsCode",
+    SELECT r.id::text AS id, r.status::text AS status, p.id::text AS "providerId", p.name AS "providerName",
+           p.ods_code AS "odsCode",
            latest.submitted_at AS "submittedAt", latest.ratings AS ratings
     FROM returns r
     JOIN providers p ON p.id = r.provider_id

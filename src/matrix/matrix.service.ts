@@ -73,6 +73,8 @@ export interface MatrixCell {
 
 export interface MatrixRow {
   providerId: string;
+  /** The provider's page (the hub for its returns, contracts and people). */
+  providerHref: string;
   name: string;
   odsCode: string;
   typeLabel: string;
@@ -326,6 +328,7 @@ export async function matrixPage(
       base,
       row: {
         providerId: base.providerId,
+        providerHref: pathTo(paths.providers.show, { providerId: base.providerId }),
         name: base.name,
         odsCode: base.odsCode,
         typeLabel: base.typeLabel,

@@ -26,6 +26,7 @@ import {
 } from './provider-profile.js';
 import { noticeFrom } from '../people/people.routes.js';
 import { peopleSection } from '../people/people.service.js';
+import { providerHub } from './hub.js';
 
 const TYPE_ITEMS = Object.entries(PROVIDER_TYPE_LABELS).map(([value, text]) => ({ value, text }));
 const SECTOR_ITEMS = Object.entries(SECTOR_LABELS).map(([value, text]) => ({ value, text }));
@@ -87,6 +88,7 @@ export function providerRoutes(deps: AppDeps): Router {
     const user = signedInUser(res);
     const provider = await getProvider(deps.prisma, user, providerId);
     res.render('providers/show', {
+      hub: await providerHub(deps.prisma, user, provider, deps.clock()),
       people: await peopleSection(deps, user, provider),
       peopleNotice: noticeFrom(req),
       canEdit: isCommissionerEditor(user),

@@ -64,3 +64,65 @@ export function updateProvider(
 ) {
   return db.provider.update({ where: { id: providerId }, data, select: providerFields });
 }
+
+/** Every return of a provider, newest period first, with what its result is computed from. */
+export function findProviderReturns(db: DbClient, providerId: string) {
+  return db.return.findMany({
+    where: { providerId },
+    select: {
+      id: true,
+      status: true,
+      dueDate: true,
+      frameworkVersionId: true,
+      period: { select: { id: true, label: true } },
+      frameworkVersion: {
+        select: {
+          code: true,
+          framework: { select: { name: true } },
+          requirements: { select: { group: { select: { code: true } } } },
+        },
+      },
+      tally: { select: { tally: true } },
+    },
+    orderBy: [{ period: { startDate: 'desc' } }, { period: { label: 'desc' } }, { dueDate: 'asc' }],
+  });
+}
+
+/** Milestones of a provider's returns that its page lists as history. */
+const PROVIDER_HISTORY_RETURN_ACTIONS = [
+  'return.submitted',
+  'return.accepted',
+  'return.returned',
+  'return.extension_agreed',
+];
+
+/**
+ * The latest changes to a provider: the provider record, its contracts, and the milestones of its
+ * returns (submitted, accepted, returned, extension agreed), newest first.
+ */
+export function findProviderHistory(db: DbClient, providerId: string, contractIds: string[], take: number) {
+  return db.auditEvent.findMany({
+    where: {
+      OR: [
+        { entityType: 'provider', entityId: providerId },
+        { entityType: 'contract', entityId: { in: contractIds } },
+        { return: { providerId }, action: { in: PROVIDER_HISTORY_RETURN_ACTIONS } },
+      ],
+    },
+    select: {
+      id: true,
+      occurredAt: true,
+      action: true,
+      actor: { select: { displayName: true } },
+      return: {
+        select: {
+          id: true,
+          period: { select: { label: true } },
+          frameworkVersion: { select: { code: true, framework: { select: { name: true } } } },
+        },
+      },
+    },
+    orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }],
+    take,
+  });
+}

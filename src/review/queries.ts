@@ -10,6 +10,7 @@ export function findSubmittedReturns(db: DbClient) {
     where: { status: 'submitted' },
     select: {
       id: true,
+      providerId: true,
       provider: { select: { name: true, odsCode: true } },
       contract: {
         select: {

@@ -82,6 +82,8 @@ export interface QueueItem {
   returnId: string;
   href: string;
   providerName: string;
+  /** The provider's page. */
+  providerHref: string;
   odsCode: string;
   standardName: string;
   periodLabel: string;
@@ -118,6 +120,7 @@ export async function reviewQueue(db: Db, user: CurrentUser, now: Date): Promise
         returnId: row.id,
         href: pathTo(paths.review.show, { returnId: row.id }),
         providerName: row.provider.name,
+        providerHref: pathTo(paths.providers.show, { providerId: row.providerId }),
         odsCode: row.provider.odsCode,
         standardName: standardName(row.frameworkVersion.framework.name, row.frameworkVersion.code),
         periodLabel: row.period.label,
@@ -421,37 +424,73 @@ export async function decideRequirement(
   now: Date,
 ): Promise<void> {
   assertReviewer(user);
-  await db.$transaction(async (tx) => {
-    const locked = await lockReturn(tx, returnId);
-    if (!locked) throw new NotFound();
-    if (locked.status !== 'submitted') throw notWaitingForReview(locked.status);
-    const requirement = await findRequirementOfReturn(tx, returnId, requirementId);
-    const submission = await findLatestSubmission(tx, returnId);
-    if (!requirement || !submission) throw new NotFound();
-    const snapshot = parseSnapshot(submission.snapshot);
-    if (!snapshot.responses.some((response) => response.requirementCode === requirement.code))
-      throw new NotFound();
+  await db.$transaction((tx) => decideWithin(tx, user, returnId, requirementId, input, now, 'always'));
+}
 
-    const before = await findRequirementReview(tx, submission.id, requirementId);
-    const saved = await upsertRequirementReview(tx, {
-      submissionId: submission.id,
-      requirementId,
-      reviewerId: user.id,
-      decision: input.decision,
-      reason: input.reason,
-      decidedAt: now,
-    });
-    const state = (review: ReviewState) => reviewAuditState(requirement.code, submission.sequence, review);
-    await recordAudit(tx, {
-      actorId: user.id,
-      action: before ? 'requirement_review.changed' : 'requirement_review.decided',
-      entityType: 'requirement_review',
-      entityId: saved.id,
-      returnId,
-      ...(before ? { before: state(before) } : {}),
-      after: state({ decision: input.decision, reason: input.reason, reviewerId: user.id, decidedAt: now }),
-    });
+/**
+ * Decides several requirements of one return in one transaction (the "decide every requirement on
+ * one page" form): all are saved, or none. A decision the same as the one already recorded (same
+ * decision, same reason) is left as it is, so re-posting the page records nothing new.
+ */
+export async function decideRequirements(
+  db: Db,
+  user: CurrentUser,
+  returnId: string,
+  decisions: readonly { requirementId: string; input: RequirementDecisionInput }[],
+  now: Date,
+): Promise<number> {
+  assertReviewer(user);
+  return db.$transaction(async (tx) => {
+    let changed = 0;
+    for (const { requirementId, input } of decisions) {
+      if (await decideWithin(tx, user, returnId, requirementId, input, now, 'when-changed')) changed += 1;
+    }
+    return changed;
   });
+}
+
+/** One requirement's decision inside a transaction; false when it was already so and left alone. */
+async function decideWithin(
+  tx: Prisma.TransactionClient,
+  user: CurrentUser,
+  returnId: string,
+  requirementId: string,
+  input: RequirementDecisionInput,
+  now: Date,
+  record: 'always' | 'when-changed',
+): Promise<boolean> {
+  const locked = await lockReturn(tx, returnId);
+  if (!locked) throw new NotFound();
+  if (locked.status !== 'submitted') throw notWaitingForReview(locked.status);
+  const requirement = await findRequirementOfReturn(tx, returnId, requirementId);
+  const submission = await findLatestSubmission(tx, returnId);
+  if (!requirement || !submission) throw new NotFound();
+  const snapshot = parseSnapshot(submission.snapshot);
+  if (!snapshot.responses.some((response) => response.requirementCode === requirement.code))
+    throw new NotFound();
+
+  const before = await findRequirementReview(tx, submission.id, requirementId);
+  if (record === 'when-changed' && before?.decision === input.decision && before.reason === input.reason)
+    return false;
+  const saved = await upsertRequirementReview(tx, {
+    submissionId: submission.id,
+    requirementId,
+    reviewerId: user.id,
+    decision: input.decision,
+    reason: input.reason,
+    decidedAt: now,
+  });
+  const state = (review: ReviewState) => reviewAuditState(requirement.code, submission.sequence, review);
+  await recordAudit(tx, {
+    actorId: user.id,
+    action: before ? 'requirement_review.changed' : 'requirement_review.decided',
+    entityType: 'requirement_review',
+    entityId: saved.id,
+    returnId,
+    ...(before ? { before: state(before) } : {}),
+    after: state({ decision: input.decision, reason: input.reason, reviewerId: user.id, decidedAt: now }),
+  });
+  return true;
 }
 
 interface ReviewState {

@@ -345,7 +345,10 @@ export function describeJourney(ui: Interaction, options: { screenshots: boolean
     expect(await ours(page)).toMatch(/^Your work - /);
     await follow(page, link(page, 'Review'));
     await ours(page);
-    await follow(page, link(page, /^Alpha Hospitals NHS Trust/));
+    await follow(
+      page,
+      link(page, /^Accessible Information Standard 2025 return of Alpha Hospitals NHS Trust/),
+    );
     expect(await ours(page)).toMatch(/^Review Accessible Information Standard 2025 2026\/27 for Alpha/);
 
     await follow(page, link(page, `Accept or return requirement ${FIRST}`));
@@ -397,7 +400,10 @@ export function describeJourney(ui: Interaction, options: { screenshots: boolean
     const { page } = journey.manager;
     await follow(page, link(page, 'Review'));
     await ours(page);
-    await follow(page, link(page, /^Alpha Hospitals NHS Trust/));
+    await follow(
+      page,
+      link(page, /^Accessible Information Standard 2025 return of Alpha Hospitals NHS Trust/),
+    );
     await ours(page);
     const first = page.locator(`#requirement-${FIRST.replace('.', '-')}`);
     expect(await textOf(first)).toContain('Changed since last submission');

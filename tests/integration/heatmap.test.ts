@@ -150,7 +150,10 @@ test('the heat map is an accessible table in a labelled, keyboard-scrollable reg
   expect(html).toMatch(
     /<th scope="col"[^>]*><abbr title="[^"]+">1\.1<\/abbr><span class="nhsuk-u-visually-hidden"> [^<]+<\/span><\/th>/,
   );
-  expect(html).toMatch(/<th scope="row"[^>]*><a href="\/returns\/[^"]+">Alpha Hospitals NHS Trust<\/a>/);
+  expect(html).toMatch(/<th scope="row"[^>]*><a href="\/providers\/[^"]+">Alpha Hospitals NHS Trust<\/a>/);
+  expect(html).toMatch(
+    /<a href="\/returns\/[^"]+">Submitted<span class="nhsuk-u-visually-hidden"> return of Alpha/,
+  );
 });
 
 test('defaults to the newest period and one of its standards; anyone but staff is refused', async () => {
