@@ -238,7 +238,7 @@ async function applyWrites(tx: DbClient, writes: PlanWrites): Promise<void> {
   await updateContracts(tx, writes.contractsToUpdate);
 }
 
-const EMAILS_PER_STATEMENT = 1_000;
+const EMAILS_PER_STATEMENT = 500;
 
 /**
  * Adds the leads to their providers and emails them as the invite page does: someone who has not
@@ -278,78 +278,83 @@ async function inviteLeads(
     organisationName: deps.config.organisationName,
   };
 
+  // Who is emailed what, decided first (a few ids each); the emails themselves are then written
+  // EMAILS_PER_STATEMENT at a time, so 20,000 invitations never sit in memory together.
+  interface Job {
+    kind: 'invitation' | 'access-added';
+    person: LeadPerson;
+    provider: { id: string; name: string };
+  }
   const invited = new Set<string>();
-  const links: { id: string; userId: string; tokenSha256: string }[] = [];
-  const outbox: NewEmail[] = [];
-  const email = (
-    key: string,
-    person: LeadPerson,
-    rendered: { subject: string; text: string; html: string },
-  ) =>
-    outbox.push({
-      idempotencyKey: key,
-      returnId: null,
-      stage: null,
-      dueDate: null,
-      toAddress: person.email,
-      ccAddresses: [],
-      subject: rendered.subject,
-      textBody: rendered.text,
-      htmlBody: rendered.html,
-      nextAttemptAt: now.toISOString(),
-      createdAt: now.toISOString(),
-    });
+  const jobs: Job[] = [];
   for (const lead of leads) {
     const person = people.get(lead.email);
     const provider = providers.get(lead.odsCode);
     if (!person || !provider) continue;
     const accepted =
       person.signInMethod === 'microsoft' ? person.entraObjectId !== null : person.lastSignInAt !== null;
-    if (accepted) {
-      email(
-        `access-added:${person.id}:${provider.id}:${now.toISOString()}`,
-        person,
-        accessAddedEmail({ ...common, recipientName: person.displayName, providerName: provider.name }),
-      );
-      continue;
+    if (accepted) jobs.push({ kind: 'access-added', person, provider });
+    else if (!invited.has(person.id)) {
+      invited.add(person.id);
+      jobs.push({ kind: 'invitation', person, provider });
     }
-    if (invited.has(person.id)) continue;
-    invited.add(person.id);
-    const id = randomUUID();
-    links.push({ id, userId: person.id, tokenSha256: tokenDigest(linkToken(deps.sessionSecret, id)) });
-    email(
-      `email-link:${id}`,
-      person,
-      invitationEmail({
-        ...common,
-        recipientName: person.displayName,
-        providerName: provider.name,
-        method: person.signInMethod,
-        link: linkPlaceholder('invitation', id),
-        days,
-      }),
-    );
   }
   await expireInvitationLinks(tx, [...invited], now);
-  await insertInvitationLinks(tx, links, actor.id, now, expiresAt);
   const requestId = currentRequestId() ?? null;
-  for (let start = 0; start < outbox.length; start += EMAILS_PER_STATEMENT) {
-    await insertEmailsWithAudit(tx, outbox.slice(start, start + EMAILS_PER_STATEMENT), {
-      action: 'email.queued',
-      requestId,
-    });
+  for (let start = 0; start < jobs.length; start += EMAILS_PER_STATEMENT) {
+    const links: { id: string; userId: string; tokenSha256: string }[] = [];
+    const outbox: NewEmail[] = [];
+    for (const { kind, person, provider } of jobs.slice(start, start + EMAILS_PER_STATEMENT)) {
+      let key: string;
+      let rendered: { subject: string; text: string; html: string };
+      if (kind === 'access-added') {
+        key = `access-added:${person.id}:${provider.id}:${now.toISOString()}`;
+        rendered = accessAddedEmail({
+          ...common,
+          recipientName: person.displayName,
+          providerName: provider.name,
+        });
+      } else {
+        const id = randomUUID();
+        links.push({ id, userId: person.id, tokenSha256: tokenDigest(linkToken(deps.sessionSecret, id)) });
+        key = `email-link:${id}`;
+        rendered = invitationEmail({
+          ...common,
+          recipientName: person.displayName,
+          providerName: provider.name,
+          method: person.signInMethod,
+          link: linkPlaceholder('invitation', id),
+          days,
+        });
+      }
+      outbox.push({
+        idempotencyKey: key,
+        returnId: null,
+        stage: null,
+        dueDate: null,
+        toAddress: person.email,
+        ccAddresses: [],
+        subject: rendered.subject,
+        textBody: rendered.text,
+        htmlBody: rendered.html,
+        nextAttemptAt: now.toISOString(),
+        createdAt: now.toISOString(),
+      });
+    }
+    await insertInvitationLinks(tx, links, actor.id, now, expiresAt);
+    await insertEmailsWithAudit(tx, outbox, { action: 'email.queued', requestId });
+    await insertAuditEvents(
+      tx,
+      { action: 'email_link.sent', entityType: 'email_link', actorId: actor.id, requestId },
+      links.map((link) => ({
+        entityId: link.id,
+        after: {
+          purpose: 'invitation',
+          userId: link.userId,
+          expiresAt: expiresAt.toISOString(),
+          importedBy: actor.id,
+        },
+      })),
+    );
   }
-  await insertAuditEvents(
-    tx,
-    { action: 'email_link.sent', entityType: 'email_link', actorId: actor.id, requestId },
-    links.map((link) => ({
-      entityId: link.id,
-      after: {
-        purpose: 'invitation',
-        userId: link.userId,
-        expiresAt: expiresAt.toISOString(),
-        importedBy: actor.id,
-      },
-    })),
-  );
 }

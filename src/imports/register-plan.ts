@@ -143,6 +143,17 @@ function profileChanges(before: ProviderProfile, after: ProviderProfile): string
   });
 }
 
+/** SHA-256 over every planned row and write, a piece at a time (no one string of the whole plan). */
+function fingerprintOf(planned: PlannedRow[], writes: PlanWrites): string {
+  const hash = createHash('sha256');
+  for (const row of planned) hash.update(JSON.stringify(row));
+  for (const [kind, list] of Object.entries(writes) as [string, unknown[]][]) {
+    hash.update(kind);
+    for (const item of list) hash.update(JSON.stringify(item));
+  }
+  return hash.digest('hex');
+}
+
 const dateText = (iso: string | null) => (iso ? formatDate(new Date(`${iso}T00:00:00Z`)) : 'no end date');
 
 export function planRegister(rows: readonly CheckedRow[], snapshot: RegisterSnapshot): RegisterPlan {
@@ -324,6 +335,6 @@ export function planRegister(rows: readonly CheckedRow[], snapshot: RegisterSnap
       contractsUpdated: writes.contractsToUpdate.length,
       leadsAdded: writes.leadsToAdd.length,
     },
-    fingerprint: createHash('sha256').update(JSON.stringify({ planned, writes })).digest('hex'),
+    fingerprint: fingerprintOf(planned, writes),
   };
 }
