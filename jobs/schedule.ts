@@ -1,6 +1,7 @@
 import cron from 'node-cron';
 import type { Config } from '../src/config.js';
 import * as enqueueChasers from './enqueue-chasers.js';
+import * as enqueuePublicationChasers from './enqueue-publication-chasers.js';
 import * as pruneRateLimits from './prune-rate-limits.js';
 import * as pruneSessions from './prune-sessions.js';
 import type { ReminderJobDeps } from './reminder-job-deps.js';
@@ -52,6 +53,11 @@ export function scheduledJobs(config: Config): ScheduledJob[] {
       name: enqueueChasers.ENQUEUE_CHASERS_JOB,
       expression: config.jobs.chasersCron,
       run: enqueueChasers.run,
+    },
+    {
+      name: enqueuePublicationChasers.ENQUEUE_PUBLICATION_CHASERS_JOB,
+      expression: config.jobs.chasersCron,
+      run: enqueuePublicationChasers.run,
     },
     {
       name: sendEmail.SEND_EMAIL_JOB,

@@ -6,7 +6,7 @@ import { storeProviderFile, type CheckedFile } from '../evidence/evidence.servic
 import { Conflict, Forbidden, NotFound } from '../errors.js';
 import { isoDate, ukToday } from '../format.js';
 import type { EvidenceScanStatus } from '../generated/prisma/enums.js';
-import type { DbClient } from '../db/prisma.js';
+import type { Db, DbClient } from '../db/prisma.js';
 import { deriveObligation, type ProviderFacts } from './derive.js';
 import { obligationByCode, obligations } from './obligation-files.js';
 import type { ObligationFile } from './obligation-file.schema.js';
@@ -79,14 +79,15 @@ function canRecord(user: CurrentUser, providerId: string): boolean {
   return isCommissionerEditor(user) || isLeadOf(user, providerId);
 }
 
-async function statusesForProviders(
-  deps: AppDeps,
+/** Each provider's obligation statuses in the year, as on `today` (a UK calendar day). */
+export async function statusesForProviders(
+  prisma: Db,
   providers: readonly ProviderWithFacts[],
   year: number,
+  today: Date,
 ): Promise<Map<string, ObligationStatus[]>> {
-  const today = ukToday(deps.clock());
   const { inYear, before } = await publicationsAround(
-    deps.prisma,
+    prisma,
     providers.map((provider) => provider.id),
     year,
   );
@@ -113,7 +114,8 @@ export async function providerPublications(
   assertCanSeeProvider(user, providerId);
   const provider = await findProviderFacts(deps.prisma, providerId);
   if (!provider) throw new NotFound();
-  const statuses = (await statusesForProviders(deps, [provider], year)).get(provider.id) ?? [];
+  const today = ukToday(deps.clock());
+  const statuses = (await statusesForProviders(deps.prisma, [provider], year, today)).get(provider.id) ?? [];
   return { provider, statuses, canRecord: canRecord(user, providerId), canCheck: isCommissionerEditor(user) };
 }
 
@@ -121,7 +123,7 @@ export async function providerPublications(
 export async function publicationsOverview(deps: AppDeps, user: CurrentUser, year: number) {
   const scope = providerScope(user);
   const providers = await listProvidersWithFacts(deps.prisma, scope?.in);
-  const statuses = await statusesForProviders(deps, providers, year);
+  const statuses = await statusesForProviders(deps.prisma, providers, year, ukToday(deps.clock()));
   return providers.map((provider) => ({ provider, statuses: statuses.get(provider.id) ?? [] }));
 }
 
