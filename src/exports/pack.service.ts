@@ -135,7 +135,9 @@ export function packFrom(
       return {
         code: response.requirement.code,
         title: response.requirement.title,
-        rating: response.ratingLevel?.label ?? '',
+        rating: response.notApplicable
+          ? `Not applicable: ${response.notApplicableReason}`
+          : (response.ratingLevel?.label ?? ''),
         score: response.ratingLevel?.score,
         narrative: response.narrative,
         actionPlan: response.actionPlan,

@@ -61,6 +61,8 @@ export function findReturnsWithAnswers(db: Db, returnIds: readonly string[]) {
           actionPlan: true,
           actionOwner: true,
           actionDueDate: true,
+          notApplicable: true,
+          notApplicableReason: true,
           ratingLevel: { select: { label: true, score: true } },
           requirement: {
             select: { code: true, title: true, position: true, group: { select: { position: true } } },
@@ -135,6 +137,8 @@ export function findPackReturns(db: Db, providerId: string, periodId: string) {
           actionPlan: true,
           actionOwner: true,
           actionDueDate: true,
+          notApplicable: true,
+          notApplicableReason: true,
           ratingLevel: { select: { label: true, score: true } },
           requirement: {
             select: { code: true, title: true, position: true, group: { select: { position: true } } },

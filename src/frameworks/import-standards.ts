@@ -49,7 +49,7 @@ interface LoadedFile {
  * Loads every standards data file in `dir` into the database. A version already loaded from the same
  * bytes is left alone. A version whose file has changed since it was loaded is refused, because
  * returns already answered against it must keep meaning what they meant, unless the change is a data
- * correction: only `source`, `verified`, the due date rule and the statement set's details differ, so
+ * correction: only `source`, `verified`, the due date rule, the statement set's details and where "not applicable" is allowed differ, so
  * every answer, score and rating reads exactly as before (see README, "Correcting a standard's data").
  * Every file is checked
  * before anything is written, and all new versions are written in one transaction, so a run
@@ -232,6 +232,7 @@ async function importFile(tx: DbClient, file: LoadedFile, logger: Logger): Promi
     verified: version.verified,
     ...dueColumns(version.due),
     ...statementColumns(version.statements),
+    ...notApplicableColumns(version.notApplicable),
     contentSha256: file.sha256,
   });
   await createRatingBands(tx, versionId, file.data.overallRatingBands);
@@ -316,6 +317,14 @@ function dueColumns(due: StandardFile['version']['due']) {
     dueNational: due.national,
     dueSource: due.source,
     dueVerified: due.verified,
+  };
+}
+
+function notApplicableColumns(rule: StandardFile['version']['notApplicable']) {
+  return {
+    notApplicableRule: rule?.rule ?? null,
+    notApplicableSource: rule?.source ?? null,
+    notApplicableVerified: rule?.verified ?? null,
   };
 }
 
@@ -453,6 +462,7 @@ async function correctVersion(
     verified: version.verified,
     ...dueColumns(version.due),
     ...statementColumns(version.statements),
+    ...notApplicableColumns(version.notApplicable),
   };
   note(
     'version',
@@ -467,6 +477,9 @@ async function correctVersion(
       statementsName: loaded.statementsName,
       statementsSource: loaded.statementsSource,
       statementsVerified: loaded.statementsVerified,
+      notApplicableRule: loaded.notApplicableRule,
+      notApplicableSource: loaded.notApplicableSource,
+      notApplicableVerified: loaded.notApplicableVerified,
     },
     versionColumns,
   );
@@ -484,8 +497,13 @@ async function correctVersion(
     const requirements = group.requirements.flatMap((requirement) => {
       const wantedRequirement = wanted.requirements.find((candidate) => candidate.code === requirement.code);
       if (!wantedRequirement) return [];
-      note(`requirement ${requirement.code}`, facts(requirement), facts(wantedRequirement));
-      return [{ id: requirement.id, ...facts(wantedRequirement) }];
+      const allowed = wantedRequirement.notApplicableAllowed;
+      note(
+        `requirement ${requirement.code}`,
+        { ...facts(requirement), notApplicableAllowed: requirement.notApplicableAllowed },
+        { ...facts(wantedRequirement), notApplicableAllowed: allowed },
+      );
+      return [{ id: requirement.id, ...facts(wantedRequirement), notApplicableAllowed: allowed }];
     });
     return [{ id: group.id, ...facts(wanted), requirements }];
   });

@@ -97,6 +97,9 @@ export interface FrameworkVersionData {
   statementsName: string | null;
   statementsSource: string | null;
   statementsVerified: boolean | null;
+  notApplicableRule: string | null;
+  notApplicableSource: string | null;
+  notApplicableVerified: boolean | null;
   contentSha256: string;
 }
 
@@ -130,6 +133,7 @@ export interface RequirementData {
   position: number;
   source: string;
   verified: boolean;
+  notApplicableAllowed: boolean;
 }
 
 export interface RequirementGroupData {
@@ -190,6 +194,7 @@ export function findVersionGroups(db: DbClient, frameworkVersionId: string) {
           title: true,
           guidance: true,
           evidenceExpected: true,
+          notApplicableAllowed: true,
           ratingScale: {
             select: {
               name: true,
@@ -228,6 +233,9 @@ export function findVersionForCorrection(db: DbClient, versionId: string) {
       statementsName: true,
       statementsSource: true,
       statementsVerified: true,
+      notApplicableRule: true,
+      notApplicableSource: true,
+      notApplicableVerified: true,
       contentSha256: true,
       ratingScale: {
         select: {
@@ -257,6 +265,7 @@ export function findVersionForCorrection(db: DbClient, versionId: string) {
               guidance: true,
               evidenceExpected: true,
               position: true,
+              notApplicableAllowed: true,
             },
           },
         },
@@ -279,7 +288,7 @@ export interface VersionCorrection {
   >;
   ratingScale: Facts;
   bands: Facts[];
-  groups: (Facts & { requirements: Facts[] })[];
+  groups: (Facts & { requirements: (Facts & { notApplicableAllowed: boolean })[] })[];
 }
 
 /** Writes a data correction's sources, verified flags and due date rule (see import-standards.ts). */
@@ -299,7 +308,10 @@ export async function applyVersionCorrection(db: DbClient, correction: VersionCo
   for (const group of correction.groups) {
     await db.requirementGroup.update({ where: { id: group.id }, data: facts(group) });
     for (const requirement of group.requirements) {
-      await db.requirement.update({ where: { id: requirement.id }, data: facts(requirement) });
+      await db.requirement.update({
+        where: { id: requirement.id },
+        data: { ...facts(requirement), notApplicableAllowed: requirement.notApplicableAllowed },
+      });
     }
   }
 }

@@ -6,6 +6,7 @@ export const RESULTS_BASIS_SELECT = {
   code: true,
   name: true,
   groupLabel: true,
+  notApplicableRule: true,
   framework: { select: { code: true } },
   groups: { select: { code: true, title: true, position: true }, orderBy: { position: 'asc' } },
   ratingScale: {
@@ -43,5 +44,6 @@ export async function findResultsBasis(
     groups: version.groups,
     levels: version.ratingScale.levels,
     bands: version.ratingBands,
+    notApplicableRule: version.notApplicableRule,
   };
 }

@@ -52,6 +52,11 @@ export interface ResultsBasis {
   groups: readonly ResultsGroup[];
   levels: readonly ResultsLevel[];
   bands: readonly ResultsBand[];
+  /**
+   * How "not applicable" answers count, from the version's data: "exclude" (the only rule so far)
+   * leaves them out of totals, maxima, completeness and lowest levels. Null: the version allows none.
+   */
+  notApplicableRule?: string | null;
 }
 
 /** One answer: the shape of a snapshot response (src/returns/snapshot.ts) or of a live response. */
@@ -60,7 +65,12 @@ export interface RatedResponse {
   requirementCode: string;
   requirementTitle: string;
   ratingLevelCode: string | null;
+  /** Answered "not applicable" (with a reason): no rating, counted by the version's rule. */
+  notApplicable?: boolean;
 }
+
+/** The level code a return's tally gives "not applicable" answers (data files' codes have no colon). */
+export const NOT_APPLICABLE_TALLY_CODE = ':not-applicable';
 
 /** The NHS.UK tag colours a level can be shown with (always next to its label, never alone). */
 export type TagColour = 'red' | 'orange' | 'yellow' | 'green' | 'blue' | 'purple' | 'grey';
@@ -113,6 +123,8 @@ export interface TotalScoreResults {
   ratedCount: number;
   requirementCount: number;
   unratedCodes: string[];
+  /** Outcomes answered "not applicable": left out of the total and the maximum. */
+  notApplicableCodes: string[];
   /** The band the total falls in; null while incomplete or if no band covers the total. */
   band: { label: string; position: number } | null;
   /** "Achieving", or why there is no overall rating. */
@@ -160,7 +172,9 @@ export function totalScoreResults(
   responses: readonly RatedResponse[],
   basis: ResultsBasis,
 ): TotalScoreResults {
-  const rated = ratedResponses(responses, basis);
+  const { counted, notApplicable } = byNotApplicableRule(responses, basis);
+  const rated = ratedResponses(counted, basis);
+  const notApplicableCodes = notApplicable.map((response) => response.requirementCode);
   const topScore = Math.max(0, ...basis.levels.map((level) => level.score));
   const sum = (items: readonly Rated[]) => items.reduce((total, item) => total + (item.level?.score ?? 0), 0);
   const total = sum(rated);
@@ -178,9 +192,13 @@ export function totalScoreResults(
   else
     ratingText = `Not available: no overall rating band in ${basis.versionName} covers a total of ${total}`;
 
+  const notApplicableText =
+    notApplicableCodes.length > 0
+      ? `; ${plural(notApplicableCodes.length, 'outcome')} not applicable: ${notApplicableCodes.join(', ')}`
+      : '';
   const totalText = complete
-    ? `${total} out of ${maximum}`
-    : `${total} out of ${maximum} so far (${plural(unratedCodes.length, 'outcome')} not rated)`;
+    ? `${total} out of ${maximum}${notApplicableText ? ` (${notApplicableText.slice(2)})` : ''}`
+    : `${total} out of ${maximum} so far (${plural(unratedCodes.length, 'outcome')} not rated${notApplicableText})`;
 
   const groups = groupsWithResponses(rated, basis).map(({ group, items }) => ({
     code: group.code,
@@ -199,6 +217,7 @@ export function totalScoreResults(
     ratedCount: rated.length - unratedCodes.length,
     requirementCount: rated.length,
     unratedCodes,
+    notApplicableCodes,
     band: band ? { label: band.label, position: band.position } : null,
     ratingText,
     totalText,
@@ -208,33 +227,61 @@ export function totalScoreResults(
 
 /** EDS2: each outcome's grade, the number of outcomes per grade, and each goal's lowest grade. */
 export function gradeResults(responses: readonly RatedResponse[], basis: ResultsBasis): GradeResults {
-  const rated = ratedResponses(responses, basis);
+  const { counted, notApplicable } = byNotApplicableRule(responses, basis);
+  const rated = ratedResponses(counted, basis);
   const groups = groupsWithResponses(rated, basis).map(({ group, items }) => groupLevel(group, items, basis));
   return {
     kind: 'grades',
     complete: rated.length > 0 && rated.every((item) => item.level !== null),
-    outcomes: rated.map(({ response, level }) => ({
-      code: response.requirementCode,
-      title: response.requirementTitle,
-      groupCode: response.groupCode,
-      level,
-      text: level ? level.label : 'Not graded',
-    })),
-    counts: levelCounts(rated, basis, 'Not graded'),
+    outcomes: responses.map((response) => {
+      const item = rated.find((candidate) => candidate.response === response);
+      const level = item?.level ?? null;
+      return {
+        code: response.requirementCode,
+        title: response.requirementTitle,
+        groupCode: response.groupCode,
+        level,
+        text: level ? level.label : notApplicable.includes(response) ? 'Not applicable' : 'Not graded',
+      };
+    }),
+    counts: withNotApplicable(levelCounts(rated, basis, 'Not graded'), notApplicable.length),
     groups,
   };
 }
 
 /** AIS: each step's level (its weakest requirement's) and the number of requirements per level. */
 export function maturityResults(responses: readonly RatedResponse[], basis: ResultsBasis): MaturityResults {
-  const rated = ratedResponses(responses, basis);
+  const { counted, notApplicable } = byNotApplicableRule(responses, basis);
+  const rated = ratedResponses(counted, basis);
   const steps = groupsWithResponses(rated, basis).map(({ group, items }) => groupLevel(group, items, basis));
   return {
     kind: 'maturity',
     complete: rated.length > 0 && rated.every((item) => item.level !== null),
     steps,
-    counts: levelCounts(rated, basis, 'Not rated'),
+    counts: withNotApplicable(levelCounts(rated, basis, 'Not rated'), notApplicable.length),
   };
+}
+
+/**
+ * Splits the answers by the version's "not applicable" rule. "exclude" (the only rule the data
+ * files use) leaves N/A answers out of every total, maximum, completeness check and lowest level.
+ */
+function byNotApplicableRule(responses: readonly RatedResponse[], basis: ResultsBasis) {
+  const isNotApplicable = (response: RatedResponse) =>
+    response.notApplicable === true || response.ratingLevelCode === NOT_APPLICABLE_TALLY_CODE;
+  const rule = basis.notApplicableRule ?? 'exclude';
+  if (rule !== 'exclude') throw new Error(`Unknown "not applicable" rule "${rule}" in ${basis.versionName}`);
+  return {
+    counted: responses.filter((response) => !isNotApplicable(response)),
+    notApplicable: responses.filter(isNotApplicable),
+  };
+}
+
+/** The per-level counts with a "Not applicable" line when any answer is. */
+function withNotApplicable(counts: LevelCount[], notApplicable: number): LevelCount[] {
+  return notApplicable > 0
+    ? [...counts, { level: null, label: 'Not applicable', count: notApplicable }]
+    : counts;
 }
 
 /** The band whose range contains the total (bands are contiguous and do not overlap, the import checks). */

@@ -46,6 +46,16 @@ const dueSchema = z.strictObject({
   verified: flag,
 });
 
+/**
+ * How "not applicable" answers count, for versions that allow them on some requirements: `exclude`
+ * leaves them out of totals and their maxima, and out of a step's or goal's lowest level.
+ */
+const notApplicableSchema = z.strictObject({
+  rule: z.enum(['exclude'], expect('"exclude"')),
+  source,
+  verified: flag,
+});
+
 /** The set of self-assessment statements the requirements are, when reviewed apart from the standard. */
 const statementsSchema = z.strictObject({
   name: text,
@@ -63,6 +73,7 @@ const versionSchema = z.strictObject({
   verified: flag,
   due: dueSchema,
   statements: statementsSchema.nullable().default(null),
+  notApplicable: notApplicableSchema.nullable().default(null),
 });
 
 const levelSchema = z.strictObject({
@@ -99,6 +110,7 @@ const requirementSchema = z.strictObject({
   position,
   source,
   verified: flag,
+  notApplicableAllowed: flag.default(false),
 });
 
 const groupSchema = z.strictObject({
@@ -202,6 +214,16 @@ export function consistencyProblems(file: StandardFile): Problem[] {
     );
   });
   problems.push(...bandProblems(file));
+  if (file.version.notApplicable === null) {
+    for (const { requirement, path } of requirements) {
+      if (requirement.notApplicableAllowed) {
+        problems.push({
+          path: [...path, 'notApplicableAllowed'],
+          message: 'needs version.notApplicable to say how "not applicable" answers count',
+        });
+      }
+    }
+  }
   // Every year has the day (so never 29 February).
   const { month, day } = file.version.due;
   const daysInMonth = new Date(Date.UTC(2001, month, 0)).getUTCDate();

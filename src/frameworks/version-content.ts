@@ -13,6 +13,8 @@ export interface VersionRequirement {
   title: string;
   guidance: string;
   evidenceExpected: string;
+  /** The standard's data allows a "not applicable" answer here (with a reason). */
+  notApplicableAllowed: boolean;
   group: { code: string; title: string };
   ratingScale: {
     name: string;

@@ -1,6 +1,6 @@
 import type { Db } from '../db/prisma.js';
 import { formatDateTime } from '../format.js';
-import { levelView, type TagColour } from '../frameworks/results.js';
+import { levelView, NOT_APPLICABLE_TALLY_CODE, type TagColour } from '../frameworks/results.js';
 import type { ReturnStatus } from '../generated/prisma/enums.js';
 import { pathTo, paths } from '../paths.js';
 import { RETURN_STATUS_TAGS } from '../returns/progress.js';
@@ -117,6 +117,7 @@ export async function getHeatMap(db: Db, choice: HeatMapChoice): Promise<HeatMap
     cells: columns.map((column): HeatMapCell => {
       const code = item.ratings?.[column.code] ?? null;
       if (code === null) return { text: 'Not rated', colour: 'none' };
+      if (code === NOT_APPLICABLE_TALLY_CODE) return { text: 'Not applicable', colour: 'none' };
       const level = column.levels.get(code);
       // A level the scale no longer has (cannot happen with imported data): its code, uncoloured.
       if (!level) return { text: code, colour: 'none' };

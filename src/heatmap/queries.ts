@@ -77,7 +77,9 @@ export function findReturnsWithLatestRatings(
     JOIN providers p ON p.id = r.provider_id
     LEFT JOIN LATERAL (
       SELECT s.submitted_at,
-             (SELECT jsonb_object_agg(answer ->> 'requirementCode', answer -> 'ratingLevelCode')
+             (SELECT jsonb_object_agg(answer ->> 'requirementCode',
+                       CASE WHEN answer ? 'notApplicable' THEN to_jsonb(':not-applicable'::text)
+                            ELSE answer -> 'ratingLevelCode' END)
               FROM jsonb_array_elements(s.snapshot -> 'responses') AS answer) AS ratings
       FROM return_submissions s
       WHERE s.return_id = r.id

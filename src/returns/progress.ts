@@ -13,16 +13,22 @@ export interface AnswerFields {
   actionPlan: string;
   actionOwner: string;
   actionDueDate: Date | null;
+  notApplicable: boolean;
+  notApplicableReason: string;
   carriedForward: boolean;
 }
 
 export function requirementState(answer: AnswerFields | undefined): RequirementState {
   if (!answer) return 'not_started';
-  const complete = answer.ratingLevelId !== null && answer.narrative.trim() !== '';
+  // Rated with a narrative, or "not applicable" with its reason.
+  const complete =
+    (answer.ratingLevelId !== null && answer.narrative.trim() !== '') ||
+    (answer.notApplicable && answer.notApplicableReason.trim() !== '');
   // A carried-forward answer counts only once the provider has looked at it and saved it.
   if (complete) return answer.carriedForward ? 'carried_forward' : 'completed';
   const anything =
     answer.ratingLevelId !== null ||
+    answer.notApplicable ||
     answer.narrative.trim() !== '' ||
     answer.actionPlan.trim() !== '' ||
     answer.actionOwner.trim() !== '' ||

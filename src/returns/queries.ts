@@ -14,6 +14,8 @@ const answerSelect = {
   actionPlan: true,
   actionOwner: true,
   actionDueDate: true,
+  notApplicable: true,
+  notApplicableReason: true,
   carriedForward: true,
   version: true,
   updatedAt: true,
@@ -141,6 +143,8 @@ export interface AnswerData {
   actionPlan: string;
   actionOwner: string;
   actionDueDate: Date | null;
+  notApplicable: boolean;
+  notApplicableReason: string;
 }
 
 /** Updates a response only if nobody changed it since `version` was read; the count says which. */
@@ -199,6 +203,8 @@ export function findAnswersToCarry(tx: Tx, returnId: string) {
       actionPlan: true,
       actionOwner: true,
       actionDueDate: true,
+      notApplicable: true,
+      notApplicableReason: true,
       requirement: { select: { code: true } },
       ratingLevel: { select: { code: true } },
       evidenceLinks: { select: { evidenceId: true } },
@@ -213,6 +219,7 @@ export function findRequirementsWithLevels(tx: Tx, frameworkVersionId: string) {
     select: {
       id: true,
       code: true,
+      notApplicableAllowed: true,
       ratingScale: { select: { levels: { select: { id: true, code: true } } } },
     },
   });
@@ -266,6 +273,8 @@ export async function findSnapshotSource(tx: DbClient, returnId: string): Promis
           actionPlan: true,
           actionOwner: true,
           actionDueDate: true,
+          notApplicable: true,
+          notApplicableReason: true,
           requirement: {
             select: {
               code: true,

@@ -40,7 +40,7 @@ import {
   type RequirementPage,
 } from './returns.service.js';
 import { parseReturnsListQuery, returnsListPage } from './returns-list.js';
-import { answerFormSchema, declarationSchema } from './schemas.js';
+import { answerFormSchema, declarationSchema, NOT_APPLICABLE_RATING } from './schemas.js';
 
 // What every returns view may use to show dates and status tags.
 const viewHelpers = {
@@ -50,10 +50,19 @@ const viewHelpers = {
   overdueTag: OVERDUE_TAG,
 };
 
-const ANSWER_FIELDS = ['rating', 'narrative', 'actionPlan', 'actionOwner', 'actionDate', 'version'] as const;
+const ANSWER_FIELDS = [
+  'rating',
+  'notApplicableReason',
+  'narrative',
+  'actionPlan',
+  'actionOwner',
+  'actionDate',
+  'version',
+] as const;
 
 interface AnswerValues {
   rating: string;
+  notApplicableReason: string;
   narrative: string;
   actionPlan: string;
   actionOwner: string;
@@ -63,7 +72,8 @@ interface AnswerValues {
 
 function valuesFromAnswer(answer: AnswerRow | null): AnswerValues {
   return {
-    rating: answer?.ratingLevel?.code ?? '',
+    rating: answer?.notApplicable ? NOT_APPLICABLE_RATING : (answer?.ratingLevel?.code ?? ''),
+    notApplicableReason: answer?.notApplicableReason ?? '',
     narrative: answer?.narrative ?? '',
     actionPlan: answer?.actionPlan ?? '',
     actionOwner: answer?.actionOwner ?? '',
@@ -82,6 +92,7 @@ function valuesFromBody(body: FormBody, currentVersion: number): AnswerValues {
   const version = /^\d{1,9}$/.test(posted) ? Number(posted) : currentVersion;
   return {
     rating: text('rating'),
+    notApplicableReason: text('notApplicableReason'),
     narrative: text('narrative'),
     actionPlan: text('actionPlan'),
     actionOwner: text('actionOwner'),
@@ -110,6 +121,7 @@ function renderRequirement(res: Response, page: RequirementPage, view: Requireme
     errors: ordered,
     errorList: errorSummary(ordered, ['actionDate']),
     conflict: view.conflict,
+    notApplicableRating: NOT_APPLICABLE_RATING,
   });
 }
 
@@ -166,6 +178,7 @@ export function returnsRoutes(deps: AppDeps): Router {
         subject: target.subject,
         levelCodes: target.requirement.ratingScale.levels.map((level) => level.code),
         complete,
+        notApplicableAllowed: target.requirement.notApplicableAllowed,
       }),
       body,
     );
@@ -187,13 +200,16 @@ export function returnsRoutes(deps: AppDeps): Router {
       return;
     }
 
-    const { rating, narrative, actionPlan, actionOwner, version } = parsed.data;
+    const { rating, notApplicableReason, narrative, actionPlan, actionOwner, version } = parsed.data;
+    const notApplicable = rating === NOT_APPLICABLE_RATING;
     const outcome = await saveAnswer(
       deps,
       user,
       target,
       {
-        ratingCode: rating === '' ? null : rating,
+        ratingCode: rating === '' || notApplicable ? null : rating,
+        notApplicable,
+        notApplicableReason,
         narrative,
         actionPlan,
         actionOwner,

@@ -354,6 +354,8 @@ function auditFields(answer: {
   actionPlan: string;
   actionOwner: string;
   actionDueDate: Date | null;
+  notApplicable: boolean;
+  notApplicableReason: string;
   carriedForward: boolean;
 }): AuditFields {
   return {
@@ -362,6 +364,8 @@ function auditFields(answer: {
     actionPlan: answer.actionPlan,
     actionOwner: answer.actionOwner,
     actionDueDate: answer.actionDueDate ? isoDate(answer.actionDueDate) : null,
+    notApplicable: answer.notApplicable,
+    notApplicableReason: answer.notApplicableReason,
     carriedForward: answer.carriedForward,
   };
 }
@@ -381,6 +385,8 @@ const EMPTY_ANSWER = {
   actionPlan: '',
   actionOwner: '',
   actionDueDate: null,
+  notApplicable: false,
+  notApplicableReason: '',
   carriedForward: false,
 };
 
@@ -400,6 +406,8 @@ export async function saveAnswer(
   const level = requirement.ratingScale.levels.find((candidate) => candidate.code === input.ratingCode);
   if (input.ratingCode !== null && !level)
     throw new Conflict('That rating is not on this requirement’s scale');
+  if (input.notApplicable && (!requirement.notApplicableAllowed || input.ratingCode !== null))
+    throw new Conflict('This requirement cannot be answered “not applicable”');
 
   return prisma.$transaction(async (tx) => {
     const status = await lockReturn(tx, row.id);
@@ -421,6 +429,8 @@ export async function saveAnswer(
       actionPlan: input.actionPlan,
       actionOwner: input.actionOwner,
       actionDueDate: input.actionDueDate,
+      notApplicable: input.notApplicable,
+      notApplicableReason: input.notApplicable ? input.notApplicableReason : '',
       updatedById: user.id,
     };
     let responseId: string;
@@ -518,6 +528,10 @@ export async function carryForward(
           actionPlan: answer.actionPlan,
           actionOwner: answer.actionOwner,
           actionDueDate: answer.actionDueDate,
+          // "Not applicable" carries over only where the new version still allows it.
+          notApplicable: answer.notApplicable && requirement.notApplicableAllowed,
+          notApplicableReason:
+            answer.notApplicable && requirement.notApplicableAllowed ? answer.notApplicableReason : '',
           updatedById: user.id,
         },
       );
@@ -575,6 +589,7 @@ function incompleteItems(groups: TaskListGroup[]): IncompleteItem[] {
 function incompleteProblem(requirement: TaskListRequirement): string {
   if (requirement.state === 'carried_forward') return 'Carried forward: check and confirm the answer';
   if (requirement.state === 'not_started') return 'Not started';
+  if (requirement.answer?.notApplicable) return 'Needs the reason it is not applicable';
   const missing = [
     requirement.answer?.ratingLevelId ? undefined : 'a rating',
     requirement.answer?.narrative.trim() ? undefined : 'a narrative',

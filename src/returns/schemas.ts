@@ -11,20 +11,27 @@ import {
 export const NARRATIVE_MAX = 10_000;
 export const ACTION_PLAN_MAX = 5_000;
 export const ACTION_OWNER_MAX = 200;
+export const NOT_APPLICABLE_REASON_MAX = 2_000;
+/** The rating form's value for "not applicable" (a data file's level codes never hold a colon). */
+export const NOT_APPLICABLE_RATING = 'not-applicable:';
 
 const count = (value: number) => value.toLocaleString('en-GB');
 
 /**
  * The answer form of one requirement. `subject` names it in every message ("outcome 1A").
- * "Save and continue" (`complete`) needs a rating and a narrative; "Save as draft" accepts gaps but
- * never a rating from another scale or text over the limits.
+ * "Save and continue" (`complete`) needs a rating and a narrative, or "not applicable" (where the
+ * standard's data allows it) and its reason; "Save as draft" accepts gaps but never a rating from
+ * another scale, "not applicable" without a reason, or text over the limits.
  */
 export function answerFormSchema(options: {
   subject: string;
   levelCodes: readonly string[];
   complete: boolean;
+  /** The standard's data allows "not applicable" for this requirement. */
+  notApplicableAllowed?: boolean;
 }) {
   const { subject, levelCodes, complete } = options;
+  const choices = options.notApplicableAllowed ? [...levelCodes, NOT_APPLICABLE_RATING] : levelCodes;
   const text = (label: string, max: number) =>
     z
       .string({ error: `${label} for ${subject} must be text` })
@@ -34,27 +41,42 @@ export function answerFormSchema(options: {
         (value) => value.length <= max,
         `${label} for ${subject} must be ${count(max)} characters or fewer`,
       );
-  return z.object({
-    rating: z
-      .string({ error: `Select one rating for ${subject}` })
-      .default('')
-      .refine(
-        (value) => value === '' || levelCodes.includes(value),
-        `Select a rating from the list for ${subject}`,
-      )
-      .refine((value) => !complete || value !== '', `Select a rating for ${subject}`),
-    narrative: text('Narrative', NARRATIVE_MAX).refine(
-      (value) => !complete || value !== '',
-      `Enter a narrative for ${subject}`,
-    ),
-    actionPlan: text('Actions planned', ACTION_PLAN_MAX),
-    actionOwner: text('Action owner', ACTION_OWNER_MAX),
-    // The response version the page was opened with (0: no answer saved yet).
-    version: z.coerce
-      .number({ error: 'The form was incomplete: reload the page and try again' })
-      .int()
-      .min(0),
-  });
+  return z
+    .object({
+      rating: z
+        .string({ error: `Select one rating for ${subject}` })
+        .default('')
+        .refine(
+          (value) => value === '' || choices.includes(value),
+          `Select a rating from the list for ${subject}`,
+        ),
+      narrative: text('Narrative', NARRATIVE_MAX),
+      notApplicableReason: text('Reason', NOT_APPLICABLE_REASON_MAX),
+      actionPlan: text('Actions planned', ACTION_PLAN_MAX),
+      actionOwner: text('Action owner', ACTION_OWNER_MAX),
+      // The response version the page was opened with (0: no answer saved yet).
+      version: z.coerce
+        .number({ error: 'The form was incomplete: reload the page and try again' })
+        .int()
+        .min(0),
+    })
+    .superRefine((form, ctx) => {
+      const notApplicable = form.rating === NOT_APPLICABLE_RATING;
+      if (complete && form.rating === '') {
+        ctx.addIssue({ code: 'custom', path: ['rating'], message: `Select a rating for ${subject}` });
+      }
+      // A rated answer needs a narrative; a "not applicable" one needs its reason (always, even as a draft).
+      if (complete && !notApplicable && form.narrative === '') {
+        ctx.addIssue({ code: 'custom', path: ['narrative'], message: `Enter a narrative for ${subject}` });
+      }
+      if (notApplicable && form.notApplicableReason === '') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['notApplicableReason'],
+          message: `Enter why ${subject} does not apply to you`,
+        });
+      }
+    });
 }
 
 export type AnswerForm = z.output<ReturnType<typeof answerFormSchema>>;

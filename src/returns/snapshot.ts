@@ -29,6 +29,8 @@ export interface SnapshotResponseSource {
   actionPlan: string;
   actionOwner: string;
   actionDueDate: Date | null;
+  notApplicable: boolean;
+  notApplicableReason: string;
   evidence: readonly { sha256: string; fileName: string }[];
 }
 
@@ -46,6 +48,9 @@ export type SnapshotResponse = {
   actionOwner: string;
   /** YYYY-MM-DD, or null. */
   actionDueDate: string | null;
+  /** Present only on a "not applicable" answer (so earlier snapshots keep their digests). */
+  notApplicable?: true;
+  notApplicableReason?: string;
   evidence: { sha256: string; fileName: string }[];
 };
 
@@ -80,6 +85,9 @@ export function buildReturnSnapshot(source: SnapshotSource): ReturnSnapshot {
       actionPlan: response.actionPlan,
       actionOwner: response.actionOwner,
       actionDueDate: response.actionDueDate ? isoDate(response.actionDueDate) : null,
+      ...(response.notApplicable
+        ? { notApplicable: true as const, notApplicableReason: response.notApplicableReason }
+        : {}),
       evidence: response.evidence
         .map((item) => ({ sha256: item.sha256, fileName: item.fileName }))
         .sort((a, b) => compareStrings(a.sha256, b.sha256) || compareStrings(a.fileName, b.fileName)),

@@ -172,6 +172,8 @@ export interface RequirementView {
   /** The element id of the requirement's section on the review page. */
   anchor: string;
   rating: { text: string; tagColour: TagColour | null; rated: boolean };
+  /** The provider's reason when the answer is "not applicable" (the reviewer may return it). */
+  notApplicableReason: string | null;
   narrative: string;
   actionPlan: string;
   actionOwner: string;
@@ -280,6 +282,7 @@ export async function getReviewPage(db: Db, user: CurrentUser, returnId: string)
       title: response.requirementTitle,
       anchor: requirementAnchor(response.requirementCode),
       rating: ratingView(response, basis),
+      notApplicableReason: response.notApplicable ? (response.notApplicableReason ?? '') : null,
       narrative: response.narrative,
       actionPlan: response.actionPlan,
       actionOwner: response.actionOwner,
@@ -376,6 +379,7 @@ export function requirementAnchor(code: string): string {
 }
 
 function ratingView(response: SnapshotResponse, basis: ResultsBasis): RequirementView['rating'] {
+  if (response.notApplicable) return { text: 'Not applicable', tagColour: 'grey', rated: true };
   if (response.ratingLevelCode === null) return { text: 'Not rated', tagColour: 'grey', rated: false };
   const level = basis.levels.find((candidate) => candidate.code === response.ratingLevelCode);
   // The label as submitted: the snapshot is the record, whatever the scale says today.

@@ -14,6 +14,8 @@ const snapshotResponseSchema = z.object({
   actionPlan: z.string(),
   actionOwner: z.string(),
   actionDueDate: z.string().nullable(),
+  notApplicable: z.literal(true).optional(),
+  notApplicableReason: z.string().optional(),
   evidence: z.array(z.object({ sha256: z.string(), fileName: z.string() })),
 });
 
@@ -85,12 +87,16 @@ export function diffResponse(
 ): RequirementChanges {
   if (!previous) return { status: 'new', fields: [], evidenceAdded: [], evidenceRemoved: [] };
   const fields: FieldChange[] = [];
-  if (previous.ratingLevelCode !== latest.ratingLevelCode) {
+  if (
+    previous.ratingLevelCode !== latest.ratingLevelCode ||
+    previous.notApplicable !== latest.notApplicable ||
+    previous.notApplicableReason !== latest.notApplicableReason
+  ) {
     fields.push({
       field: 'rating',
       label: 'Rating',
-      before: previous.ratingLevelLabel ?? 'Not rated',
-      after: latest.ratingLevelLabel ?? 'Not rated',
+      before: ratingText(previous),
+      after: ratingText(latest),
     });
   }
   for (const { field, label } of TEXT_FIELDS) {
@@ -118,4 +124,10 @@ export function displaySnapshotDate(value: string | null): string {
   if (value === null) return '';
   const date = new Date(`${value}T00:00:00.000Z`);
   return Number.isNaN(date.getTime()) ? value : formatDate(date);
+}
+
+/** A snapshot answer's rating as the reviewer reads it, "not applicable" with its reason. */
+export function ratingText(response: SnapshotResponse): string {
+  if (response.notApplicable) return `Not applicable: ${response.notApplicableReason ?? ''}`;
+  return response.ratingLevelLabel ?? 'Not rated';
 }

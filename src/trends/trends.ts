@@ -65,6 +65,7 @@ function snapshotResponses(snapshot: unknown): RatedResponse[] {
     requirementCode: item.requirementCode ?? '',
     requirementTitle: item.requirementTitle ?? '',
     ratingLevelCode: typeof item.ratingLevelCode === 'string' ? item.ratingLevelCode : null,
+    notApplicable: item.notApplicable === true,
   }));
 }
 

@@ -375,3 +375,68 @@ describe('result lines as the matrix writes them (explained by its legend)', () 
     expect(lines).toEqual(['7 of 18 outcomes graded; lowest: Developing', '5 Developing, 2 Excelling']);
   });
 });
+
+describe('"not applicable" answers, by the version\'s rule (issue 14)', () => {
+  const eds2022 = loadStandard('eds-2022.json');
+  const eds2 = loadStandard('eds2.json');
+
+  test('EDS 2022: an outcome not applicable counts in neither the total nor the maximum', () => {
+    const top = levelWithScore(eds2022, 3);
+    const responses = answers(eds2022, () => top).map((response) =>
+      response.requirementCode === '2A'
+        ? { ...response, ratingLevelCode: null, notApplicable: true }
+        : response,
+    );
+    const results = totalScoreResults(responses, { ...basisOf(eds2022), notApplicableRule: 'exclude' });
+    expect(results).toMatchObject({
+      complete: true,
+      total: 30,
+      maximum: 30,
+      notApplicableCodes: ['2A'],
+      totalText: '30 out of 30 (1 outcome not applicable: 2A)',
+    });
+    // The bands apply to the total as it is: 30 is Achieving.
+    expect(results.ratingText).toBe('Achieving');
+    expect(results.groups.find((group) => group.code === '2')).toMatchObject({
+      maximum: 9,
+      requirementCount: 3,
+    });
+  });
+
+  test("EDS2: a not applicable outcome is shown as such and left out of its goal's lowest grade", () => {
+    const [lowest, , , highest] = eds2.ratingScale.levels.map((level) => level.code);
+    const responses = answers(eds2, () => highest ?? null).map((response) =>
+      response.requirementCode === '1.1' ? { ...response, ratingLevelCode: lowest ?? null } : response,
+    );
+    const withNa = responses.map((response) =>
+      response.requirementCode === '1.1'
+        ? { ...response, ratingLevelCode: null, notApplicable: true }
+        : response,
+    );
+    const before = gradeResults(responses, basisOf(eds2));
+    const after = gradeResults(withNa, { ...basisOf(eds2), notApplicableRule: 'exclude' });
+    expect(before.groups[0]?.level?.code).toBe(lowest);
+    expect(after.groups[0]?.level?.code).toBe(highest);
+    expect(after.complete).toBe(true);
+    expect(after.outcomes.find((outcome) => outcome.code === '1.1')?.text).toBe('Not applicable');
+    expect(after.counts.at(-1)).toEqual({ level: null, label: 'Not applicable', count: 1 });
+  });
+
+  test('a tally line under the not-applicable code counts as not applicable (the matrix path)', () => {
+    const ais = loadStandard('ais-2025.json');
+    const top = ais.ratingScale.levels.at(-1)?.code ?? '';
+    const responses = answers(ais, (code) => (code === '1.2' ? ':not-applicable' : top));
+    const results = maturityResults(responses, basisOf(ais));
+    expect(results.complete).toBe(true);
+    expect(results.steps[0]).toMatchObject({ ratedCount: 2, requirementCount: 2 });
+  });
+
+  test('an unknown rule is refused rather than guessed', () => {
+    expect(() =>
+      computeResults(
+        answers(eds2022, () => null),
+        { ...basisOf(eds2022), notApplicableRule: 'scale' },
+      ),
+    ).toThrow(/Unknown "not applicable" rule "scale"/);
+  });
+});
