@@ -59,8 +59,8 @@ export const REQUIREMENT_STATE_TAGS: Record<RequirementState, TagParams> = {
   completed: { text: 'Completed', colour: false, border: false, classes: 'nhsuk-u-font-weight-normal' },
 };
 
-/** A requirement the reviewer sent back, until the provider changes its answer. */
-export const RETURNED_REQUIREMENT_TAG: TagParams = { text: 'Returned', colour: 'orange' };
+/** A requirement the reviewer sent back, until the provider changes its answer or evidence. */
+export const RETURNED_REQUIREMENT_TAG: TagParams = { text: 'Returned - needs changes', colour: 'orange' };
 
 export const RETURN_STATUS_TAGS: Record<ReturnStatus, TagParams> = {
   not_started: { text: 'Not started', colour: 'grey' },

@@ -113,7 +113,7 @@ export function findReturnedSubmission(db: DbClient, returnId: string) {
       review: { select: { decision: true, comment: true, decidedAt: true } },
       requirementReviews: {
         where: { decision: 'returned' },
-        select: { requirementId: true, reason: true, requirement: { select: { code: true } } },
+        select: { id: true, requirementId: true, reason: true, requirement: { select: { code: true } } },
       },
     },
     orderBy: { sequence: 'desc' },
@@ -312,6 +312,14 @@ export async function findSnapshotSource(tx: DbClient, returnId: string): Promis
 export async function lastSubmissionSequence(tx: Tx, returnId: string): Promise<number> {
   const { _max } = await tx.returnSubmission.aggregate({ where: { returnId }, _max: { sequence: true } });
   return _max.sequence ?? 0;
+}
+
+/** The provider's answers to the reviewer about returned requirements, made with the resubmission. */
+export async function createReviewReplies(
+  tx: Tx,
+  replies: { requirementReviewId: string; text: string; authorId: string; createdAt: Date }[],
+): Promise<void> {
+  if (replies.length > 0) await tx.reviewReply.createMany({ data: replies });
 }
 
 export function createSubmission(tx: Tx, data: Prisma.ReturnSubmissionUncheckedCreateInput) {

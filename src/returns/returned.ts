@@ -13,6 +13,7 @@ import {
 // submission's snapshot. "Saved again unchanged" is not a change.
 
 export interface ReturnedRequirement {
+  requirementReviewId: string;
   requirementId: string;
   code: string;
   reason: string;
@@ -39,6 +40,7 @@ export async function returnedReview(db: DbClient, returnId: string): Promise<Re
       const before = submitted.get(review.requirement.code);
       const now = current.get(review.requirement.code);
       return {
+        requirementReviewId: review.id,
         requirementId: review.requirementId,
         code: review.requirement.code,
         reason: review.reason,

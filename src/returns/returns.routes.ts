@@ -31,6 +31,7 @@ import {
   assertCanSubmit,
   carryForward,
   checkAnswersPage,
+  replyField,
   confirmationPage,
   historyPage,
   requirementPage,
@@ -40,7 +41,7 @@ import {
   type RequirementPage,
 } from './returns.service.js';
 import { parseReturnsListQuery, returnsListPage } from './returns-list.js';
-import { answerFormSchema, declarationSchema, NOT_APPLICABLE_RATING } from './schemas.js';
+import { answerFormSchema, declarationSchema, NOT_APPLICABLE_RATING, repliesFrom } from './schemas.js';
 
 // What every returns view may use to show dates and status tags.
 const viewHelpers = {
@@ -242,25 +243,58 @@ export function returnsRoutes(deps: AppDeps): Router {
 
   router.get(paths.returns.checkAnswers, requireSignIn, async (req, res) => {
     const page = await checkAnswersPage(deps, signedInUser(res), idFromPath(req.params.returnId), clock());
-    res.render('returns/check-answers', { ...viewHelpers, ...page, errors: {}, errorList: [] });
+    res.render('returns/check-answers', {
+      ...viewHelpers,
+      ...page,
+      errors: {},
+      errorList: [],
+      replyValues: {},
+    });
   });
 
   router.post(paths.returns.submit, requireSignIn, async (req, res) => {
     const user = signedInUser(res);
     const returnId = idFromPath(req.params.returnId);
     await assertCanSubmit(deps, user, returnId);
-    const parsed = parseForm(declarationSchema, formBody(req));
-    const outcome = parsed.ok ? await submitReturn(deps, user, returnId, clock()) : undefined;
+    const body = formBody(req);
+    const parsed = parseForm(declarationSchema, body);
+    const replies = repliesFrom(body);
+    const outcome =
+      parsed.ok && replies.ok ? await submitReturn(deps, user, returnId, clock(), replies.data) : undefined;
     if (outcome?.kind === 'submitted') {
       res.redirect(pathTo(paths.returns.confirmation, { returnId }));
       return;
     }
-    const errors: FieldErrors = parsed.ok
-      ? { incomplete: 'Complete every requirement and confirm carried-forward answers before you submit' }
-      : parsed.errors;
+    const errors: FieldErrors = {
+      ...(parsed.ok ? {} : parsed.errors),
+      ...(replies.ok ? {} : replies.errors),
+      ...(outcome?.kind === 'incomplete'
+        ? { incomplete: 'Complete every requirement and confirm carried-forward answers before you submit' }
+        : {}),
+      ...(outcome?.kind === 'unanswered'
+        ? Object.fromEntries(
+            outcome.requirements.map((item) => [
+              replyField(item.id),
+              `Change your answer to ${item.code} as your contract manager asked, or tell them why you have not`,
+            ]),
+          )
+        : {}),
+    };
     const page = await checkAnswersPage(deps, user, returnId, clock());
     res.status(400);
-    res.render('returns/check-answers', { ...viewHelpers, ...page, errors, errorList: errorSummary(errors) });
+    res.render('returns/check-answers', {
+      ...viewHelpers,
+      ...page,
+      errors,
+      errorList: errorSummary(errors),
+      // What they wrote is kept.
+      replyValues: Object.fromEntries(
+        page.returned.map((item) => {
+          const value = body[item.replyField];
+          return [item.replyField, typeof value === 'string' ? value : ''];
+        }),
+      ),
+    });
   });
 
   router.get(paths.returns.confirmation, requireSignIn, async (req, res) => {

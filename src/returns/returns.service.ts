@@ -25,6 +25,7 @@ import { isoDate, ukToday } from '../format.js';
 import { groupState, isOverdue, requirementState, type RequirementState } from './progress.js';
 import {
   createAnswer,
+  createReviewReplies,
   createSubmission,
   findAnswer,
   findAnswers,
@@ -53,6 +54,7 @@ import {
 } from './queries.js';
 import { assertEditable, isEditable } from './rules.js';
 import { buildReturnSnapshot, snapshotDigest } from './snapshot.js';
+import { returnedReview, type ReturnedReview } from './returned.js';
 
 // The provider side of a return: who may see and change it, and every change in one transaction
 // with its audit event. Routes call these and turn the results into pages.
@@ -163,17 +165,6 @@ export async function listReturns({ prisma }: DataDeps, user: CurrentUser, now: 
   }));
 }
 
-/** The reviewer's reasons, while the latest submission is the one that was returned. */
-async function returnedReview(db: DbClient, returnId: string) {
-  const latest = await findLatestSubmission(db, returnId);
-  if (latest?.review?.decision !== 'returned') return undefined;
-  return {
-    comment: latest.review.comment,
-    decidedAt: latest.review.decidedAt,
-    reasons: new Map(latest.requirementReviews.map((review) => [review.requirementId, review.reason])),
-  };
-}
-
 interface TaskListRequirement {
   id: string;
   code: string;
@@ -181,7 +172,10 @@ interface TaskListRequirement {
   state: RequirementState;
   answer: AnswerRow | undefined;
   returnedReason: string | undefined;
-  /** Sent back by the reviewer and not changed since: the task list says "Returned", not its state. */
+  /**
+   * Sent back by the reviewer and neither its answer nor its evidence changed since: the task list
+   * says "Returned - needs changes", not its state, and it does not count as completed.
+   */
   awaitingChange: boolean;
 }
 
@@ -189,6 +183,8 @@ interface TaskListGroup {
   code: string;
   title: string;
   state: RequirementState;
+  /** Its requirements returned and not changed yet: the group shows "Returned - needs changes". */
+  awaitingChangeCount: number;
   requirements: TaskListRequirement[];
 }
 
@@ -196,32 +192,32 @@ async function taskListGroups(
   versions: VersionContentCache,
   db: DbClient,
   row: ReturnRow,
-  review?: { reasons: Map<string, string>; decidedAt: Date },
+  review?: ReturnedReview,
 ): Promise<TaskListGroup[]> {
   // One after the other: inside a transaction the queries share one connection.
   const { groups } = await versionContent(versions, db, row.frameworkVersionId);
   const answers = await findAnswers(db, row.id);
   const byRequirement = new Map(answers.map((answer) => [answer.requirementId, answer]));
+  const returned = new Map(review?.requirements.map((item) => [item.requirementId, item]));
   return groups.map((group) => {
     const requirements = group.requirements.map(({ id, code, title }) => {
       const answer = byRequirement.get(id);
-      const returnedReason = review?.reasons.get(id);
+      const sentBack = returned.get(id);
       return {
         id,
         code,
         title,
         state: requirementState(answer),
         answer,
-        returnedReason,
-        awaitingChange:
-          returnedReason !== undefined &&
-          (answer?.updatedAt.getTime() ?? 0) <= (review?.decidedAt.getTime() ?? 0),
+        returnedReason: sentBack?.reason,
+        awaitingChange: sentBack !== undefined && !sentBack.changed,
       };
     });
     return {
       code: group.code,
       title: group.title,
       state: groupState(requirements.map((requirement) => requirement.state)),
+      awaitingChangeCount: requirements.filter((requirement) => requirement.awaitingChange).length,
       requirements,
     };
   });
@@ -254,9 +250,26 @@ export async function returnTaskList(
       decidedAt: accepted.decidedAt,
     },
     carryForwardFrom: source?.period.label,
-    completedCount: requirements.filter((requirement) => requirement.state === 'completed').length,
+    // A returned requirement not changed yet is not done, whatever its answer holds.
+    completedCount: requirements.filter(
+      (requirement) => requirement.state === 'completed' && !requirement.awaitingChange,
+    ).length,
+    returnedLeftCount: requirements.filter((requirement) => requirement.awaitingChange).length,
     requirementCount: requirements.length,
+    progressText: progressText(
+      requirements.filter((requirement) => requirement.state === 'completed' && !requirement.awaitingChange)
+        .length,
+      requirements.length,
+      requirements.filter((requirement) => requirement.awaitingChange).length,
+    ),
   };
+}
+
+/** "You have completed 15 of 17 requirements. 2 returned requirements still need changes." */
+function progressText(completed: number, total: number, returnedLeft: number): string {
+  const done = `You have completed ${completed} of ${total} ${total === 1 ? 'requirement' : 'requirements'}.`;
+  if (returnedLeft === 0) return done;
+  return `${done} ${returnedLeft === 1 ? '1 returned requirement still needs' : `${returnedLeft} returned requirements still need`} changes.`;
 }
 
 export async function requirementPage(
@@ -279,7 +292,7 @@ export async function requirementPage(
     subject: requirementSubject(row.frameworkVersion.framework.code, requirement.code),
     answer,
     hasAnswer: answer !== null,
-    returnedReason: review?.reasons.get(requirement.id),
+    returnedReason: review?.requirements.find((item) => item.requirementId === requirement.id)?.reason,
     evidence: evidenceListItems(items, row.period.startDate),
   };
 }
@@ -604,16 +617,53 @@ export async function checkAnswersPage(
   now: Date,
 ) {
   const row = await visibleReturn(prisma, user, returnId);
-  const groups = await taskListGroups(caches.versions, prisma, row);
+  const review = await returnedReview(prisma, row.id);
+  const groups = await taskListGroups(caches.versions, prisma, row, review);
+  const requirements = groups.flatMap((group) => group.requirements);
+  const answerIds = requirements.flatMap((requirement) =>
+    requirement.answer ? [requirement.answer.id] : [],
+  );
+  const evidence = await evidenceForResponses(prisma, answerIds);
+  const evidenceOf = (requirement: TaskListRequirement) =>
+    evidenceListItems(
+      requirement.answer ? (evidence.get(requirement.answer.id) ?? []) : [],
+      row.period.startDate,
+    );
   return {
     summary: summarise(user, row, now),
-    groups,
+    groups: groups.map((group) => ({
+      ...group,
+      requirements: group.requirements.map((requirement) => ({
+        ...requirement,
+        evidence: evidenceOf(requirement),
+      })),
+    })),
     incomplete: incompleteItems(groups),
+    // What the reviewer sent back, each with their reason and whether it has been changed since.
+    returned: requirements
+      .filter((requirement) => requirement.returnedReason !== undefined)
+      .map((requirement) => ({
+        id: requirement.id,
+        code: requirement.code,
+        title: requirement.title,
+        reason: requirement.returnedReason ?? '',
+        changed: !requirement.awaitingChange,
+        replyField: replyField(requirement.id),
+      })),
     declaration: declarationText(row.provider.name),
   };
 }
 
-export type SubmitOutcome = { kind: 'submitted' } | { kind: 'incomplete' };
+/** The form field of the provider's answer to the reviewer about one returned requirement. */
+export function replyField(requirementId: string): string {
+  return `reply-${requirementId}`;
+}
+
+export type SubmitOutcome =
+  | { kind: 'submitted' }
+  | { kind: 'incomplete' }
+  /** Returned requirements neither changed nor answered: the reviewer's request still stands. */
+  | { kind: 'unanswered'; requirements: { id: string; code: string }[] };
 
 /**
  * Freezes the return: a snapshot of every answer and evidence hash with its SHA-256, stored as a new
@@ -625,14 +675,39 @@ export async function submitReturn(
   user: CurrentUser,
   returnId: string,
   now: Date,
+  /** The provider's answers to the reviewer, by requirement id ("No change because ..."). */
+  replies: ReadonlyMap<string, string> = new Map(),
 ): Promise<SubmitOutcome> {
   const row = await submittableReturn(prisma, user, returnId);
   return prisma.$transaction(async (tx) => {
     const status = await lockReturn(tx, row.id);
     if (!status) throw new NotFound();
     assertEditable(status);
-    if (incompleteItems(await taskListGroups(caches.versions, tx, row)).length > 0)
+    const review = await returnedReview(tx, row.id);
+    if (incompleteItems(await taskListGroups(caches.versions, tx, row, review)).length > 0)
       return { kind: 'incomplete' as const };
+    // A returned requirement goes back changed, or with the provider's answer to the reviewer.
+    const unanswered = (review?.requirements ?? []).filter(
+      (item) => !item.changed && !replies.get(item.requirementId)?.trim(),
+    );
+    if (unanswered.length > 0)
+      return {
+        kind: 'unanswered' as const,
+        requirements: unanswered.map((item) => ({ id: item.requirementId, code: item.code })),
+      };
+    const given = (review?.requirements ?? []).flatMap((item) => {
+      const text = replies.get(item.requirementId)?.trim();
+      return text ? [{ item, text }] : [];
+    });
+    await createReviewReplies(
+      tx,
+      given.map(({ item, text }) => ({
+        requirementReviewId: item.requirementReviewId,
+        text,
+        authorId: user.id,
+        createdAt: now,
+      })),
+    );
 
     const snapshot = buildReturnSnapshot(await findSnapshotSource(tx, row.id));
     const submission = await createSubmission(tx, {
@@ -656,6 +731,7 @@ export async function submitReturn(
         status: 'submitted',
         submission: submission.sequence,
         snapshotSha256: submission.snapshotSha256,
+        ...(given.length > 0 ? { answeredReviewerOn: given.map(({ item }) => item.code).join(', ') } : {}),
       },
     });
     return { kind: 'submitted' as const };

@@ -85,6 +85,33 @@ export const declarationSchema = z.object({
   declaration: z.literal('confirmed', { error: 'Confirm that these answers are accurate and complete' }),
 });
 
+export const REPLY_MAX_LENGTH = 2000;
+const REPLY_FIELD = /^reply-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+const replyText = z
+  .string()
+  .trim()
+  .max(
+    REPLY_MAX_LENGTH,
+    `Your answer to the reviewer must be ${count(REPLY_MAX_LENGTH)} characters or fewer`,
+  );
+
+/**
+ * The provider's answers to the reviewer on the check-answers page ("reply-<requirement id>" fields,
+ * one per returned requirement not changed), by requirement id; empty answers are left out.
+ */
+export function repliesFrom(body: FormBody): FormResult<Map<string, string>> {
+  const replies = new Map<string, string>();
+  const errors: FieldErrors = {};
+  for (const [field, value] of Object.entries(body)) {
+    const requirementId = REPLY_FIELD.exec(field)?.[1];
+    if (!requirementId) continue;
+    const parsed = replyText.safeParse(Array.isArray(value) ? value.join('\n') : value);
+    if (!parsed.success) errors[field] = parsed.error.issues[0]?.message ?? 'Check your answer';
+    else if (parsed.data) replies.set(requirementId.toLowerCase(), parsed.data);
+  }
+  return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, data: replies };
+}
+
 export interface ExtensionInput {
   dueDate: Date;
   reason: string;

@@ -36,6 +36,8 @@ const REQUIREMENT_REVIEW_SELECT = {
   reason: true,
   decidedAt: true,
   reviewer: { select: { displayName: true } },
+  // The provider's answer when they resubmitted it unchanged ("No change because ...").
+  reply: { select: { text: true, author: { select: { displayName: true } } } },
 } as const;
 
 /** A return with its last two submissions (latest first), their decisions, and the version's requirements. */

@@ -154,6 +154,8 @@ export interface DecisionView {
   reason: string;
   reviewerName: string;
   decidedAtText: string;
+  /** The provider's answer to a returned requirement they resubmitted unchanged, with who gave it. */
+  reply: { text: string; authorName: string } | null;
 }
 
 export interface EvidenceView {
@@ -394,6 +396,7 @@ function decisionView(review: ReviewRowDecision): DecisionView {
     reason: review.reason,
     reviewerName: review.reviewer.displayName,
     decidedAtText: formatDateTime(review.decidedAt),
+    reply: review.reply ? { text: review.reply.text, authorName: review.reply.author.displayName } : null,
   };
 }
 

@@ -1,3 +1,5 @@
+import { findSnapshotSource } from '../../src/returns/queries.js';
+import { buildReturnSnapshot } from '../../src/returns/snapshot.js';
 import { buildTestApp, csrfTokenFrom, signedInAgent } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
@@ -134,7 +136,8 @@ describe('task list', () => {
         sequence: 1,
         submittedById: w.leadA.id,
         declaration: 'Declared',
-        snapshot: {},
+        // The answers as they stand: a real snapshot, so nothing counts as changed since.
+        snapshot: buildReturnSnapshot(await findSnapshotSource(db.prisma, w.returnA.id)),
         snapshotSha256: 'a'.repeat(64),
       },
     });
@@ -173,8 +176,8 @@ describe('task list', () => {
     const url = requirementPath(w.returnA.id, w.first.id);
     const statusOf = (html: string) =>
       /nhsuk-task-list__status"[^>]*>([\s\S]*?)<\/div>/.exec(rowLinking(html, url, '</li>'))?.[1] ?? '';
-    // Sent back and not yet changed: "Returned", as text in an orange tag, not "Completed".
-    expect(statusOf(page.text)).toMatch(/nhsuk-tag--orange">Returned</);
+    // Sent back and not yet changed: "Returned - needs changes", as text in an orange tag, not "Completed".
+    expect(statusOf(page.text)).toMatch(/nhsuk-tag--orange">Returned - needs changes</);
     const requirementPage = await lead.get(url).expect(200);
     expect(requirementPage.text).toContain('No audit of new records is attached.');
 
