@@ -159,6 +159,7 @@ async function writeDemoData(tx: Tx, now: Date): Promise<void> {
   for (const evidence of DEMO_EVIDENCE) {
     await seedEvidence(context, evidence, byKey);
   }
+  await seedNotApplicableAnswers(tx, returns);
   for (const seeded of returns) {
     await seedSubmission(context, seeded);
   }
@@ -649,4 +650,40 @@ function earliest(...dates: Date[]): Date {
 
 function latest(...dates: Date[]): Date {
   return new Date(Math.max(...dates.map((date) => date.getTime())));
+}
+
+// ---- issue 14: "not applicable" answers ----------------------------------------------------------
+
+const NOT_APPLICABLE_REASONS = [
+  'The service sees adults only and never sends information to carers or parents.',
+  'A walk-in service: people come without a referral and we refer nobody on.',
+] as const;
+
+/**
+ * Marks a few answered AIS requirements that the data allows to be "not applicable" (1.2 carers and
+ * parents, 4.1 referrals) as such, with a reason, before submissions freeze them into snapshots.
+ */
+async function seedNotApplicableAnswers(tx: Tx, returns: readonly SeededReturn[]): Promise<void> {
+  const started = returns.filter((seeded) => seeded.responseIds.length > 0).map((seeded) => seeded.id);
+  const candidates = await tx.response.findMany({
+    where: {
+      returnId: { in: started },
+      requirement: { notApplicableAllowed: true },
+      narrative: { not: '' },
+    },
+    select: { id: true, requirement: { select: { code: true } } },
+    orderBy: [{ returnId: 'asc' }, { requirement: { code: 'asc' } }],
+  });
+  // Every fifth candidate, a handful in all: most providers still answer these requirements.
+  const chosen = candidates.filter((_candidate, index) => index % 5 === 0).slice(0, 6);
+  for (const candidate of chosen) {
+    await tx.response.update({
+      where: { id: candidate.id },
+      data: {
+        ratingLevelId: null,
+        notApplicable: true,
+        notApplicableReason: pick(NOT_APPLICABLE_REASONS, candidate.requirement.code === '4.1' ? 1 : 0),
+      },
+    });
+  }
 }

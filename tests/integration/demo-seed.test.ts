@@ -226,7 +226,9 @@ describe('seedDemoData on an empty database', () => {
     for (const row of returns) {
       const requirementIds = row.frameworkVersion.requirements.map((r) => r.id).sort();
       expect(row.responses.map((response) => response.requirementId).sort()).toEqual(requirementIds);
-      const answered = row.responses.filter((response) => response.ratingLevel !== null);
+      const answered = row.responses.filter(
+        (response) => response.ratingLevel !== null || response.notApplicable,
+      );
       if (row.status === 'not_started') {
         expect(answered).toHaveLength(0);
       } else if (row.status === 'in_progress') {
@@ -236,6 +238,7 @@ describe('seedDemoData on an empty database', () => {
         expect(answered).toHaveLength(row.responses.length);
       }
       for (const response of answered) {
+        if (response.notApplicable) continue;
         expect(response.ratingLevel?.scaleId).toBe(response.requirement.ratingScaleId);
         expect(response.narrative.trim()).not.toBe('');
         if (response.actionPlan !== '') {
@@ -246,6 +249,23 @@ describe('seedDemoData on an empty database', () => {
       }
     }
     expect(actionPlans).toBeGreaterThan(0);
+  });
+
+  test('answers a few AIS requirements "not applicable" where the data allows it, each with a reason', async () => {
+    const notApplicable = await db.prisma.response.findMany({
+      where: { notApplicable: true },
+      include: { requirement: true },
+    });
+    expect(notApplicable.length).toBeGreaterThanOrEqual(2);
+    for (const response of notApplicable) {
+      expect(response.requirement.notApplicableAllowed).toBe(true);
+      expect(response.ratingLevelId).toBeNull();
+      expect(response.notApplicableReason.length).toBeGreaterThan(20);
+    }
+    const frozen = await db.prisma.returnSubmission.count({
+      where: { snapshot: { path: ['responses'], array_contains: [{ notApplicable: true }] } },
+    });
+    expect(frozen).toBeGreaterThan(0);
   });
 
   test('freezes every submitted, accepted and returned return in a submission whose digest matches', () => {
@@ -267,10 +287,22 @@ describe('seedDemoData on an empty database', () => {
       const snapshot = submission.snapshot as unknown as ReturnSnapshot;
       expect(snapshot.returnId).toBe(row.id);
       const stored = row.responses
-        .map((r) => [r.requirement.code, r.ratingLevel?.code, r.narrative, r.evidenceLinks.length])
+        .map((r) => [
+          r.requirement.code,
+          r.ratingLevel?.code ?? null,
+          r.notApplicable,
+          r.narrative,
+          r.evidenceLinks.length,
+        ])
         .sort();
       const frozen = snapshot.responses
-        .map((r) => [r.requirementCode, r.ratingLevelCode, r.narrative, r.evidence.length])
+        .map((r) => [
+          r.requirementCode,
+          r.ratingLevelCode,
+          r.notApplicable === true,
+          r.narrative,
+          r.evidence.length,
+        ])
         .sort();
       expect(frozen).toEqual(stored);
       evidenced += snapshot.responses.filter((r) => r.evidence.length > 0).length;
