@@ -97,6 +97,7 @@ export const paths = {
   // checked it. Staff see every provider; a provider's people their own.
   publications: {
     overview: '/publications',
+    export: '/publications/export.csv',
     provider: '/providers/:providerId/publications',
     record: '/providers/:providerId/publications/:obligationCode/:year',
     check: '/providers/:providerId/publications/:obligationCode/:year/check',

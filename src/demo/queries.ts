@@ -130,3 +130,10 @@ export async function updateProviderProfile(
 ): Promise<void> {
   await tx.provider.update({ where: { id: providerId }, data });
 }
+
+export async function createDemoPublications(
+  tx: Tx,
+  data: Prisma.PublicationCreateManyInput[],
+): Promise<void> {
+  await tx.publication.createMany({ data });
+}

@@ -47,6 +47,7 @@ import {
   type Tx,
 } from './queries.js';
 import { seedProviderProfiles } from './seed-provider-profiles.js';
+import { seedDemoPublications } from './seed-publications.js';
 
 const DAY_MS = 86_400_000;
 // The seed writes a few hundred rows in one transaction, possibly after waiting for another instance.
@@ -148,6 +149,7 @@ async function writeDemoData(tx: Tx, now: Date): Promise<void> {
   const providerIds = await seedProviders(tx);
   await seedProviderProfiles(tx, providerIds);
   const userIds = await seedUsers(tx, providerIds);
+  await seedDemoPublications(tx, providerIds, userIds, now);
   const periods = await seedPeriods(tx, standards);
   const context: SeedContext = { tx, now, standards, providerIds, userIds, periods };
 

@@ -8,7 +8,8 @@ import { createInspections } from '../evidence/inspections.js';
 import { formatFileSize } from '../evidence/format.js';
 import { closeAfterResponse } from '../middleware/close-after-response.js';
 import { errorSummary, partsFromDate, queryFields, firstValues, type FieldErrors } from '../forms.js';
-import { formatDate, formatDateTime, ukToday } from '../format.js';
+import { formatDate, formatDateTime, isoDate, ukToday } from '../format.js';
+import { sendCsv, type CsvRow } from '../exports/csv.js';
 import { pathTo, paths } from '../paths.js';
 import { idFromPath, signedInUser } from '../route-helpers.js';
 import { NotFound } from '../errors.js';
@@ -82,7 +83,50 @@ export function publicationRoutes(deps: AppDeps): Router {
         cells: statuses.map((status) => ({ tag: STATE_TAGS[status.state], detail: cellDetail(status) })),
       })),
       counts: countStates(rows.flatMap((row) => row.statuses)),
+      exportHref: `${paths.publications.export}?year=${year}`,
     });
+  });
+
+  // Every row of the overview (the providers this user may see x obligations), one line each.
+  router.get(paths.publications.export, requireSignIn, async (req, res) => {
+    const user = signedInUser(res);
+    const year = yearChosen(req);
+    const rows = await publicationsOverview(deps, user, year);
+    const lines = rows.flatMap(({ provider, statuses }) =>
+      statuses.map((status): CsvRow => [
+        provider.name,
+        provider.odsCode,
+        yearLabel(year),
+        status.obligation.name,
+        STATE_TAGS[status.state].text,
+        status.dueOn ? isoDate(status.dueOn) : '',
+        status.reason ?? '',
+        status.publication?.url ?? '',
+        status.publication ? isoDate(status.publication.publishedOn) : '',
+        status.publication?.checkedBy?.displayName ?? '',
+        status.publication?.checkedAt ? status.publication.checkedAt.toISOString() : '',
+        status.obligation.appliesTo.verified && status.obligation.due.verified ? 'yes' : 'no',
+      ]),
+    );
+    await sendCsv(
+      res,
+      `equality-publications-${yearLabel(year).replace('/', '-')}.csv`,
+      [
+        'Provider',
+        'ODS code',
+        'Financial year',
+        'Obligation',
+        'Status',
+        'Due date',
+        'Reason',
+        'Published at',
+        'Date published',
+        'Checked by',
+        'Checked at',
+        'Rule confirmed from a published source',
+      ],
+      lines,
+    );
   });
 
   router.get(paths.publications.provider, requireSignIn, async (req, res) => {

@@ -140,6 +140,7 @@ const RULES = `
   # Equality publications (issue 17): everyone who may see the provider reads them; its leads and staff
   # editors record; staff editors check. Provider A has a publication recorded for the year in the URL.
   GET     /publications                                                         signin    ok       ok       ok       ok       ok       ok
+  GET     /publications/export.csv                                              signin    ok       ok       ok       ok       ok       ok
   GET     /providers/:providerId/publications                                   signin    ok       ok       ok       404      ok       ok
   GET     /providers/:providerId/publications/:obligationCode/:year             signin    403      ok       403      404      ok       ok
   POST    /providers/:providerId/publications/:obligationCode/:year             signin    403      ok       403      404      ok       ok

@@ -1,6 +1,7 @@
 import { sha256 } from '../../src/hash.js';
 import { createPrisma, type Db } from '../../src/db/prisma.js';
 import { seedDemoData } from '../../src/demo/seed-demo-data.js';
+import { statusesForProviders } from '../../src/obligations/publications.service.js';
 import { importStandards } from '../../src/frameworks/import-standards.js';
 import { snapshotDigest, type JsonValue, type ReturnSnapshot } from '../../src/returns/snapshot.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -29,6 +30,7 @@ async function tableCounts(prisma: Db): Promise<Record<string, number>> {
     evidenceFiles: await prisma.evidenceFile.count(),
     evidence: await prisma.evidence.count(),
     evidenceLinks: await prisma.evidenceLink.count(),
+    publications: await prisma.publication.count(),
     auditEvents: await prisma.auditEvent.count(),
   };
 }
@@ -99,6 +101,29 @@ describe('seedDemoData on an empty database', () => {
     expect(providers.some((provider) => provider.providesMentalHealthServices === true)).toBe(true);
     expect(providers.some((provider) => provider.website === null)).toBe(true);
     expect(providers.some((provider) => provider.website?.startsWith('https://'))).toBe(true);
+  });
+
+  test('holds equality publications in every state, a modern slavery statement among them, none after now', async () => {
+    const providers = await db.prisma.provider.findMany({ where: { active: true } });
+    const facts = providers.map((provider) => ({ ...provider }));
+    const today = new Date('2026-11-20T00:00:00Z');
+    const states = new Set<string>();
+    for (const year of [2025, 2026]) {
+      const statuses = await statusesForProviders(db.prisma, facts, year, today);
+      for (const list of statuses.values()) for (const status of list) states.add(status.state);
+    }
+    for (const state of ['checked', 'published', 'overdue', 'due', 'not-applicable', 'not-due']) {
+      expect(states).toContain(state);
+    }
+    const records = await db.prisma.publication.findMany({ include: { provider: true } });
+    expect(records.length).toBeGreaterThanOrEqual(6);
+    expect(records.some((record) => record.obligationCode === 'modern-slavery-statement')).toBe(true);
+    for (const record of records) {
+      expect(record.publishedOn.getTime()).toBeLessThan(NOW.getTime());
+      expect(record.recordedAt.getTime()).toBeLessThanOrEqual(NOW.getTime());
+      if (record.checkedAt) expect(record.checkedAt.getTime()).toBeLessThanOrEqual(NOW.getTime());
+      expect(record.url).toMatch(/^https:\/\//);
+    }
   });
 
   test('creates a user for every role, unbound to Entra, and provider leads of different providers', async () => {

@@ -489,6 +489,7 @@ const GET_FORMS: Record<string, { who: keyof typeof agents; url: () => string; f
     },
     'email sign-in link': { who: 'anonymous', url: () => paths.emailSignIn.link, fields: ['token'] },
     'equality publications': { who: 'manager', url: () => paths.publications.overview, fields: ['year'] },
+    'equality publications CSV': { who: 'leadA', url: () => paths.publications.export, fields: ['year'] },
     "a provider's publications": {
       who: 'leadA',
       url: () => pathTo(paths.publications.provider, { providerId: world.providerA.id }),

@@ -347,6 +347,22 @@ describe('who may see and do what', () => {
     expect(overview.text).toContain('Modern slavery');
     expect(overview.text).toContain('It is recorded as: care home.');
     expect(overview.text).toMatch(/Overdue: \d+/);
+    const csv = await manager.get('/publications/export.csv?year=2026').expect(200);
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(csv.text).toContain(
+      `${world.providerA.name},${world.providerA.odsCode},2026/27,Modern slavery statement,"Published, not checked yet",,,https://www.alpha.example.nhs.uk/msa,2026-06-02,,,yes`,
+    );
+    expect(csv.text).toContain(
+      `${world.providerB.name},${world.providerB.odsCode},2026/27,Workforce Disability Equality Standard (WDES) report,Not applicable,,`,
+    );
+    // A lead's export holds only their own provider.
+    const leadCsv = await (
+      await signedInAgent(app, world.leadB.id)
+    )
+      .get('/publications/export.csv')
+      .expect(200);
+    expect(leadCsv.text).toContain(world.providerB.name);
+    expect(leadCsv.text).not.toContain(world.providerA.name);
     const provider = await manager.get(`/providers/${world.providerA.id}`).expect(200);
     expect(provider.text).toContain(`href="/providers/${world.providerA.id}/publications"`);
   });
