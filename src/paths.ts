@@ -31,6 +31,8 @@ export const paths = {
     registerTemplateCsv: '/imports/register/template.csv',
     registerTemplateXlsx: '/imports/register/template.xlsx',
     registerShow: '/imports/register/:importId',
+    // NHS England's organisation data files (trusts, GP practices): previewed at registerShow too.
+    ods: '/imports/ods',
   },
   contracts: {
     new: '/providers/:providerId/contracts/new',

@@ -17,5 +17,6 @@ export const PROJECT_ROOT = findProjectRoot(dirname(fileURLToPath(import.meta.ur
 export const MIGRATIONS_DIR = join(PROJECT_ROOT, 'prisma', 'migrations');
 export const STANDARDS_DIR = join(PROJECT_ROOT, 'data', 'standards');
 export const OBLIGATIONS_DIR = join(PROJECT_ROOT, 'data', 'obligations');
+export const ODS_ROLE_CODES_FILE = join(PROJECT_ROOT, 'data', 'ods', 'role-codes.json');
 export const VIEWS_DIR = join(PROJECT_ROOT, 'views');
 export const PUBLIC_DIR = join(PROJECT_ROOT, 'public');

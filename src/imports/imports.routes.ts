@@ -6,7 +6,7 @@ import { readUpload, type UploadRead } from '../evidence/multipart-upload.js';
 import { sendCsv } from '../exports/csv.js';
 import { sendXlsx } from '../exports/xlsx.js';
 import { formatDateTime } from '../format.js';
-import { errorSummary, formBody, parseForm } from '../forms.js';
+import { errorSummary, formBody, parseForm, textField } from '../forms.js';
 import { closeAfterResponse } from '../middleware/close-after-response.js';
 import { verifyCsrfToken } from '../middleware/csrf.js';
 import { pathTo, paths } from '../paths.js';
@@ -16,11 +16,13 @@ import { REGISTER_COLUMNS, TEMPLATE_HEADER, TEMPLATE_LEAD_COLUMNS } from './regi
 import {
   applyRegisterImport,
   registerImportView,
+  startOdsImport,
   startRegisterImport,
   type ImportView,
 } from './register-import.service.js';
 import type { PlannedRow } from './register-plan.js';
-import { confirmImportSchema } from './schemas.js';
+import { loadOdsRoleCodes } from './ods-file.js';
+import { confirmImportSchema, odsImportSchema } from './schemas.js';
 
 /** Rows of each kind the preview lists in full; beyond that it says how many more. */
 const ROWS_SHOWN = 500;
@@ -132,6 +134,75 @@ export function importRoutes(deps: AppDeps): Router {
     res.redirect(pathTo(paths.imports.registerShow, { importId: outcome.importId }));
   });
 
+  const odsFiles = loadOdsRoleCodes().files;
+  const renderOds = (
+    res: Response,
+    error?: { field: string; text: string },
+    values: Record<string, string> = {},
+  ) => {
+    const errors: Record<string, string> = error ? { [error.field]: error.text } : {};
+    res.render('imports/ods-upload', {
+      errors,
+      errorList: errorSummary(errors),
+      values,
+      fileKindItems: Object.entries(odsFiles).map(([value, file]) => ({ value, text: file.label })),
+      uploadHint: `The file as NHS England publishes it (CSV, no header row), smaller than ${formatFileSize(maxBytes)}.`,
+    });
+  };
+
+  router.get(paths.imports.ods, requireSignIn, editorsOnly, (_req, res) => {
+    renderOds(res);
+  });
+
+  // Multipart, its token checked before the file as above.
+  router.post(paths.imports.ods, requireSignIn, editorsOnly, async (req, res) => {
+    const user = signedInUser(res);
+    let read: UploadRead;
+    try {
+      read = await readImportUpload(req, maxBytes);
+    } catch (error) {
+      closeAfterResponse(req, res);
+      throw error;
+    }
+    const values = { fileKind: read.fields.fileKind ?? '', addNew: read.fields.addNew ?? '' };
+    const options = parseForm(odsImportSchema, read.fields);
+    if (!options.ok) {
+      if (read.outcome === 'too-large') closeAfterResponse(req, res);
+      res.status(400);
+      renderOds(res, { field: 'fileKind', text: 'Select which ODS file this is' }, values);
+      return;
+    }
+    if (read.outcome === 'too-large') {
+      closeAfterResponse(req, res);
+      res.status(413);
+      renderOds(
+        res,
+        { field: 'file', text: `The file must be smaller than ${formatFileSize(maxBytes)}` },
+        values,
+      );
+      return;
+    }
+    if (read.outcome === 'no-file' || read.file.sizeBytes === 0) {
+      res.status(400);
+      renderOds(
+        res,
+        {
+          field: 'file',
+          text: read.outcome === 'no-file' ? 'Select the ODS file to load' : 'The selected file is empty',
+        },
+        values,
+      );
+      return;
+    }
+    const outcome = await startOdsImport(deps, user, read.file, options.data);
+    if (!outcome.ok) {
+      res.status(400);
+      renderOds(res, { field: 'file', text: outcome.error }, values);
+      return;
+    }
+    res.redirect(pathTo(paths.imports.registerShow, { importId: outcome.importId }));
+  });
+
   router.get(paths.imports.registerShow, requireSignIn, editorsOnly, async (req, res) => {
     const view = await registerImportView(deps, signedInUser(res), idFromPath(req.params.importId));
     const done = typeof req.query.done === 'string' ? NOTICES[req.query.done] : undefined;
@@ -156,8 +227,11 @@ export function importRoutes(deps: AppDeps): Router {
 async function readImportUpload(req: Request, maxBytes: number): Promise<UploadRead> {
   if (!req.is('multipart/form-data')) {
     // Posted without a file input at all: an ordinary form, its token checked by the middleware.
-    formBody(req);
-    return { outcome: 'no-file', fields: {} };
+    const body = formBody(req);
+    return {
+      outcome: 'no-file',
+      fields: Object.fromEntries(Object.keys(body).map((name) => [name, textField(body, name)])),
+    };
   }
   const read = await readUpload(req, {
     maxBytes,
@@ -185,6 +259,7 @@ function renderImport(res: Response, view: ImportView, notice: string | undefine
     uploadedBy: view.createdBy,
     uploadedAt: formatDateTime(view.createdAt),
     ignoredColumns: view.ignoredColumns,
+    ods: view.ods,
     notice,
   };
   if (view.state.status === 'applied') {

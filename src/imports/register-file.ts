@@ -353,6 +353,8 @@ export interface CheckedRow {
   name: string;
   errors: string[];
   type: ProviderType | null;
+  /** An existing provider keeps its type (an ODS role that does not say the type for certain). */
+  keepExistingType?: boolean;
   profile: ProfileValues;
   contract: {
     reference: string;

@@ -12,6 +12,7 @@ import { insertEmailsWithAudit, type NewEmail, type Tx } from '../reminders/quer
 import { currentRequestId } from '../request-context.js';
 import { SERVICE_NAME } from '../view-locals.js';
 import { importFileKind, readRows, UnreadableFile } from './import-file.js';
+import { loadOdsRoleCodes, readOdsFile } from './ods-file.js';
 import {
   createImport,
   expireInvitationLinks,
@@ -57,6 +58,8 @@ export interface UploadedFile {
 export interface StoredRows {
   rows: CheckedRow[];
   ignoredColumns: string[];
+  /** An ODS file: which one, whether it may add providers, and what it left out. */
+  ods?: { fileLabel: string; addNew: boolean; closed: number; notGpPractices: number };
 }
 
 export type ReadOutcome = { ok: true; stored: StoredRows } | { ok: false; error: string };
@@ -136,8 +139,46 @@ function namesIn(rows: readonly CheckedRow[]) {
   return { references: [...references], emails: [...emails] };
 }
 
-async function planFor(db: DbClient, stored: StoredRows): Promise<RegisterPlan> {
-  return planRegister(stored.rows, await loadSnapshot(db, namesIn(stored.rows)));
+async function planFor(db: DbClient, stored: StoredRows): Promise<RegisterPlan & { notOnRegister: number }> {
+  const snapshot = await loadSnapshot(db, namesIn(stored.rows));
+  if (!stored.ods) return { ...planRegister(stored.rows, snapshot), notOnRegister: 0 };
+  // An ODS file lists every organisation of its kind in England: only those on the register are
+  // updated, unless the user asked for the others to be added; the register's other providers are
+  // not "missing" from it.
+  const onRegister = new Set(snapshot.providers.map((provider) => provider.odsCode));
+  const rows = stored.ods.addNew ? stored.rows : stored.rows.filter((row) => onRegister.has(row.odsCode));
+  return { ...planRegister(rows, snapshot), missing: [], notOnRegister: stored.rows.length - rows.length };
+}
+
+/** Reads an ODS organisation data file and keeps its rows for the preview; a refused file stores nothing. */
+export async function startOdsImport(
+  deps: ImportDeps,
+  actor: CurrentUser,
+  file: UploadedFile,
+  options: { fileKind: string; addNew: boolean },
+): Promise<PreviewOutcome> {
+  assertCommissionerEditor(actor);
+  const codes = loadOdsRoleCodes();
+  const read = await readOdsFile(codes, options.fileKind, file, deps.config.imports.maxRows);
+  if (!read.ok) return read;
+  const stored: StoredRows = {
+    rows: read.rows,
+    ignoredColumns: [],
+    ods: {
+      fileLabel: codes.files[options.fileKind]?.label ?? options.fileKind,
+      addNew: options.addNew,
+      closed: read.closed,
+      notGpPractices: read.notGpPractices,
+    },
+  };
+  const created = await createImport(deps.prisma, {
+    kind: 'ods',
+    createdById: actor.id,
+    fileName: file.name,
+    fileSha256: file.sha256,
+    rows: stored as unknown as object,
+  });
+  return { ok: true, importId: created.id };
 }
 
 export interface ImportView {
@@ -147,6 +188,7 @@ export interface ImportView {
   createdAt: Date;
   createdBy: string;
   ignoredColumns: string[];
+  ods: (NonNullable<StoredRows['ods']> & { notOnRegister: number }) | undefined;
   state:
     | { status: 'previewed'; plan: RegisterPlan }
     | { status: 'applied'; appliedAt: Date; counts: RegisterPlan['counts'] };
@@ -160,8 +202,9 @@ export async function registerImportView(
 ): Promise<ImportView> {
   assertCommissionerEditor(actor);
   const record = await findImport(deps.prisma, importId);
-  if (record?.kind !== 'register') throw new NotFound();
+  if (!record) throw new NotFound();
   const stored = record.rows as unknown as StoredRows;
+  const plan = record.status === 'applied' ? undefined : await planFor(deps.prisma, stored);
   const base = {
     id: record.id,
     fileName: record.fileName,
@@ -169,8 +212,9 @@ export async function registerImportView(
     createdAt: record.createdAt,
     createdBy: record.createdBy.displayName,
     ignoredColumns: stored.ignoredColumns,
+    ods: stored.ods ? { ...stored.ods, notOnRegister: plan?.notOnRegister ?? 0 } : undefined,
   };
-  if (record.status === 'applied') {
+  if (!plan) {
     return {
       ...base,
       state: {
@@ -180,7 +224,7 @@ export async function registerImportView(
       },
     };
   }
-  return { ...base, state: { status: 'previewed', plan: await planFor(deps.prisma, stored) } };
+  return { ...base, state: { status: 'previewed', plan } };
 }
 
 export type ApplyOutcome = 'applied' | 'already-applied' | 'register-changed';
@@ -202,7 +246,7 @@ export async function applyRegisterImport(
       await lockRegisterImports(tx);
       const status = await lockImport(tx, importId);
       const record = status ? await findImport(tx, importId) : null;
-      if (record?.kind !== 'register') throw new NotFound();
+      if (!record) throw new NotFound();
       if (status === 'applied') return 'already-applied';
       const stored = record.rows as unknown as StoredRows;
       const plan = await planFor(tx, stored);
@@ -216,6 +260,7 @@ export async function applyRegisterImport(
         entityType: 'register_import',
         entityId: importId,
         after: {
+          kind: record.kind,
           fileName: record.fileName,
           fileSha256: record.fileSha256,
           counts: plan.counts,

@@ -237,7 +237,7 @@ export function planRegister(rows: readonly CheckedRow[], snapshot: RegisterSnap
       errors.push(`${existing.name} is deactivated: reactivate it before adding leads`);
     }
 
-    const type = row.type;
+    const type = existing && row.keepExistingType ? existing.type : row.type;
     if (errors.length > 0 || !type) {
       planned.push({
         row: row.row,

@@ -15,6 +15,7 @@ const isSelfCheckedRoute = requestMatcher(
   'POST',
   paths.evidence.upload,
   paths.imports.register,
+  paths.imports.ods,
   paths.publications.record,
 );
 

@@ -113,6 +113,30 @@ test(
     await follow(button('Import these changes'));
     expect(await checks.check(page)).toMatch(/^Providers imported - /);
     expect(await db.prisma.provider.count({ where: { odsCode: { in: ['JR1', 'JR2'] } } })).toBe(2);
+
+    // NHS England's GP practices file, adding the practices that are not on the register yet.
+    await follow(link('import another file'));
+    await follow(link('load providers from an ODS file'));
+    expect(await checks.check(page)).toMatch(/^Load providers from an ODS file - /);
+    await follow(button('Check the file'));
+    expect(await checks.check(page)).toMatch(/^Error: Load providers from an ODS file - /);
+    await page.getByLabel('GP practices (epraccur.csv)').check();
+    await page.getByLabel('Add the open organisations in the file that are not on the register yet').check();
+    const practice = Array.from({ length: 27 }, () => '');
+    practice[0] = 'J86001';
+    practice[1] = 'JOURNEY SURGERY';
+    practice[12] = 'A';
+    practice[25] = '4';
+    await page.getByLabel('Choose the file').setInputFiles({
+      name: 'epraccur.csv',
+      mimeType: 'text/csv',
+      buffer: csvFile([practice]),
+    });
+    await follow(button('Check the file'));
+    expect(await checks.check(page)).toMatch(/^Check the changes before importing - /);
+    await follow(button('Import these changes'));
+    expect(await checks.check(page)).toMatch(/^Providers imported - /);
+    expect(await db.prisma.provider.count({ where: { odsCode: 'J86001', type: 'gp_practice' } })).toBe(1);
   },
   STEP_TIMEOUT,
 );

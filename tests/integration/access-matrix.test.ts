@@ -82,6 +82,8 @@ const RULES = `
   POST    /imports/register                                                     signin    403      403      403      403      ok       ok
   GET     /imports/register/template.csv                                        signin    403      403      403      403      ok       ok
   GET     /imports/register/template.xlsx                                       signin    403      403      403      403      ok       ok
+  GET     /imports/ods                                                          signin    403      403      403      403      ok       ok
+  POST    /imports/ods                                                          signin    403      403      403      403      ok       ok
   GET     /imports/register/:importId                                           signin    403      403      403      403      ok       ok
   POST    /imports/register/:importId                                           signin    403      403      403      403      ok       ok
 

@@ -430,6 +430,7 @@ const NOT_FUZZED: Record<string, string> = {
     'multipart upload: hostile files and names in hostile-uploads.test.ts and evidence.test.ts',
   'POST /imports/register':
     'multipart upload: refused files, bad rows and formula-looking cells in register-import.test.ts',
+  'POST /imports/ods': 'multipart upload: refused files and choices in register-import.test.ts',
   'POST /providers/:providerId/people/:userId/remove':
     'no fields; removes the person it names (people.test.ts, access-matrix.test.ts; CSRF: hostile-requests.test.ts)',
   'POST /providers/:providerId/publications/:obligationCode/:year/check':

@@ -569,6 +569,141 @@ describe('the provider profile columns (sector, employees, turnover, year end, w
   });
 });
 
+describe('NHS England organisation data files (ODS)', () => {
+  /** A row in ODS's standard layout: 27 columns, no header. */
+  const odsRow = (code: string, name: string, extra: Record<number, string> = {}): Cell[] =>
+    Array.from({ length: 27 }, (_unused, index) => {
+      const column = index + 1;
+      if (extra[column] !== undefined) return extra[column];
+      return (
+        {
+          1: code,
+          2: name,
+          3: 'Y56',
+          4: 'Q71',
+          5: '1 HOSPITAL ROAD',
+          8: 'LEEDS',
+          10: 'LS1 3EX',
+          11: '20010401',
+          22: '0',
+        }[column] ?? ''
+      );
+    });
+
+  async function uploadOds(agent: Agent, fields: Record<string, string>, name: string, content: Buffer) {
+    const page = await agent.get(paths.imports.ods).expect(200);
+    let request = agent.post(paths.imports.ods).field('_csrf', csrfTokenFrom(page.text));
+    for (const [field, value] of Object.entries(fields)) request = request.field(field, value);
+    return request.attach('file', content, name);
+  }
+
+  test('the trusts file updates names of providers on the register; types stay; closed and others left out', async () => {
+    const trust = await db.prisma.provider.create({
+      data: { odsCode: 'RODS1', name: 'Old Name Trust', type: 'mental_health_trust' },
+    });
+    const file = csvFile([
+      odsRow('RODS1', "ST MARY'S MENTAL HEALTH AND COMMUNITY NHS FOUNDATION TRUST"),
+      odsRow('RODS2', 'NORTH WEST AMBULANCE SERVICE NHS TRUST'),
+      odsRow('RODS3', 'CLOSED HOSPITALS NHS TRUST', { 12: '20200331' }),
+    ]);
+    const response = await uploadOds(manager, { fileKind: 'trusts' }, 'etr.csv', file);
+    expect(response.status).toBe(302);
+    const location = response.headers.location ?? '';
+    const html = (await manager.get(location).expect(200)).text;
+    const text = textOf(html);
+    expect(text).toContain('1 closed organisations and 1 not on the register are left out');
+    expect(text).toContain(
+      "Name: Old Name Trust becomes St Mary's Mental Health and Community NHS Foundation Trust",
+    );
+    expect(text).not.toContain('Providers not in the file');
+    await confirm(manager, location, html);
+    expect(await db.prisma.provider.findUniqueOrThrow({ where: { id: trust.id } })).toMatchObject({
+      name: "St Mary's Mental Health and Community NHS Foundation Trust",
+      type: 'mental_health_trust',
+    });
+    expect(await db.prisma.provider.count({ where: { odsCode: { in: ['RODS2', 'RODS3'] } } })).toBe(0);
+
+    // Asked to, it adds the open ones, typed from the role and the name (data/ods/role-codes.json).
+    const adding = await uploadOds(manager, { fileKind: 'trusts', addNew: 'yes' }, 'etr.csv', file);
+    const addingPage = (await manager.get(adding.headers.location ?? '').expect(200)).text;
+    await confirm(manager, adding.headers.location ?? '', addingPage);
+    expect(await db.prisma.provider.findUniqueOrThrow({ where: { odsCode: 'RODS2' } })).toMatchObject({
+      name: 'North West Ambulance Service NHS Trust',
+      type: 'ambulance_trust',
+    });
+  });
+
+  test('the GP practices file: open GP practices only, typed as GP practices', async () => {
+    const file = csvFile([
+      odsRow('B86001', 'THE PARK SURGERY', { 13: 'A', 26: '4' }),
+      odsRow('B86002', 'OLD SURGERY', { 13: 'C', 26: '4' }),
+      odsRow('Y01234', 'OUT OF HOURS SERVICE', { 13: 'A', 26: '0' }),
+    ]);
+    const response = await uploadOds(
+      manager,
+      { fileKind: 'gp-practices', addNew: 'yes' },
+      'epraccur.csv',
+      file,
+    );
+    const location = response.headers.location ?? '';
+    const html = (await manager.get(location).expect(200)).text;
+    expect(textOf(html)).toContain(
+      '1 closed organisations, 1 that are not GP practices and 0 not on the register',
+    );
+    await confirm(manager, location, html);
+    expect(await db.prisma.provider.findUniqueOrThrow({ where: { odsCode: 'B86001' } })).toMatchObject({
+      name: 'The Park Surgery',
+      type: 'gp_practice',
+    });
+    expect(await db.prisma.provider.count({ where: { odsCode: { in: ['B86002', 'Y01234'] } } })).toBe(0);
+  });
+
+  test.each([
+    [
+      'no file kind chosen',
+      {},
+      'etr.csv',
+      () => csvFile([odsRow('RZZ1', 'A TRUST')]),
+      'Select which ODS file this is',
+    ],
+    [
+      'a header row',
+      { fileKind: 'trusts' },
+      'etr.csv',
+      () => csvFile([['Organisation code', 'Name'], odsRow('RZZ1', 'A TRUST')]),
+      'The file has a header row',
+    ],
+    [
+      'a workbook',
+      { fileKind: 'trusts' },
+      'etr.xlsx',
+      () => pdfFile(),
+      'The file must be the ODS data file as CSV',
+    ],
+    [
+      'too few columns',
+      { fileKind: 'trusts' },
+      'etr.csv',
+      () => csvFile([['RZZ1', 'A TRUST']]),
+      'is not in ODS’s layout',
+    ],
+  ])('refused: %s', async (_what, fields, name, content, reason) => {
+    const before = await registerState();
+    const response = await uploadOds(manager, fields, name, content());
+    expect(response.status).toBe(400);
+    expect(textOf(response.text)).toContain(reason);
+    expect(response.text).toMatch(/<title>Error: /);
+    expect(await registerState()).toEqual(before);
+  });
+
+  test('only administrators and contract managers', async () => {
+    const lead = await signedInAgent(app, world.leadA.id);
+    await lead.get(paths.imports.ods).expect(403);
+    const viewer = await signedInAgent(app, world.viewer.id);
+    await viewer.get(paths.imports.ods).expect(403);
+  });
+});
+
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
