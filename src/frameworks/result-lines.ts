@@ -11,10 +11,12 @@ export function resultLines(results: ComputedResults, basis: ResultsBasis): stri
         ? [`Overall: ${results.band.label}`, `Score ${results.totalText}`]
         : ['Overall: not available yet', `Score ${results.totalText}`];
     case 'grades': {
-      const graded = results.outcomes.filter((outcome) => outcome.level !== null);
+      // "Not applicable" outcomes are neither graded nor waiting to be (the version's rule excludes them).
+      const applicable = results.outcomes.filter((outcome) => !outcome.notApplicable);
+      const graded = applicable.filter((outcome) => outcome.level !== null);
       const counts = results.counts.filter((line) => line.level !== null && line.count > 0);
       return [
-        ratedLine(graded.length, results.outcomes.length, 'outcome', 'graded', lowest(graded)),
+        ratedLine(graded.length, applicable.length, 'outcome', 'graded', lowest(graded)),
         ...(counts.length > 0 ? [counts.map((line) => `${line.count} ${line.label}`).join(', ')] : []),
       ];
     }

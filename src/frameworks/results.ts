@@ -144,7 +144,15 @@ export interface TotalScoreResults {
 export interface GradeResults {
   kind: 'grades';
   complete: boolean;
-  outcomes: { code: string; title: string; groupCode: string; level: LevelView | null; text: string }[];
+  outcomes: {
+    code: string;
+    title: string;
+    groupCode: string;
+    level: LevelView | null;
+    /** Answered "not applicable": left out of every count of graded outcomes. */
+    notApplicable: boolean;
+    text: string;
+  }[];
   counts: LevelCount[];
   /** Per goal its lowest grade. */
   groups: GroupLevel[];
@@ -241,6 +249,7 @@ export function gradeResults(responses: readonly RatedResponse[], basis: Results
         title: response.requirementTitle,
         groupCode: response.groupCode,
         level,
+        notApplicable: notApplicable.includes(response),
         text: level ? level.label : notApplicable.includes(response) ? 'Not applicable' : 'Not graded',
       };
     }),

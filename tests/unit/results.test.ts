@@ -420,6 +420,8 @@ describe('"not applicable" answers, by the version\'s rule (issue 14)', () => {
     expect(after.complete).toBe(true);
     expect(after.outcomes.find((outcome) => outcome.code === '1.1')?.text).toBe('Not applicable');
     expect(after.counts.at(-1)).toEqual({ level: null, label: 'Not applicable', count: 1 });
+    // The matrix's line counts only the outcomes that apply.
+    expect(resultLines(after, basisOf(eds2))[0]).toMatch(/^17 of 17 outcomes graded; lowest: /);
   });
 
   test('a tally line under the not-applicable code counts as not applicable (the matrix path)', () => {
