@@ -73,6 +73,8 @@ export const paths = {
     show: '/returns/:returnId/review',
     requirement: '/returns/:returnId/review/requirements/:requirementId',
     decide: '/returns/:returnId/review/decision',
+    // Every requirement decided on one page, in one form.
+    all: '/returns/:returnId/review/all',
     acceptUnchanged: '/returns/:returnId/review/accept-unchanged',
   },
   // Heat map (providers x requirements) and trends across periods: staff only.

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { providerScope } from '../auth/access.js';
+import { isCommissionerEditor, providerScope } from '../auth/access.js';
 import type { CurrentUser } from '../auth/current-user.js';
 import type { DbClient } from '../db/prisma.js';
 import { ukToday } from '../format.js';
 import { firstValues, type FormBody } from '../forms.js';
 import { standardName } from '../frameworks/names.js';
 import { ReturnStatus } from '../generated/prisma/enums.js';
-import { paths } from '../paths.js';
+import { pathTo, paths } from '../paths.js';
 import { AWAITING_PROVIDER, RETURN_STATUS_TAGS, isOverdue } from './progress.js';
 import {
   findReturnsListChoices,
@@ -126,6 +126,8 @@ export function returnsListFilter(
 
 export interface ReturnsListItem {
   id: string;
+  /** The return's page; for a reviewer, a submitted return's review. */
+  href: string;
   providerId: string;
   providerName: string;
   standardName: string;
@@ -166,6 +168,7 @@ export async function returnsListPage(
   now: Date,
 ): Promise<ReturnsListPage> {
   const today = ukToday(now);
+  const reviewer = isCommissionerEditor(user);
   const filter = returnsListFilter(user, query, today);
   const [found, choices] = await Promise.all([
     findReturnsListPage(
@@ -186,6 +189,9 @@ export async function returnsListPage(
     const overdueDays = overdue ? Math.round((today.getTime() - row.dueDate.getTime()) / DAY_MS) : 0;
     return {
       id: row.id,
+      href: pathTo(reviewer && row.status === 'submitted' ? paths.review.show : paths.returns.show, {
+        returnId: row.id,
+      }),
       providerId: row.providerId,
       providerName: row.provider.name,
       standardName: standardName(row.frameworkVersion.framework.name, row.frameworkVersion.code),

@@ -17,6 +17,7 @@ import {
   acceptReturn,
   acceptUnchangedRequirements,
   decideRequirement,
+  decideRequirements,
   DECISION_ERROR_FIELDS,
   getDecisionPage,
   getRequirementReview,
@@ -27,14 +28,22 @@ import {
   type RequirementView,
   type ReviewPage,
 } from './review.service.js';
-import { overallDecisionSchema, parseReturnToProvider, requirementDecisionSchema } from './schemas.js';
+import {
+  allDecisionFields,
+  overallDecisionSchema,
+  parseAllDecisions,
+  parseReturnToProvider,
+  requirementDecisionSchema,
+} from './schemas.js';
 
 /** Where each error of the review page links to: its field, or the part of the page it is about. */
+// Each links to a control that takes focus: the link to decide every requirement on one page (where
+// undecided and returned requirements are put right), or the field itself.
 const DECISION_ERROR_HREFS: Record<string, string> = {
-  [DECISION_ERROR_FIELDS.undecided]: '#accept',
-  [DECISION_ERROR_FIELDS.returnedRequirements]: '#accept',
-  [DECISION_ERROR_FIELDS.noneReturned]: '#return',
-  decision: '#decide',
+  [DECISION_ERROR_FIELDS.undecided]: '#decide-all',
+  [DECISION_ERROR_FIELDS.returnedRequirements]: '#decide-all',
+  [DECISION_ERROR_FIELDS.noneReturned]: '#decide-all',
+  decision: '#decide-all',
   newDueDate: '#newDueDate-day',
   comment: '#comment',
 };
@@ -95,6 +104,53 @@ function renderRequirement(
   });
 }
 
+/** The requirements of a review that can be decided (those of the version, in page order). */
+function decidable(page: ReviewPage): { requirementId: string; code: string }[] {
+  return page.groups.flatMap((group) =>
+    group.requirements.flatMap((item) =>
+      item.requirementId ? [{ requirementId: item.requirementId, code: item.code }] : [],
+    ),
+  );
+}
+
+/** The decisions already made, as the one-page form starts. */
+function currentDecisions(page: ReviewPage): Record<string, { decision: string; reason: string }> {
+  const values: Record<string, { decision: string; reason: string }> = {};
+  for (const item of page.groups.flatMap((group) => group.requirements)) {
+    if (item.requirementId)
+      values[item.requirementId] = {
+        decision: item.review?.decision ?? '',
+        reason: item.review?.reason ?? '',
+      };
+  }
+  return values;
+}
+
+function renderAll(
+  res: Response,
+  page: ReviewPage,
+  values: Record<string, { decision: string; reason: string }>,
+  errors: FieldErrors = {},
+): void {
+  // The summary lists the problems in the page's order.
+  const ordered: FieldErrors = {};
+  for (const { requirementId } of decidable(page)) {
+    for (const field of Object.values(allDecisionFields(requirementId))) {
+      const message = errors[field];
+      if (message) ordered[field] = message;
+    }
+  }
+  res.render('review/all', {
+    review: page,
+    values,
+    errors: ordered,
+    errorList: errorList(ordered, {}),
+    fieldsOf: allDecisionFields,
+    action: pathTo(paths.review.all, { returnId: page.returnId }),
+    backHref: pathTo(paths.review.show, { returnId: page.returnId }),
+  });
+}
+
 export function reviewRoutes(deps: AppDeps): Router {
   const router = Router();
 
@@ -136,7 +192,38 @@ export function reviewRoutes(deps: AppDeps): Router {
       return;
     }
     await decideRequirement(deps.prisma, user, returnId, requirementId, form.data, deps.clock());
+    // "Save and next": the next requirement in the page's order; after the last, the decision.
+    if (textField(body, 'then') === 'next') {
+      const order = page.groups.flatMap((group) => group.requirements);
+      const next = order[order.findIndex((item) => item.requirementId === requirementId) + 1];
+      res.redirect(
+        next?.requirementId
+          ? pathTo(paths.review.requirement, { returnId, requirementId: next.requirementId })
+          : `${pathTo(paths.review.show, { returnId })}#decide`,
+      );
+      return;
+    }
     res.redirect(`${pathTo(paths.review.show, { returnId })}#${requirement.anchor}`);
+  });
+
+  // Every requirement on one page, in one form (works without JavaScript): the decisions are saved
+  // together in one transaction, or, on any error, none is and the page comes back with the input.
+  router.get(paths.review.all, requireSignIn, async (req, res) => {
+    const page = await getDecisionPage(deps.prisma, signedInUser(res), idFromPath(req.params.returnId));
+    renderAll(res, page, currentDecisions(page));
+  });
+
+  router.post(paths.review.all, requireSignIn, async (req, res) => {
+    const user = signedInUser(res);
+    const returnId = idFromPath(req.params.returnId);
+    const page = await getDecisionPage(deps.prisma, user, returnId);
+    const form = parseAllDecisions(formBody(req), decidable(page));
+    if (Object.keys(form.errors).length > 0) {
+      renderAll(res.status(400), page, form.values, form.errors);
+      return;
+    }
+    await decideRequirements(deps.prisma, user, returnId, form.decisions, deps.clock());
+    res.redirect(`${pathTo(paths.review.show, { returnId })}#decide`);
   });
 
   router.post(paths.review.acceptUnchanged, requireSignIn, async (req, res) => {

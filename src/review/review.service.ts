@@ -216,6 +216,8 @@ export interface ReviewPage {
   tally: { accepted: number; returned: number; undecided: number; total: number };
   /** The user may decide now: a reviewer, and the return is waiting for review. */
   canDecide: boolean;
+  /** "Accept the return" is offered: the user may decide, every requirement is decided and none returned. */
+  canAccept: boolean;
   /** Requirements a reviewer of a resubmission may accept in one step (accepted before, unchanged). */
   unchangedAcceptedCount: number;
   /** The overall decision on the submission under review, once made. */
@@ -346,6 +348,7 @@ export async function getReviewPage(db: Db, user: CurrentUser, returnId: string)
       total: all.length,
     },
     canDecide,
+    canAccept: canDecide && all.length > 0 && all.every((item) => item.review?.decision === 'accepted'),
     unchangedAcceptedCount,
     decision: overall
       ? {

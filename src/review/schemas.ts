@@ -60,3 +60,50 @@ export function parseReturnToProvider(body: FormBody): FormResult<ReturnToProvid
   if (!due.date || !comment.success) return { ok: false, errors };
   return { ok: true, data: { newDueDate: due.date, comment: comment.data } };
 }
+
+/** The fields of one requirement on the "decide every requirement" page (ids are field names too). */
+export function allDecisionFields(requirementId: string): { decision: string; reason: string } {
+  return { decision: `decision-${requirementId}`, reason: `reason-${requirementId}` };
+}
+
+export interface AllDecisionsForm {
+  /** What was posted for each requirement, kept to show again on errors. */
+  values: Record<string, { decision: string; reason: string }>;
+  /** The requirements given a decision (blank ones are left as they are). */
+  decisions: { requirementId: string; input: RequirementDecisionInput }[];
+  errors: Record<string, string>;
+}
+
+/**
+ * The "decide every requirement" form: each requirement's decision and reason, checked with the
+ * one-requirement schema. A requirement left without a decision stays as it is (undecided, or its
+ * earlier decision); a reason without a decision is a mistake worth saying.
+ */
+export function parseAllDecisions(
+  body: FormBody,
+  requirements: readonly { requirementId: string; code: string }[],
+): AllDecisionsForm {
+  const values: AllDecisionsForm['values'] = {};
+  const decisions: AllDecisionsForm['decisions'] = [];
+  const errors: Record<string, string> = {};
+  for (const { requirementId, code } of requirements) {
+    const names = allDecisionFields(requirementId);
+    const posted = { decision: textField(body, names.decision), reason: textField(body, names.reason) };
+    values[requirementId] = posted;
+    if (posted.decision === '') {
+      if (posted.reason.trim() !== '')
+        errors[names.decision] = `Select whether to accept or return requirement ${code}`;
+      continue;
+    }
+    const parsed = requirementDecisionSchema(code).safeParse(posted);
+    if (parsed.success) {
+      decisions.push({ requirementId, input: parsed.data });
+      continue;
+    }
+    for (const issue of parsed.error.issues) {
+      const field = issue.path[0] === 'reason' ? names.reason : names.decision;
+      errors[field] ??= issue.message;
+    }
+  }
+  return { values, decisions, errors };
+}

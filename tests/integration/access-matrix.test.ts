@@ -119,6 +119,8 @@ const RULES = `
   POST    /returns/:returnId/review/requirements/:requirementId                 signin    403      403      403      403      ok       ok
   POST    /returns/:returnId/review/decision                                    signin    403      403      403      403      ok       ok
   POST    /returns/:returnId/review/accept-unchanged                            signin    403      403      403      403      ok       ok
+  GET     /returns/:returnId/review/all                                         signin    403      403      403      403      ok       ok
+  POST    /returns/:returnId/review/all                                         signin    403      403      403      403      ok       ok
 
   GET     /users                                                                signin    403      403      403      403      403      ok
   GET     /users/invite                                                         signin    403      403      403      403      ok       ok
@@ -421,6 +423,7 @@ function bodyFor(key: string, actor: Actor): Body {
       form({ decision: 'returned', reason: 'Returned by the access matrix' }),
     'POST /returns/:returnId/review/decision': () => form({ decision: 'accept' }),
     'POST /returns/:returnId/review/accept-unchanged': () => form(),
+    'POST /returns/:returnId/review/all': () => form(),
     'POST /sign-in/email': () => form({ email: `matrix-${unique().toLowerCase()}@example.org` }),
     'POST /providers/:providerId/people/invite': () =>
       form({

@@ -303,6 +303,15 @@ const FORMS: Record<string, PostForm> = {
     fields: () => ({ decision: 'returned', reason: 'Please add evidence' }),
     echoed: ['reason'],
   },
+  'POST /returns/:returnId/review/all': {
+    who: 'manager',
+    url: () => pathTo(paths.review.all, { returnId: ids.reviewReturn }),
+    fields: () => ({
+      [`decision-${ids.requirement}`]: 'returned',
+      [`reason-${ids.requirement}`]: 'Please add evidence',
+    }),
+    echoed: [],
+  },
   'POST /returns/:returnId/review/decision': {
     who: 'manager',
     // No requirement decided yet: neither accepting nor returning can succeed, so the form is

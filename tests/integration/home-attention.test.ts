@@ -89,7 +89,7 @@ function card(html: string, id: string): { text: string; href: string } {
 }
 
 function listed(html: string): string[] {
-  return [...html.matchAll(/href="\/returns\/([0-9a-f-]{36})"/g)].map((match) => match[1] ?? '');
+  return [...html.matchAll(/href="\/returns\/([0-9a-f-]{36})(?:\/review)?"/g)].map((match) => match[1] ?? '');
 }
 
 describe('commissioner home: what needs attention', () => {

@@ -1,4 +1,4 @@
-import { paths } from '../../src/paths.js';
+import { pathTo, paths } from '../../src/paths.js';
 import { buildTestApp, signedInAgent } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
@@ -84,7 +84,7 @@ const app = () => buildTestApp(db, { clock: () => NOW });
 
 /** The return ids the page lists, in order. */
 function listed(html: string): string[] {
-  return [...html.matchAll(/href="\/returns\/([0-9a-f-]{36})"/g)].map((match) => match[1] ?? '');
+  return [...html.matchAll(/href="\/returns\/([0-9a-f-]{36})(?:\/review)?"/g)].map((match) => match[1] ?? '');
 }
 
 describe('returns list', () => {
@@ -103,7 +103,9 @@ describe('returns list', () => {
     ]);
     expect(textOf(rowLinking(page.text, returnPath(w.aOldEds.id)))).toContain('300 days overdue');
     expect(textOf(rowLinking(page.text, returnPath(w.cEds.id)))).toContain('1 day overdue');
-    expect(textOf(rowLinking(page.text, returnPath(w.bEds.id)))).not.toContain('overdue');
+    // A contract manager goes to the review of a submitted return.
+    const reviewOfB = pathTo(paths.review.show, { returnId: w.bEds.id });
+    expect(textOf(rowLinking(page.text, reviewOfB))).not.toContain('overdue');
     expect(textOf(page.text)).toContain('Showing 1 to 8 of 8 returns');
     expect(textOf(page.text)).toContain('Submitted: 2');
     expect(textOf(page.text)).toContain('Not started: 3');
@@ -145,6 +147,9 @@ describe('returns list', () => {
     const viewed = await viewer.get(`${paths.returns.list}?state=submitted&mine=yes`).expect(200);
     expect(viewed.text).not.toContain('name="mine"');
     expect(listed(viewed.text)).toEqual([w.cOldEds.id, w.bEds.id]);
+    // A viewer reads the return itself, not its review.
+    expect(viewed.text).toContain(`href="${returnPath(w.bEds.id)}"`);
+    expect(viewed.text).not.toContain(pathTo(paths.review.show, { returnId: w.bEds.id }));
   });
 
   test('a provider lead sees only their own providers’ returns and counts, whatever the filters', async () => {

@@ -184,7 +184,9 @@ describe('accepting the return', () => {
     expect(textOf(undecided.text)).toContain(
       'Decide every requirement before you accept the return: 17 not decided',
     );
-    expect(undecided.text).toContain('href="#accept"');
+    // The summary links to a control that takes focus: the link to decide every requirement.
+    expect(undecided.text).toContain('href="#decide-all"');
+    expect(undecided.text).toMatch(/<a id="decide-all"[^>]*href="[^"]+\/review\/all"/);
     expect(await reviewState(db.prisma, returnId)).toEqual(before);
 
     await decideEveryRequirement(db.prisma, submission.id, world.manager.id, (code) =>
@@ -262,7 +264,7 @@ describe('returning the return to the provider', () => {
     expect(textOf(noneReturned.text)).toContain(
       'Return at least one requirement with a reason before you send the return back to the provider',
     );
-    expect(noneReturned.text).toContain('href="#return"');
+    expect(noneReturned.text).toContain('href="#decide-all"');
     expect(noneReturned.text).toContain('Please look again.</textarea>');
 
     const past = await decide(
