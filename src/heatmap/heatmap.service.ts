@@ -52,6 +52,8 @@ export interface HeatMapPage {
   rows: HeatMapRow[];
   notSubmittedCount: number;
   showsScore: boolean;
+  /** What each cell's colour means: every level of the version's scale in order, then "Not rated". */
+  legend: HeatMapCell[];
 }
 
 const SUBMITTED_STATES: readonly ReturnStatus[] = ['submitted', 'accepted', 'returned'];
@@ -87,6 +89,7 @@ export async function getHeatMap(db: Db, choice: HeatMapChoice): Promise<HeatMap
     rows: [],
     notSubmittedCount: 0,
     showsScore: false,
+    legend: [],
   };
   if (!period || !version) return empty;
 
@@ -103,6 +106,26 @@ export async function getHeatMap(db: Db, choice: HeatMapChoice): Promise<HeatMap
     const levels = new Map(requirement.ratingScale.levels.map((level) => [level.code, levelView(level)]));
     return { code: requirement.code, title: requirement.title, levels };
   });
+
+  // The legend: the scale's levels (by position, each once), as the cells show them.
+  const legendLevels = new Map<string, { position: number; cell: HeatMapCell }>();
+  for (const requirement of requirements) {
+    for (const level of requirement.ratingScale.levels) {
+      const view = levelView(level);
+      if (!legendLevels.has(level.code))
+        legendLevels.set(level.code, {
+          position: level.position,
+          cell: {
+            text: showsScore ? `${view.label} (${view.score})` : view.label,
+            colour: view.tagColour ?? 'none',
+          },
+        });
+    }
+  }
+  const legend: HeatMapCell[] = [
+    ...[...legendLevels.values()].sort((a, b) => a.position - b.position).map((item) => item.cell),
+    { text: 'Not rated', colour: 'none' },
+  ];
 
   const submitted = returns.filter(
     (item) => SUBMITTED_STATES.includes(item.status) && item.submittedAt !== null,
@@ -134,5 +157,6 @@ export async function getHeatMap(db: Db, choice: HeatMapChoice): Promise<HeatMap
     rows,
     notSubmittedCount: returns.length - submitted.length,
     showsScore,
+    legend,
   };
 }

@@ -129,6 +129,20 @@ test('EDS2 cells show the grade, AIS cells the maturity level, as text', async (
     classes: expect.stringContaining('--orange') as unknown,
   });
   expect(eds2Cells[1]?.text).toBe('Excelling');
+  // A key under the heading: each grade's colour with its name, in scale order, then "Not rated".
+  const legend = eds2Page.text.slice(
+    eds2Page.text.indexOf('id="heatmap-legend"'),
+    eds2Page.text.indexOf('</ul>', eds2Page.text.indexOf('id="heatmap-legend"')),
+  );
+  expect(
+    [...legend.matchAll(/app-heatmap__cell--([a-z]+)">([^<]+)</g)].map((match) => `${match[2]}: ${match[1]}`),
+  ).toEqual([
+    'Undeveloped: red',
+    'Developing: orange',
+    'Achieving: green',
+    'Excelling: purple',
+    'Not rated: none',
+  ]);
 
   const aisPage = await agent.get(heatmapUrl(world.ais.id, world.period.id)).expect(200);
   const aisCells = cellsOf(aisPage.text, world.providerA.name).map((cell) => cell.text);
