@@ -252,7 +252,10 @@ step('the contract manager sees on the provider’s page who has access and how 
   await checks.check(page);
   await follow(page, link(page, 'Bravo Care Home'));
   await checks.check(page);
-  const row = page.getByRole('row', { name: new RegExp(world.leadB.displayName) });
+  // The page's history also names the lead: the row is the one in the table of who has access.
+  const row = page
+    .getByRole('table', { name: /People with access/ })
+    .getByRole('row', { name: new RegExp(world.leadB.displayName) });
   expect(await textOf(row)).toContain('Email link');
   expect(await textOf(row)).toContain('Provider lead');
 });
