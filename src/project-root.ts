@@ -18,5 +18,6 @@ export const MIGRATIONS_DIR = join(PROJECT_ROOT, 'prisma', 'migrations');
 export const STANDARDS_DIR = join(PROJECT_ROOT, 'data', 'standards');
 export const OBLIGATIONS_DIR = join(PROJECT_ROOT, 'data', 'obligations');
 export const ODS_ROLE_CODES_FILE = join(PROJECT_ROOT, 'data', 'ods', 'role-codes.json');
+export const WORKFORCE_STANDARDS_DIR = join(PROJECT_ROOT, 'data', 'workforce-standards');
 export const VIEWS_DIR = join(PROJECT_ROOT, 'views');
 export const PUBLIC_DIR = join(PROJECT_ROOT, 'public');
