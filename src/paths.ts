@@ -55,6 +55,8 @@ export const paths = {
     confirmation: '/returns/:returnId/confirmation',
     history: '/returns/:returnId/history',
     extension: '/returns/:returnId/extension',
+    // The return as a workbook to fill in offline (issue 15).
+    workbook: '/returns/:returnId/workbook.xlsx',
   },
   evidence: {
     upload: '/returns/:returnId/requirements/:requirementId/evidence',

@@ -15,6 +15,7 @@ const ACTION_LABELS: Record<string, string> = {
   'evidence.unlinked': 'Evidence removed from an answer',
   'evidence.quarantined': 'Evidence blocked by the virus check',
   'return.submitted': 'Return submitted',
+  'return.workbook_downloaded': 'Return downloaded as a spreadsheet',
   'requirement_review.decided': 'Requirement reviewed',
   'requirement_review.changed': 'Requirement review changed',
   'return.accepted': 'Return accepted',
@@ -34,6 +35,7 @@ const FIELD_LABELS: Record<string, string> = {
   carriedFrom: 'Carried forward from',
   evidenceLinked: 'Evidence items linked',
   submission: 'Submission number',
+  onBehalfOf: 'Downloaded on behalf of',
   snapshotSha256: 'Snapshot SHA-256',
   signature: 'What the virus check found',
 };

@@ -4,6 +4,7 @@ import {
   assertCanSeeProvider,
   assertCanSubmitForProvider,
   canEditForProvider,
+  isCommissionerEditor,
   isLeadOf,
   providerScope,
 } from '../auth/access.js';
@@ -78,7 +79,7 @@ function declarationText(providerName: string): string {
 // ---------------------------------------------------------------------------------------------
 // Access
 
-async function visibleReturn(db: DbClient, user: CurrentUser, returnId: string): Promise<ReturnRow> {
+export async function visibleReturn(db: DbClient, user: CurrentUser, returnId: string): Promise<ReturnRow> {
   const row = UUID.test(returnId) ? await findReturn(db, returnId) : null;
   if (!row) throw new NotFound();
   assertCanSeeProvider(user, row.providerId);
@@ -86,7 +87,7 @@ async function visibleReturn(db: DbClient, user: CurrentUser, returnId: string):
 }
 
 /** Another provider's return is "not found", staff are forbidden, a frozen return is a conflict. */
-async function editableReturn(db: DbClient, user: CurrentUser, returnId: string): Promise<ReturnRow> {
+export async function editableReturn(db: DbClient, user: CurrentUser, returnId: string): Promise<ReturnRow> {
   const row = await visibleReturn(db, user, returnId);
   assertCanEditForProvider(user, row.providerId);
   assertEditable(row.status);
@@ -128,6 +129,8 @@ export interface ReturnSummary {
   canEdit: boolean;
   /** A lead of the provider (contributors answer, a lead submits). */
   canSubmit: boolean;
+  /** May download the return as a workbook: its own people, or staff who edit on its behalf. */
+  canDownloadWorkbook: boolean;
 }
 
 function summarise(user: CurrentUser, row: ReturnRow, now: Date): ReturnSummary {
@@ -148,6 +151,7 @@ function summarise(user: CurrentUser, row: ReturnRow, now: Date): ReturnSummary 
     carriedFromPeriod: row.carriedFrom?.period.label,
     canEdit: canEdit(user, row),
     canSubmit: canEdit(user, row) && isLeadOf(user, row.providerId),
+    canDownloadWorkbook: canEditForProvider(user, row.providerId) || isCommissionerEditor(user),
   };
 }
 

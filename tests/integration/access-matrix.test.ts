@@ -106,6 +106,7 @@ const RULES = `
   POST    /returns/:returnId/submit                                             signin    403      ok       403      404      403      403
   GET     /returns/:returnId/confirmation                                       signin    ok       ok       ok       404      ok       ok
   GET     /returns/:returnId/history                                            signin    ok       ok       ok       404      ok       ok
+  GET     /returns/:returnId/workbook.xlsx                                      signin    403      ok       ok       404      ok       ok
 
   GET     /returns/:returnId/requirements/:requirementId/evidence               signin    ok       ok       ok       404      ok       ok
   POST    /returns/:returnId/requirements/:requirementId/evidence               signin    403      ok       ok       404      403      403
