@@ -1,7 +1,6 @@
 import { request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type pg from 'pg';
-import { createPool } from '../../src/db/prisma.js';
+import pg from 'pg';
 import { createSessionStore } from '../../src/middleware/session.js';
 import { paths } from '../../src/paths.js';
 import { buildTestApp, csrfTokenFrom, useLoopbackServer } from '../support/app.js';
@@ -24,7 +23,9 @@ let other: ReturnType<typeof buildTestApp>;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  busyPool = createPool(db.url, 1);
+  // One connection, so its session writes queue; with no time limit on the wait for it (the app's pool
+  // gives up after 3 s, which a loaded machine can reach here with forty writes in the queue).
+  busyPool = new pg.Pool({ connectionString: db.url, max: 1 });
   busy = buildTestApp(db, { sessionStore: createSessionStore(busyPool, () => new Date()) });
   other = buildTestApp(db);
 });
