@@ -83,6 +83,10 @@ describe('who may see the matrix', () => {
     expect(staffHome).toMatch(/<h1[^>]*>Your work<\/h1>/);
     expect(staffHome).toMatch(/<h2[^>]*>Compliance matrix<\/h2>/);
     expect(staffHome).toContain('id="matrix"');
+    // The table scrolls inside its labelled, focusable region, never the page.
+    expect(staffHome).toMatch(
+      /<section class="app-table-scroll" aria-labelledby="matrix-caption" tabindex="0">\s*<table class="nhsuk-table" id="matrix">/,
+    );
     const lead = await signedInAgent(app, world.leadA.id);
     const home = (await lead.get(paths.home).expect(200)).text;
     expect(home).not.toContain('Compliance matrix');
