@@ -139,7 +139,7 @@ async function workItem(
       dueText = 'Submitted: waiting for your contract manager’s review';
       break;
     case 'accepted':
-      dueText = 'Accepted';
+      dueText = 'Nothing more to do for this return';
       action = { text: 'View decision', href: `${show}#decision` };
       break;
   }

@@ -91,3 +91,22 @@ test('the keyboard audit finds an invisible focus, a positive tabindex and a mis
   await expect(audit).rejects.toThrow(/not the skip link/);
   await expect(audit).rejects.toThrow(/looks the same focused as not/);
 });
+
+test('a page wider than 320 CSS px fails the reflow check; the same table in a labelled scroll region passes', async () => {
+  const table = `<table><caption>Wide</caption><tbody><tr>${'<td>cell&nbsp;of&nbsp;a&nbsp;wide&nbsp;table</td>'.repeat(8)}</tr></tbody></table>`;
+  await show('/wide', page('Wide', `<h1>Wide</h1>${table}`));
+  await expect(checks.check(tab)).rejects.toThrow(
+    /\/wide scrolls sideways at 320 CSS px: the page is \d+ px wide \(table/,
+  );
+  const region = page(
+    'Wide in a region',
+    `<h1>Wide in a region</h1><section aria-label="Wide table" tabindex="0" class="scroll">${table}</section>`,
+  ).replace(
+    '</style>',
+    '.scroll { overflow-x: auto; } .scroll:focus { outline: 3px solid #ffeb3b; }</style>',
+  );
+  await show('/wide-in-region', region);
+  expect(await checks.check(tab)).toBe('Wide in a region');
+  // The window is back to its own size afterwards.
+  expect(tab.viewportSize()?.width).toBe(1280);
+});

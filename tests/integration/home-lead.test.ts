@@ -148,7 +148,9 @@ test('each return with its state, due date or days overdue and the one next acti
   expect(html).toContain('1 return is overdue.');
 
   const card = (title: string) => cards.find((text) => text.startsWith(title)) ?? '';
-  expect(card('Accessible Information Standard 2025 return, 2025/26')).toContain('Accepted');
+  expect(card('Accessible Information Standard 2025 return, 2025/26')).toContain(
+    'Accepted Nothing more to do for this return View decision',
+  );
   expect(card('Accessible Information Standard 2025 return, 2025/26')).toContain('View decision');
   expect(card(`Accessible Information Standard 2025 return, ${world.period.label}`)).toContain(
     'Not started Due 30 June 2027 Start from your 2025/26 answers',

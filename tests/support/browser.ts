@@ -181,6 +181,9 @@ export class PageChecks {
       this.scanned++;
     }
 
+    const overflow = await sidewaysScroll(page);
+    if (overflow) throw new Error(`${url.pathname} scrolls sideways at ${REFLOW_WIDTH} CSS px: ${overflow}`);
+
     const title = await page.title();
     const hasErrorSummary = (await page.locator('.nhsuk-error-summary').count()) > 0;
     if (hasErrorSummary !== title.startsWith('Error: ')) {
@@ -251,6 +254,40 @@ export class PageChecks {
 
 /** Tallest screenshot kept: the long review page would otherwise be a megabyte in the repository. */
 const SCREENSHOT_MAX_HEIGHT = 3600;
+
+/** WCAG 1.4.10 (reflow): content fits 320 CSS px wide without scrolling sideways. */
+export const REFLOW_WIDTH = 320;
+
+/**
+ * Whether the page, shown 320 CSS px wide, is wider than the window (so the whole page scrolls
+ * sideways): undefined when it fits, else what sticks out. Wide content inside its own scroll region
+ * (overflow-x: auto, labelled) does not widen the page, so passes. The window goes back to its size.
+ */
+export async function sidewaysScroll(page: Page): Promise<string | undefined> {
+  const size = page.viewportSize();
+  if (!size) return undefined;
+  await page.setViewportSize({ width: REFLOW_WIDTH, height: size.height });
+  try {
+    // The resize steps (where the page's own scripts, such as the NHS header's menu, react to the new
+    // width) run before the next frame's callbacks: measure after two frames.
+    // Without JavaScript in the page nothing reacts, and frames may never come: measure at once.
+    if (await page.evaluate('document.body.classList.contains("js-enabled")'))
+      await page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))');
+    return await page.evaluate<string | undefined>(`(() => {
+      const width = document.documentElement.clientWidth;
+      if (document.documentElement.scrollWidth <= width) return undefined;
+      const widest = [...document.querySelectorAll('body *')]
+        .filter((element) => element.getBoundingClientRect().right > width + 1)
+        .filter((element) => !element.parentElement || element.parentElement.getBoundingClientRect().right <= width + 1)
+        .slice(0, 3)
+        .map((element) => element.tagName.toLowerCase() + (element.id ? '#' + element.id : '') +
+          (element.className && typeof element.className === 'string' ? '.' + element.className.trim().split(/\\s+/).join('.') : ''));
+      return 'the page is ' + document.documentElement.scrollWidth + ' px wide (' + widest.join(', ') + ')';
+    })()`);
+  } finally {
+    await page.setViewportSize(size);
+  }
+}
 
 /**
  * A full-page screenshot for the README (docs/screenshots/<name>.png), cut at SCREENSHOT_MAX_HEIGHT,
