@@ -23,6 +23,7 @@ import { setUpSecurityHeaders } from './middleware/security-headers.js';
 import { setUpSession } from './middleware/session.js';
 import { NHSUK_FRONTEND_VERSION, setUpStatic } from './middleware/static.js';
 import { extensionRoutes } from './returns/extension.routes.js';
+import { gradingRoutes } from './returns/grading.routes.js';
 import { periodRoutes } from './periods/periods.routes.js';
 import { pathTo, paths } from './paths.js';
 import { peopleRoutes } from './people/people.routes.js';
@@ -92,6 +93,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(contractRoutes(deps));
   app.use(periodRoutes(deps));
   app.use(extensionRoutes(deps));
+  app.use(gradingRoutes(deps));
   app.use(returnsRoutes(deps));
   app.use(outboxRoutes(deps));
   // The local mailbox exists only outside production.

@@ -57,6 +57,8 @@ export const paths = {
     extension: '/returns/:returnId/extension',
     // The return as a workbook to fill in offline (issue 15).
     workbook: '/returns/:returnId/workbook.xlsx',
+    // Issue 14: who graded an EDS return (its panel, dates, how scores were agreed).
+    grading: '/returns/:returnId/grading',
   },
   evidence: {
     upload: '/returns/:returnId/requirements/:requirementId/evidence',

@@ -19,5 +19,6 @@ export const STANDARDS_DIR = join(PROJECT_ROOT, 'data', 'standards');
 export const OBLIGATIONS_DIR = join(PROJECT_ROOT, 'data', 'obligations');
 export const ODS_ROLE_CODES_FILE = join(PROJECT_ROOT, 'data', 'ods', 'role-codes.json');
 export const WORKFORCE_STANDARDS_DIR = join(PROJECT_ROOT, 'data', 'workforce-standards');
+export const GRADING_GROUPS_FILE = join(PROJECT_ROOT, 'data', 'grading', 'groups.json');
 export const VIEWS_DIR = join(PROJECT_ROOT, 'views');
 export const PUBLIC_DIR = join(PROJECT_ROOT, 'public');

@@ -162,6 +162,7 @@ async function writeDemoData(tx: Tx, now: Date): Promise<void> {
     await seedEvidence(context, evidence, byKey);
   }
   await seedNotApplicableAnswers(tx, returns);
+  await seedGradingRecords(tx, returns);
   for (const seeded of returns) {
     await seedSubmission(context, seeded);
   }
@@ -685,6 +686,48 @@ async function seedNotApplicableAnswers(tx: Tx, returns: readonly SeededReturn[]
         ratingLevelId: null,
         notApplicable: true,
         notApplicableReason: pick(NOT_APPLICABLE_REASONS, candidate.requirement.code === '4.1' ? 1 : 0),
+      },
+    });
+  }
+}
+
+// ---- issue 14: who graded the EDS returns -------------------------------------------------------
+
+/**
+ * Every started EDS return (EDS2 and EDS 2022 are graded by panels) records who graded it, before
+ * submissions freeze it into their snapshots: a panel over two days for most, one day for some.
+ */
+async function seedGradingRecords(tx: Tx, returns: readonly SeededReturn[]): Promise<void> {
+  const started = new Map(
+    returns
+      .filter((seeded) => seeded.responseIds.length > 0 && seeded.timeline.startedAt)
+      .map((s) => [s.id, s]),
+  );
+  const eds = await tx.return.findMany({
+    where: { id: { in: [...started.keys()] }, frameworkVersion: { framework: { code: 'EDS' } } },
+    select: { id: true },
+    orderBy: { id: 'asc' },
+  });
+  for (const [index, { id }] of eds.entries()) {
+    const seeded = lookup(started, id, 'started EDS return');
+    const startedAt = startOfUtcDay(seeded.timeline.startedAt ?? seeded.timeline.submittedAt ?? new Date(0));
+    const twoDays = index % 3 !== 2;
+    await tx.gradingRecord.create({
+      data: {
+        returnId: id,
+        firstDate: startedAt,
+        lastDate: twoDays ? addDays(startedAt, 7) : null,
+        groups: twoDays
+          ? ['patients-community', 'staff-networks', 'trade-unions', 'internal-leads']
+          : ['staff-networks', 'peer-organisation', 'internal-leads'],
+        howAgreed: twoDays
+          ? 'Each outcome was presented with its evidence; the panel discussed it and agreed the score by consensus, with the chair deciding where views differed.'
+          : 'A peer reviewer from a neighbouring trust scored each outcome with our staff network chairs; scores were agreed at a joint meeting.',
+        dissent: twoDays
+          ? 'The staff network would have scored one workforce outcome a level lower; the panel kept the higher score and recorded their view.'
+          : '',
+        updatedById: seeded.submitterId,
+        updatedAt: startedAt,
       },
     });
   }

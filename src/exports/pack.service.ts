@@ -5,6 +5,7 @@ import { standardName } from '../frameworks/names.js';
 import type { ReturnStatus } from '../generated/prisma/enums.js';
 import { describeStage } from '../reminders/ladder.js';
 import { EMAIL_STATUS_TAGS } from '../reminders/outbox.service.js';
+import { gradingRecordLines } from '../returns/grading.js';
 import { RETURN_STATUS_TAGS } from '../returns/progress.js';
 import type { CurrentUser } from '../auth/current-user.js';
 import type { CsvRow } from './csv.js';
@@ -44,6 +45,8 @@ export interface PackReturnView {
   dueDate: Date;
   submittedAt: Date | null;
   decidedAt: Date | null;
+  /** Who graded the return (issue 14: EDS), as labelled lines; empty when not recorded. */
+  grading: { key: string; value: string }[];
   answers: PackAnswer[];
 }
 
@@ -155,6 +158,7 @@ export function packFrom(
       dueDate: item.dueDate,
       submittedAt: item.submittedAt,
       decidedAt: item.decidedAt,
+      grading: item.gradingRecord ? gradingRecordLines(item.gradingRecord) : [],
       answers,
     };
   });
@@ -279,6 +283,9 @@ export function packSheets(pack: Pack): XlsxSheet[] {
       `${item.standard} ${item.version}`,
       `${item.statusText}; due ${dateCell(item.dueDate)}`,
     ]),
+    ...pack.returns.flatMap((item) =>
+      item.grading.map((line): CsvRow => [`${item.standard} ${item.version}: ${line.key}`, line.value]),
+    ),
   ];
   return [
     { name: 'Summary', header: ['Item', 'Value'], rows: overview, widths: [40, 60] },

@@ -129,6 +129,9 @@ export function findPackReturns(db: Db, providerId: string, periodId: string) {
       submittedAt: true,
       decidedAt: true,
       frameworkVersion: { select: { code: true, name: true, framework: { select: { name: true } } } },
+      gradingRecord: {
+        select: { firstDate: true, lastDate: true, groups: true, howAgreed: true, dissent: true },
+      },
       responses: {
         select: {
           id: true,

@@ -267,6 +267,9 @@ export async function findSnapshotSource(tx: DbClient, returnId: string): Promis
       provider: { select: { odsCode: true, name: true } },
       period: { select: { label: true } },
       frameworkVersion: { select: { code: true, name: true, framework: { select: { code: true } } } },
+      gradingRecord: {
+        select: { firstDate: true, lastDate: true, groups: true, howAgreed: true, dissent: true },
+      },
       responses: {
         select: {
           narrative: true,
@@ -299,6 +302,7 @@ export async function findSnapshotSource(tx: DbClient, returnId: string): Promis
     },
     period: row.period,
     dueDate: row.dueDate,
+    grading: row.gradingRecord,
     responses: row.responses.map(({ evidenceLinks, ...response }) => ({
       ...response,
       evidence: evidenceLinks.map((link) => ({
@@ -491,4 +495,51 @@ export async function findReturnsListChoices(db: DbClient) {
     db.framework.findMany({ select: { code: true, name: true }, orderBy: { name: 'asc' } }),
   ]);
   return { periods, frameworks };
+}
+
+// Issue 14: who graded an EDS return.
+
+const GRADING_SELECT = {
+  firstDate: true,
+  lastDate: true,
+  groups: true,
+  howAgreed: true,
+  dissent: true,
+  updatedAt: true,
+  updatedBy: { select: { displayName: true } },
+} as const;
+
+export function findGradingRecord(db: DbClient, returnId: string) {
+  return db.gradingRecord.findUnique({ where: { returnId }, select: GRADING_SELECT });
+}
+
+export type GradingRecordRow = NonNullable<Awaited<ReturnType<typeof findGradingRecord>>>;
+
+/** The grading records of several returns, by return id (exports). */
+export async function findGradingRecords(
+  db: DbClient,
+  returnIds: readonly string[],
+): Promise<Map<string, GradingRecordRow>> {
+  const rows = await db.gradingRecord.findMany({
+    where: { returnId: { in: [...returnIds] } },
+    select: { ...GRADING_SELECT, returnId: true },
+  });
+  return new Map(rows.map(({ returnId, ...row }) => [returnId, row]));
+}
+
+export interface GradingData {
+  firstDate: Date;
+  lastDate: Date | null;
+  groups: string[];
+  howAgreed: string;
+  dissent: string;
+}
+
+export function saveGradingRecord(tx: Tx, returnId: string, data: GradingData, userId: string, now: Date) {
+  const fields = { ...data, updatedById: userId, updatedAt: now };
+  return tx.gradingRecord.upsert({
+    where: { returnId },
+    create: { returnId, ...fields },
+    update: fields,
+  });
 }

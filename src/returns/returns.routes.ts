@@ -274,6 +274,7 @@ export function returnsRoutes(deps: AppDeps): Router {
       ...(outcome?.kind === 'incomplete'
         ? { incomplete: 'Complete every requirement and confirm carried-forward answers before you submit' }
         : {}),
+      ...(outcome?.kind === 'ungraded' ? { grading: 'Record who graded the return before you submit' } : {}),
       ...(outcome?.kind === 'unanswered'
         ? Object.fromEntries(
             outcome.requirements.map((item) => [

@@ -52,8 +52,10 @@ import {
   type AnswerRow,
   type ReturnRow,
   type Tx,
+  findGradingRecord,
 } from './queries.js';
 import { assertEditable, isEditable } from './rules.js';
+import { gradingRecordLines, needsGradingRecord } from './grading.js';
 import { buildReturnSnapshot, snapshotDigest } from './snapshot.js';
 import { returnedReview, type ReturnedReview } from './returned.js';
 
@@ -113,6 +115,20 @@ async function visibleRequirement(
 // ---------------------------------------------------------------------------------------------
 // Reading
 
+/**
+ * The "Who graded the return" step (issue 14) of a standard graded by panels: undefined for other
+ * standards; otherwise whether it is recorded and its lines for the check-answers page.
+ */
+async function gradingStep(db: DbClient, row: ReturnRow) {
+  if (!needsGradingRecord(row.frameworkVersion.framework.code)) return undefined;
+  const record = await findGradingRecord(db, row.id);
+  return {
+    recorded: record !== null,
+    state: (record ? 'completed' : 'not_started') as RequirementState,
+    lines: record ? gradingRecordLines(record) : [],
+  };
+}
+
 export interface ReturnSummary {
   id: string;
   providerId: string;
@@ -133,7 +149,7 @@ export interface ReturnSummary {
   canDownloadWorkbook: boolean;
 }
 
-function summarise(user: CurrentUser, row: ReturnRow, now: Date): ReturnSummary {
+export function summarise(user: CurrentUser, row: ReturnRow, now: Date): ReturnSummary {
   const extended = row.dueDate.getTime() !== row.originalDueDate.getTime() || row.extensionReason !== null;
   return {
     id: row.id,
@@ -247,6 +263,7 @@ export async function returnTaskList(
   return {
     summary,
     groups,
+    grading: await gradingStep(prisma, row),
     review: review && { comment: review.comment, decidedAt: review.decidedAt },
     acceptance: accepted && {
       reviewerName: accepted.reviewer.displayName,
@@ -479,7 +496,7 @@ async function reread(tx: Tx, returnId: string, requirementId: string): Promise<
   return answer;
 }
 
-async function startReturn(tx: Tx, user: CurrentUser, returnId: string, now: Date): Promise<void> {
+export async function startReturn(tx: Tx, user: CurrentUser, returnId: string, now: Date): Promise<void> {
   if ((await markReturnStarted(tx, returnId, now)) === 0) return;
   await recordAudit(tx, {
     actorId: user.id,
@@ -643,6 +660,7 @@ export async function checkAnswersPage(
       })),
     })),
     incomplete: incompleteItems(groups),
+    grading: await gradingStep(prisma, row),
     // What the reviewer sent back, each with their reason and whether it has been changed since.
     returned: requirements
       .filter((requirement) => requirement.returnedReason !== undefined)
@@ -666,6 +684,8 @@ export function replyField(requirementId: string): string {
 export type SubmitOutcome =
   | { kind: 'submitted' }
   | { kind: 'incomplete' }
+  /** A standard graded by panels without its grading record (issue 14). */
+  | { kind: 'ungraded' }
   /** Returned requirements neither changed nor answered: the reviewer's request still stands. */
   | { kind: 'unanswered'; requirements: { id: string; code: string }[] };
 
@@ -690,6 +710,7 @@ export async function submitReturn(
     const review = await returnedReview(tx, row.id);
     if (incompleteItems(await taskListGroups(caches.versions, tx, row, review)).length > 0)
       return { kind: 'incomplete' as const };
+    if ((await gradingStep(tx, row))?.recorded === false) return { kind: 'ungraded' as const };
     // A returned requirement goes back changed, or with the provider's answer to the reviewer.
     const unanswered = (review?.requirements ?? []).filter(
       (item) => !item.changed && !replies.get(item.requirementId)?.trim(),

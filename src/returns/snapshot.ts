@@ -19,6 +19,14 @@ export interface SnapshotSource {
   period: { label: string };
   dueDate: Date;
   responses: readonly SnapshotResponseSource[];
+  /** Who graded the return (issue 14: EDS), when recorded. */
+  grading?: {
+    firstDate: Date;
+    lastDate: Date | null;
+    groups: readonly string[];
+    howAgreed: string;
+    dissent: string;
+  } | null;
 }
 
 export interface SnapshotResponseSource {
@@ -63,6 +71,19 @@ export type ReturnSnapshot = {
   /** YYYY-MM-DD. */
   dueDate: string;
   responses: SnapshotResponse[];
+  /** Present only when the return recorded who graded it (so earlier snapshots keep their digests). */
+  grading?: SnapshotGrading;
+};
+
+export type SnapshotGrading = {
+  /** YYYY-MM-DD. */
+  firstDate: string;
+  /** YYYY-MM-DD, or null for a single day. */
+  lastDate: string | null;
+  /** Group codes (data/grading/groups.json). */
+  groups: string[];
+  howAgreed: string;
+  dissent: string;
 };
 
 /** Builds the snapshot: responses in requirement order, evidence sorted, dates as YYYY-MM-DD. */
@@ -100,6 +121,17 @@ export function buildReturnSnapshot(source: SnapshotSource): ReturnSnapshot {
     period: source.period.label,
     dueDate: isoDate(source.dueDate),
     responses,
+    ...(source.grading
+      ? {
+          grading: {
+            firstDate: isoDate(source.grading.firstDate),
+            lastDate: source.grading.lastDate ? isoDate(source.grading.lastDate) : null,
+            groups: [...source.grading.groups],
+            howAgreed: source.grading.howAgreed,
+            dissent: source.grading.dissent,
+          },
+        }
+      : {}),
   };
 }
 

@@ -57,7 +57,7 @@ export function findReturnForReview(db: DbClient, returnId: string) {
       frameworkVersion: {
         select: {
           code: true,
-          framework: { select: { name: true } },
+          framework: { select: { name: true, code: true } },
           requirements: { select: { id: true, code: true, title: true } },
         },
       },

@@ -1,3 +1,4 @@
+import { gradingFactsFromSnapshot, gradingRecordLines, needsGradingRecord } from '../returns/grading.js';
 import { recordAudit } from '../audit/audit.js';
 import { assertCommissionerEditor, isCommissionerEditor } from '../auth/access.js';
 import { STAFF_ROLES } from '../auth/roles.js';
@@ -213,6 +214,8 @@ export interface ReviewPage {
   results: ComputedResults;
   groupLabel: string;
   groups: GroupView[];
+  /** Who graded the return, as submitted (issue 14); undefined for standards not graded by panels. */
+  grading: { key: string; value: string }[] | 'not recorded' | undefined;
   tally: { accepted: number; returned: number; undecided: number; total: number };
   /** The user may decide now: a reviewer, and the return is waiting for review. */
   canDecide: boolean;
@@ -339,6 +342,11 @@ export async function getReviewPage(db: Db, user: CurrentUser, returnId: string)
     },
     resubmitted: latest.sequence > 1,
     results: computeResults(snapshot.responses, basis),
+    grading: snapshot.grading
+      ? gradingRecordLines(gradingFactsFromSnapshot(snapshot.grading))
+      : needsGradingRecord(row.frameworkVersion.framework.code)
+        ? 'not recorded'
+        : undefined,
     groupLabel: basis.groupLabel,
     groups,
     tally: {

@@ -27,6 +27,15 @@ const snapshotSchema = z.object({
   period: z.string(),
   dueDate: z.string(),
   responses: z.array(snapshotResponseSchema),
+  grading: z
+    .object({
+      firstDate: z.string(),
+      lastDate: z.string().nullable(),
+      groups: z.array(z.string()),
+      howAgreed: z.string(),
+      dissent: z.string(),
+    })
+    .optional(),
 });
 
 export function parseSnapshot(stored: unknown): ReturnSnapshot {

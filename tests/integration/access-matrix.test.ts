@@ -12,6 +12,8 @@ import { pdfFile } from '../support/evidence-files.js';
 import {
   createFailedEmail,
   createPeriod,
+  createReturn,
+  frameworkVersion,
   createProviderLead,
   createTwoProviderWorld,
   importTestStandards,
@@ -96,6 +98,9 @@ const RULES = `
   POST    /periods/:periodId/open                                               signin    403      403      403      403      ok       ok
   GET     /returns/:returnId/extension                                          signin    403      403      403      403      ok       ok
   POST    /returns/:returnId/extension                                          signin    403      403      403      403      ok       ok
+  # Who graded an EDS return (issue 14): provider A's people while it is editable; staff cannot change it.
+  GET     /returns/:returnId/grading                                            signin    403      ok       ok       404      403      403
+  POST    /returns/:returnId/grading                                            signin    403      ok       ok       404      403      403
 
   GET     /returns                                                              signin    ok       ok       ok       ok       ok       ok
   GET     /returns/:returnId                                                    signin    ok       ok       ok       404      ok       ok
@@ -223,6 +228,7 @@ let peopleSubjects: Record<Actor, string>;
 let evidenceId: string;
 let requirementId: string;
 let params: Record<string, string>;
+let edsReturnId: string;
 /** The local mailbox names its emails by file, not by outbox row. */
 let mailboxParams: Record<string, string>;
 
@@ -319,6 +325,16 @@ beforeAll(async () => {
     .send({ _csrf: csrfTokenFrom((await leadA.get(check).expect(200)).text), declaration: 'confirmed' })
     .expect(302);
 
+  // Provider A's EDS 2022 return, still being filled in (the grading step exists only for EDS).
+  edsReturnId = (
+    await createReturn(db.prisma, {
+      contractId: world.contractA.id,
+      providerId: world.providerA.id,
+      frameworkVersionId: (await frameworkVersion(db.prisma, 'EDS', '2022')).id,
+      periodId: world.period.id,
+    })
+  ).id;
+
   params = {
     providerId: world.providerA.id,
     contractId: world.contractA.id,
@@ -367,9 +383,11 @@ afterAll(async () => {
 function urlOf(path: string, actor: Actor): string {
   const values = path.startsWith(paths.mailbox.list)
     ? { ...params, ...mailboxParams }
-    : path.startsWith('/providers/:providerId/people/:userId')
-      ? { ...params, userId: peopleSubjects[actor] }
-      : params;
+    : path === paths.returns.grading
+      ? { ...params, returnId: edsReturnId }
+      : path.startsWith('/providers/:providerId/people/:userId')
+        ? { ...params, userId: peopleSubjects[actor] }
+        : params;
   return path.replace(/:([A-Za-z]+)/g, (_match, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`No value for :${name} (${path}): add one to params`);
@@ -413,6 +431,14 @@ function bodyFor(key: string, actor: Actor): Body {
         'dueDate-month': '4',
         'dueDate-year': '2027',
         reason: 'Agreed at the contract meeting',
+      }),
+    'POST /returns/:returnId/grading': () =>
+      form({
+        'firstDate-day': '12',
+        'firstDate-month': '1',
+        'firstDate-year': '2027',
+        groups: ['staff-networks', 'trade-unions'],
+        howAgreed: 'By consensus at the panel',
       }),
     'POST /returns/:returnId/requirements/:requirementId': () =>
       form({ ...answerFields({ narrative: 'Written by someone else', action: 'draft' }), version: '1' }),

@@ -42,6 +42,17 @@ async function world() {
     periodId: w.period.id,
   });
   await answerEveryRequirement(db.prisma, submitted, w.leadA.id);
+  // EDS is graded by panels: a grading record is needed before it can be submitted.
+  await db.prisma.gradingRecord.create({
+    data: {
+      returnId: submitted.id,
+      firstDate: new Date('2027-01-12'),
+      groups: ['internal-leads'],
+      howAgreed: 'By consensus',
+      updatedById: w.leadA.id,
+      updatedAt: new Date(),
+    },
+  });
   const lead = await signedInAgent(buildTestApp(db), w.leadA.id);
   const check = await lead.get(pathTo(paths.returns.checkAnswers, { returnId: submitted.id }));
   await lead
