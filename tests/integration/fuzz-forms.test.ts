@@ -16,6 +16,7 @@ import {
   createProviderLead,
   createReturn,
   createTwoProviderWorld,
+  frameworkVersion,
   importTestStandards,
 } from '../support/fixtures.js';
 import { answerReturn, submitReturn } from '../support/review-fixtures.js';
@@ -138,6 +139,7 @@ interface PostForm {
 // Ids the forms act on, made in beforeAll. Forms that change state act on things of their own, so
 // one form's success (a deactivation, a submission) cannot change what another form sees.
 const ids = {} as Record<
+  | 'edsReturn'
   | 'spareProvider'
   | 'spareContract'
   | 'draftPeriod'
@@ -249,6 +251,18 @@ const FORMS: Record<string, PostForm> = {
       reason: 'Agreed at the contract meeting',
     }),
     echoed: ['reason'],
+  },
+  'POST /returns/:returnId/grading': {
+    who: 'leadA',
+    url: () => pathTo(paths.returns.grading, { returnId: ids.edsReturn }),
+    fields: () => ({
+      ...dateFields('firstDate', { day: '12', month: '1', year: '2027' }),
+      ...dateFields('lastDate', { day: '', month: '', year: '' }),
+      groups: 'staff-networks',
+      howAgreed: 'By consensus',
+      dissent: '',
+    }),
+    echoed: ['howAgreed', 'dissent'],
   },
   'POST /returns/:returnId/requirements/:requirementId': {
     who: 'leadA',
@@ -555,6 +569,14 @@ beforeAll(async () => {
     })
   ).id;
   ids.submitReturn = (await returnOfA('Fuzz submit')).id;
+  ids.edsReturn = (
+    await createReturn(db.prisma, {
+      contractId: world.contractA.id,
+      providerId: world.providerA.id,
+      frameworkVersionId: (await frameworkVersion(db.prisma, 'EDS', '2022')).id,
+      periodId: (await createPeriod(db.prisma, 'Fuzz grading')).id,
+    })
+  ).id;
   for (const key of ['reviewReturn', 'decisionReturn'] as const) {
     const row = await returnOfA(`Fuzz ${key}`);
     await answerReturn(db.prisma, row.id, world.leadA.id);
