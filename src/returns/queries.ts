@@ -23,22 +23,6 @@ const answerSelect = {
   updatedBy: { select: { displayName: true } },
 } as const;
 
-/** The returns a user may see (scope from access.ts), earliest due first. */
-export function findReturnsForList(db: DbClient, providerScope: { in: string[] } | undefined) {
-  return db.return.findMany({
-    where: providerScope ? { providerId: providerScope } : {},
-    select: {
-      id: true,
-      status: true,
-      dueDate: true,
-      provider: { select: { name: true } },
-      period: { select: { label: true } },
-      frameworkVersion: { select: { code: true, framework: { select: { name: true } } } },
-    },
-    orderBy: [{ dueDate: 'asc' }, { provider: { name: 'asc' } }, { frameworkVersion: { name: 'asc' } }],
-  });
-}
-
 /** A return with its provider, period and standard: what every page of a return shows at the top. */
 export function findReturn(db: DbClient, returnId: string) {
   return db.return.findUnique({

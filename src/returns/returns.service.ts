@@ -6,7 +6,6 @@ import {
   canEditForProvider,
   isCommissionerEditor,
   isLeadOf,
-  providerScope,
 } from '../auth/access.js';
 import type { DataDeps } from '../deps.js';
 import type { DbClient } from '../db/prisma.js';
@@ -37,7 +36,6 @@ import {
   findResponseCodes,
   findReturn,
   findReturnAuditEvents,
-  findReturnsForList,
   findSnapshotSource,
   findSubmissions,
   lastSubmissionSequence,
@@ -169,20 +167,6 @@ export function summarise(user: CurrentUser, row: ReturnRow, now: Date): ReturnS
     canSubmit: canEdit(user, row) && isLeadOf(user, row.providerId),
     canDownloadWorkbook: canEditForProvider(user, row.providerId) || isCommissionerEditor(user),
   };
-}
-
-export async function listReturns({ prisma }: DataDeps, user: CurrentUser, now: Date) {
-  const today = ukToday(now);
-  const rows = await findReturnsForList(prisma, providerScope(user));
-  return rows.map((row) => ({
-    id: row.id,
-    providerName: row.provider.name,
-    standardName: standardName(row.frameworkVersion.framework.name, row.frameworkVersion.code),
-    periodLabel: row.period.label,
-    dueDate: row.dueDate,
-    status: row.status,
-    overdue: isOverdue(row.status, row.dueDate, today),
-  }));
 }
 
 interface TaskListRequirement {

@@ -477,27 +477,34 @@ export function describeJourney(ui: Interaction, options: { screenshots: boolean
     expect(alpha).toContain('Accepted');
   });
 
-  step('the trends, a return’s history and the lead’s home page fit a 320 px screen', async () => {
-    // Every page checked (ours) must fit 320 CSS px without scrolling sideways; these are the pages
-    // with wide tables and the lead's own home, seen with a decision on their return.
-    const { page } = journey.manager;
-    await page.goto(`${journey.baseUrl}/trends`);
-    expect(await ours(page)).toMatch(/^Trends for all providers - /);
-    await page.goto(`${journey.baseUrl}/returns/${journey.world.returnA.id}/history`);
-    expect(await ours(page)).toMatch(/^History of this return - /);
+  step(
+    'the trends, heat map, publications, a return’s history and the lead’s home page fit a 320 px screen',
+    async () => {
+      // Every page checked (ours) must fit 320 CSS px without scrolling sideways; these are the pages
+      // with wide tables and the lead's own home, seen with a decision on their return.
+      const { page } = journey.manager;
+      await page.goto(`${journey.baseUrl}/trends`);
+      expect(await ours(page)).toMatch(/^Trends for all providers - /);
+      await page.goto(`${journey.baseUrl}/heatmap`);
+      expect(await ours(page)).toMatch(/heat map/i);
+      await page.goto(`${journey.baseUrl}/publications`);
+      expect(await ours(page)).toMatch(/^Equality publications, /);
+      await page.goto(`${journey.baseUrl}/returns/${journey.world.returnA.id}/history`);
+      expect(await ours(page)).toMatch(/^History of this return - /);
 
-    const lead = journey.lead.page;
-    await lead.goto(journey.baseUrl);
-    expect(await ours(lead)).toMatch(/^Your work - /);
-    expect(await textOf(lead.locator('#recent-decisions'))).toContain('Accepted by Cora Manager');
-    if (options.screenshots) {
-      await saveScreenshot(lead, 'lead-home');
-      const size = lead.viewportSize();
-      await lead.setViewportSize({ width: 320, height: size?.height ?? 900 });
-      await saveScreenshot(lead, 'lead-home-320');
-      if (size) await lead.setViewportSize(size);
-    }
-  });
+      const lead = journey.lead.page;
+      await lead.goto(journey.baseUrl);
+      expect(await ours(lead)).toMatch(/^Your work - /);
+      expect(await textOf(lead.locator('#recent-decisions'))).toContain('Accepted by Cora Manager');
+      if (options.screenshots) {
+        await saveScreenshot(lead, 'lead-home');
+        const size = lead.viewportSize();
+        await lead.setViewportSize({ width: 320, height: size?.height ?? 900 });
+        await saveScreenshot(lead, 'lead-home-320');
+        if (size) await lead.setViewportSize(size);
+      }
+    },
+  );
 
   step('every page title is unique to its page and state', () => {
     // (Fewer pages since the reviewer decides most requirements on one page.)
