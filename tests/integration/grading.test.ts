@@ -1,4 +1,7 @@
+import { join } from 'node:path';
+import { FileSystemConfigLoader, HtmlValidate } from 'html-validate';
 import { pathTo, paths } from '../../src/paths.js';
+import { PROJECT_ROOT } from '../../src/project-root.js';
 import { buildTestApp, csrfTokenFrom, signedInAgent } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
@@ -221,5 +224,27 @@ describe('submission, review and the pack', () => {
     );
     expect(pack).toContain('How the scores were agreed');
     expect(pack).toContain('Each outcome was scored by consensus at the panel.');
+  });
+});
+
+describe('its pages', () => {
+  test('are valid HTML, empty, with errors and filled in', async () => {
+    const validator = new HtmlValidate(new FileSystemConfigLoader());
+    const problems = async (html: string) =>
+      (await validator.validateString(html, join(PROJECT_ROOT, 'page.html'))).results.flatMap((result) =>
+        result.messages.map((message) => `${message.ruleId}: ${message.message}`),
+      );
+    const ret = await edsReturn();
+    const lead = await signedInAgent(buildTestApp(db), w.leadA.id);
+    const empty = await lead.get(gradingPath(ret.id)).expect(200);
+    expect(await problems(empty.text)).toEqual([]);
+    const withErrors = await post(lead, ret.id, { howAgreed: '' });
+    expect(withErrors.status).toBe(400);
+    expect(withErrors.text).toContain('<title>Error: ');
+    expect(await problems(withErrors.text)).toEqual([]);
+    await post(lead, ret.id, VALID);
+    for (const path of [returnPath(ret.id), pathTo(paths.returns.checkAnswers, { returnId: ret.id })]) {
+      expect(await problems((await lead.get(path).expect(200)).text)).toEqual([]);
+    }
   });
 });
