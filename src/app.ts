@@ -35,6 +35,7 @@ import { setUpRateLimits } from './rate-limit/rate-limit.middleware.js';
 import { trendsRoutes } from './trends/trends.routes.js';
 import { VIEWS_DIR } from './project-root.js';
 import { returnsRoutes } from './returns/returns.routes.js';
+import { workbookRoutes } from './returns/workbook.routes.js';
 import { reviewRoutes } from './review/review.routes.js';
 import { userRoutes } from './users/users.routes.js';
 import { viewFormat } from './view-format.js';
@@ -95,6 +96,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(extensionRoutes(deps));
   app.use(gradingRoutes(deps));
   app.use(returnsRoutes(deps));
+  app.use(workbookRoutes(deps));
   app.use(outboxRoutes(deps));
   // The local mailbox exists only outside production.
   if (!deps.config.isProduction) app.use(mailboxRoutes(deps));

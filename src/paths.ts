@@ -59,6 +59,9 @@ export const paths = {
     workbook: '/returns/:returnId/workbook.xlsx',
     // Issue 14: who graded an EDS return (its panel, dates, how scores were agreed).
     grading: '/returns/:returnId/grading',
+    // Uploading the filled-in workbook, then its preview (confirmed on the same page).
+    workbookUpload: '/returns/:returnId/workbook/upload',
+    workbookPreview: '/returns/:returnId/workbook/preview',
   },
   evidence: {
     upload: '/returns/:returnId/requirements/:requirementId/evidence',

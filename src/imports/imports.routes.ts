@@ -224,7 +224,7 @@ export function importRoutes(deps: AppDeps): Router {
 }
 
 /** The upload form: multipart (streamed, the token checked before the file), or a form without a file. */
-async function readImportUpload(req: Request, maxBytes: number): Promise<UploadRead> {
+export async function readImportUpload(req: Request, maxBytes: number): Promise<UploadRead> {
   if (!req.is('multipart/form-data')) {
     // Posted without a file input at all: an ordinary form, its token checked by the middleware.
     const body = formBody(req);

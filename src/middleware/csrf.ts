@@ -16,6 +16,7 @@ const isSelfCheckedRoute = requestMatcher(
   paths.evidence.upload,
   paths.imports.register,
   paths.imports.ods,
+  paths.returns.workbookUpload,
   paths.publications.record,
 );
 

@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import session, { type SessionData, type Store } from 'express-session';
 import type pg from 'pg';
 import type { AppDeps } from '../deps.js';
+import type { WorkbookPlan } from '../returns/workbook.service.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -15,6 +16,8 @@ declare module 'express-session' {
     invitationLinkId: string;
     /** The address an email sign-in link was asked for, shown on the page that follows. */
     emailLinkAddress: string;
+    /** A return workbook's upload awaiting confirmation on its preview page (src/returns/workbook.service.ts). */
+    returnWorkbookPlan: WorkbookPlan;
   }
 }
 

@@ -16,6 +16,7 @@ const ACTION_LABELS: Record<string, string> = {
   'evidence.quarantined': 'Evidence blocked by the virus check',
   'return.submitted': 'Return submitted',
   'return.workbook_downloaded': 'Return downloaded as a spreadsheet',
+  'return.workbook_uploaded': 'Answers uploaded from a spreadsheet',
   'requirement_review.decided': 'Requirement reviewed',
   'requirement_review.changed': 'Requirement review changed',
   'return.accepted': 'Return accepted',
@@ -36,6 +37,7 @@ const FIELD_LABELS: Record<string, string> = {
   evidenceLinked: 'Evidence items linked',
   submission: 'Submission number',
   onBehalfOf: 'Downloaded on behalf of',
+  appAnswersKept: 'Answers changed online kept instead of the spreadsheet’s',
   snapshotSha256: 'Snapshot SHA-256',
   signature: 'What the virus check found',
 };

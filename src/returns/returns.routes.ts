@@ -40,9 +40,6 @@ import {
   submitReturn,
   type RequirementPage,
 } from './returns.service.js';
-import { XLSX_CONTENT_TYPE } from '../exports/xlsx.js';
-import { attachmentHeader } from '../exports/csv.js';
-import { downloadReturnWorkbook } from './workbook.service.js';
 import { parseReturnsListQuery, returnsListPage } from './returns-list.js';
 import { answerFormSchema, declarationSchema, NOT_APPLICABLE_RATING, repliesFrom } from './schemas.js';
 
@@ -309,14 +306,6 @@ export function returnsRoutes(deps: AppDeps): Router {
       return;
     }
     res.render('returns/confirmation', { ...viewHelpers, ...page });
-  });
-
-  router.get(paths.returns.workbook, requireSignIn, async (req, res) => {
-    const workbook = await downloadReturnWorkbook(deps, signedInUser(res), idFromPath(req.params.returnId));
-    res.setHeader('Content-Type', XLSX_CONTENT_TYPE);
-    res.setHeader('Content-Disposition', attachmentHeader(workbook.fileName));
-    res.setHeader('Cache-Control', 'no-store');
-    res.send(workbook.content);
   });
 
   router.get(paths.returns.history, requireSignIn, async (req, res) => {

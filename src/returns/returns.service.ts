@@ -421,57 +421,78 @@ export async function saveAnswer(
   input: AnswerInput,
   now: Date,
 ): Promise<SaveOutcome> {
+  checkAnswerInput(requirement, input);
+  return prisma.$transaction(async (tx) => {
+    const status = await lockReturn(tx, row.id);
+    if (!status) throw new NotFound();
+    assertEditable(status);
+    return saveAnswerIn(tx, user, row.id, requirement, status, input, now);
+  });
+}
+
+/** Refuses a rating from another scale, or "not applicable" where the standard does not allow it. */
+export function checkAnswerInput(requirement: VersionRequirement, input: AnswerInput): void {
   const level = requirement.ratingScale.levels.find((candidate) => candidate.code === input.ratingCode);
   if (input.ratingCode !== null && !level)
     throw new Conflict('That rating is not on this requirement’s scale');
   if (input.notApplicable && (!requirement.notApplicableAllowed || input.ratingCode !== null))
     throw new Conflict('This requirement cannot be answered “not applicable”');
+}
 
-  return prisma.$transaction(async (tx) => {
-    const status = await lockReturn(tx, row.id);
-    if (!status) throw new NotFound();
-    assertEditable(status);
-    const current = await findAnswer(tx, row.id, requirement.id);
-    const { before, after, changed } = changedFields(
-      current
-        ? auditFields({ ...current, ratingCode: current.ratingLevel?.code ?? null })
-        : auditFields(EMPTY_ANSWER),
-      auditFields({ ...input, carriedForward: false }),
-    );
-    if (!changed) return { kind: 'saved' as const };
-    if (current && current.version !== input.version) return { kind: 'conflict' as const, current };
+/**
+ * The one save path, inside a transaction that holds the return's lock (`status` as the lock read
+ * it): the form saves one answer with it, a workbook upload several in one transaction.
+ */
+export async function saveAnswerIn(
+  tx: Tx,
+  user: CurrentUser,
+  returnId: string,
+  requirement: VersionRequirement,
+  status: ReturnStatus,
+  input: AnswerInput,
+  now: Date,
+): Promise<SaveOutcome> {
+  const level = requirement.ratingScale.levels.find((candidate) => candidate.code === input.ratingCode);
+  const current = await findAnswer(tx, returnId, requirement.id);
+  const { before, after, changed } = changedFields(
+    current
+      ? auditFields({ ...current, ratingCode: current.ratingLevel?.code ?? null })
+      : auditFields(EMPTY_ANSWER),
+    auditFields({ ...input, carriedForward: false }),
+  );
+  if (!changed) return { kind: 'saved' as const };
+  if (current && current.version !== input.version) return { kind: 'conflict' as const, current };
 
-    const data = {
-      ratingLevelId: level?.id ?? null,
-      narrative: input.narrative,
-      actionPlan: input.actionPlan,
-      actionOwner: input.actionOwner,
-      actionDueDate: input.actionDueDate,
-      notApplicable: input.notApplicable,
-      notApplicableReason: input.notApplicable ? input.notApplicableReason : '',
-      updatedById: user.id,
-    };
-    let responseId: string;
-    if (current) {
-      if ((await updateAnswerAtVersion(tx, current.id, input.version, data)) === 0) {
-        return { kind: 'conflict' as const, current: await reread(tx, row.id, requirement.id) };
-      }
-      responseId = current.id;
-    } else {
-      responseId = (await createAnswer(tx, { ...data, returnId: row.id, requirementId: requirement.id })).id;
+  const data = {
+    ratingLevelId: level?.id ?? null,
+    narrative: input.narrative,
+    actionPlan: input.actionPlan,
+    actionOwner: input.actionOwner,
+    actionDueDate: input.actionDueDate,
+    notApplicable: input.notApplicable,
+    notApplicableReason: input.notApplicable ? input.notApplicableReason : '',
+    updatedById: user.id,
+  };
+  let responseId: string;
+  if (current) {
+    if ((await updateAnswerAtVersion(tx, current.id, input.version, data)) === 0) {
+      return { kind: 'conflict' as const, current: await reread(tx, returnId, requirement.id) };
     }
-    await recordAudit(tx, {
-      actorId: user.id,
-      action: 'response.saved',
-      entityType: 'response',
-      entityId: responseId,
-      returnId: row.id,
-      before,
-      after,
-    });
-    if (status === 'not_started') await startReturn(tx, user, row.id, now);
-    return { kind: 'saved' as const };
+    responseId = current.id;
+  } else {
+    responseId = (await createAnswer(tx, { ...data, returnId, requirementId: requirement.id })).id;
+  }
+  await recordAudit(tx, {
+    actorId: user.id,
+    action: 'response.saved',
+    entityType: 'response',
+    entityId: responseId,
+    returnId,
+    before,
+    after,
   });
+  if (status === 'not_started') await startReturn(tx, user, returnId, now);
+  return { kind: 'saved' as const };
 }
 
 async function reread(tx: Tx, returnId: string, requirementId: string): Promise<AnswerRow> {

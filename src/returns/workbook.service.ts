@@ -1,15 +1,19 @@
 import { recordAudit } from '../audit/audit.js';
-import { canEditForProvider, isCommissionerEditor } from '../auth/access.js';
+import { assertCanEditForProvider, canEditForProvider, isCommissionerEditor } from '../auth/access.js';
 import type { CurrentUser } from '../auth/current-user.js';
-import type { AppDeps } from '../deps.js';
-import { Forbidden } from '../errors.js';
+import type { AppDeps, DataDeps } from '../deps.js';
+import { Forbidden, NotFound } from '../errors.js';
 import { standardName } from '../frameworks/names.js';
-import { versionContent } from '../frameworks/version-content.js';
-import { formatDate } from '../format.js';
-import { findAnswers } from './queries.js';
-import { visibleReturn } from './returns.service.js';
-import { buildReturnWorkbook } from './workbook-file.js';
-import { signWorkbookToken } from './workbook-token.js';
+import { versionContent, type VersionRequirement } from '../frameworks/version-content.js';
+import { formatDate, isoDate } from '../format.js';
+import { importFileKind } from '../imports/import-file.js';
+import { findAnswers, lockReturn, type AnswerRow } from './queries.js';
+import { checkAnswerInput, saveAnswerIn, visibleReturn, type AnswerInput } from './returns.service.js';
+import { assertEditable, isEditable } from './rules.js';
+import { answerFormSchema, NOT_APPLICABLE_RATING } from './schemas.js';
+import { buildReturnWorkbook, NOT_APPLICABLE_LABEL } from './workbook-file.js';
+import { readReturnWorkbook } from './workbook-read.js';
+import { signWorkbookToken, verifyWorkbookToken } from './workbook-token.js';
 
 // Returns by spreadsheet: the download. The provider's own people download their return to fill in
 // offline; a contract manager (or administrator) may download it on the provider's behalf, which the
@@ -64,4 +68,298 @@ export async function downloadReturnWorkbook(
     fileName: `${row.provider.name} ${name} return ${row.period.label}.xlsx`.replace(/[/\\]/g, '-'),
     content,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The upload: every row checked, a preview of what changes, then one transaction through the same
+// save as the answer form (saveAnswerIn), with the same optimistic concurrency.
+
+/** An answer as the preview and the save carry it (the date as YYYY-MM-DD: it travels in the session). */
+export interface PlannedAnswer {
+  ratingCode: string | null;
+  notApplicable: boolean;
+  notApplicableReason: string;
+  narrative: string;
+  actionPlan: string;
+  actionOwner: string;
+  actionDueDate: string | null;
+}
+
+export interface PlannedChange {
+  requirementId: string;
+  code: string;
+  title: string;
+  /** change: nobody changed it in the app since the download; conflict: someone did, the user chooses. */
+  kind: 'change' | 'conflict';
+  /** The version the save expects: the downloaded one (change) or the one the preview showed (conflict). */
+  version: number;
+  answer: PlannedAnswer;
+  differences: { field: string; app: string; workbook: string }[];
+  /** For a conflict: who changed it in the app, and when. */
+  changedBy?: string;
+  changedAt?: string;
+}
+
+export interface WorkbookPlan {
+  returnId: string;
+  fileName: string;
+  changes: PlannedChange[];
+  unchangedCount: number;
+}
+
+export type UploadOutcome = { ok: true; plan: WorkbookPlan } | { ok: false; errors: string[] };
+
+const refuse = (error: string): UploadOutcome => ({ ok: false, errors: [error] });
+
+const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const UK_DAY = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
+
+function dayOf(value: Date | string): string | null | undefined {
+  if (value instanceof Date)
+    return Number.isNaN(value.getTime()) ? undefined : value.toISOString().slice(0, 10);
+  if (value === '') return null;
+  const iso = ISO_DAY.exec(value);
+  const uk = UK_DAY.exec(value);
+  const [year, month, day] = iso
+    ? [Number(iso[1]), Number(iso[2]), Number(iso[3])]
+    : uk
+      ? [Number(uk[3]), Number(uk[2]), Number(uk[1])]
+      : [NaN, NaN, NaN];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (Number.isNaN(date.getTime()) || date.getUTCDate() !== day || date.getUTCMonth() !== month - 1)
+    return undefined;
+  return date.toISOString().slice(0, 10);
+}
+
+function ratingText(requirement: VersionRequirement, answer: PlannedAnswer): string {
+  if (answer.notApplicable) return NOT_APPLICABLE_LABEL;
+  return requirement.ratingScale.levels.find((level) => level.code === answer.ratingCode)?.label ?? '';
+}
+
+function plannedFromRow(answer: AnswerRow | undefined): PlannedAnswer {
+  return {
+    ratingCode: answer?.notApplicable ? null : (answer?.ratingLevel?.code ?? null),
+    notApplicable: answer?.notApplicable ?? false,
+    notApplicableReason: answer?.notApplicable ? answer.notApplicableReason : '',
+    narrative: answer?.narrative ?? '',
+    actionPlan: answer?.actionPlan ?? '',
+    actionOwner: answer?.actionOwner ?? '',
+    actionDueDate: answer?.actionDueDate ? isoDate(answer.actionDueDate) : null,
+  };
+}
+
+function differences(requirement: VersionRequirement, app: PlannedAnswer, workbook: PlannedAnswer) {
+  const fields: [string, string, string][] = [
+    ['Rating', ratingText(requirement, app), ratingText(requirement, workbook)],
+    ['Reason it is not applicable', app.notApplicableReason, workbook.notApplicableReason],
+    ['Narrative', app.narrative, workbook.narrative],
+    ['Actions planned', app.actionPlan, workbook.actionPlan],
+    ['Action owner', app.actionOwner, workbook.actionOwner],
+    [
+      'Action date',
+      app.actionDueDate ? formatDate(new Date(`${app.actionDueDate}T00:00:00Z`)) : '',
+      workbook.actionDueDate ? formatDate(new Date(`${workbook.actionDueDate}T00:00:00Z`)) : '',
+    ],
+  ];
+  return fields
+    .filter(([, before, after]) => before !== after)
+    .map(([field, before, after]) => ({ field, app: before || 'None', workbook: after || 'None' }));
+}
+
+/** The return an upload is for: its own people only (staff download on its behalf but never save). */
+export async function uploadTarget({ prisma }: Pick<AppDeps, 'prisma'>, user: CurrentUser, returnId: string) {
+  const row = await visibleReturn(prisma, user, returnId);
+  assertCanEditForProvider(user, row.providerId);
+  return row;
+}
+
+export async function planWorkbookUpload(
+  { prisma, caches, sessionSecret }: Pick<AppDeps, 'prisma' | 'caches' | 'sessionSecret'>,
+  user: CurrentUser,
+  returnId: string,
+  file: { fileName: string; content: Buffer },
+): Promise<UploadOutcome> {
+  const row = await uploadTarget({ prisma }, user, returnId);
+  if (!isEditable(row.status))
+    return refuse(
+      `This return has been ${row.status === 'accepted' ? 'accepted' : 'submitted'}, so a workbook cannot change it: nothing was saved`,
+    );
+  if (importFileKind(file.fileName, file.content) !== 'xlsx')
+    return refuse('The file must be an Excel workbook (.xlsx) downloaded from this return’s page');
+  const read = await readReturnWorkbook(file.content);
+  if (!read.ok) return refuse(read.error);
+  const token = verifyWorkbookToken(sessionSecret, read.token);
+  if (!token)
+    return refuse(
+      'This workbook’s hidden sheet has been changed, so it cannot be trusted: download a new workbook from this return’s page and copy your answers into it',
+    );
+  if (token.providerId !== row.providerId)
+    return refuse(
+      'This workbook is for another provider’s return: upload the workbook downloaded from this return’s page',
+    );
+  if (token.returnId !== row.id)
+    return refuse(
+      'This workbook is for another return (another standard or period): upload the workbook downloaded from this return’s page',
+    );
+
+  const { requirements } = await versionContent(caches.versions, prisma, row.frameworkVersionId);
+  const byCode = new Map(requirements.map((requirement) => [requirement.code.toLowerCase(), requirement]));
+  const answers = new Map(
+    (await findAnswers(prisma, row.id)).map((answer) => [answer.requirementId, answer]),
+  );
+  const errors: string[] = [];
+  const seen = new Set<string>();
+  const changes: PlannedChange[] = [];
+  let unchangedCount = 0;
+  for (const line of read.rows) {
+    const where = `Row ${String(line.number)}`;
+    const requirement = byCode.get(line.code.toLowerCase());
+    if (!requirement) {
+      errors.push(
+        line.code
+          ? `${where}: this return has no requirement with the code "${line.code}"`
+          : `${where}: the Code is empty: put back the code that was downloaded`,
+      );
+      continue;
+    }
+    if (seen.has(requirement.id)) {
+      errors.push(`${where}: requirement ${requirement.code} is in the workbook more than once`);
+      continue;
+    }
+    seen.add(requirement.id);
+    const wanted = line.rating.toLowerCase();
+    const notApplicable = requirement.notApplicableAllowed && wanted === NOT_APPLICABLE_LABEL.toLowerCase();
+    const level = requirement.ratingScale.levels.find(
+      (candidate) => candidate.label.toLowerCase() === wanted || candidate.code.toLowerCase() === wanted,
+    );
+    const parsed = answerFormSchema({
+      subject: requirement.code,
+      levelCodes: requirement.ratingScale.levels.map((candidate) => candidate.code),
+      complete: false,
+      notApplicableAllowed: requirement.notApplicableAllowed,
+    }).safeParse({
+      rating: notApplicable ? NOT_APPLICABLE_RATING : (level?.code ?? ''),
+      notApplicableReason: line.notApplicableReason,
+      narrative: line.narrative,
+      actionPlan: line.actionPlan,
+      actionOwner: line.actionOwner,
+      version: 0,
+    });
+    const rowErrors: string[] = [];
+    if (line.rating !== '' && !level && !notApplicable)
+      rowErrors.push(
+        `"${line.rating}" is not a rating for ${requirement.code}: pick one from the drop-down list`,
+      );
+    if (!parsed.success) rowErrors.push(...parsed.error.issues.map((issue) => issue.message));
+    if (!notApplicable && line.notApplicableReason !== '')
+      rowErrors.push(
+        `A reason it is not applicable is given for ${requirement.code}, but its rating is not "Not applicable"`,
+      );
+    const day = dayOf(line.actionDueDate);
+    if (day === undefined)
+      rowErrors.push(`The action date for ${requirement.code} is not a date: write it as 31/03/2027`);
+    if (rowErrors.length > 0 || !parsed.success || day === undefined) {
+      errors.push(...[...new Set(rowErrors)].map((message) => `${where}: ${message}`));
+      continue;
+    }
+    const answer: PlannedAnswer = {
+      ratingCode: notApplicable ? null : (level?.code ?? null),
+      notApplicable,
+      notApplicableReason: notApplicable ? parsed.data.notApplicableReason : '',
+      narrative: parsed.data.narrative,
+      actionPlan: parsed.data.actionPlan,
+      actionOwner: parsed.data.actionOwner,
+      actionDueDate: day,
+    };
+    const current = answers.get(requirement.id);
+    const found = differences(requirement, plannedFromRow(current), answer);
+    if (found.length === 0) {
+      unchangedCount += 1;
+      continue;
+    }
+    const currentVersion = current?.version ?? 0;
+    const downloaded = token.versions[requirement.id] ?? 0;
+    const conflict = currentVersion !== downloaded;
+    changes.push({
+      requirementId: requirement.id,
+      code: requirement.code,
+      title: requirement.title,
+      kind: conflict ? 'conflict' : 'change',
+      version: currentVersion,
+      answer,
+      differences: found,
+      ...(conflict && current
+        ? {
+            changedBy: current.updatedBy?.displayName ?? 'another user',
+            changedAt: current.updatedAt.toISOString(),
+          }
+        : {}),
+    });
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, plan: { returnId: row.id, fileName: file.fileName, changes, unchangedCount } };
+}
+
+class ChangedSincePreview extends Error {}
+
+export type ApplyOutcome =
+  { kind: 'applied'; saved: number; kept: number } | { kind: 'changed-since-preview' };
+
+/**
+ * Saves the previewed changes in one transaction: each conflict as the user chose ("workbook": take
+ * the workbook's answer over the app's one the preview showed; "app": keep it). Any answer changed
+ * since the preview rolls the whole upload back.
+ */
+export async function applyWorkbookPlan(
+  { prisma, caches }: DataDeps,
+  user: CurrentUser,
+  plan: WorkbookPlan,
+  choices: ReadonlyMap<string, 'app' | 'workbook'>,
+  now: Date,
+): Promise<ApplyOutcome> {
+  const row = await uploadTarget({ prisma }, user, plan.returnId);
+  const { requirements } = await versionContent(caches.versions, prisma, row.frameworkVersionId);
+  const byId = new Map(requirements.map((requirement) => [requirement.id, requirement]));
+  const chosen = plan.changes.filter(
+    (change) => change.kind === 'change' || choices.get(change.requirementId) === 'workbook',
+  );
+  const inputs = chosen.map((change) => {
+    const requirement = byId.get(change.requirementId);
+    if (!requirement) throw new NotFound();
+    const input: AnswerInput = {
+      ...change.answer,
+      actionDueDate: change.answer.actionDueDate
+        ? new Date(`${change.answer.actionDueDate}T00:00:00Z`)
+        : null,
+      version: change.version,
+    };
+    checkAnswerInput(requirement, input);
+    return { requirement, input };
+  });
+  try {
+    await prisma.$transaction(async (tx) => {
+      const status = await lockReturn(tx, row.id);
+      if (!status) throw new NotFound();
+      assertEditable(status);
+      for (const { requirement, input } of inputs) {
+        const outcome = await saveAnswerIn(tx, user, row.id, requirement, status, input, now);
+        if (outcome.kind === 'conflict') throw new ChangedSincePreview();
+      }
+      await recordAudit(tx, {
+        actorId: user.id,
+        action: 'return.workbook_uploaded',
+        entityType: 'return',
+        entityId: row.id,
+        returnId: row.id,
+        after: {
+          answersSaved: inputs.length,
+          appAnswersKept: plan.changes.length - chosen.length,
+        },
+      });
+    });
+  } catch (error) {
+    if (error instanceof ChangedSincePreview) return { kind: 'changed-since-preview' };
+    throw error;
+  }
+  return { kind: 'applied', saved: inputs.length, kept: plan.changes.length - chosen.length };
 }

@@ -454,6 +454,10 @@ const NOT_FUZZED: Record<string, string> = {
   'POST /imports/register':
     'multipart upload: refused files, bad rows and formula-looking cells in register-import.test.ts',
   'POST /imports/ods': 'multipart upload: refused files and choices in register-import.test.ts',
+  'POST /returns/:returnId/workbook/upload':
+    'multipart upload: refused workbooks (other return, other provider, changed token, unknown rating, not xlsx) in return-workbook.test.ts',
+  'POST /returns/:returnId/workbook/preview':
+    'its only fields are one choice per conflicting requirement of an upload waiting in the session: missing and chosen choices in return-workbook.test.ts; without an upload it saves nothing and redirects',
   'POST /providers/:providerId/people/:userId/remove':
     'no fields; removes the person it names (people.test.ts, access-matrix.test.ts; CSRF: hostile-requests.test.ts)',
   'POST /providers/:providerId/publications/:obligationCode/:year/check':

@@ -3,10 +3,12 @@ import supertest from 'supertest';
 import { pathTo, paths } from '../../src/paths.js';
 import { ANSWERS_SHEET, NOT_APPLICABLE_LABEL, TOKEN_SHEET } from '../../src/returns/workbook-file.js';
 import { verifyWorkbookToken } from '../../src/returns/workbook-token.js';
-import { buildTestApp, signedInAgent, TEST_SESSION_SECRET } from '../support/app.js';
+import { buildTestApp, csrfTokenFrom, signedInAgent, TEST_SESSION_SECRET } from '../support/app.js';
+import { pdfFile } from '../support/evidence-files.js';
+import { hasSharedStrings } from '../support/register-files.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { createTwoProviderWorld, importTestStandards } from '../support/fixtures.js';
-import { requirementsInOrder, type Agent } from './returns-helpers.js';
+import { freshReturns, requirementsInOrder, type Agent } from './returns-helpers.js';
 
 // Returns by spreadsheet (issue 15): the download, through the real route against a real PostgreSQL.
 // Provider A's lead and contributor download their return; a contract manager or administrator may
@@ -183,4 +185,264 @@ test('viewers, other providers’ leads and visitors who are not signed in get n
   const anonymous = await download(supertest.agent(app), world.returnA.id).expect(302);
   expect(anonymous.headers.location).toContain(paths.signIn);
   expect(await db.prisma.auditEvent.count({ where: { action: 'return.workbook_downloaded' } })).toBe(before);
+});
+
+// ---------------------------------------------------------------------------------------------
+// The upload
+
+/** A workbook downloaded by `agent`, changed by `edit`, saved as a spreadsheet program saves it. */
+async function filledIn(
+  agent: Agent,
+  returnId: string,
+  edit: (sheet: ExcelJS.Worksheet, workbook: ExcelJS.Workbook) => void,
+) {
+  const response = await download(agent, returnId).expect(200);
+  const workbook = await workbookOf(response.body as Buffer);
+  const sheet = workbook.getWorksheet(ANSWERS_SHEET);
+  if (!sheet) throw new Error('no Answers sheet');
+  edit(sheet, workbook);
+  // exceljs's whole-workbook writer keeps text in shared strings, as Excel and LibreOffice do.
+  return Buffer.from(await workbook.xlsx.writeBuffer());
+}
+
+function uploadTo(agent: Agent, returnId: string, content: Buffer, name = 'my return.xlsx') {
+  return agent
+    .get(pathTo(paths.returns.workbookUpload, { returnId }))
+    .expect(200)
+    .then((page) =>
+      agent
+        .post(pathTo(paths.returns.workbookUpload, { returnId }))
+        .field('_csrf', csrfTokenFrom(page.text))
+        .attach('file', content, name),
+    );
+}
+
+async function confirmPreview(agent: Agent, returnId: string, fields: Record<string, string> = {}) {
+  const preview = await agent.get(pathTo(paths.returns.workbookPreview, { returnId })).expect(200);
+  const response = await agent
+    .post(pathTo(paths.returns.workbookPreview, { returnId }))
+    .type('form')
+    .send({ _csrf: csrfTokenFrom(preview.text), ...fields });
+  return { preview: preview.text, response };
+}
+
+async function answersOf(returnId: string) {
+  const rows = await db.prisma.response.findMany({
+    where: { returnId },
+    include: { requirement: { select: { code: true } }, ratingLevel: { select: { code: true } } },
+  });
+  return new Map(rows.map((row) => [row.requirement.code, row]));
+}
+
+/** What an upload could write to a return: its answers (each save bumps a version) and audit events. */
+async function writes(returnId: string) {
+  const versions = await db.prisma.response.aggregate({ where: { returnId }, _sum: { version: true } });
+  return {
+    versions: versions._sum.version,
+    audit: await db.prisma.auditEvent.count({
+      where: { returnId, action: { not: 'return.workbook_downloaded' } },
+    }),
+  };
+}
+
+test('a lead fills in the workbook, uploads it, checks the preview and saves every answer in one go', async () => {
+  const { returnA } = await freshReturns(db.prisma, world);
+  const lead = await signedInAgent(app, world.leadA.id);
+  const requirements = await requirementsInOrder(db.prisma, world.ais.id);
+  const [first, second] = requirements;
+  const level = first?.ratingScale.levels[1];
+  if (!first || !second || !level) throw new Error('AIS 2025 has too few requirements');
+  const content = await filledIn(lead, returnA.id, (sheet) => {
+    sheet.getCell('D2').value = level.label;
+    sheet.getCell('F2').value = 'We check every door weekly';
+    sheet.getCell('G2').value = 'Replace the old signs';
+    sheet.getCell('H2').value = 'Sam Estates';
+    sheet.getCell('I2').value = new Date(Date.UTC(2027, 2, 31));
+    sheet.getCell('D3').value = NOT_APPLICABLE_LABEL;
+    sheet.getCell('E3').value = 'We have no car park';
+  });
+  expect(hasSharedStrings(content)).toBe(true);
+
+  const upload = await uploadTo(lead, returnA.id, content);
+  expect(upload.status).toBe(302);
+  expect(upload.headers.location).toBe(pathTo(paths.returns.workbookPreview, { returnId: returnA.id }));
+  expect([...(await answersOf(returnA.id)).values()].every((answer) => answer.version === 1)).toBe(true);
+
+  const { preview, response } = await confirmPreview(lead, returnA.id);
+  expect(preview).toContain(`${first.code} ${first.title}: will change`);
+  expect(preview).toContain('We check every door weekly');
+  expect(preview).toContain('31 March 2027');
+  expect(preview).toContain(`${second.code} ${second.title}: will change`);
+  expect(response.status).toBe(302);
+  expect(response.headers.location).toBe(pathTo(paths.returns.show, { returnId: returnA.id }));
+
+  const saved = await answersOf(returnA.id);
+  expect(saved.get(first.code)).toMatchObject({
+    narrative: 'We check every door weekly',
+    actionPlan: 'Replace the old signs',
+    actionOwner: 'Sam Estates',
+    actionDueDate: new Date(Date.UTC(2027, 2, 31)),
+    notApplicable: false,
+    ratingLevel: { code: level.code },
+    updatedById: world.leadA.id,
+  });
+  expect(saved.get(second.code)).toMatchObject({
+    notApplicable: true,
+    notApplicableReason: 'We have no car park',
+  });
+  expect(
+    await db.prisma.auditEvent.count({ where: { returnId: returnA.id, action: 'response.saved' } }),
+  ).toBe(2);
+  const uploaded = await db.prisma.auditEvent.findFirst({
+    where: { returnId: returnA.id, action: 'return.workbook_uploaded' },
+  });
+  expect(uploaded?.after).toEqual({ answersSaved: 2, appAnswersKept: 0 });
+  expect((await db.prisma.return.findUnique({ where: { id: returnA.id } }))?.status).toBe('in_progress');
+
+  // Uploading the same workbook again changes nothing.
+  expect((await uploadTo(lead, returnA.id, content)).status).toBe(302);
+  const again = await confirmPreview(lead, returnA.id);
+  expect(again.preview).toContain('The workbook changes nothing in this return.');
+});
+
+test('an answer changed online since the download is not overwritten unless the user chooses the workbook’s', async () => {
+  const { returnA } = await freshReturns(db.prisma, world);
+  const lead = await signedInAgent(app, world.leadA.id);
+  const [first] = await requirementsInOrder(db.prisma, world.ais.id);
+  if (!first) throw new Error('no requirement');
+  const content = await filledIn(lead, returnA.id, (sheet) => {
+    sheet.getCell('F2').value = 'Narrative from the workbook';
+  });
+  // Meanwhile a contributor saves the same requirement online.
+  await db.prisma.response.update({
+    where: { returnId_requirementId: { returnId: returnA.id, requirementId: first.id } },
+    data: { narrative: 'Narrative typed online', version: 2, updatedById: world.leadA.id },
+  });
+
+  expect((await uploadTo(lead, returnA.id, content)).status).toBe(302);
+  const withoutChoice = await confirmPreview(lead, returnA.id);
+  expect(withoutChoice.preview).toContain('after you downloaded the workbook');
+  expect(withoutChoice.preview).toContain('Narrative typed online');
+  expect(withoutChoice.preview).toContain('Narrative from the workbook');
+  expect(withoutChoice.response.status).toBe(400);
+  expect(withoutChoice.response.text).toContain(`Select which answer to ${first.code} to keep`);
+
+  const keep = await confirmPreview(lead, returnA.id, { [`choice-${first.id}`]: 'app' });
+  expect(keep.response.status).toBe(302);
+  expect((await answersOf(returnA.id)).get(first.code)?.narrative).toBe('Narrative typed online');
+
+  expect((await uploadTo(lead, returnA.id, content)).status).toBe(302);
+  const take = await confirmPreview(lead, returnA.id, { [`choice-${first.id}`]: 'workbook' });
+  expect(take.response.status).toBe(302);
+  expect((await answersOf(returnA.id)).get(first.code)).toMatchObject({
+    narrative: 'Narrative from the workbook',
+    version: 3,
+  });
+});
+
+test('a change online between the preview and the confirmation saves nothing', async () => {
+  const { returnA } = await freshReturns(db.prisma, world);
+  const lead = await signedInAgent(app, world.leadA.id);
+  const [first, second] = await requirementsInOrder(db.prisma, world.ais.id);
+  if (!first || !second) throw new Error('no requirement');
+  const content = await filledIn(lead, returnA.id, (sheet) => {
+    sheet.getCell('F2').value = 'First from the workbook';
+    sheet.getCell('F3').value = 'Second from the workbook';
+  });
+  expect((await uploadTo(lead, returnA.id, content)).status).toBe(302);
+  await db.prisma.response.update({
+    where: { returnId_requirementId: { returnId: returnA.id, requirementId: second.id } },
+    data: { narrative: 'Typed online', version: { increment: 1 }, updatedById: world.leadA.id },
+  });
+  const { response } = await confirmPreview(lead, returnA.id);
+  expect(response.headers.location).toContain('done=changed-since-preview');
+  const saved = await answersOf(returnA.id);
+  expect(saved.get(first.code)?.narrative).toBe('');
+  expect(saved.get(second.code)?.narrative).toBe('Typed online');
+});
+
+test('workbooks for another return or provider, a changed token, an unknown rating, a submitted return and files that are not workbooks are refused, writing nothing', async () => {
+  const { returnA, returnB } = await freshReturns(db.prisma, world);
+  const other = await freshReturns(db.prisma, world);
+  const lead = await signedInAgent(app, world.leadA.id);
+  const leadB = await signedInAgent(app, world.leadB.id);
+  const before = await writes(returnA.id);
+  const refusals: [Buffer, string, string][] = [
+    [
+      await filledIn(leadB, returnB.id, (sheet) => {
+        sheet.getCell('F2').value = 'x';
+      }),
+      'my return.xlsx',
+      'This workbook is for another provider’s return',
+    ],
+    [
+      await filledIn(lead, other.returnA.id, (sheet) => {
+        sheet.getCell('F2').value = 'x';
+      }),
+      'my return.xlsx',
+      'This workbook is for another return',
+    ],
+    [
+      await filledIn(lead, returnA.id, (_sheet, workbook) => {
+        const cell = workbook.getWorksheet(TOKEN_SHEET)?.getCell('A2');
+        if (!cell) throw new Error('no token');
+        const token = cell.text;
+        cell.value = `${token.slice(0, 5)}${token[5] === 'A' ? 'B' : 'A'}${token.slice(6)}`;
+      }),
+      'my return.xlsx',
+      'hidden sheet has been changed',
+    ],
+    [
+      await filledIn(lead, returnA.id, (sheet) => {
+        sheet.getCell('D2').value = 'Brilliant';
+      }),
+      'my return.xlsx',
+      'Row 2: &#34;Brilliant&#34; is not a rating',
+    ],
+    [pdfFile(), 'my return.xlsx', 'The file must be an Excel workbook (.xlsx)'],
+    [Buffer.from('Code,Rating\n1,Yes\n'), 'my return.csv', 'The file must be an Excel workbook (.xlsx)'],
+  ];
+  for (const [content, name, reason] of refusals) {
+    const response = await uploadTo(lead, returnA.id, content, name);
+    expect(response.status).toBe(400);
+    expect(response.text).toContain(reason);
+  }
+  const valid = await filledIn(lead, returnA.id, (sheet) => {
+    sheet.getCell('F2').value = 'Too late';
+  });
+  await db.prisma.return.update({
+    where: { id: returnA.id },
+    data: { status: 'submitted', submittedAt: new Date() },
+  });
+  const submitted = await uploadTo(lead, returnA.id, valid);
+  expect(submitted.status).toBe(400);
+  expect(submitted.text).toContain('This return has been submitted, so a workbook cannot change it');
+  expect(await writes(returnA.id)).toEqual(before);
+  // Nothing waits to be confirmed either.
+  await lead.get(pathTo(paths.returns.workbookPreview, { returnId: returnA.id })).expect(302);
+});
+
+test('only the provider’s own people upload: staff and other providers are refused before the file is read', async () => {
+  const { returnA } = await freshReturns(db.prisma, world);
+  const lead = await signedInAgent(app, world.leadA.id);
+  const content = await filledIn(lead, returnA.id, (sheet) => {
+    sheet.getCell('F2').value = 'Not yours';
+  });
+  const before = await writes(returnA.id);
+  for (const [user, status] of [
+    [world.manager, 403],
+    [world.admin, 403],
+    [world.viewer, 403],
+    [world.leadB, 404],
+  ] as const) {
+    const agent = await signedInAgent(app, user.id);
+    await agent.get(pathTo(paths.returns.workbookUpload, { returnId: returnA.id })).expect(status);
+    const home = await agent.get('/').expect(200);
+    await agent
+      .post(pathTo(paths.returns.workbookUpload, { returnId: returnA.id }))
+      .field('_csrf', csrfTokenFrom(home.text))
+      .attach('file', content, 'my return.xlsx')
+      .expect(status);
+  }
+  expect(await writes(returnA.id)).toEqual(before);
 });

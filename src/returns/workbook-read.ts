@@ -1,0 +1,87 @@
+import ExcelJS from 'exceljs';
+import { cellText } from '../imports/import-file.js';
+import { ANSWERS_SHEET, TOKEN_SHEET, WORKBOOK_COLUMNS } from './workbook-file.js';
+
+// Reading a return workbook back (workbook-file.ts wrote it): the token from the hidden sheet and
+// each row of the Answers sheet as text, its columns found by their headers (case and spaces aside).
+// A return has tens of rows, so the file (already limited in size) is read whole.
+
+export interface WorkbookRow {
+  /** The row's number as a spreadsheet program shows it. */
+  number: number;
+  code: string;
+  rating: string;
+  notApplicableReason: string;
+  narrative: string;
+  actionPlan: string;
+  actionOwner: string;
+  /** A date cell, or the text typed ('' for none). */
+  actionDueDate: Date | string;
+}
+
+export type WorkbookRead = { ok: true; token: string; rows: WorkbookRow[] } | { ok: false; error: string };
+
+const normalise = (header: string) => header.toLowerCase().replace(/\s+/g, ' ').trim();
+
+export async function readReturnWorkbook(content: Buffer): Promise<WorkbookRead> {
+  const workbook = new ExcelJS.Workbook();
+  try {
+    await workbook.xlsx.load(content as unknown as ArrayBuffer);
+  } catch {
+    return {
+      ok: false,
+      error:
+        'The file could not be read as an Excel workbook: open it in your spreadsheet program and save it again as .xlsx',
+    };
+  }
+  const sheet = workbook.getWorksheet(ANSWERS_SHEET);
+  const tokenSheet = workbook.getWorksheet(TOKEN_SHEET);
+  const token = tokenSheet ? cellText(tokenSheet.getCell('A2').value).trim() : '';
+  if (!sheet || !token)
+    return {
+      ok: false,
+      error:
+        'This is not a workbook downloaded from a return, or its hidden sheet was removed: download the workbook from this return’s page and fill that in',
+    };
+  const headers = new Map<string, number>();
+  sheet.getRow(1).eachCell((cell, column) => {
+    headers.set(normalise(cellText(cell.value)), column);
+  });
+  const columnOf = Object.fromEntries(
+    Object.entries(WORKBOOK_COLUMNS).map(([key, header]) => [key, headers.get(normalise(header))]),
+  ) as Record<keyof typeof WORKBOOK_COLUMNS, number | undefined>;
+  const missing = Object.entries(WORKBOOK_COLUMNS)
+    .filter(
+      ([key]) =>
+        key !== 'title' && key !== 'guidance' && columnOf[key as keyof typeof WORKBOOK_COLUMNS] === undefined,
+    )
+    .map(([, header]) => `"${header}"`);
+  if (missing.length > 0)
+    return {
+      ok: false,
+      error: `The Answers sheet has no ${missing.join(', ')} column: put the columns back as they were downloaded`,
+    };
+  const rows: WorkbookRow[] = [];
+  sheet.eachRow({ includeEmpty: false }, (row, number) => {
+    if (number === 1) return;
+    const value = (key: keyof typeof WORKBOOK_COLUMNS) => {
+      const column = columnOf[key];
+      return column === undefined ? undefined : row.getCell(column).value;
+    };
+    const text = (key: keyof typeof WORKBOOK_COLUMNS) => cellText(value(key)).trim();
+    const date = value('actionDueDate');
+    const parsed: WorkbookRow = {
+      number,
+      code: text('code'),
+      rating: text('rating'),
+      notApplicableReason: text('notApplicableReason'),
+      narrative: text('narrative'),
+      actionPlan: text('actionPlan'),
+      actionOwner: text('actionOwner'),
+      actionDueDate: date instanceof Date ? date : text('actionDueDate'),
+    };
+    const empty = Object.entries(parsed).every(([key, cell]) => key === 'number' || cell === '');
+    if (!empty) rows.push(parsed);
+  });
+  return { ok: true, token, rows };
+}
