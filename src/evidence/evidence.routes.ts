@@ -3,9 +3,8 @@ import { Router, type Request, type Response } from 'express';
 import { requireSignIn } from '../auth/current-user.middleware.js';
 import type { AppDeps } from '../deps.js';
 import { formatDate } from '../format.js';
-import { errorSummary, formBody, parseForm, textField, type FieldErrors } from '../forms.js';
+import { errorSummary, formBody, parseForm, type FieldErrors } from '../forms.js';
 import { closeAfterResponse } from '../middleware/close-after-response.js';
-import { verifyCsrfToken } from '../middleware/csrf.js';
 import { pathTo, paths } from '../paths.js';
 import { idFromPath, signedInUser, submitForm } from '../route-helpers.js';
 import { evidenceListItems, fileDescription, periodCoveredText } from './evidence-list.js';
@@ -23,7 +22,7 @@ import {
 import { asciiFileName } from './file-name.js';
 import { formatFileSize } from './format.js';
 import { createInspections } from './inspections.js';
-import { readUpload, type UploadRead } from './multipart-upload.js';
+import { readUploadForm, type UploadRead } from './multipart-upload.js';
 import {
   linkEvidenceSchema,
   PERIOD_COVERED_FIELDS,
@@ -182,25 +181,6 @@ export function evidenceRoutes(deps: AppDeps): Router {
 
 function targetOf(req: Request): { returnId: string; requirementId: string } {
   return { returnId: idFromPath(req.params.returnId), requirementId: idFromPath(req.params.requirementId) };
-}
-
-/** The upload form: multipart (streamed, the token checked before the file), or a plain form without a file. */
-export async function readUploadForm(req: Request, maxBytes: number): Promise<UploadRead> {
-  if (!req.is('multipart/form-data')) {
-    // Posted without a file input at all: an ordinary form, its token checked by the middleware.
-    const body = formBody(req);
-    return {
-      outcome: 'no-file',
-      fields: Object.fromEntries(Object.keys(body).map((name) => [name, textField(body, name)])),
-    };
-  }
-  const read = await readUpload(req, {
-    maxBytes,
-    fileField: 'file',
-    beforeFile: (fields) => verifyCsrfToken(req, fields._csrf),
-  });
-  if (read.outcome !== 'file') verifyCsrfToken(req, read.fields._csrf);
-  return read;
 }
 
 interface RenderExtra {

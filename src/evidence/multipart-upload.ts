@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import busboy from 'busboy';
 import { ValidationFailed } from '../errors.js';
+import { formBody, textField } from '../forms.js';
+import { verifyCsrfToken } from '../middleware/csrf.js';
 import type { ReceivedFile } from './evidence.service.js';
 
 // Reads an evidence upload form as it streams in: the text fields, then one file which is hashed and
@@ -145,4 +147,26 @@ function createParser(req: Request, maxBytes: number): busboy.Busboy {
 
 function unreadable(): ValidationFailed {
   return new ValidationFailed({ file: 'The file could not be read. Try uploading it again' });
+}
+
+/**
+ * An upload form (evidence, imports, a return's workbook): multipart, streamed, with its CSRF token
+ * checked before a byte of the file is read; or an ordinary form posted without a file input at all,
+ * whose token the CSRF middleware has checked.
+ */
+export async function readUploadForm(req: Request, maxBytes: number): Promise<UploadRead> {
+  if (!req.is('multipart/form-data')) {
+    const body = formBody(req);
+    return {
+      outcome: 'no-file',
+      fields: Object.fromEntries(Object.keys(body).map((name) => [name, textField(body, name)])),
+    };
+  }
+  const read = await readUpload(req, {
+    maxBytes,
+    fileField: 'file',
+    beforeFile: (fields) => verifyCsrfToken(req, fields._csrf),
+  });
+  if (read.outcome !== 'file') verifyCsrfToken(req, read.fields._csrf);
+  return read;
 }

@@ -1,14 +1,13 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Response } from 'express';
 import { requireSignIn } from '../auth/current-user.middleware.js';
 import type { AppDeps } from '../deps.js';
 import { formatFileSize } from '../evidence/format.js';
-import { readUpload, type UploadRead } from '../evidence/multipart-upload.js';
+import { readUploadForm, type UploadRead } from '../evidence/multipart-upload.js';
 import { sendCsv } from '../exports/csv.js';
 import { sendXlsx } from '../exports/xlsx.js';
 import { formatDateTime } from '../format.js';
-import { errorSummary, formBody, parseForm, textField } from '../forms.js';
+import { errorSummary, formBody, parseForm } from '../forms.js';
 import { closeAfterResponse } from '../middleware/close-after-response.js';
-import { verifyCsrfToken } from '../middleware/csrf.js';
 import { pathTo, paths } from '../paths.js';
 import { PROVIDER_TYPE_LABELS } from '../providers/provider-types.js';
 import { editorsOnly, idFromPath, signedInUser } from '../route-helpers.js';
@@ -106,7 +105,7 @@ export function importRoutes(deps: AppDeps): Router {
     const user = signedInUser(res);
     let read: UploadRead;
     try {
-      read = await readImportUpload(req, maxBytes);
+      read = await readUploadForm(req, maxBytes);
     } catch (error) {
       closeAfterResponse(req, res);
       throw error;
@@ -159,7 +158,7 @@ export function importRoutes(deps: AppDeps): Router {
     const user = signedInUser(res);
     let read: UploadRead;
     try {
-      read = await readImportUpload(req, maxBytes);
+      read = await readUploadForm(req, maxBytes);
     } catch (error) {
       closeAfterResponse(req, res);
       throw error;
@@ -221,25 +220,6 @@ export function importRoutes(deps: AppDeps): Router {
   });
 
   return router;
-}
-
-/** The upload form: multipart (streamed, the token checked before the file), or a form without a file. */
-export async function readImportUpload(req: Request, maxBytes: number): Promise<UploadRead> {
-  if (!req.is('multipart/form-data')) {
-    // Posted without a file input at all: an ordinary form, its token checked by the middleware.
-    const body = formBody(req);
-    return {
-      outcome: 'no-file',
-      fields: Object.fromEntries(Object.keys(body).map((name) => [name, textField(body, name)])),
-    };
-  }
-  const read = await readUpload(req, {
-    maxBytes,
-    fileField: 'file',
-    beforeFile: (fields) => verifyCsrfToken(req, fields._csrf),
-  });
-  if (read.outcome !== 'file') verifyCsrfToken(req, read.fields._csrf);
-  return read;
 }
 
 function rowItems(rows: PlannedRow[]) {

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { requireSignIn } from '../auth/current-user.middleware.js';
 import type { AppDeps } from '../deps.js';
 import { checkUploadedFile, type CheckedFile } from '../evidence/evidence.service.js';
-import { readUploadForm } from '../evidence/evidence.routes.js';
+import { readUploadForm } from '../evidence/multipart-upload.js';
 import { isDownloadable } from '../evidence/evidence-list.js';
 import { createInspections } from '../evidence/inspections.js';
 import { formatFileSize } from '../evidence/format.js';

@@ -1,4 +1,5 @@
 import type { HeadcountBand, ProviderSector, TurnoverBand } from '../generated/prisma/enums.js';
+import { formatDayMonth } from '../format.js';
 
 /**
  * The facts about a provider that decide which equality obligations apply to it (issue 17): labels
@@ -48,28 +49,13 @@ export const TURNOVER_BANDS: Record<TurnoverBand, BandRange & { label: string }>
   from_100m: { label: '£100 million or more', min: 100 * MILLION },
 };
 
-const MONTH_NAMES = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-] as const;
-
 /** "31 March": the last day of the month (February as "28 February", its usual last day). */
 export function yearEndLabel(month: number): string {
   const lastDay = month === 2 ? 28 : new Date(Date.UTC(2001, month, 0)).getUTCDate();
-  return `${lastDay} ${MONTH_NAMES[month - 1] ?? ''}`;
+  return formatDayMonth(month, lastDay);
 }
 
-export const YEAR_END_MONTHS: readonly number[] = MONTH_NAMES.map((_name, index) => index + 1);
+export const YEAR_END_MONTHS: readonly number[] = Array.from({ length: 12 }, (_unused, index) => index + 1);
 
 export const NOT_RECORDED = 'Not recorded';
 

@@ -8,7 +8,7 @@ import { attachmentHeader } from '../exports/csv.js';
 import { XLSX_CONTENT_TYPE } from '../exports/xlsx.js';
 import { formatDateTime } from '../format.js';
 import { errorSummary, formBody, parseForm, type FieldErrors } from '../forms.js';
-import { readImportUpload } from '../imports/imports.routes.js';
+import { readUploadForm } from '../evidence/multipart-upload.js';
 import { closeAfterResponse } from '../middleware/close-after-response.js';
 import { pathTo, paths } from '../paths.js';
 import { idFromPath, signedInUser } from '../route-helpers.js';
@@ -69,7 +69,7 @@ export function workbookRoutes(deps: AppDeps): Router {
     await uploadTarget({ prisma }, user, returnId);
     let read: UploadRead;
     try {
-      read = await readImportUpload(req, maxBytes);
+      read = await readUploadForm(req, maxBytes);
     } catch (error) {
       closeAfterResponse(req, res);
       throw error;
