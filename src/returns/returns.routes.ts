@@ -272,6 +272,9 @@ export function returnsRoutes(deps: AppDeps): Router {
         ? { incomplete: 'Complete every requirement and confirm carried-forward answers before you submit' }
         : {}),
       ...(outcome?.kind === 'ungraded' ? { grading: 'Record who graded the return before you submit' } : {}),
+      ...(outcome?.kind === 'blocked-evidence'
+        ? { 'blocked-evidence': 'Remove the files blocked by the virus check before you submit' }
+        : {}),
       ...(outcome?.kind === 'unanswered'
         ? Object.fromEntries(
             outcome.requirements.map((item) => [

@@ -612,6 +612,23 @@ export interface IncompleteItem {
   problem: string;
 }
 
+/**
+ * Files on the return's answers that the virus check blocked (a later rescan can find what the first
+ * scan missed): nobody can open them, so the return cannot go to the reviewer with them.
+ */
+async function blockedEvidence(db: DbClient, groups: TaskListGroup[]) {
+  const requirements = groups.flatMap((group) => group.requirements);
+  const evidence = await evidenceForResponses(
+    db,
+    requirements.flatMap((requirement) => (requirement.answer ? [requirement.answer.id] : [])),
+  );
+  return requirements.flatMap((requirement) =>
+    (requirement.answer ? (evidence.get(requirement.answer.id) ?? []) : [])
+      .filter((item) => item.scanStatus === 'infected')
+      .map((item) => ({ id: requirement.id, code: requirement.code, fileName: item.fileName })),
+  );
+}
+
 function incompleteItems(groups: TaskListGroup[]): IncompleteItem[] {
   return groups.flatMap((group) =>
     group.requirements
@@ -665,6 +682,7 @@ export async function checkAnswersPage(
       })),
     })),
     incomplete: incompleteItems(groups),
+    blocked: await blockedEvidence(prisma, groups),
     grading: await gradingStep(prisma, row),
     // What the reviewer sent back, each with their reason and whether it has been changed since.
     returned: requirements
@@ -691,6 +709,8 @@ export type SubmitOutcome =
   | { kind: 'incomplete' }
   /** A standard graded by panels without its grading record (issue 14). */
   | { kind: 'ungraded' }
+  /** A file on an answer was blocked by the virus check. */
+  | { kind: 'blocked-evidence' }
   /** Returned requirements neither changed nor answered: the reviewer's request still stands. */
   | { kind: 'unanswered'; requirements: { id: string; code: string }[] };
 
@@ -713,8 +733,9 @@ export async function submitReturn(
     if (!status) throw new NotFound();
     assertEditable(status);
     const review = await returnedReview(tx, row.id);
-    if (incompleteItems(await taskListGroups(caches.versions, tx, row, review)).length > 0)
-      return { kind: 'incomplete' as const };
+    const groups = await taskListGroups(caches.versions, tx, row, review);
+    if (incompleteItems(groups).length > 0) return { kind: 'incomplete' as const };
+    if ((await blockedEvidence(tx, groups)).length > 0) return { kind: 'blocked-evidence' as const };
     if ((await gradingStep(tx, row))?.recorded === false) return { kind: 'ungraded' as const };
     // A returned requirement goes back changed, or with the provider's answer to the reviewer.
     const unanswered = (review?.requirements ?? []).filter(

@@ -138,6 +138,38 @@ describe('submitting', () => {
     expect(await storedState(w.returnA.id)).toEqual(before);
   });
 
+  test('a file the virus check later blocked stops the submission: the page names it, the server refuses', async () => {
+    const w = await completedWorld();
+    // A rescan found what the first scan missed.
+    await db.prisma.evidenceFile.update({
+      where: { sha256: w.evidence.fileSha256 },
+      data: { scanStatus: 'infected', scanSignature: 'Test.Signature', scannedAt: NOW },
+    });
+    const lead = await signedInAgent(buildTestApp(db), w.leadA.id);
+    const page = await lead.get(checkPath(w.returnA.id)).expect(200);
+    expect(page.text).toContain('Files blocked by the virus check (1)');
+    expect(page.text).toContain(
+      `<a class="nhsuk-link" href="${requirementPath(w.returnA.id, w.first.id)}#evidence-heading-${w.first.id}">${w.first.code}</a>: registration-form.txt`,
+    );
+
+    const before = await storedState(w.returnA.id);
+    const response = await postForm(lead, checkPath(w.returnA.id), submitPath(w.returnA.id), {
+      declaration: 'confirmed',
+    });
+    expect(response.status).toBe(400);
+    expect(response.text).toContain(
+      '<a href="#blocked-evidence">Remove the files blocked by the virus check before you submit</a>',
+    );
+    expect(await storedState(w.returnA.id)).toEqual(before);
+
+    // Removed from the answer, the return goes.
+    await db.prisma.evidenceLink.deleteMany({ where: { evidenceId: w.evidence.id } });
+    const submitted = await postForm(lead, checkPath(w.returnA.id), submitPath(w.returnA.id), {
+      declaration: 'confirmed',
+    });
+    expect(submitted.status).toBe(302);
+  });
+
   test('freezes the return: a snapshot of every answer and evidence hash, its digest, status submitted', async () => {
     const w = await completedWorld();
     const lead = await signedInAgent(buildTestApp(db, { clock: () => NOW }), w.leadA.id);
