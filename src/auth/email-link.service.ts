@@ -6,7 +6,7 @@ import type { EmailLinkPurpose } from '../generated/prisma/enums.js';
 import { sha256 } from '../hash.js';
 import { paths } from '../paths.js';
 import type { RenderedEmail } from '../reminders/emails.js';
-import { insertEmailsWithAudit, type Tx } from '../reminders/queries.js';
+import { insertEmailsWithAudit, personalEmail, type Tx } from '../reminders/queries.js';
 import { currentRequestId } from '../request-context.js';
 import { SERVICE_NAME } from '../view-locals.js';
 import { linkPlaceholder, linkToken, tokenDigest } from './email-links.js';
@@ -65,21 +65,7 @@ export async function queueLinkEmail(
   const email = link.render(linkPlaceholder(purpose, id));
   const [queued] = await insertEmailsWithAudit(
     tx,
-    [
-      {
-        idempotencyKey: `email-link:${id}`,
-        returnId: null,
-        stage: null,
-        dueDate: null,
-        toAddress: user.email,
-        ccAddresses: [],
-        subject: email.subject,
-        textBody: email.text,
-        htmlBody: email.html,
-        nextAttemptAt: now.toISOString(),
-        createdAt: now.toISOString(),
-      },
-    ],
+    [personalEmail(`email-link:${id}`, user.email, email, now)],
     { action: 'email.queued', requestId: currentRequestId() ?? null },
   );
   await recordAudit(tx, {

@@ -8,7 +8,7 @@ import { accessAddedEmail, invitationEmail } from '../auth/emails.js';
 import type { Config } from '../config.js';
 import type { Db, DbClient } from '../db/prisma.js';
 import { NotFound } from '../errors.js';
-import { insertEmailsWithAudit, type NewEmail, type Tx } from '../reminders/queries.js';
+import { insertEmailsWithAudit, personalEmail, type NewEmail, type Tx } from '../reminders/queries.js';
 import { currentRequestId } from '../request-context.js';
 import { SERVICE_NAME } from '../view-locals.js';
 import { importFileKind, readRows, UnreadableFile } from './import-file.js';
@@ -372,19 +372,7 @@ async function inviteLeads(
           days,
         });
       }
-      outbox.push({
-        idempotencyKey: key,
-        returnId: null,
-        stage: null,
-        dueDate: null,
-        toAddress: person.email,
-        ccAddresses: [],
-        subject: rendered.subject,
-        textBody: rendered.text,
-        htmlBody: rendered.html,
-        nextAttemptAt: now.toISOString(),
-        createdAt: now.toISOString(),
-      });
+      outbox.push(personalEmail(key, person.email, rendered, now));
     }
     await insertInvitationLinks(tx, links, actor.id, now, expiresAt);
     await insertEmailsWithAudit(tx, outbox, { action: 'email.queued', requestId });

@@ -11,7 +11,7 @@ import { withUniqueFieldError } from '../db/unique-violation.js';
 import { Conflict, NotFound, ValidationFailed } from '../errors.js';
 import { formatDateTime } from '../format.js';
 import type { MembershipRole, SignInMethod } from '../generated/prisma/enums.js';
-import { insertEmailsWithAudit, type Tx } from '../reminders/queries.js';
+import { insertEmailsWithAudit, personalEmail, type Tx } from '../reminders/queries.js';
 import { currentRequestId } from '../request-context.js';
 import { findProvider, findUserByEmail } from '../users/queries.js';
 import { SERVICE_NAME } from '../view-locals.js';
@@ -272,19 +272,12 @@ async function queueAccessAdded(tx: Tx, deps: PeopleDeps, person: Person, invita
   await insertEmailsWithAudit(
     tx,
     [
-      {
-        idempotencyKey: `access-added:${person.id}:${provider.id}:${now.toISOString()}`,
-        returnId: null,
-        stage: null,
-        dueDate: null,
-        toAddress: person.email,
-        ccAddresses: [],
-        subject: email.subject,
-        textBody: email.text,
-        htmlBody: email.html,
-        nextAttemptAt: now.toISOString(),
-        createdAt: now.toISOString(),
-      },
+      personalEmail(
+        `access-added:${person.id}:${provider.id}:${now.toISOString()}`,
+        person.email,
+        email,
+        now,
+      ),
     ],
     { action: 'email.queued', requestId: currentRequestId() ?? null },
   );

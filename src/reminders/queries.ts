@@ -96,6 +96,28 @@ export interface NewEmail {
   createdAt: string;
 }
 
+/** An email to one person about no return (sign-in links, invitations, access added), queued now. */
+export function personalEmail(
+  idempotencyKey: string,
+  toAddress: string,
+  email: { subject: string; text: string; html: string },
+  now: Date,
+): NewEmail {
+  return {
+    idempotencyKey,
+    returnId: null,
+    stage: null,
+    dueDate: null,
+    toAddress,
+    ccAddresses: [],
+    subject: email.subject,
+    textBody: email.text,
+    htmlBody: email.html,
+    nextAttemptAt: now.toISOString(),
+    createdAt: now.toISOString(),
+  };
+}
+
 export interface QueuedEmail {
   id: string;
   idempotencyKey: string;
