@@ -55,6 +55,14 @@ export function markImportApplied(tx: DbClient, importId: string, counts: Prisma
   });
 }
 
+/** Previews never confirmed, made before `before`: their rows (a whole file's) are kept nowhere else. */
+export async function deleteImportPreviewsBefore(db: DbClient, before: Date): Promise<number> {
+  const deleted = await db.registerImport.deleteMany({
+    where: { status: 'previewed', createdAt: { lt: before } },
+  });
+  return deleted.count;
+}
+
 /** The parts of the register a file's rows name, and every provider (to list those it does not). */
 export async function loadSnapshot(
   db: DbClient,

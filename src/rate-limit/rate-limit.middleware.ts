@@ -34,7 +34,17 @@ const SIGN_IN_ROUTES = [
   ),
 ];
 const EMAIL_LINK_ROUTES = [requestMatcher('POST', paths.emailSignIn.request)];
-const UPLOAD_ROUTES = [requestMatcher('POST', paths.evidence.upload)];
+// Every file upload (evidence, register and ODS imports, return workbooks) counts against one limit
+// per user: each reads a file of up to several megabytes and checks it row by row.
+const UPLOAD_ROUTES = [
+  requestMatcher(
+    'POST',
+    paths.evidence.upload,
+    paths.imports.register,
+    paths.imports.ods,
+    paths.returns.workbookUpload,
+  ),
+];
 
 const WAIT_A_MINUTE = 'Wait a minute and try again. Anything you have already saved has not been lost.';
 const WAIT_FOR_LINKS =
@@ -47,7 +57,7 @@ function requestedAddress(req: Request): string | undefined {
 }
 
 /**
- * Rate limits on the sign-in routes and on evidence uploads, counted in PostgreSQL so that several
+ * Rate limits on the sign-in routes and on file uploads, counted in PostgreSQL so that several
  * app instances share each count. Over the limit: 429, Retry-After, and a page saying to wait.
  * Applied after the current user is known (uploads are counted per user) and before the routes.
  */

@@ -63,6 +63,42 @@ test('prune-sessions deletes only expired sessions', async () => {
       { sid: 'current', sess: {}, expire: new Date(now.getTime() + 60_000) },
     ],
   });
-  expect(await pruneSessions(deps)).toEqual({ status: 'succeeded', counts: { deleted: 1 } });
+  expect(await pruneSessions(deps)).toEqual({
+    status: 'succeeded',
+    counts: { deleted: 1, importPreviewsDeleted: 0 },
+  });
   expect((await db.prisma.session.findMany()).map((row) => row.sid)).toEqual(['current']);
+});
+
+test('prune-sessions deletes register import previews unconfirmed for over a week, never applied imports', async () => {
+  const user = await db.prisma.user.create({
+    data: { email: 'importer@example.com', displayName: 'Imogen Importer', role: 'contract_manager' },
+  });
+  const day = 24 * 60 * 60 * 1000;
+  const at = (daysAgo: number, extraMs = 0) => new Date(now.getTime() - daysAgo * day - extraMs);
+  const importRow = (fileName: string, createdAt: Date, status: 'previewed' | 'applied') => ({
+    kind: 'register',
+    createdById: user.id,
+    fileName,
+    fileSha256: '0'.repeat(64),
+    rows: [],
+    status,
+    createdAt,
+  });
+  await db.prisma.registerImport.createMany({
+    data: [
+      importRow('stale.csv', at(7, 1), 'previewed'),
+      importRow('recent.csv', at(7), 'previewed'),
+      importRow('old-applied.csv', at(30), 'applied'),
+    ],
+  });
+  expect(await pruneSessions(deps)).toEqual({
+    status: 'succeeded',
+    counts: { deleted: 0, importPreviewsDeleted: 1 },
+  });
+  const left = await db.prisma.registerImport.findMany({
+    select: { fileName: true },
+    orderBy: { fileName: 'asc' },
+  });
+  expect(left.map((row) => row.fileName)).toEqual(['old-applied.csv', 'recent.csv']);
 });

@@ -166,6 +166,37 @@ describe('evidence upload rate limit (per user)', () => {
   });
 });
 
+describe('imports and return workbooks count against the same upload limit', () => {
+  async function postFile(agent: supertest.Agent, path: string, name: string, content: Buffer) {
+    const token = csrfTokenFrom((await agent.get(path).expect(200)).text);
+    return agent.post(path).field('_csrf', token).attach('file', content, name);
+  }
+  const registerCsv = Buffer.from('ODS code,Provider name,Provider type\nRL1,Limited Trust,Acute trust\n');
+
+  test('a register import, an ODS file and a return workbook each count; over the limit nothing is stored', async () => {
+    const time = fakeClock();
+    const app = limitedApp(time.clock, { uploads: 2 });
+    const manager = await signedInAgent(app, world.manager.id);
+    expect((await postFile(manager, paths.imports.register, 'register.csv', registerCsv)).status).toBe(302);
+    expect(
+      (await postFile(manager, paths.imports.ods, 'etr.csv', Buffer.from('RX1,A TRUST\n'))).status,
+    ).not.toBe(429);
+    const imports = await db.prisma.registerImport.count();
+    expectTooMany(await postFile(manager, paths.imports.register, 'register.csv', registerCsv));
+    expect(await db.prisma.registerImport.count()).toBe(imports);
+
+    const lead = await signedInAgent(app, world.leadA.id);
+    const upload = pathTo(paths.returns.workbookUpload, { returnId: world.returnA.id });
+    // Not a workbook: refused with the reason (400), but counted all the same.
+    expect((await postFile(lead, upload, 'answers.xlsx', Buffer.from('not a workbook'))).status).toBe(400);
+    expect((await postFile(lead, upload, 'answers.xlsx', Buffer.from('not a workbook'))).status).toBe(400);
+    expectTooMany(await postFile(lead, upload, 'answers.xlsx', Buffer.from('not a workbook')));
+
+    time.advance(60_001);
+    expect((await postFile(manager, paths.imports.register, 'register.csv', registerCsv)).status).toBe(302);
+  });
+});
+
 describe('the PostgreSQL store', () => {
   test('concurrent hits are each counted once', async () => {
     // Frozen: the window never ends during the test, however long it takes.
