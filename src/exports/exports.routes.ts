@@ -83,7 +83,9 @@ export function exportsRoutes(deps: AppDeps): Router {
           name: 'Answers',
           header: REQUIREMENT_EXPORT_HEADER,
           rows,
-          widths: [36, 10, 30, 8, 10, 14, 12, 12, 40, 16, 7, 40, 60, 40, 20, 12, 14, 40, 24, 24],
+          widths: [
+            36, 10, 30, 8, 10, 14, 12, 12, 40, 16, 7, 40, 60, 40, 20, 12, 14, 40, 24, 24, 24, 40, 60, 60,
+          ],
         },
       ]);
     }

@@ -42,6 +42,9 @@ export function findReturnsWithAnswers(db: Db, returnIds: readonly string[]) {
       provider: { select: { name: true, odsCode: true } },
       period: { select: { label: true } },
       frameworkVersion: { select: { code: true, name: true, framework: { select: { name: true } } } },
+      gradingRecord: {
+        select: { firstDate: true, lastDate: true, groups: true, howAgreed: true, dissent: true },
+      },
       submissions: {
         orderBy: { sequence: 'desc' },
         take: 1,

@@ -1,6 +1,7 @@
 import { assertCanReadRegister } from '../auth/access.js';
 import type { Db } from '../db/prisma.js';
 import type { ReviewDecision } from '../generated/prisma/enums.js';
+import { gradingRecordLines } from '../returns/grading.js';
 import { RETURN_STATUS_TAGS } from '../returns/progress.js';
 import type { CurrentUser } from '../auth/current-user.js';
 import type { CsvRow } from './csv.js';
@@ -35,6 +36,11 @@ export const REQUIREMENT_EXPORT_HEADER = [
   'Reviewer reason',
   'Submitted at',
   'Decided at',
+  // Who graded the return (issue 14: EDS), the same on every row of the return; empty for other standards.
+  'Date of grading',
+  'Who took part in grading',
+  'How the scores were agreed',
+  'Dissent',
 ] as const;
 
 export const DEFAULT_BATCH_ROWS = 1_000;
@@ -76,6 +82,9 @@ function rowsOfReturn(item: ReturnWithAnswers): CsvRow[] {
       a.requirement.position - b.requirement.position ||
       a.requirement.code.localeCompare(b.requirement.code),
   );
+  const grading = item.gradingRecord
+    ? gradingRecordLines(item.gradingRecord).map((line) => line.value)
+    : ['', '', '', ''];
   return responses.map((response) => {
     const review = reviews.get(response.requirementId);
     // A requirement's own decision; failing that, the decision on the whole submission.
@@ -101,6 +110,7 @@ function rowsOfReturn(item: ReturnWithAnswers): CsvRow[] {
       review?.reason ?? '',
       latest?.submittedAt ?? item.submittedAt ?? '',
       review?.decidedAt ?? latest?.review?.decidedAt ?? item.decidedAt ?? '',
+      ...grading,
     ];
   });
 }

@@ -290,6 +290,69 @@ describe('requirement-level XLSX', () => {
   });
 });
 
+describe('who graded the return (issue 14)', () => {
+  it('is on every row of an EDS return, as the review pack words it; empty for other standards', async () => {
+    const period = await createPeriod(db.prisma, `Graded ${Date.now()}`);
+    const eds = await createReturn(db.prisma, {
+      contractId: world.contractA.id,
+      providerId: world.providerA.id,
+      frameworkVersionId: (await frameworkVersion(db.prisma, 'EDS', '2022')).id,
+      periodId: period.id,
+    });
+    const ais = await createReturn(db.prisma, {
+      contractId: world.contractB.id,
+      providerId: world.providerB.id,
+      frameworkVersionId: world.ais.id,
+      periodId: period.id,
+    });
+    await answerReturn(db.prisma, eds.id, world.leadA.id);
+    await answerReturn(db.prisma, ais.id, world.leadB.id);
+    await db.prisma.gradingRecord.create({
+      data: {
+        returnId: eds.id,
+        firstDate: new Date('2027-01-12'),
+        lastDate: new Date('2027-01-19'),
+        groups: ['patients-community', 'trade-unions'],
+        howAgreed: '=SUM(A1:A9) by consensus',
+        dissent: '',
+        updatedById: world.leadA.id,
+        updatedAt: new Date('2027-01-19T12:00:00Z'),
+      },
+    });
+    const agent = await signedInAgent(app, world.manager.id);
+    const column = (name: (typeof REQUIREMENT_EXPORT_HEADER)[number]) =>
+      REQUIREMENT_EXPORT_HEADER.indexOf(name);
+    const csv = await agent.get(requirementsUrl({ periodId: period.id, format: 'csv' })).expect(200);
+    const rows = csvRows(csv.text).slice(1);
+    const edsRows = rows.filter((row) => row[column('Standard')] === 'Equality Delivery System');
+    expect(edsRows).toHaveLength(11);
+    for (const row of edsRows) {
+      expect(row[column('Date of grading')]).toBe('12 January 2027 to 19 January 2027');
+      expect(row[column('Who took part in grading')]).toBe('Patients and community groups, Trade unions');
+      expect(row[column('How the scores were agreed')]).toBe("'=SUM(A1:A9) by consensus");
+      expect(row[column('Dissent')]).toBe('None recorded');
+    }
+    const aisRows = rows.filter((row) => row[column('Standard')] === 'Accessible Information Standard');
+    expect(aisRows.length).toBeGreaterThan(0);
+    expect(
+      aisRows.every((row) => row[column('Date of grading')] === '' && row[column('Dissent')] === ''),
+    ).toBe(true);
+
+    const xlsx = await agent
+      .get(requirementsUrl({ periodId: period.id, providerId: world.providerA.id, format: 'xlsx' }))
+      .buffer(true)
+      .parse(binary)
+      .expect(200);
+    const workbook = await workbookOf(xlsx.body);
+    const cell = workbook
+      .getWorksheet('Answers')
+      ?.getRow(2)
+      .getCell(column('How the scores were agreed') + 1);
+    expect(cell?.type).toBe(ExcelJS.ValueType.String);
+    expect(cell?.value).toBe('=SUM(A1:A9) by consensus');
+  });
+});
+
 describe('streaming a large export', () => {
   let periodId: string;
   const RETURNS = 120;
