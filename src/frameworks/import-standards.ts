@@ -32,7 +32,7 @@ export interface ImportedStandard {
   file: string;
   framework: string;
   version: string;
-  /** `corrected`: a data correction (sources, verified flags, due date only) was applied. */
+  /** `corrected`: a data correction (sources, verified flags, due date, level colours only) was applied. */
   outcome: 'imported' | 'unchanged' | 'corrected';
 }
 
@@ -49,8 +49,9 @@ interface LoadedFile {
  * Loads every standards data file in `dir` into the database. A version already loaded from the same
  * bytes is left alone. A version whose file has changed since it was loaded is refused, because
  * returns already answered against it must keep meaning what they meant, unless the change is a data
- * correction: only `source`, `verified`, the due date rule, the statement set's details and where "not applicable" is allowed differ, so
- * every answer, score and rating reads exactly as before (see README, "Correcting a standard's data").
+ * correction: only `source`, `verified`, the due date rule, the statement set's details, where "not applicable" is allowed and the
+ * levels' colours (presentation) differ, so every answer, score and rating reads exactly as before (see README,
+ * "Correcting a standard's data").
  * Every file is checked
  * before anything is written, and all new versions are written in one transaction, so a run
  * imports everything or nothing.
@@ -175,7 +176,10 @@ function checkFilesAgree(files: LoadedFile[]): void {
 
     const firstScale = scales.get(ratingScale.code);
     if (firstScale) {
-      const differences = levelDifferences(firstScale.data.ratingScale.levels, ratingScale.levels);
+      const differences = levelDifferences(firstScale.data.ratingScale.levels, ratingScale.levels, [
+        ...LEVEL_CONTENT_FIELDS,
+        'colour',
+      ]);
       if (differences.length > 0) {
         problems.push(
           `${firstScale.file} and ${file.file} define rating scale ${ratingScale.code} with different levels (${differences.join('; ')}).`,
@@ -208,7 +212,7 @@ async function importFile(tx: DbClient, file: LoadedFile, logger: Logger): Promi
       throw new StandardsImportError(
         `Standards file ${file.file} has changed since version ${version.code} of ${framework.code} ` +
           `(${version.name}) was loaded into this database (loaded SHA-256 ${existing.contentSha256}, ` +
-          `file now ${file.sha256}), and not only in sources, verified flags or due dates (${shown}${more}). ` +
+          `file now ${file.sha256}), and not only in sources, verified flags, due dates or colours (${shown}${more}). ` +
           'A loaded standard is never rewritten, because returns are answered against it: put the file ' +
           'back as it was, and publish a changed standard as a new version file with its own version ' +
           'code. Nothing was imported.',
@@ -290,8 +294,17 @@ function frameworkDifferences(current: FrameworkFields, wanted: FrameworkFields)
     .map((field) => `${field} ${JSON.stringify(current[field])} vs ${JSON.stringify(wanted[field])}`);
 }
 
-function levelDifferences(current: readonly RatingLevelData[], wanted: readonly RatingLevelData[]): string[] {
-  const fields = ['code', 'label', 'score', 'colour', 'description'] as const;
+/**
+ * What ratings mean. A level's colour is presentation: it repeats the label on the heat map and never
+ * changes an answer, so a loaded scale's colours are corrected like sources (see correctVersion).
+ */
+const LEVEL_CONTENT_FIELDS = ['code', 'label', 'score', 'description'] as const;
+
+function levelDifferences(
+  current: readonly RatingLevelData[],
+  wanted: readonly RatingLevelData[],
+  fields: readonly (keyof RatingLevelData)[] = LEVEL_CONTENT_FIELDS,
+): string[] {
   const byPosition = (levels: readonly RatingLevelData[]) =>
     new Map(levels.map((level) => [level.position, level]));
   const currentLevels = byPosition(current);
@@ -355,7 +368,7 @@ function contentDifferences(loaded: LoadedVersion, file: StandardFile): string[]
     identifier: string | null;
     publishedOn: string | null;
     groupLabel: string;
-    ratingScale: { code: string; name: string; levels: RatingLevelData[] };
+    ratingScale: { code: string; name: string; levels: ReturnType<typeof pickLevel>[] };
     bands: { minTotal: number; maxTotal: number; label: string; position: number }[];
     groups: {
       code: string;
@@ -411,9 +424,9 @@ function contentDifferences(loaded: LoadedVersion, file: StandardFile): string[]
     .map((key) => `${key} ${fromDatabase.get(key) ?? '(absent)'} vs ${fromFile.get(key) ?? '(absent)'}`);
 }
 
-function pickLevel(level: RatingLevelData): RatingLevelData {
-  const { code, label, score, colour, description, position } = level;
-  return { code, label, score, colour, description, position };
+function pickLevel(level: RatingLevelData) {
+  const { code, label, score, description, position } = level;
+  return { code, label, score, description, position };
 }
 
 function pickBand(band: { minTotal: number; maxTotal: number; label: string; position: number }) {
@@ -439,7 +452,7 @@ function pickRequirement(requirement: {
 
 /**
  * Applies a data correction: the version's, scale's, bands', groups' and requirements' sources and
- * verified flags, its due date rule and statement set, as the file now says. Answers, scores and
+ * verified flags, its due date rule and statement set, and the scale's level colours, as the file now says. Answers, scores and
  * ratings are untouched. Audited with every changed fact before and after.
  */
 async function correctVersion(
@@ -484,6 +497,13 @@ async function correctVersion(
     versionColumns,
   );
   note(`rating scale ${ratingScale.code}`, facts(loaded.ratingScale), facts(ratingScale));
+  const levels = loaded.ratingScale.levels.flatMap((level) => {
+    const wanted = ratingScale.levels.find((candidate) => candidate.code === level.code);
+    if (!wanted) return [];
+    if (wanted.colour === level.colour) return [];
+    note(`level ${level.code} colour`, level.colour, wanted.colour);
+    return [{ code: level.code, colour: wanted.colour }];
+  });
   const bands = loaded.ratingBands.flatMap((band) => {
     const wanted = file.data.overallRatingBands.find((candidate) => candidate.position === band.position);
     if (!wanted) return [];
@@ -510,7 +530,7 @@ async function correctVersion(
   await applyVersionCorrection(tx, {
     versionId,
     version: { ...versionColumns, contentSha256: file.sha256 },
-    ratingScale: { id: loaded.ratingScale.id, ...facts(ratingScale) },
+    ratingScale: { id: loaded.ratingScale.id, ...facts(ratingScale), levels },
     bands,
     groups,
   });

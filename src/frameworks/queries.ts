@@ -286,12 +286,12 @@ export interface VersionCorrection {
     FrameworkVersionData,
     'frameworkId' | 'ratingScaleId' | 'code' | 'name' | 'identifier' | 'publishedOn' | 'groupLabel'
   >;
-  ratingScale: Facts;
+  ratingScale: Facts & { levels: { code: string; colour: string | null }[] };
   bands: Facts[];
   groups: (Facts & { requirements: (Facts & { notApplicableAllowed: boolean })[] })[];
 }
 
-/** Writes a data correction's sources, verified flags and due date rule (see import-standards.ts). */
+/** Writes a data correction's sources, verified flags, due date rule and level colours (see import-standards.ts). */
 export async function applyVersionCorrection(db: DbClient, correction: VersionCorrection): Promise<void> {
   const facts = ({ source, verified }: Facts) => ({ source, verified });
   await db.frameworkVersion.update({
@@ -302,6 +302,12 @@ export async function applyVersionCorrection(db: DbClient, correction: VersionCo
     where: { id: correction.ratingScale.id },
     data: facts(correction.ratingScale),
   });
+  for (const level of correction.ratingScale.levels) {
+    await db.ratingLevel.update({
+      where: { scaleId_code: { scaleId: correction.ratingScale.id, code: level.code } },
+      data: { colour: level.colour },
+    });
+  }
   for (const band of correction.bands) {
     await db.overallRatingBand.update({ where: { id: band.id }, data: facts(band) });
   }

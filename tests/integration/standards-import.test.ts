@@ -595,6 +595,52 @@ describe("data corrections and next year's statements", () => {
     expect(again.map((entry) => entry.outcome)).toEqual(FILES.map(() => 'unchanged'));
   });
 
+  test("corrects a loaded scale's level colours (presentation, not content), keeping every answer and result", async () => {
+    const before = await answersAndResults();
+    const dir = await copyOfStandards();
+    // EDS 2022's scale is its own: a colour changed in its file alone is a correction of that version.
+    await editStandardFile(dir, 'eds-2022.json', (data) => {
+      at(data.ratingScale.levels, 3).colour = 'blue';
+    });
+
+    const summary = await importStandards(prisma, testLogger, dir);
+
+    expect(outcomes(summary)).toContain('eds-2022.json EDS 2022 corrected');
+    const version = await loadVersion(prisma, 'EDS', '2022');
+    expect(version.ratingScale.levels.map((level) => level.colour)).toEqual([
+      'red',
+      'amber',
+      'green',
+      'blue',
+    ]);
+    expect(version.contentSha256).toBe(sha256(await readFile(join(dir, 'eds-2022.json'))));
+    expect(await answersAndResults()).toEqual(before);
+    const audit = await prisma.auditEvent.findFirstOrThrow({
+      where: { action: 'standard.data_corrected', entityId: version.id },
+      orderBy: { occurredAt: 'desc' },
+    });
+    expect((audit.after as { changed: unknown[] }).changed).toContainEqual({
+      fact: 'level excelling colour',
+      before: 'purple',
+      after: 'blue',
+    });
+
+    // Back to the repository's file: corrected again, to the data's own colours.
+    const back = await importStandards(prisma, testLogger);
+    expect(outcomes(back)).toContain('eds-2022.json EDS 2022 corrected');
+    const restored = await loadVersion(prisma, 'EDS', '2022');
+    expect(at(restored.ratingScale.levels, 3).colour).toBe('purple');
+  });
+
+  test('refuses two files sharing a scale whose level colours disagree', async () => {
+    const dir = await copyOfStandards();
+    const next = await readStandardFile(dir, 'ais-2025.json');
+    next.version.code = '2031';
+    at(next.ratingScale.levels, 0).colour = 'grey';
+    await writeStandardFile(dir, 'ais-2031.json', next);
+    await expectRefusedAndUnchanged(prisma, dir, [/ais-2025-maturity/, /colour "red" vs "grey"/]);
+  });
+
   test('refuses a change to what returns are answered against, naming the field, and writes nothing', async () => {
     const dir = await copyOfStandards();
     await editStandardFile(dir, 'eds-2022.json', (data) => {
@@ -604,7 +650,7 @@ describe("data corrections and next year's statements", () => {
     });
     await expectRefusedAndUnchanged(prisma, dir, [
       /eds-2022\.json/,
-      /not only in sources, verified flags or due dates/,
+      /not only in sources, verified flags, due dates or colours/,
       /bands\[2\]\.maxTotal 32 vs 30/,
       /new version file/,
     ]);

@@ -28,20 +28,33 @@ function contrast(a: string, b: string): number {
   return ((light ?? 0) + 0.05) / ((dark ?? 0) + 0.05);
 }
 
+interface FileLevel {
+  code: string;
+  label: string;
+  score: number;
+  colour: string | null;
+}
+
+function scaleLevels(): { file: string; level: FileLevel }[] {
+  return readdirSync(STANDARDS_DIR)
+    .filter((name) => name.endsWith('.json'))
+    .flatMap((file) => {
+      const data = JSON.parse(readFileSync(join(STANDARDS_DIR, file), 'utf8')) as {
+        ratingScale: { levels: FileLevel[] };
+      };
+      return data.ratingScale.levels.map((level) => ({ file, level }));
+    });
+}
+
 /** The colours the standards' rating scales give their levels, as the heat map maps them. */
 function scaleColours(): { file: string; level: string; colour: string }[] {
   const found: { file: string; level: string; colour: string }[] = [];
-  for (const file of readdirSync(STANDARDS_DIR).filter((name) => name.endsWith('.json'))) {
-    const data = JSON.parse(readFileSync(join(STANDARDS_DIR, file), 'utf8')) as {
-      ratingScale: { levels: { code: string; label: string; score: number; colour: string | null }[] };
-    };
-    for (const level of data.ratingScale.levels) {
-      if (level.colour === null) continue;
-      const view = levelView({ ...level, position: 0 });
-      if (!view.tagColour)
-        throw new Error(`${file}: level ${level.code} has an unknown colour ${level.colour}`);
-      found.push({ file, level: level.label, colour: view.tagColour });
-    }
+  for (const { file, level } of scaleLevels()) {
+    if (level.colour === null) continue;
+    const view = levelView({ ...level, position: 0 });
+    if (!view.tagColour)
+      throw new Error(`${file}: level ${level.code} has an unknown colour ${level.colour}`);
+    found.push({ file, level: level.label, colour: view.tagColour });
   }
   return found;
 }
@@ -60,6 +73,13 @@ test('the contrast formula agrees with known pairs', () => {
   expect(contrast('#000000', '#ffffff')).toBeCloseTo(21, 5);
   expect(contrast('#ffffff', '#ffffff')).toBeCloseTo(1, 5);
   expect(contrast('#767676', '#ffffff')).toBeCloseTo(4.54, 2);
+});
+
+test('every level of every scale has a colour, so the heat map has heat', () => {
+  const uncoloured = scaleLevels()
+    .filter(({ level }) => level.colour === null)
+    .map(({ file, level }) => `${file}: ${level.code}`);
+  expect(uncoloured).toEqual([]);
 });
 
 test('the standards give colours, and every one has a heat map background', () => {
