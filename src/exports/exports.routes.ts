@@ -124,7 +124,7 @@ export function exportsRoutes(deps: AppDeps): Router {
   router.get(paths.exports.packDownload, requireSignIn, async (req, res) => {
     const pack = await packFor(req.params.providerId, queryFields(req), res);
     const name = `contract-review-pack-${fileNamePart(pack.provider.odsCode)}-${fileNamePart(pack.period?.label ?? 'no-period')}.xlsx`;
-    await sendXlsx(res, name, packSheets(pack));
+    await sendXlsx(res, name, packSheets(pack, { technicalDetails: res.locals.can.seeTechnicalDetails }));
   });
 
   async function packFor(providerIdParam: string | string[] | undefined, query: FormBody, res: Response) {

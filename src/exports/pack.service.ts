@@ -256,8 +256,11 @@ export async function packChoices(db: Db, user: CurrentUser) {
   return { providers, periods };
 }
 
-/** The pack as workbook sheets, one per section. */
-export function packSheets(pack: Pack): XlsxSheet[] {
+/**
+ * The pack as workbook sheets, one per section. Files' SHA-256 fingerprints are technical details:
+ * a sheet of their own for staff (as on the page), nowhere in a provider lead's copy.
+ */
+export function packSheets(pack: Pack, options: { technicalDetails: boolean }): XlsxSheet[] {
   const answers: CsvRow[] = pack.returns.flatMap((item) =>
     item.answers.map((answer) => [
       item.standard,
@@ -311,19 +314,9 @@ export function packSheets(pack: Pack): XlsxSheet[] {
     },
     {
       name: 'Evidence',
-      header: [
-        'File name',
-        'SHA-256',
-        'Size (bytes)',
-        'Type',
-        'Uploaded at',
-        'Covers from',
-        'Covers to',
-        'Linked to',
-      ],
+      header: ['File name', 'Size (bytes)', 'Type', 'Uploaded at', 'Covers from', 'Covers to', 'Linked to'],
       rows: pack.evidence.map((file) => [
         file.fileName,
-        file.sha256,
         file.sizeBytes,
         file.mediaType,
         file.uploadedAt,
@@ -331,7 +324,7 @@ export function packSheets(pack: Pack): XlsxSheet[] {
         dateCell(file.coversTo),
         file.linkedTo.join('; '),
       ]),
-      widths: [40, 66, 12, 20, 22, 12, 12, 40],
+      widths: [40, 12, 20, 22, 12, 12, 40],
     },
     {
       name: 'Decisions',
@@ -387,5 +380,15 @@ export function packSheets(pack: Pack): XlsxSheet[] {
       ]),
       widths: [30, 24, 30, 30, 40, 14, 8, 22, 22, 40],
     },
+    ...(options.technicalDetails
+      ? [
+          {
+            name: 'Technical details',
+            header: ['File name', 'SHA-256 fingerprint (to check a copy against)'],
+            rows: pack.evidence.map((file): CsvRow => [file.fileName, file.sha256]),
+            widths: [40, 70],
+          },
+        ]
+      : []),
   ];
 }

@@ -470,7 +470,7 @@ describe('contract review pack', () => {
     expect(details).toContain(evidenceSha);
   });
 
-  it('downloads the pack as a workbook with one sheet per section', async () => {
+  it('downloads the pack as a workbook with one sheet per section, and fingerprints for staff as technical details', async () => {
     const agent = await signedInAgent(app, world.manager.id);
     const res = await agent.get(packDownloadUrl(world.providerA.id)).buffer(true).parse(binary).expect(200);
     expect(res.headers['content-disposition']).toMatch(
@@ -483,11 +483,17 @@ describe('contract review pack', () => {
       'Evidence',
       'Decisions',
       'Chase log',
+      'Technical details',
     ]);
     expect(sheetRows(workbook, 'Answers')).toHaveLength(1 + answersPerReturn);
     const evidence = sheetRows(workbook, 'Evidence');
     expect(evidence).toHaveLength(2);
-    expect(evidence[1]?.slice(0, 3)).toEqual(['Accessible information policy.txt', evidenceSha, 22]);
+    expect(evidence[0]).not.toContain('SHA-256');
+    expect(evidence[1]?.slice(0, 2)).toEqual(['Accessible information policy.txt', 22]);
+    expect(sheetRows(workbook, 'Technical details')).toEqual([
+      ['File name', 'SHA-256 fingerprint (to check a copy against)'],
+      ['Accessible information policy.txt', evidenceSha],
+    ]);
     const decisions = sheetRows(workbook, 'Decisions');
     expect(decisions).toHaveLength(1 + answersPerReturn + 1);
     expect(decisions.some((row) => row[6] === 'Show how alerts reach the GP record')).toBe(true);
@@ -496,6 +502,24 @@ describe('contract review pack', () => {
     expect(chasers).toHaveLength(3);
     expect(chasers[1]?.slice(1, 3)).toEqual(['14 days before the due date', world.leadA.email]);
     expect(chasers[2]?.[5]).toBe('Not delivered');
+  });
+
+  it('gives a provider lead a workbook with no hash anywhere', async () => {
+    const agent = await signedInAgent(app, world.leadA.id);
+    const res = await agent.get(packDownloadUrl(world.providerA.id)).buffer(true).parse(binary).expect(200);
+    const workbook = await workbookOf(res.body);
+    expect(workbook.worksheets.map((sheet) => sheet.name)).toEqual([
+      'Summary',
+      'Answers',
+      'Evidence',
+      'Decisions',
+      'Chase log',
+    ]);
+    expect(sheetRows(workbook, 'Evidence')[1]?.[0]).toBe('Accessible information policy.txt');
+    const cells = workbook.worksheets.flatMap((sheet) =>
+      sheetRows(workbook, sheet.name).flatMap((row) => row.map((cell) => String(cell))),
+    );
+    expect(cells.filter((cell) => /SHA-?256|fingerprint|[0-9a-f]{64}/i.test(cell))).toEqual([]);
   });
 
   it('refuses another provider’s pack to a lead as not found', async () => {
