@@ -4,6 +4,7 @@ import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { createMailer } from '../../src/mail/mailer.js';
 import { sendDueEmails } from '../../src/reminders/sender.js';
 import { buildTestApp, TEST_SESSION_SECRET, testConfig } from '../support/app.js';
+import { BOUNDS } from '../support/bounds.js';
 import { launchChromium, newPersonContext, PageChecks } from '../support/browser.js';
 import { createTestDatabase } from '../support/database.js';
 import { createTwoProviderWorld, importTestStandards } from '../support/fixtures.js';
@@ -19,7 +20,6 @@ import { answerEveryRequirement, requirementsInOrder } from '../integration/retu
 // real outbox sender to a real SMTP server, and every link is read from the email received. Every
 // page of ours is checked (axe, html-validate, titles).
 
-const STEP_TIMEOUT = 120_000;
 const CONTRIBUTOR = { email: 'cleo.contributor@bravo-care.example', name: 'Cleo Contributor' };
 const LAST_NARRATIVE = 'Staff read the menu aloud and offer a large-print copy at every meal.';
 
@@ -111,13 +111,13 @@ beforeAll(async () => {
   checks = new PageChecks(browser);
   const person = async (): Promise<Person> => {
     const context = await newPersonContext(browser, { javaScript: true });
-    context.setDefaultTimeout(30_000);
+    context.setDefaultTimeout(BOUNDS.browserAction);
     return { context, page: checks.watch(await context.newPage()) };
   };
   lead = await person();
   contributor = await person();
   manager = await person();
-}, STEP_TIMEOUT);
+});
 
 /**
  * What beforeAll started, stopped in the order started: the browser first (so the app has no open
@@ -125,24 +125,20 @@ beforeAll(async () => {
  */
 afterAll(async () => {
   for (const cleanup of cleanups) await cleanup();
-}, STEP_TIMEOUT);
+});
 
 /** Later steps need the earlier ones: after a failure they say so instead of failing oddly. */
 let failedStep: string | undefined;
 function step(name: string, body: () => Promise<void> | void): void {
-  test(
-    name,
-    async () => {
-      if (failedStep) throw new Error(`Not run: the earlier step "${failedStep}" failed`);
-      try {
-        await body();
-      } catch (error) {
-        failedStep = name;
-        throw error;
-      }
-    },
-    STEP_TIMEOUT,
-  );
+  test(name, async () => {
+    if (failedStep) throw new Error(`Not run: the earlier step "${failedStep}" failed`);
+    try {
+      await body();
+    } catch (error) {
+      failedStep = name;
+      throw error;
+    }
+  });
 }
 
 step('the care home’s lead asks for a sign-in link, reads it in the email and signs in', async () => {
