@@ -49,9 +49,10 @@ interface LoadedFile {
  * Loads every standards data file in `dir` into the database. A version already loaded from the same
  * bytes is left alone. A version whose file has changed since it was loaded is refused, because
  * returns already answered against it must keep meaning what they meant, unless the change is a data
- * correction: only `source`, `verified`, the due date rule, the statement set's details, where "not applicable" is allowed and the
- * levels' colours (presentation) differ, so every answer, score and rating reads exactly as before (see README,
- * "Correcting a standard's data").
+ * correction: only `source`, `verified`, the due date rule, the statement set's details, where "not applicable" is allowed, the
+ * levels' colours (presentation) and the per-service rule's minimum, source and verified flag (or the rule
+ * itself, on a version that had none) differ, so every answer, score and rating reads exactly as before (see
+ * README, "Correcting a standard's data").
  * Every file is checked
  * before anything is written, and all new versions are written in one transaction, so a run
  * imports everything or nothing.
@@ -237,6 +238,7 @@ async function importFile(tx: DbClient, file: LoadedFile, logger: Logger): Promi
     ...dueColumns(version.due),
     ...statementColumns(version.statements),
     ...notApplicableColumns(version.notApplicable),
+    ...perServiceColumns(version.perService),
     contentSha256: file.sha256,
   });
   await createRatingBands(tx, versionId, file.data.overallRatingBands);
@@ -341,6 +343,16 @@ function notApplicableColumns(rule: StandardFile['version']['notApplicable']) {
   };
 }
 
+function perServiceColumns(rule: StandardFile['version']['perService']) {
+  return {
+    perServiceGroupCode: rule?.groupCode ?? null,
+    perServiceMinimum: rule?.minimum ?? null,
+    perServiceCombine: rule?.combine ?? null,
+    perServiceSource: rule?.source ?? null,
+    perServiceVerified: rule?.verified ?? null,
+  };
+}
+
 function statementColumns(statements: StandardFile['version']['statements']) {
   return {
     statementsName: statements?.name ?? null,
@@ -368,6 +380,7 @@ function contentDifferences(loaded: LoadedVersion, file: StandardFile): string[]
     identifier: string | null;
     publishedOn: string | null;
     groupLabel: string;
+    perService?: { groupCode: string | null; combine: string | null };
     ratingScale: { code: string; name: string; levels: ReturnType<typeof pickLevel>[] };
     bands: { minTotal: number; maxTotal: number; label: string; position: number }[];
     groups: {
@@ -386,11 +399,19 @@ function contentDifferences(loaded: LoadedVersion, file: StandardFile): string[]
   }) => flatten(version, '', new Map());
   const byPosition = <T extends { position: number }>(items: readonly T[]) =>
     [...items].sort((a, b) => a.position - b.position);
+  // Which group is answered per service, and how services combine, decide Domain 1 scores once a
+  // return has several services, so once loaded they are content. A version loaded before the rule
+  // existed may gain it: its returns each have one service, whose total any rule leaves unchanged.
+  const loadedPerService =
+    loaded.perServiceGroupCode === null
+      ? undefined
+      : { groupCode: loaded.perServiceGroupCode, combine: loaded.perServiceCombine };
   const fromDatabase = content({
     name: loaded.name,
     identifier: loaded.identifier,
     publishedOn: loaded.publishedOn?.toISOString().slice(0, 10) ?? null,
     groupLabel: loaded.groupLabel,
+    perService: loadedPerService,
     ratingScale: {
       code: loaded.ratingScale.code,
       name: loaded.ratingScale.name,
@@ -407,6 +428,10 @@ function contentDifferences(loaded: LoadedVersion, file: StandardFile): string[]
     identifier: file.version.identifier,
     publishedOn: file.version.publishedOn,
     groupLabel: file.version.groupLabel,
+    perService: loadedPerService && {
+      groupCode: file.version.perService?.groupCode ?? null,
+      combine: file.version.perService?.combine ?? null,
+    },
     ratingScale: {
       code: file.ratingScale.code,
       name: file.ratingScale.name,
@@ -476,6 +501,7 @@ async function correctVersion(
     ...dueColumns(version.due),
     ...statementColumns(version.statements),
     ...notApplicableColumns(version.notApplicable),
+    ...perServiceColumns(version.perService),
   };
   note(
     'version',
@@ -493,6 +519,11 @@ async function correctVersion(
       notApplicableRule: loaded.notApplicableRule,
       notApplicableSource: loaded.notApplicableSource,
       notApplicableVerified: loaded.notApplicableVerified,
+      perServiceGroupCode: loaded.perServiceGroupCode,
+      perServiceMinimum: loaded.perServiceMinimum,
+      perServiceCombine: loaded.perServiceCombine,
+      perServiceSource: loaded.perServiceSource,
+      perServiceVerified: loaded.perServiceVerified,
     },
     versionColumns,
   );

@@ -100,6 +100,11 @@ export interface FrameworkVersionData {
   notApplicableRule: string | null;
   notApplicableSource: string | null;
   notApplicableVerified: boolean | null;
+  perServiceGroupCode: string | null;
+  perServiceMinimum: number | null;
+  perServiceCombine: string | null;
+  perServiceSource: string | null;
+  perServiceVerified: boolean | null;
   contentSha256: string;
 }
 
@@ -236,6 +241,11 @@ export function findVersionForCorrection(db: DbClient, versionId: string) {
       notApplicableRule: true,
       notApplicableSource: true,
       notApplicableVerified: true,
+      perServiceGroupCode: true,
+      perServiceMinimum: true,
+      perServiceCombine: true,
+      perServiceSource: true,
+      perServiceVerified: true,
       contentSha256: true,
       ratingScale: {
         select: {

@@ -6,10 +6,15 @@ import type { ComputedResults, LevelView, ResultsBasis } from './results.js';
  */
 export function resultLines(results: ComputedResults, basis: ResultsBasis): string[] {
   switch (results.kind) {
-    case 'total-score':
+    case 'total-score': {
+      // A group answered per service (EDS 2022 Domain 1) says how several services' scores combined.
+      const perService = results.groups
+        .filter((group) => (group.services?.length ?? 0) > 1)
+        .map((group) => `${basis.groupLabel} ${group.code}: ${group.scoreText}`);
       return results.complete && results.band
-        ? [`Overall: ${results.band.label}`, `Score ${results.totalText}`]
-        : ['Overall: not available yet', `Score ${results.totalText}`];
+        ? [`Overall: ${results.band.label}`, `Score ${results.totalText}`, ...perService]
+        : ['Overall: not available yet', `Score ${results.totalText}`, ...perService];
+    }
     case 'grades': {
       // "Not applicable" outcomes are neither graded nor waiting to be (the version's rule excludes them).
       const applicable = results.outcomes.filter((outcome) => !outcome.notApplicable);

@@ -7,6 +7,8 @@ export const RESULTS_BASIS_SELECT = {
   name: true,
   groupLabel: true,
   notApplicableRule: true,
+  perServiceGroupCode: true,
+  perServiceCombine: true,
   framework: { select: { code: true } },
   groups: { select: { code: true, title: true, position: true }, orderBy: { position: 'asc' } },
   ratingScale: {
@@ -45,5 +47,16 @@ export async function findResultsBasis(
     levels: version.ratingScale.levels,
     bands: version.ratingBands,
     notApplicableRule: version.notApplicableRule,
+    perService: perServiceRule(version),
   };
+}
+
+/** The version's per-service rule as results use it, from its columns (both set, or neither). */
+export function perServiceRule(version: {
+  perServiceGroupCode: string | null;
+  perServiceCombine: string | null;
+}): ResultsBasis['perService'] {
+  return version.perServiceGroupCode !== null && version.perServiceCombine !== null
+    ? { groupCode: version.perServiceGroupCode, combine: version.perServiceCombine }
+    : null;
 }

@@ -5,7 +5,10 @@
  *
  * - EDS 2022 (a version with overall rating bands): the total of the outcome scores and the overall
  *   rating whose band [minTotal, maxTotal] contains the total. Incomplete, with no overall rating,
- *   while any outcome is unrated.
+ *   while any outcome is unrated. A group the data answers per service (Domain 1) scores each
+ *   service's outcomes apart and combines the services' totals by the data's rule (the mean), so
+ *   group scores and the total may be fractions: kept exact (a numerator over the number of
+ *   services), compared with the bands exactly, and shown to one decimal place.
  * - EDS2 (an EDS version without bands): the grade of each outcome; a summary counting outcomes per
  *   grade; and per goal its lowest grade.
  * - AIS (2016 and 2025): per step its level, defined as the LOWEST level given to any of the step's
@@ -57,6 +60,11 @@ export interface ResultsBasis {
    * leaves them out of totals, maxima, completeness and lowest levels. Null: the version allows none.
    */
   notApplicableRule?: string | null;
+  /**
+   * The group answered once per service (EDS 2022 Domain 1) and how the services' totals combine
+   * ("mean", the only rule so far), from the version's data. Null: every group is answered once.
+   */
+  perService?: { groupCode: string; combine: string } | null;
 }
 
 /** One answer: the shape of a snapshot response (src/returns/snapshot.ts) or of a live response. */
@@ -67,6 +75,9 @@ export interface RatedResponse {
   ratingLevelCode: string | null;
   /** Answered "not applicable" (with a reason): no rating, counted by the version's rule. */
   notApplicable?: boolean;
+  /** For a requirement answered per service: which service (answers come in service order). */
+  serviceId?: string | null;
+  serviceName?: string | null;
 }
 
 /** The level code a return's tally gives "not applicable" answers (data files' codes have no colon). */
@@ -115,10 +126,28 @@ export interface GroupLevel {
   text: string;
 }
 
+/** A score kept exactly: a whole number, or a mean of services' totals (numerator over services). */
+export interface ExactScore {
+  numerator: number;
+  denominator: number;
+}
+
+/** One service's part of a group answered per service. */
+export interface ServiceSubtotal {
+  serviceId: string | null;
+  name: string;
+  subtotal: number;
+  maximum: number;
+  ratedCount: number;
+  requirementCount: number;
+}
+
 export interface TotalScoreResults {
   kind: 'total-score';
   complete: boolean;
+  /** The total as a number (a mean of services may make it a fraction); `exactTotal` keeps it exact. */
   total: number;
+  exactTotal: ExactScore;
   maximum: number;
   ratedCount: number;
   requirementCount: number;
@@ -136,8 +165,12 @@ export interface TotalScoreResults {
     heading: string;
     subtotal: number;
     maximum: number;
+    /** "7.5 out of 12 (mean of 2 services)", or "9 out of 12" (one service, or not per service). */
+    scoreText: string;
     ratedCount: number;
     requirementCount: number;
+    /** For a group answered per service: each service's subtotal, in the return's order. */
+    services: ServiceSubtotal[] | null;
   }[];
 }
 
@@ -182,45 +215,85 @@ export function totalScoreResults(
 ): TotalScoreResults {
   const { counted, notApplicable } = byNotApplicableRule(responses, basis);
   const rated = ratedResponses(counted, basis);
-  const notApplicableCodes = notApplicable.map((response) => response.requirementCode);
+  const notApplicableCodes = notApplicable.map(answerCode);
   const topScore = Math.max(0, ...basis.levels.map((level) => level.score));
   const sum = (items: readonly Rated[]) => items.reduce((total, item) => total + (item.level?.score ?? 0), 0);
-  const total = sum(rated);
-  const unratedCodes = rated
-    .filter((item) => item.level === null)
-    .map((item) => item.response.requirementCode);
+  const unratedCodes = rated.filter((item) => item.level === null).map((item) => answerCode(item.response));
   const complete = unratedCodes.length === 0 && rated.length > 0;
-  const maximum = rated.length * topScore;
-  const band = complete ? bandFor(total, basis.bands) : null;
+
+  const groups = groupsWithResponses(rated, basis).map(({ group, items }) => {
+    const heading = `${basis.groupLabel} ${group.code}: ${group.title}`;
+    const ratedCount = items.filter((item) => item.level !== null).length;
+    if (basis.perService?.groupCode !== group.code) {
+      const subtotal = sum(items);
+      const maximum = items.length * topScore;
+      return {
+        code: group.code,
+        heading,
+        subtotal,
+        maximum,
+        exactSubtotal: whole(subtotal),
+        exactMaximum: whole(maximum),
+        scoreText: `${subtotal} out of ${maximum}`,
+        ratedCount,
+        requirementCount: items.length,
+        services: null,
+      };
+    }
+    const services = serviceSubtotals(items, topScore, sum);
+    const exactSubtotal = combined(
+      services.map((service) => service.subtotal),
+      basis,
+    );
+    const exactMaximum = combined(
+      services.map((service) => service.maximum),
+      basis,
+    );
+    const count = services.length;
+    return {
+      code: group.code,
+      heading,
+      subtotal: valueOf(exactSubtotal),
+      maximum: valueOf(exactMaximum),
+      exactSubtotal,
+      exactMaximum,
+      scoreText:
+        `${formatScore(exactSubtotal)} out of ${formatScore(exactMaximum)}` +
+        (count > 1 ? ` (${basis.perService.combine} of ${plural(count, 'service')})` : ''),
+      ratedCount,
+      requirementCount: items.length,
+      services,
+    };
+  });
+
+  const exactTotal = groups.reduce((total, group) => addScores(total, group.exactSubtotal), whole(0));
+  const exactMaximum = groups.reduce((total, group) => addScores(total, group.exactMaximum), whole(0));
+  const total = valueOf(exactTotal);
+  const maximum = valueOf(exactMaximum);
+  const band = complete ? bandFor(exactTotal, basis.bands) : null;
+  const totalShown = formatScore(exactTotal);
+  const maximumShown = formatScore(exactMaximum);
 
   let ratingText: string;
   if (rated.length === 0) ratingText = 'Not available: there are no outcomes to rate';
   else if (!complete) ratingText = `Not available until every outcome is rated (${notRated(unratedCodes)})`;
   else if (band) ratingText = band.label;
   else
-    ratingText = `Not available: no overall rating band in ${basis.versionName} covers a total of ${total}`;
+    ratingText = `Not available: no overall rating band in ${basis.versionName} covers a total of ${totalShown}`;
 
   const notApplicableText =
     notApplicableCodes.length > 0
       ? `; ${plural(notApplicableCodes.length, 'outcome')} not applicable: ${notApplicableCodes.join(', ')}`
       : '';
   const totalText = complete
-    ? `${total} out of ${maximum}${notApplicableText ? ` (${notApplicableText.slice(2)})` : ''}`
-    : `${total} out of ${maximum} so far (${plural(unratedCodes.length, 'outcome')} not rated${notApplicableText})`;
-
-  const groups = groupsWithResponses(rated, basis).map(({ group, items }) => ({
-    code: group.code,
-    heading: `${basis.groupLabel} ${group.code}: ${group.title}`,
-    subtotal: sum(items),
-    maximum: items.length * topScore,
-    ratedCount: items.filter((item) => item.level !== null).length,
-    requirementCount: items.length,
-  }));
+    ? `${totalShown} out of ${maximumShown}${notApplicableText ? ` (${notApplicableText.slice(2)})` : ''}`
+    : `${totalShown} out of ${maximumShown} so far (${plural(unratedCodes.length, 'outcome')} not rated${notApplicableText})`;
 
   return {
     kind: 'total-score',
     complete,
     total,
+    exactTotal,
     maximum,
     ratedCount: rated.length - unratedCodes.length,
     requirementCount: rated.length,
@@ -229,8 +302,93 @@ export function totalScoreResults(
     band: band ? { label: band.label, position: band.position } : null,
     ratingText,
     totalText,
-    groups,
+    groups: groups.map((group) => ({
+      code: group.code,
+      heading: group.heading,
+      subtotal: group.subtotal,
+      maximum: group.maximum,
+      scoreText: group.scoreText,
+      ratedCount: group.ratedCount,
+      requirementCount: group.requirementCount,
+      services: group.services,
+    })),
   };
+}
+
+/** "1A" or, for an answer given per service, "1A (Community nursing)". */
+function answerCode(response: RatedResponse): string {
+  return response.serviceName
+    ? `${response.requirementCode} (${response.serviceName})`
+    : response.requirementCode;
+}
+
+/** A per-service group's answers split by service, in the order the services first appear. */
+function serviceSubtotals(
+  items: readonly Rated[],
+  topScore: number,
+  sum: (items: readonly Rated[]) => number,
+): ServiceSubtotal[] {
+  const byService = new Map<string, Rated[]>();
+  for (const item of items) {
+    const key = item.response.serviceId ?? '';
+    const list = byService.get(key);
+    if (list) list.push(item);
+    else byService.set(key, [item]);
+  }
+  return [...byService.values()].map((serviceItems) => {
+    const first = serviceItems[0]?.response;
+    return {
+      serviceId: first?.serviceId ?? null,
+      name: first?.serviceName ?? '',
+      subtotal: sum(serviceItems),
+      maximum: serviceItems.length * topScore,
+      ratedCount: serviceItems.filter((item) => item.level !== null).length,
+      requirementCount: serviceItems.length,
+    };
+  });
+}
+
+/** The services' totals combined by the version's rule: "mean" (the only rule so far), kept exact. */
+function combined(values: readonly number[], basis: ResultsBasis): ExactScore {
+  const rule = basis.perService?.combine ?? 'mean';
+  if (rule !== 'mean')
+    throw new Error(`Unknown rule "${rule}" for combining services in ${basis.versionName}`);
+  if (values.length === 0) return whole(0);
+  return reduced({
+    numerator: values.reduce((total, value) => total + value, 0),
+    denominator: values.length,
+  });
+}
+
+function whole(value: number): ExactScore {
+  return { numerator: value, denominator: 1 };
+}
+
+function addScores(a: ExactScore, b: ExactScore): ExactScore {
+  return reduced({
+    numerator: a.numerator * b.denominator + b.numerator * a.denominator,
+    denominator: a.denominator * b.denominator,
+  });
+}
+
+function reduced(score: ExactScore): ExactScore {
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  const divisor = gcd(Math.abs(score.numerator), score.denominator) || 1;
+  return { numerator: score.numerator / divisor, denominator: score.denominator / divisor };
+}
+
+function valueOf(score: ExactScore): number {
+  return score.numerator / score.denominator;
+}
+
+/**
+ * A score as people read it: whole numbers as they are ("22"), others to one decimal place, rounded
+ * half up in whole-number arithmetic so no binary fraction can tip it ("7.5", "7.3" for 22/3).
+ */
+export function formatScore(score: ExactScore): string {
+  if (score.numerator % score.denominator === 0) return String(score.numerator / score.denominator);
+  const tenths = Math.floor((20 * score.numerator + score.denominator) / (2 * score.denominator));
+  return `${Math.floor(tenths / 10)}.${tenths % 10}`;
 }
 
 /** EDS2: each outcome's grade, the number of outcomes per grade, and each goal's lowest grade. */
@@ -293,9 +451,19 @@ function withNotApplicable(counts: LevelCount[], notApplicable: number): LevelCo
     : counts;
 }
 
-/** The band whose range contains the total (bands are contiguous and do not overlap, the import checks). */
-export function bandFor(total: number, bands: readonly ResultsBand[]): ResultsBand | null {
-  return bands.find((band) => band.minTotal <= total && total <= band.maxTotal) ?? null;
+/**
+ * The band the total falls in. Bands are contiguous whole-number ranges (the import checks), read
+ * as the score card words them ("under 8", "8-21", "22-32", "33"): a band runs from its minTotal up
+ * to the next band's minTotal, so a mean such as 21.5 is Developing. Compared exactly.
+ */
+export function bandFor(total: ExactScore | number, bands: readonly ResultsBand[]): ResultsBand | null {
+  const exact = typeof total === 'number' ? whole(total) : total;
+  const atLeast = (value: number) => value * exact.denominator <= exact.numerator;
+  const ordered = [...bands].sort((a, b) => a.minTotal - b.minTotal);
+  const last = ordered[ordered.length - 1];
+  if (!last || !atLeast(ordered[0]?.minTotal ?? 0) || !(exact.numerator <= last.maxTotal * exact.denominator))
+    return null;
+  return ordered.filter((band) => atLeast(band.minTotal)).pop() ?? null;
 }
 
 export function levelView(level: ResultsLevel): LevelView {

@@ -63,6 +63,19 @@ const statementsSchema = z.strictObject({
   verified: flag,
 });
 
+/**
+ * A group whose requirements are answered once per service the return names (EDS 2022 Domain 1):
+ * at least `minimum` services, and the services' group totals combined by `combine` into the
+ * group's score ("mean", the only rule so far).
+ */
+const perServiceSchema = z.strictObject({
+  groupCode: code,
+  minimum: wholeNumber.min(1).max(99),
+  combine: z.enum(['mean'], expect('"mean"')),
+  source,
+  verified: flag,
+});
+
 const versionSchema = z.strictObject({
   code,
   name: text,
@@ -74,6 +87,7 @@ const versionSchema = z.strictObject({
   due: dueSchema,
   statements: statementsSchema.nullable().default(null),
   notApplicable: notApplicableSchema.nullable().default(null),
+  perService: perServiceSchema.nullable().default(null),
 });
 
 const levelSchema = z.strictObject({
@@ -223,6 +237,13 @@ export function consistencyProblems(file: StandardFile): Problem[] {
         });
       }
     }
+  }
+  const perService = file.version.perService;
+  if (perService && !groups.some((group) => group.code === perService.groupCode)) {
+    problems.push({
+      path: ['version', 'perService', 'groupCode'],
+      message: `must be the code of one of the version's groups, not ${JSON.stringify(perService.groupCode)}`,
+    });
   }
   // Every year has the day (so never 29 February).
   const { month, day } = file.version.due;

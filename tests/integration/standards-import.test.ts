@@ -827,3 +827,74 @@ describe('concurrent imports', () => {
     expect(await prisma.requirement.count()).toBe(17 + 17 + 11 + 18);
   });
 });
+
+describe('the per-service rule for EDS 2022 Domain 1 (issue 14)', () => {
+  test('a version loaded before the rule gains it as a data correction; once loaded its group and rule are content', async () => {
+    const prisma = await emptyDatabase();
+    const before = await folderWith({
+      'eds-2022.json': { from: 'eds-2022.json', edit: (data) => void (data.version.perService = null) },
+    });
+    await importStandards(prisma, testLogger, before);
+    expect(await loadVersion(prisma, 'EDS', '2022')).toMatchObject({ perServiceGroupCode: null });
+
+    const now = await folderWith({ 'eds-2022.json': { from: 'eds-2022.json', edit: () => undefined } });
+    const summary = await importStandards(prisma, testLogger, now);
+    expect(outcomes(summary)).toEqual(['eds-2022.json EDS 2022 corrected']);
+    expect(await loadVersion(prisma, 'EDS', '2022')).toMatchObject({
+      perServiceGroupCode: '1',
+      perServiceMinimum: 1,
+      perServiceCombine: 'mean',
+      perServiceVerified: false,
+    });
+    const audit = await prisma.auditEvent.findFirstOrThrow({ where: { action: 'standard.data_corrected' } });
+    expect(JSON.stringify(audit.after)).toContain('perServiceCombine');
+
+    // Its source, verified flag and minimum may be corrected...
+    const corrected = await folderWith({
+      'eds-2022.json': {
+        from: 'eds-2022.json',
+        edit: (data) => {
+          if (!data.version.perService) throw new Error('EDS 2022 has no per-service rule');
+          data.version.perService.minimum = 2;
+          data.version.perService.verified = true;
+          data.version.perService.source = 'The technical guidance, found later.';
+        },
+      },
+    });
+    expect(outcomes(await importStandards(prisma, testLogger, corrected))).toEqual([
+      'eds-2022.json EDS 2022 corrected',
+    ]);
+    expect(await loadVersion(prisma, 'EDS', '2022')).toMatchObject({
+      perServiceMinimum: 2,
+      perServiceVerified: true,
+    });
+
+    // ...but not the group it applies to, which would change every multi-service return's results.
+    const moved = await folderWith({
+      'eds-2022.json': {
+        from: 'eds-2022.json',
+        edit: (data) => {
+          if (!data.version.perService) throw new Error('EDS 2022 has no per-service rule');
+          data.version.perService.groupCode = '2';
+        },
+      },
+    });
+    await expectRefusedAndUnchanged(prisma, moved, [/perService\.groupCode "1" vs "2"/, /new version file/]);
+  });
+
+  test('a rule naming a group the version does not have is refused with the field named', async () => {
+    const prisma = await emptyDatabase();
+    const dir = await folderWith({
+      'eds-2022.json': {
+        from: 'eds-2022.json',
+        edit: (data) => {
+          if (!data.version.perService) throw new Error('EDS 2022 has no per-service rule');
+          data.version.perService.groupCode = '9';
+        },
+      },
+    });
+    await refusedImport(prisma, dir, [
+      /version\.perService\.groupCode: must be the code of one of the version's groups/,
+    ]);
+  });
+});

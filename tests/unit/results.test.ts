@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   bandFor,
   computeResults,
+  formatScore,
   gradeResults,
   maturityResults,
   totalScoreResults,
@@ -40,6 +41,10 @@ function basisOf(standard: StandardFile): ResultsBasis {
       label,
       position,
     })),
+    perService: standard.version.perService && {
+      groupCode: standard.version.perService.groupCode,
+      combine: standard.version.perService.combine,
+    },
   };
 }
 
@@ -440,5 +445,176 @@ describe('"not applicable" answers, by the version\'s rule (issue 14)', () => {
         { ...basisOf(eds2022), notApplicableRule: 'scale' },
       ),
     ).toThrow(/Unknown "not applicable" rule "scale"/);
+  });
+});
+
+describe('EDS 2022 Domain 1 per service (issue 14)', () => {
+  const eds2022 = loadStandard('eds-2022.json');
+  const basis = basisOf(eds2022);
+  const scored = (score: number) => levelWithScore(eds2022, score);
+
+  /**
+   * A return naming services (name to its 1A-1D scores, null for unrated) with Domain 2 and 3
+   * scored as given, answers in the order the app lists them: each service's Domain 1, then the rest.
+   */
+  function serviceReturn(
+    services: Record<string, (number | null)[]>,
+    domain2: number[],
+    domain3: number[],
+  ): RatedResponse[] {
+    const group = (code: string) => eds2022.groups.find((candidate) => candidate.code === code);
+    const domain1 = group('1')?.requirements ?? [];
+    const answer = (groupCode: string, code: string, score: number | null) => ({
+      groupCode,
+      requirementCode: code,
+      requirementTitle: code,
+      ratingLevelCode: score === null ? null : scored(score),
+    });
+    return [
+      ...Object.entries(services).flatMap(([name, scores], index) =>
+        domain1.map((requirement, position) => ({
+          ...answer('1', requirement.code, scores[position] ?? null),
+          serviceId: `service-${index}`,
+          serviceName: name,
+        })),
+      ),
+      ...(group('2')?.requirements ?? []).map((requirement, position) =>
+        answer('2', requirement.code, domain2[position] ?? null),
+      ),
+      ...(group('3')?.requirements ?? []).map((requirement, position) =>
+        answer('3', requirement.code, domain3[position] ?? null),
+      ),
+    ];
+  }
+
+  test('the data says Domain 1 is answered per service, combined by the mean, at least one service, not verified', () => {
+    expect(eds2022.version.perService).toMatchObject({
+      groupCode: '1',
+      combine: 'mean',
+      minimum: 1,
+      verified: false,
+    });
+    expect(eds2022.version.perService?.source).toMatch(/rdash\.nhs\.uk/);
+  });
+
+  test('two services: Domain 1 is the mean of their totals (8 and 7 make 7.5), the total 21.5 is Developing', () => {
+    // Hand-worked: A 2+2+2+2 = 8, B 2+2+2+1 = 7, mean 7.5; Domain 2 2x4 = 8; Domain 3 2x3 = 6.
+    const results = totalScoreResults(
+      serviceReturn({ Maternity: [2, 2, 2, 2], 'Community nursing': [2, 2, 2, 1] }, [2, 2, 2, 2], [2, 2, 2]),
+      basis,
+    );
+    expect(results).toMatchObject({
+      complete: true,
+      total: 21.5,
+      exactTotal: { numerator: 43, denominator: 2 },
+      maximum: 33,
+      totalText: '21.5 out of 33',
+      band: { label: 'Developing' },
+    });
+    const domain1 = results.groups[0];
+    expect(domain1).toMatchObject({
+      code: '1',
+      subtotal: 7.5,
+      maximum: 12,
+      scoreText: '7.5 out of 12 (mean of 2 services)',
+      ratedCount: 8,
+      requirementCount: 8,
+    });
+    expect(domain1?.services).toEqual([
+      {
+        serviceId: 'service-0',
+        name: 'Maternity',
+        subtotal: 8,
+        maximum: 12,
+        ratedCount: 4,
+        requirementCount: 4,
+      },
+      {
+        serviceId: 'service-1',
+        name: 'Community nursing',
+        subtotal: 7,
+        maximum: 12,
+        ratedCount: 4,
+        requirementCount: 4,
+      },
+    ]);
+    expect(results.groups[1]).toMatchObject({ scoreText: '8 out of 12', services: null });
+    expect(resultLines(results, basis)).toEqual([
+      'Overall: Developing',
+      'Score 21.5 out of 33',
+      'Domain 1: 7.5 out of 12 (mean of 2 services)',
+    ]);
+  });
+
+  test('three services: 22/3 is shown as 7.3 and compared with the bands exactly (24.3 is Achieving)', () => {
+    // A 8, B 7, C 7: 22/3 = 7.33...; Domain 2 3+3+3+2 = 11; Domain 3 6: total 24.33...
+    const results = totalScoreResults(
+      serviceReturn({ A: [2, 2, 2, 2], B: [2, 2, 2, 1], C: [1, 2, 2, 2] }, [3, 3, 3, 2], [2, 2, 2]),
+      basis,
+    );
+    expect(results.groups[0]?.scoreText).toBe('7.3 out of 12 (mean of 3 services)');
+    expect(results.exactTotal).toEqual({ numerator: 73, denominator: 3 });
+    expect(results.totalText).toBe('24.3 out of 33');
+    expect(results.band?.label).toBe('Achieving');
+  });
+
+  test('band edges with a mean: 21.5 is still Developing, 22 is Achieving, 7.5 is Undeveloped ("under 8")', () => {
+    const developing = serviceReturn({ A: [2, 2, 2, 2], B: [2, 2, 2, 1] }, [2, 2, 2, 2], [2, 2, 2]);
+    expect(totalScoreResults(developing, basis).band?.label).toBe('Developing');
+    const achieving = serviceReturn({ A: [2, 2, 2, 2], B: [2, 2, 2, 2] }, [2, 2, 2, 2], [2, 2, 2]);
+    expect(totalScoreResults(achieving, basis)).toMatchObject({ total: 22, totalText: '22 out of 33' });
+    expect(totalScoreResults(achieving, basis).band?.label).toBe('Achieving');
+    const low = serviceReturn({ A: [1, 1, 1, 1], B: [1, 1, 1, 0] }, [0, 0, 0, 0], [1, 1, 1]);
+    expect(totalScoreResults(low, basis)).toMatchObject({ totalText: '6.5 out of 33' });
+    const lowish = serviceReturn({ A: [2, 1, 1, 1], B: [1, 1, 1, 1] }, [0, 0, 0, 0], [1, 1, 1]);
+    expect(totalScoreResults(lowish, basis)).toMatchObject({ totalText: '7.5 out of 33' });
+    expect(totalScoreResults(lowish, basis).band?.label).toBe('Undeveloped');
+  });
+
+  test('an unrated outcome of one service keeps the return incomplete and names the service', () => {
+    const results = totalScoreResults(
+      serviceReturn({ A: [2, 2, 2, 2], B: [2, 2, 2, null] }, [2, 2, 2, 2], [2, 2, 2]),
+      basis,
+    );
+    expect(results.complete).toBe(false);
+    expect(results.band).toBeNull();
+    expect(results.unratedCodes).toEqual(['1D (B)']);
+    expect(results.ratingText).toBe(
+      'Not available until every outcome is rated (1 outcome not rated: 1D (B))',
+    );
+  });
+
+  test('one service gives exactly the results of a return answered once per outcome', () => {
+    const once = answers(eds2022, (code) => (code.startsWith('1') ? scored(1) : scored(2)));
+    const perService = serviceReturn({ 'All services': [1, 1, 1, 1] }, [2, 2, 2, 2], [2, 2, 2]);
+    const withoutRule = totalScoreResults(once, { ...basis, perService: null });
+    const withRule = totalScoreResults(perService, basis);
+    expect(withRule).toMatchObject({
+      total: withoutRule.total,
+      maximum: withoutRule.maximum,
+      totalText: withoutRule.totalText,
+      band: withoutRule.band,
+    });
+    expect(withRule.groups[0]?.scoreText).toBe('4 out of 12');
+    expect(resultLines(withRule, basis)).toEqual(resultLines(withoutRule, basis));
+  });
+
+  test('scores are rounded to one decimal in whole numbers: 43/20 is 2.2, where floating point says 2.1', () => {
+    expect((43 / 20).toFixed(1)).toBe('2.1');
+    expect(formatScore({ numerator: 43, denominator: 20 })).toBe('2.2');
+    expect(formatScore({ numerator: 15, denominator: 2 })).toBe('7.5');
+    expect(formatScore({ numerator: 22, denominator: 3 })).toBe('7.3');
+    expect(formatScore({ numerator: 23, denominator: 3 })).toBe('7.7');
+    expect(formatScore({ numerator: 24, denominator: 3 })).toBe('8');
+    expect(bandFor({ numerator: 43, denominator: 2 }, basis.bands)?.label).toBe('Developing');
+  });
+
+  test('an unknown combining rule is refused rather than guessed', () => {
+    expect(() =>
+      totalScoreResults(serviceReturn({ A: [1, 1, 1, 1] }, [1, 1, 1, 1], [1, 1, 1]), {
+        ...basis,
+        perService: { groupCode: '1', combine: 'median' },
+      }),
+    ).toThrow(/Unknown rule "median" for combining services/);
   });
 });
