@@ -22,8 +22,10 @@ const SCHEDULES = [
   { name: pruneRateLimits.PRUNE_RATE_LIMITS_JOB, expression: '*/15 * * * *', run: pruneRateLimits.run },
 ];
 
-/** What the scheduled jobs need: the email jobs' deps and the virus scanner. */
-export type ScheduledJobDeps = ReminderJobDeps & rescanEvidence.RescanJobDeps;
+/** What the scheduled jobs need: the email jobs' deps, the obligation files and the virus scanner. */
+export type ScheduledJobDeps = ReminderJobDeps &
+  enqueuePublicationChasers.PublicationChaserJobDeps &
+  rescanEvidence.RescanJobDeps;
 
 interface ScheduledJob {
   name: string;

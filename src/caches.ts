@@ -1,5 +1,6 @@
 import type { VersionContentCache } from './frameworks/version-content.js';
 import { createMatrixCache, type MatrixCache } from './matrix/matrix.service.js';
+import { loadObligations, type ObligationCatalogue } from './obligations/obligation-files.js';
 
 /**
  * What one app keeps in memory between requests, always rebuilt from PostgreSQL and checked against
@@ -11,8 +12,11 @@ export interface Caches {
   versions: VersionContentCache;
   /** The compliance matrix's data and drawn tables, kept while the data is unchanged. */
   matrix: MatrixCache;
+  /** The obligation files (data/obligations): part of the release, read once when the app is built. */
+  obligations: ObligationCatalogue;
 }
 
-export function createCaches(): Caches {
-  return { versions: new Map(), matrix: createMatrixCache() };
+/** A bad obligation file stops the caller here, naming the file and each problem. */
+export function createCaches(obligationsDir?: string): Caches {
+  return { versions: new Map(), matrix: createMatrixCache(), obligations: loadObligations(obligationsDir) };
 }

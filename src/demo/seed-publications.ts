@@ -1,6 +1,6 @@
 import { ukToday } from '../format.js';
 import { deriveObligation, yearOf } from '../obligations/derive.js';
-import { obligationByCode } from '../obligations/obligation-files.js';
+import { loadObligations } from '../obligations/obligation-files.js';
 import { DEMO_PROVIDER_PROFILES } from './demo-provider-profiles.js';
 import { createDemoPublications, type Tx } from './queries.js';
 
@@ -95,8 +95,10 @@ export async function seedDemoPublications(
   const today = ukToday(now);
   const thisYear = yearOf(today);
   const rows = [];
+  // Read here, once per seed: the demo data is loaded before the app (and its caches) is built.
+  const { byCode } = loadObligations();
   for (const item of DEMO_PUBLICATIONS) {
-    const obligation = obligationByCode(item.obligationCode);
+    const obligation = byCode.get(item.obligationCode);
     const profile = DEMO_PROVIDER_PROFILES[item.odsCode];
     const providerId = providerIds.get(item.odsCode);
     const recordedById = userIds.get(item.recordedBy);

@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { OBLIGATIONS_DIR } from '../project-root.js';
 import { obligationFileSchema, type ObligationFile } from './obligation-file.schema.js';
 
@@ -39,16 +38,17 @@ export function readObligationFiles(dir: string = OBLIGATIONS_DIR): ObligationFi
   return obligations;
 }
 
-let loaded: readonly ObligationFile[] | undefined;
-
-/** The release's obligations (data/obligations), read on first use. */
-export function obligations(): readonly ObligationFile[] {
-  loaded ??= Object.freeze(readObligationFiles());
-  return loaded;
+/**
+ * The release's obligations, read once by createCaches (src/caches.ts) and kept in deps, like the
+ * standards' content: each app (or test) has its own, and a test may give its own directory.
+ */
+export interface ObligationCatalogue {
+  /** In file name order: the order of columns and rows wherever obligations are listed. */
+  all: readonly ObligationFile[];
+  byCode: ReadonlyMap<string, ObligationFile>;
 }
 
-export function obligationByCode(code: string): ObligationFile | undefined {
-  return obligations().find((obligation) => obligation.code === code);
+export function loadObligations(dir: string = OBLIGATIONS_DIR): ObligationCatalogue {
+  const all = Object.freeze(readObligationFiles(dir));
+  return { all, byCode: new Map(all.map((obligation) => [obligation.code, obligation])) };
 }
-
-export const obligationCodeSchema = z.string().refine((code) => obligationByCode(code) !== undefined);

@@ -1,3 +1,4 @@
+import type { Caches } from '../caches.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/prisma.js';
 import { formatDate, isoDate, ukToday } from '../format.js';
@@ -39,6 +40,7 @@ export interface PublicationChaserCounts {
 
 export interface PublicationChaserDeps {
   prisma: Db;
+  caches: Pick<Caches, 'obligations'>;
   config: Pick<Config, 'publicBaseUrl' | 'organisationName' | 'reminders'>;
 }
 
@@ -68,7 +70,13 @@ export async function enqueuePublicationChasers(
   if (providers.length === 0) return counts;
   const thisYear = yearOf(today);
   for (const year of [thisYear - 1, thisYear]) {
-    const statuses = await statusesForProviders(deps.prisma, providers, year, today);
+    const statuses = await statusesForProviders(
+      deps.prisma,
+      deps.caches.obligations.all,
+      providers,
+      year,
+      today,
+    );
     await deps.prisma.$transaction(async (tx) => {
       const leads = await findLeadsOfProviders(
         tx,
@@ -117,6 +125,7 @@ export async function enqueuePublicationChasers(
               htmlBody: rendered.html,
               nextAttemptAt: now.toISOString(),
               createdAt: now.toISOString(),
+              publication: { providerId: provider.id, obligationCode: status.obligation.code, year },
             });
           }
         }

@@ -15,7 +15,6 @@ import { idFromPath, signedInUser } from '../route-helpers.js';
 import { NotFound } from '../errors.js';
 import { yearLabel, yearOf } from './derive.js';
 import type { ObligationFile } from './obligation-file.schema.js';
-import { obligations } from './obligation-files.js';
 import {
   checkPublication,
   obligationFromPath,
@@ -71,7 +70,7 @@ export function publicationRoutes(deps: AppDeps): Router {
     const user = signedInUser(res);
     const year = yearChosen(req);
     const rows = await publicationsOverview(deps, user, year);
-    const all = obligations();
+    const all = deps.caches.obligations.all;
     res.render('publications/overview', {
       year: String(year),
       yearLabel: yearLabel(year),
@@ -180,7 +179,7 @@ export function publicationRoutes(deps: AppDeps): Router {
   router.get(paths.publications.record, requireSignIn, async (req, res) => {
     const user = signedInUser(res);
     const providerId = idFromPath(req.params.providerId);
-    const obligation = obligationFromPath(req.params.obligationCode);
+    const obligation = obligationFromPath(deps.caches.obligations, req.params.obligationCode);
     const year = yearFromPath(req);
     const { provider, publication } = await publicationForRecording(deps, user, providerId, obligation, year);
     renderRecordForm(res, {
@@ -200,7 +199,7 @@ export function publicationRoutes(deps: AppDeps): Router {
   router.post(paths.publications.record, requireSignIn, async (req, res) => {
     const user = signedInUser(res);
     const providerId = idFromPath(req.params.providerId);
-    const obligation = obligationFromPath(req.params.obligationCode);
+    const obligation = obligationFromPath(deps.caches.obligations, req.params.obligationCode);
     const year = yearFromPath(req);
     let page: Awaited<ReturnType<typeof publicationForRecording>>;
     let read: Awaited<ReturnType<typeof readUploadForm>>;
@@ -252,7 +251,7 @@ export function publicationRoutes(deps: AppDeps): Router {
   router.post(paths.publications.check, requireSignIn, async (req, res) => {
     const user = signedInUser(res);
     const providerId = idFromPath(req.params.providerId);
-    const obligation = obligationFromPath(req.params.obligationCode);
+    const obligation = obligationFromPath(deps.caches.obligations, req.params.obligationCode);
     const year = yearFromPath(req);
     await checkPublication(deps, user, providerId, obligation, year);
     res.redirect(`${pathTo(paths.publications.provider, { providerId })}?year=${year}&done=checked`);

@@ -8,7 +8,7 @@ import { isoDate, ukToday } from '../format.js';
 import type { EvidenceScanStatus } from '../generated/prisma/enums.js';
 import type { Db, DbClient } from '../db/prisma.js';
 import { deriveObligation, type ProviderFacts } from './derive.js';
-import { obligationByCode, obligations } from './obligation-files.js';
+import type { ObligationCatalogue } from './obligation-files.js';
 import type { ObligationFile } from './obligation-file.schema.js';
 import {
   findProviderFacts,
@@ -40,16 +40,16 @@ export interface ObligationStatus {
 }
 
 /**
- * Each obligation's state for a provider in a year: a record, once made, is what shows (a provider
- * may publish what it does not owe); otherwise the rules decide, and a date before today is overdue.
+ * Each obligation's state for a provider in a year, before the day is known (an unrecorded duty
+ * with a date is "due", never "overdue": see onDay): a record, once made, is what shows (a provider
+ * may publish what it does not owe); otherwise the rules decide.
  */
 export function obligationStatuses(
+  all: readonly ObligationFile[],
   facts: ProviderFacts,
   year: number,
-  today: Date,
   records: readonly PublicationRow[],
   lastPublished: ReadonlyMap<string, Date>,
-  all: readonly ObligationFile[] = obligations(),
 ): ObligationStatus[] {
   return all.map((obligation) => {
     const publication = records.find((record) => record.obligationCode === obligation.code) ?? null;
@@ -59,13 +59,20 @@ export function obligationStatuses(
     if (publication) return { ...base, state: publication.status };
     switch (derived.state) {
       case 'due':
-        return { ...base, state: derived.dueOn < today ? 'overdue' : 'due' };
+        return { ...base, state: 'due' };
       case 'not-due':
         return { ...base, state: 'not-due', reason: derived.reason, nextDueOn: derived.nextDueOn };
       default:
         return { ...base, state: derived.state, reason: derived.reason };
     }
   });
+}
+
+/** The status as on `today` (a UK calendar day): what is due before today and not recorded is overdue. */
+export function onDay(status: ObligationStatus, today: Date): ObligationStatus {
+  return status.state === 'due' && status.dueOn && status.dueOn < today
+    ? { ...status, state: 'overdue' }
+    : status;
 }
 
 export interface ProviderPublications {
@@ -79,29 +86,58 @@ function canRecord(user: CurrentUser, providerId: string): boolean {
   return isCommissionerEditor(user) || isLeadOf(user, providerId);
 }
 
-/** Each provider's obligation statuses in the year, as on `today` (a UK calendar day). */
-export async function statusesForProviders(
+/** Each provider's obligation statuses in the year, before the day is known (see obligationStatuses). */
+export async function statusesBeforeTheDay(
   prisma: Db,
-  providers: readonly ProviderWithFacts[],
+  all: readonly ObligationFile[],
+  providers: readonly (ProviderFacts & { id: string })[],
   year: number,
-  today: Date,
 ): Promise<Map<string, ObligationStatus[]>> {
   const { inYear, before } = await publicationsAround(
     prisma,
     providers.map((provider) => provider.id),
     year,
   );
+  const lastPublished = new Map<string, Map<string, Date>>();
+  for (const row of before) {
+    if (!row._max.publishedOn) continue;
+    const own = lastPublished.get(row.providerId) ?? new Map<string, Date>();
+    lastPublished.set(row.providerId, own.set(row.obligationCode, row._max.publishedOn));
+  }
+  const records = new Map<string, PublicationRow[]>();
+  for (const record of inYear)
+    records.set(record.providerId, [...(records.get(record.providerId) ?? []), record]);
   const result = new Map<string, ObligationStatus[]>();
   for (const provider of providers) {
-    const lastPublished = new Map<string, Date>();
-    for (const row of before) {
-      if (row.providerId === provider.id && row._max.publishedOn)
-        lastPublished.set(row.obligationCode, row._max.publishedOn);
-    }
-    const records = inYear.filter((record) => record.providerId === provider.id);
-    result.set(provider.id, obligationStatuses(provider, year, today, records, lastPublished));
+    result.set(
+      provider.id,
+      obligationStatuses(
+        all,
+        provider,
+        year,
+        records.get(provider.id) ?? [],
+        lastPublished.get(provider.id) ?? new Map(),
+      ),
+    );
   }
   return result;
+}
+
+/** Each provider's obligation statuses in the year, as on `today` (a UK calendar day). */
+export async function statusesForProviders(
+  prisma: Db,
+  all: readonly ObligationFile[],
+  providers: readonly (ProviderFacts & { id: string })[],
+  year: number,
+  today: Date,
+): Promise<Map<string, ObligationStatus[]>> {
+  const statuses = await statusesBeforeTheDay(prisma, all, providers, year);
+  for (const [providerId, list] of statuses)
+    statuses.set(
+      providerId,
+      list.map((status) => onDay(status, today)),
+    );
+  return statuses;
 }
 
 /** One provider's obligations in a year (another provider's person: not found). */
@@ -115,7 +151,10 @@ export async function providerPublications(
   const provider = await findProviderFacts(deps.prisma, providerId);
   if (!provider) throw new NotFound();
   const today = ukToday(deps.clock());
-  const statuses = (await statusesForProviders(deps.prisma, [provider], year, today)).get(provider.id) ?? [];
+  const statuses =
+    (await statusesForProviders(deps.prisma, deps.caches.obligations.all, [provider], year, today)).get(
+      provider.id,
+    ) ?? [];
   return { provider, statuses, canRecord: canRecord(user, providerId), canCheck: isCommissionerEditor(user) };
 }
 
@@ -123,13 +162,22 @@ export async function providerPublications(
 export async function publicationsOverview(deps: AppDeps, user: CurrentUser, year: number) {
   const scope = providerScope(user);
   const providers = await listProvidersWithFacts(deps.prisma, scope?.in);
-  const statuses = await statusesForProviders(deps.prisma, providers, year, ukToday(deps.clock()));
+  const statuses = await statusesForProviders(
+    deps.prisma,
+    deps.caches.obligations.all,
+    providers,
+    year,
+    ukToday(deps.clock()),
+  );
   return providers.map((provider) => ({ provider, statuses: statuses.get(provider.id) ?? [] }));
 }
 
 /** The obligation named in a URL, or not found. */
-export function obligationFromPath(code: string | string[] | undefined): ObligationFile {
-  const obligation = typeof code === 'string' ? obligationByCode(code) : undefined;
+export function obligationFromPath(
+  catalogue: ObligationCatalogue,
+  code: string | string[] | undefined,
+): ObligationFile {
+  const obligation = typeof code === 'string' ? catalogue.byCode.get(code) : undefined;
   if (!obligation) throw new NotFound();
   return obligation;
 }

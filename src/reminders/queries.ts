@@ -94,6 +94,14 @@ export interface NewEmail {
   /** ISO timestamps from the job's clock: when the decision was taken, and the first try. */
   nextAttemptAt: string;
   createdAt: string;
+  /** A chaser for an overdue publication: the one it chases (the sender re-checks it). */
+  publication?: PublicationSubject;
+}
+
+export interface PublicationSubject {
+  providerId: string;
+  obligationCode: string;
+  year: number;
 }
 
 /** An email to one person about no return (sign-in links, invitations, access added), queued now. */
@@ -134,17 +142,26 @@ export async function insertEmailsWithAudit(
   audit: { action: string; requestId: string | null },
 ): Promise<QueuedEmail[]> {
   if (emails.length === 0) return [];
+  const rows = emails.map(({ publication, ...email }) => ({
+    ...email,
+    publicationProviderId: publication?.providerId ?? null,
+    publicationObligationCode: publication?.obligationCode ?? null,
+    publicationYear: publication?.year ?? null,
+  }));
   return tx.$queryRaw<QueuedEmail[]>`
     WITH input AS (
-      SELECT * FROM jsonb_to_recordset(${JSON.stringify(emails)}::jsonb) AS x(
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(
         "idempotencyKey" text, "returnId" uuid, "stage" text, "dueDate" date, "toAddress" text,
         "ccAddresses" text[], "subject" text, "textBody" text, "htmlBody" text, "nextAttemptAt" timestamptz,
-        "createdAt" timestamptz)
+        "createdAt" timestamptz, "publicationProviderId" uuid, "publicationObligationCode" text,
+        "publicationYear" integer)
     ), inserted AS (
       INSERT INTO outbox_emails (idempotency_key, return_id, stage, due_date, to_address, cc_addresses,
-                                 subject, text_body, html_body, next_attempt_at, created_at)
+                                 subject, text_body, html_body, next_attempt_at, created_at,
+                                 publication_provider_id, publication_obligation_code, publication_year)
       SELECT "idempotencyKey", "returnId", "stage", "dueDate", "toAddress", "ccAddresses",
-             "subject", "textBody", "htmlBody", "nextAttemptAt", "createdAt"
+             "subject", "textBody", "htmlBody", "nextAttemptAt", "createdAt",
+             "publicationProviderId", "publicationObligationCode", "publicationYear"
       FROM input
       ORDER BY "idempotencyKey"
       ON CONFLICT (idempotency_key) DO NOTHING
@@ -178,6 +195,8 @@ export interface ClaimedEmail {
   dueDate: string | null;
   returnStatus: ReturnStatus | null;
   returnDueDate: string | null;
+  /** A publication chaser: whether its publication has been recorded since (null for other emails). */
+  publicationRecorded: boolean | null;
 }
 
 // A Prisma.sql fragment is spliced into the statement, not sent as a parameter.
@@ -186,7 +205,11 @@ const CLAIMED_COLUMNS = Prisma.sql`
   o.to_address AS "toAddress", o.cc_addresses AS "ccAddresses", o.subject, o.text_body AS "textBody",
   o.html_body AS "htmlBody", o.attempts, to_char(o.due_date, 'YYYY-MM-DD') AS "dueDate",
   (SELECT r.status::text FROM returns r WHERE r.id = o.return_id) AS "returnStatus",
-  (SELECT to_char(r.due_date, 'YYYY-MM-DD') FROM returns r WHERE r.id = o.return_id) AS "returnDueDate"`;
+  (SELECT to_char(r.due_date, 'YYYY-MM-DD') FROM returns r WHERE r.id = o.return_id) AS "returnDueDate",
+  CASE WHEN o.publication_provider_id IS NULL THEN NULL ELSE EXISTS (
+    SELECT 1 FROM publications p
+     WHERE p.provider_id = o.publication_provider_id AND p.obligation_code = o.publication_obligation_code
+       AND p.year = o.publication_year) END AS "publicationRecorded"`;
 
 /**
  * Claims up to `limit` emails for one sender: due pending rows, and rows whose sender's lease ran out

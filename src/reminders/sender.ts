@@ -140,7 +140,15 @@ async function release(deps: SenderDeps, row: ClaimedEmail): Promise<Outcome> {
   return done ? 'released' : 'lostLease';
 }
 
+/**
+ * Why a chaser claimed now is no longer wanted, read at claim time (the claim statement reads the
+ * return or publication as it is now): the return was submitted or its due date moved, or the
+ * publication was recorded, after the chaser was queued.
+ */
 function noLongerWanted(row: ClaimedEmail): string | undefined {
+  if (row.publicationRecorded) {
+    return 'Not sent: the publication was recorded before this email went out';
+  }
   if (!row.returnId || !row.dueDate) return undefined;
   if (!row.returnStatus || !isChased(row.returnStatus)) {
     return 'Not sent: the return was submitted before this email went out';

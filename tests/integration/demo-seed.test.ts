@@ -1,6 +1,7 @@
 import { sha256 } from '../../src/hash.js';
 import { createPrisma, type Db } from '../../src/db/prisma.js';
 import { seedDemoData } from '../../src/demo/seed-demo-data.js';
+import { loadObligations } from '../../src/obligations/obligation-files.js';
 import { statusesForProviders } from '../../src/obligations/publications.service.js';
 import { importStandards } from '../../src/frameworks/import-standards.js';
 import { snapshotDigest, type JsonValue, type ReturnSnapshot } from '../../src/returns/snapshot.js';
@@ -109,7 +110,7 @@ describe('seedDemoData on an empty database', () => {
     const today = new Date('2026-11-20T00:00:00Z');
     const states = new Set<string>();
     for (const year of [2025, 2026]) {
-      const statuses = await statusesForProviders(db.prisma, facts, year, today);
+      const statuses = await statusesForProviders(db.prisma, loadObligations().all, facts, year, today);
       for (const list of statuses.values()) for (const status of list) states.add(status.state);
     }
     for (const state of ['checked', 'published', 'overdue', 'due', 'not-applicable', 'not-due']) {

@@ -1,6 +1,9 @@
-import { run as enqueuePublicationJob } from '../../jobs/enqueue-publication-chasers.js';
-import type { ReminderJobDeps } from '../../jobs/reminder-job-deps.js';
+import {
+  run as enqueuePublicationJob,
+  type PublicationChaserJobDeps,
+} from '../../jobs/enqueue-publication-chasers.js';
 import { run as sendJob } from '../../jobs/send-email.js';
+import { loadObligations } from '../../src/obligations/obligation-files.js';
 import { enqueuePublicationChasers } from '../../src/obligations/publication-chasers.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { chaserConfig, dayFrom, fakeClock, jobDeps, type FakeClock } from '../support/chaser-fixtures.js';
@@ -16,7 +19,7 @@ const WRES_DUE = new Date('2026-10-31T00:00:00Z');
 let db: TestDatabase;
 let sink: SmtpSink;
 let time: FakeClock;
-let deps: ReminderJobDeps;
+let deps: PublicationChaserJobDeps;
 let providerId: string;
 let leadEmails: string[];
 
@@ -25,7 +28,7 @@ beforeAll(async () => {
   await importTestStandards(db.prisma);
   sink = await startSmtpSink();
   time = fakeClock(dayFrom(-30, WRES_DUE));
-  deps = jobDeps(db, chaserConfig(sink.port), time);
+  deps = { ...jobDeps(db, chaserConfig(sink.port), time), caches: { obligations: loadObligations() } };
   // A small care home: of the obligations, only the WRES report (and, later, the AIS
   // self-assessment) applies. Its 2025/26 WRES report is recorded, so only 2026/27's is chased.
   const provider = await createProvider(db.prisma, {
@@ -136,4 +139,62 @@ test('an overdue publication is chased from 7 days overdue, every 7 days, once e
     ['+14@2026-10-31', 'sent', null],
     ['+14@2026-10-31', 'sent', null],
   ]);
+});
+
+test('a chaser queued before the publication was recorded is not sent: the sender drops it, audited', async () => {
+  const provider = await createProvider(db.prisma, {
+    name: 'Late Lane Care Home',
+    type: 'care_home',
+    sector: 'care_home',
+    headcountBand: 'under_150',
+    turnoverBand: 'under_10m',
+    financialYearEndMonth: 3,
+    providesMentalHealthServices: false,
+  });
+  const lead = await createProviderLead(db.prisma, provider.id, { email: 'lee.lead@latelane.example.org' });
+  time.set(dayFrom(7, WRES_DUE));
+  await enqueuePublicationChasers(deps, time.now);
+  // Its 2025/26 report (nothing recorded) is overdue too: that chaser is still sent.
+  const rows = await db.prisma.outboxEmail.findMany({ where: { publicationProviderId: provider.id } });
+  expect(rows.map((row) => row.publicationYear).sort()).toEqual([2025, 2026]);
+  const queued = await db.prisma.outboxEmail.findFirstOrThrow({
+    where: { publicationProviderId: provider.id, publicationYear: 2026 },
+  });
+  expect(queued).toMatchObject({
+    status: 'pending',
+    toAddress: lead.email,
+    publicationObligationCode: 'wres-report',
+    publicationYear: 2026,
+  });
+
+  // The lead records the WRES report before the sender gets to the chaser.
+  await db.prisma.publication.create({
+    data: {
+      providerId: provider.id,
+      obligationCode: 'wres-report',
+      obligationVersion: 1,
+      year: 2026,
+      status: 'published',
+      url: 'https://www.latelane.example.org/wres-2026',
+      publishedOn: new Date('2026-11-06'),
+      recordedById: lead.id,
+      recordedAt: time.now,
+    },
+  });
+  expect((await sendJob(deps)).status).toBe('succeeded');
+  const toLead = sink.take().filter((email) => addresses(email.parsed.to).includes(lead.email));
+  expect(toLead.map((email) => email.parsed.subject)).toEqual([
+    'Overdue: Workforce Race Equality Standard (WRES) report for Late Lane Care Home was due on 31 October 2025',
+  ]);
+
+  const reason = 'Not sent: the publication was recorded before this email went out';
+  expect(await db.prisma.outboxEmail.findUniqueOrThrow({ where: { id: queued.id } })).toMatchObject({
+    status: 'cancelled',
+    sentAt: null,
+    lastError: reason,
+  });
+  const audit = await db.prisma.auditEvent.findFirstOrThrow({
+    where: { action: 'email.cancelled', entityId: queued.id },
+  });
+  expect(audit.after).toMatchObject({ status: 'cancelled', to: lead.email, reason });
 });

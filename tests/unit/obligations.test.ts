@@ -11,11 +11,7 @@ import {
   type Derived,
   type ProviderFacts,
 } from '../../src/obligations/derive.js';
-import {
-  obligationByCode,
-  obligations,
-  readObligationFiles,
-} from '../../src/obligations/obligation-files.js';
+import { loadObligations, readObligationFiles } from '../../src/obligations/obligation-files.js';
 import type { ObligationFile } from '../../src/obligations/obligation-file.schema.js';
 
 // The rules come from data/obligations: these tests read the same files the app does.
@@ -23,8 +19,11 @@ import type { ObligationFile } from '../../src/obligations/obligation-file.schem
 const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
 const iso = (date: Date | null | undefined) => date?.toISOString().slice(0, 10);
 
+const catalogue = loadObligations();
+const obligations = () => catalogue.all;
+
 function obligation(code: string): ObligationFile {
-  const found = obligationByCode(code);
+  const found = catalogue.byCode.get(code);
   if (!found) throw new Error(`no obligation ${code}`);
   return found;
 }
