@@ -24,6 +24,7 @@ import { setUpSession } from './middleware/session.js';
 import { NHSUK_FRONTEND_VERSION, setUpStatic } from './middleware/static.js';
 import { extensionRoutes } from './returns/extension.routes.js';
 import { gradingRoutes } from './returns/grading.routes.js';
+import { edsReportRoutes } from './eds-report/eds-report.routes.js';
 import { periodRoutes } from './periods/periods.routes.js';
 import { pathTo, paths } from './paths.js';
 import { peopleRoutes } from './people/people.routes.js';
@@ -95,6 +96,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(periodRoutes(deps));
   app.use(extensionRoutes(deps));
   app.use(gradingRoutes(deps));
+  app.use(edsReportRoutes(deps));
   app.use(returnsRoutes(deps));
   app.use(workbookRoutes(deps));
   app.use(outboxRoutes(deps));

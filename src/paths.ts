@@ -62,6 +62,10 @@ export const paths = {
     // Uploading the filled-in workbook, then its preview (confirmed on the same page).
     workbookUpload: '/returns/:returnId/workbook/upload',
     workbookPreview: '/returns/:returnId/workbook/preview',
+    // Issue 14: an EDS 2022 return's report in the layout of NHS England's template (a print page and
+    // a workbook), and where and when it was published and sent to NHS England.
+    edsReport: '/returns/:returnId/eds-report',
+    edsReportXlsx: '/returns/:returnId/eds-report.xlsx',
   },
   evidence: {
     upload: '/returns/:returnId/requirements/:requirementId/evidence',

@@ -1,4 +1,5 @@
 import { isCommissionerEditor } from '../auth/access.js';
+import { hasEdsReport } from '../eds-report/report.js';
 import type { CurrentUser } from '../auth/current-user.js';
 import type { DbClient } from '../db/prisma.js';
 import { ukToday } from '../format.js';
@@ -39,6 +40,8 @@ export interface HubReturn {
   dueDate: Date;
   overdueText: string | undefined;
   resultLines: string[];
+  /** The return's EDS report (issue 14: EDS 2022 only). */
+  edsReportHref: string | undefined;
 }
 
 export interface ProviderHub {
@@ -105,6 +108,8 @@ export async function providerHub(
         ? daysOverdueText(Math.round((today.getTime() - item.dueDate.getTime()) / DAY_MS))
         : undefined,
       resultLines: lines,
+      edsReportHref:
+        basis && hasEdsReport(basis) ? pathTo(paths.returns.edsReport, { returnId: item.id }) : undefined,
     };
     const period = periods.at(-1);
     if (period?.label === item.period.label) period.returns.push(shown);

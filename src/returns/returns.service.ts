@@ -12,7 +12,9 @@ import type { DbClient } from '../db/prisma.js';
 import { Conflict, NotFound } from '../errors.js';
 import { evidenceListItems } from '../evidence/evidence-list.js';
 import { evidenceForResponses } from '../evidence/queries.js';
+import { hasEdsReport } from '../eds-report/report.js';
 import { standardName } from '../frameworks/names.js';
+import { findResultsBasis } from '../frameworks/results.queries.js';
 import {
   requirementOfVersion,
   versionContent,
@@ -22,6 +24,7 @@ import {
 import type { ReturnStatus } from '../generated/prisma/enums.js';
 import type { CurrentUser } from '../auth/current-user.js';
 import { isoDate, ukToday } from '../format.js';
+import { pathTo, paths } from '../paths.js';
 import { groupState, isOverdue, requirementState, type RequirementState } from './progress.js';
 import {
   createAnswer,
@@ -125,6 +128,13 @@ async function gradingStep(db: DbClient, row: ReturnRow) {
     state: (record ? 'completed' : 'not_started') as RequirementState,
     lines: record ? gradingRecordLines(record) : [],
   };
+}
+
+/** The return's EDS report (issue 14), for EDS versions scored with rating bands (EDS 2022). */
+async function edsReportHref(db: DbClient, row: ReturnRow): Promise<string | undefined> {
+  if (row.frameworkVersion.framework.code !== 'EDS') return undefined;
+  const basis = await findResultsBasis(db, row.frameworkVersionId);
+  return basis && hasEdsReport(basis) ? pathTo(paths.returns.edsReport, { returnId: row.id }) : undefined;
 }
 
 export interface ReturnSummary {
@@ -248,6 +258,7 @@ export async function returnTaskList(
     summary,
     groups,
     grading: await gradingStep(prisma, row),
+    edsReportHref: await edsReportHref(prisma, row),
     review: review && { comment: review.comment, decidedAt: review.decidedAt },
     acceptance: accepted && {
       reviewerName: accepted.reviewer.displayName,

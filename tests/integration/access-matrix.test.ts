@@ -101,6 +101,9 @@ const RULES = `
   # Who graded an EDS return (issue 14): provider A's people while it is editable; staff cannot change it.
   GET     /returns/:returnId/grading                                            signin    403      ok       ok       404      403      403
   POST    /returns/:returnId/grading                                            signin    403      ok       ok       404      403      403
+  # The EDS report of an EDS 2022 return (issue 14): whoever may see the return.
+  GET     /returns/:returnId/eds-report                                         signin    ok       ok       ok       404      ok       ok
+  GET     /returns/:returnId/eds-report.xlsx                                    signin    ok       ok       ok       404      ok       ok
 
   GET     /returns                                                              signin    ok       ok       ok       ok       ok       ok
   GET     /returns/:returnId                                                    signin    ok       ok       ok       404      ok       ok
@@ -387,7 +390,7 @@ afterAll(async () => {
 function urlOf(path: string, actor: Actor): string {
   const values = path.startsWith(paths.mailbox.list)
     ? { ...params, ...mailboxParams }
-    : path === paths.returns.grading
+    : path === paths.returns.grading || path.startsWith(paths.returns.edsReport)
       ? { ...params, returnId: edsReturnId }
       : path.startsWith('/providers/:providerId/people/:userId')
         ? { ...params, userId: peopleSubjects[actor] }

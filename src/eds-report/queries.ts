@@ -1,0 +1,28 @@
+import type { DbClient } from '../db/prisma.js';
+
+// The reads behind the EDS report that the return's own queries do not already make.
+
+/** The provider's ODS code, its active leads' names, and who submitted the return last. */
+export async function findReportPeople(db: DbClient, providerId: string, returnId: string) {
+  const provider = await db.provider.findUnique({ where: { id: providerId }, select: { odsCode: true } });
+  const leads = await db.membership.findMany({
+    where: { providerId, role: 'lead', user: { active: true } },
+    select: { user: { select: { displayName: true } } },
+    orderBy: { user: { displayName: 'asc' } },
+  });
+  const latest = await db.returnSubmission.findFirst({
+    where: { returnId },
+    orderBy: { sequence: 'desc' },
+    select: { submittedAt: true, submittedBy: { select: { displayName: true } } },
+  });
+  const accepted = await db.return.findUnique({
+    where: { id: returnId },
+    select: { decidedAt: true, status: true },
+  });
+  return {
+    odsCode: provider?.odsCode ?? '',
+    leadNames: leads.map((lead) => lead.user.displayName),
+    latestSubmission: latest,
+    acceptedAt: accepted?.status === 'accepted' ? accepted.decidedAt : null,
+  };
+}
