@@ -1,4 +1,5 @@
 import type { VersionContentCache } from './frameworks/version-content.js';
+import { createVersionMappingsCache, type VersionMappingsCache } from './frameworks/version-mappings.js';
 import { createMatrixCache, type MatrixCache } from './matrix/matrix.service.js';
 import { loadObligations, type ObligationCatalogue } from './obligations/obligation-files.js';
 
@@ -14,9 +15,16 @@ export interface Caches {
   matrix: MatrixCache;
   /** The obligation files (data/obligations): part of the release, read once when the app is built. */
   obligations: ObligationCatalogue;
+  /** The mappings between versions of a standard (data/standards/mappings, read once on first use). */
+  versionMappings: VersionMappingsCache;
 }
 
 /** A bad obligation file stops the caller here, naming the file and each problem. */
 export function createCaches(obligationsDir?: string): Caches {
-  return { versions: new Map(), matrix: createMatrixCache(), obligations: loadObligations(obligationsDir) };
+  return {
+    versions: new Map(),
+    matrix: createMatrixCache(),
+    obligations: loadObligations(obligationsDir),
+    versionMappings: createVersionMappingsCache(),
+  };
 }

@@ -20,6 +20,8 @@ export const paths = {
     list: '/providers',
     new: '/providers/new',
     show: '/providers/:providerId',
+    // A provider's trends: staff, and the provider's own people.
+    trends: '/providers/:providerId/trends',
     edit: '/providers/:providerId/edit',
     deactivate: '/providers/:providerId/deactivate',
     reactivate: '/providers/:providerId/reactivate',
@@ -88,7 +90,8 @@ export const paths = {
     all: '/returns/:returnId/review/all',
     acceptUnchanged: '/returns/:returnId/review/accept-unchanged',
   },
-  // Heat map (providers x requirements) and trends across periods: staff only.
+  // Heat map (providers x requirements) and trends across periods for all providers: staff only
+  // (a provider lead's /trends leads to their own providers' trends).
   heatmap: '/heatmap',
   trends: '/trends',
   // Exports: requirement-level data (staff) and the per-provider contract review pack (staff, and a

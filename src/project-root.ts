@@ -16,6 +16,7 @@ function findProjectRoot(start: string): string {
 export const PROJECT_ROOT = findProjectRoot(dirname(fileURLToPath(import.meta.url)));
 export const MIGRATIONS_DIR = join(PROJECT_ROOT, 'prisma', 'migrations');
 export const STANDARDS_DIR = join(PROJECT_ROOT, 'data', 'standards');
+export const STANDARD_MAPPINGS_DIR = join(STANDARDS_DIR, 'mappings');
 export const OBLIGATIONS_DIR = join(PROJECT_ROOT, 'data', 'obligations');
 export const ODS_ROLE_CODES_FILE = join(PROJECT_ROOT, 'data', 'ods', 'role-codes.json');
 export const WORKFORCE_STANDARDS_DIR = join(PROJECT_ROOT, 'data', 'workforce-standards');

@@ -59,7 +59,7 @@ const NAVIGATION: { text: string; href: string; roles: readonly UserRole[] }[] =
   },
   { text: 'Review', href: paths.review.queue, roles: ['admin', 'contract_manager'] },
   { text: 'Heat map', href: paths.heatmap, roles: ['admin', 'contract_manager', 'viewer'] },
-  { text: 'Trends', href: paths.trends, roles: ['admin', 'contract_manager', 'viewer'] },
+  { text: 'Trends', href: paths.trends, roles: ['admin', 'contract_manager', 'viewer', 'provider_lead'] },
   { text: 'Exports', href: paths.exports.index, roles: ['admin', 'contract_manager', 'viewer'] },
   { text: 'Contract review pack', href: paths.exports.packChoose, roles: ['provider_lead'] },
   {

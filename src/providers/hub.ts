@@ -118,7 +118,7 @@ export async function providerHub(
   return {
     periods,
     packHref: pathTo(paths.exports.pack, { providerId: provider.id }),
-    trendsHref: `${paths.trends}?${new URLSearchParams({ provider: provider.id }).toString()}`,
+    trendsHref: pathTo(paths.providers.trends, { providerId: provider.id }),
     history: history.map((event) => ({
       occurredAt: event.occurredAt,
       who: event.actor?.displayName ?? 'System',

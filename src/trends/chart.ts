@@ -9,7 +9,12 @@ export interface ChartInput {
   description: string;
   /** The quantity the bars measure, for the axis: "Number of returns". */
   valueLabel: string;
-  groups: readonly { label: string; bars: readonly { label: string; value: number }[] }[];
+  groups: readonly {
+    label: string;
+    /** Drawn as a dashed rule with this text above the group: "Version changed here: ...". */
+    boundary?: string | null;
+    bars: readonly { label: string; value: number }[];
+  }[];
 }
 
 export interface ChartBar {
@@ -32,6 +37,7 @@ export interface ChartGeometry {
   width: number;
   height: number;
   groups: { label: string; x: number; y: number }[];
+  boundaries: { text: string; textY: number; lineY: number }[];
   bars: ChartBar[];
   axis: {
     x: number;
@@ -52,6 +58,7 @@ export const CHART_LAYOUT = {
   barHeight: 18,
   barGap: 6,
   axisHeight: 48,
+  boundaryHeight: 30,
   top: 8,
 } as const;
 
@@ -71,9 +78,14 @@ export function buildBarChart(input: ChartInput): ChartGeometry {
   const axisX = layout.labelWidth;
   const scale = (value: number) => (value / maximum) * layout.plotWidth;
   const groups: ChartGeometry['groups'] = [];
+  const boundaries: ChartGeometry['boundaries'] = [];
   const bars: ChartBar[] = [];
   let y = layout.top;
   for (const group of input.groups) {
+    if (group.boundary) {
+      boundaries.push({ text: group.boundary, textY: y + 20, lineY: y + 4 });
+      y += layout.boundaryHeight;
+    }
     groups.push({ label: group.label, x: 0, y: y + layout.groupHeaderHeight - 8 });
     y += layout.groupHeaderHeight;
     for (const bar of group.bars) {
@@ -100,6 +112,7 @@ export function buildBarChart(input: ChartInput): ChartGeometry {
     width: layout.width,
     height: plotBottom + layout.axisHeight,
     groups,
+    boundaries,
     bars,
     axis: {
       x: axisX,

@@ -10,10 +10,18 @@ export function listProviders(db: Db) {
   });
 }
 
-/** Every framework version with what computeResults needs (groups, levels, bands). */
+export function findTrendsProvider(db: Db, providerId: string) {
+  return db.provider.findUnique({ where: { id: providerId }, select: { id: true, name: true } });
+}
+
+/** Every framework version with what computeResults needs (groups, levels, bands) and its framework's name. */
 export function listResultsBases(db: Db) {
   return db.frameworkVersion.findMany({
-    select: { id: true, ...RESULTS_BASIS_SELECT },
+    select: {
+      id: true,
+      ...RESULTS_BASIS_SELECT,
+      framework: { select: { code: true, name: true } },
+    },
     orderBy: [{ framework: { code: 'asc' } }, { code: 'asc' }],
     relationLoadStrategy: 'join',
   });
@@ -30,5 +38,14 @@ export function listReturnsForTrends(db: Db, providerId: string | undefined) {
       submissions: { select: { snapshot: true }, orderBy: { sequence: 'desc' }, take: 1 },
     },
     relationLoadStrategy: 'join',
+  });
+}
+
+/** The providers a provider's person belongs to, by name. */
+export function listProvidersByIds(db: Db, ids: readonly string[]) {
+  return db.provider.findMany({
+    where: { id: { in: [...ids] } },
+    select: { id: true, name: true },
+    orderBy: [{ name: 'asc' }, { id: 'asc' }],
   });
 }

@@ -1,29 +1,71 @@
-import type { Db } from '../db/prisma.js';
+import { canSeeProvider } from '../auth/access.js';
+import type { CurrentUser } from '../auth/current-user.js';
+import type { DataDeps } from '../deps.js';
+import { NotFound } from '../errors.js';
+import { versionMappings } from '../frameworks/version-mappings.js';
 import { buildBarChart, type ChartGeometry } from './chart.js';
-import { listProviders, listResultsBases, listReturnsForTrends } from './queries.js';
-import { buildTrends, type StandardTrend } from './trends.js';
+import { findTrendsProvider, listProviders, listResultsBases, listReturnsForTrends } from './queries.js';
+import { buildTrends, type Count, type ResultTable, type StandardTrend, type TrendRow } from './trends.js';
 
 export interface TrendsPage {
   providerItems: { value: string; text: string; selected: boolean }[];
-  /** The chosen provider's name, or null for all providers. */
-  providerName: string | null;
-  standards: (StandardTrend & { stateChart: ChartGeometry; resultChart: ChartGeometry })[];
+  /** The provider the page is about, or null for all providers. */
+  provider: { id: string; name: string } | null;
+  standards: (StandardTrend & {
+    stateChart: ChartGeometry;
+    resultTables: (ResultTable & { chart: ChartGeometry })[];
+  })[];
 }
 
-export async function getTrends(db: Db, providerId: string | undefined): Promise<TrendsPage> {
-  const providers = await listProviders(db);
-  const provider = providers.find((item) => item.id === providerId);
-  const [bases, returns] = await Promise.all([listResultsBases(db), listReturnsForTrends(db, provider?.id)]);
+/** Trends for all providers: staff only (the route says so). */
+export async function getTrends(deps: DataDeps): Promise<TrendsPage> {
+  const providers = await listProviders(deps.prisma);
+  return {
+    ...(await trendsFor(deps, null)),
+    providerItems: [
+      { value: '', text: 'All providers', selected: true },
+      ...providers.map((item) => ({
+        value: item.id,
+        text: `${item.name} (${item.odsCode})`,
+        selected: false,
+      })),
+    ],
+  };
+}
+
+/** One provider's trends: staff, or the provider's own people (another provider's is "not found"). */
+export async function getProviderTrends(
+  deps: DataDeps,
+  user: CurrentUser,
+  providerId: string,
+): Promise<TrendsPage> {
+  if (!canSeeProvider(user, providerId)) throw new NotFound();
+  const provider = await findTrendsProvider(deps.prisma, providerId);
+  if (!provider) throw new NotFound();
+  return { ...(await trendsFor(deps, provider)), providerItems: [] };
+}
+
+async function trendsFor(
+  { prisma, caches }: DataDeps,
+  provider: { id: string; name: string } | null,
+): Promise<Omit<TrendsPage, 'providerItems'>> {
+  const [bases, returns, mappings] = await Promise.all([
+    listResultsBases(prisma),
+    listReturnsForTrends(prisma, provider?.id),
+    versionMappings(caches.versionMappings),
+  ]);
   const trends = buildTrends(
     bases.map((basis) => ({
       id: basis.id,
       frameworkCode: basis.framework.code,
+      frameworkName: basis.framework.name,
       versionCode: basis.code,
       versionName: basis.name,
       groupLabel: basis.groupLabel,
       groups: basis.groups,
       levels: basis.ratingScale.levels,
       bands: basis.ratingBands,
+      notApplicableRule: basis.notApplicableRule,
     })),
     returns.map((item) => ({
       status: item.status,
@@ -31,42 +73,47 @@ export async function getTrends(db: Db, providerId: string | undefined): Promise
       period: item.period,
       snapshot: item.submissions[0]?.snapshot,
     })),
+    mappings,
   );
   const who = provider ? provider.name : 'all providers';
   return {
-    providerItems: [
-      { value: '', text: 'All providers', selected: !provider },
-      ...providers.map((item) => ({
-        value: item.id,
-        text: `${item.name} (${item.odsCode})`,
-        selected: item.id === provider?.id,
-      })),
-    ],
-    providerName: provider?.name ?? null,
+    provider,
     standards: trends.map((trend) => ({
       ...trend,
-      stateChart: buildBarChart({
-        title: `${trend.versionName}: returns by state, ${who}`,
-        description: `Number of ${trend.versionName} returns in each state, per reporting period. ${describe(trend.periods.map((period) => ({ label: period.label, bars: period.states })))}`,
-        valueLabel: 'Number of returns',
-        groups: trend.periods.map((period) => ({ label: period.label, bars: asBars(period.states) })),
-      }),
-      resultChart: buildBarChart({
-        title: `${trend.versionName}: ${trend.resultLabel.toLowerCase()} of submitted and accepted returns, ${who}`,
-        description: `Number of submitted and accepted ${trend.versionName} returns per ${trend.resultLabel.toLowerCase()}, per reporting period. ${describe(trend.periods.map((period) => ({ label: period.label, bars: period.results })))}`,
-        valueLabel: 'Number of returns',
-        groups: trend.periods.map((period) => ({ label: period.label, bars: asBars(period.results) })),
-      }),
+      stateChart: chart(
+        `${trend.frameworkName}: returns by state, ${who}`,
+        `Number of ${trend.frameworkName} returns in each state, per reporting period and version.`,
+        trend.rows.map((row) => ({ ...row, bars: row.states })),
+      ),
+      resultTables: trend.resultTables.map((table) => ({
+        ...table,
+        chart: chart(
+          `${table.versionNames.join(' and ')}: ${table.resultLabel.toLowerCase()} of submitted and accepted returns, ${who}`,
+          `Number of submitted and accepted ${table.versionNames.join(' and ')} returns per ${table.resultLabel.toLowerCase()}, per reporting period.`,
+          table.rows.map((row) => ({ ...row, bars: row.results })),
+        ),
+      })),
     })),
   };
 }
 
-function describe(groups: { label: string; bars: { label: string; count: number }[] }[]): string {
-  return groups
-    .map((group) => `${group.label}: ${group.bars.map((bar) => `${bar.label} ${bar.count}`).join(', ')}.`)
+/** A chart of one group of bars per row, its description carrying every number as text. */
+function chart(title: string, lead: string, rows: (TrendRow & { bars: Count[] })[]): ChartGeometry {
+  const label = (row: TrendRow) => `${row.periodLabel}, ${row.versionName}`;
+  const description = rows
+    .map(
+      (row) =>
+        `${row.boundary ? `${row.boundary}. ` : ''}${label(row)}: ${row.bars.map((bar) => `${bar.label} ${bar.count}`).join(', ')}.`,
+    )
     .join(' ');
-}
-
-function asBars(counts: readonly { label: string; count: number }[]): { label: string; value: number }[] {
-  return counts.map((item) => ({ label: item.label, value: item.count }));
+  return buildBarChart({
+    title,
+    description: `${lead} ${description}`,
+    valueLabel: 'Number of returns',
+    groups: rows.map((row) => ({
+      label: label(row),
+      boundary: row.boundary,
+      bars: row.bars.map((bar) => ({ label: bar.label, value: bar.count })),
+    })),
+  });
 }

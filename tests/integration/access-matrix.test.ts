@@ -166,7 +166,9 @@ const RULES = `
   GET     /matrix                                                               signin    ok       403      403      403      ok       ok
   GET     /matrix/export.csv                                                    signin    ok       403      403      403      ok       ok
   GET     /heatmap                                                              signin    ok       403      403      403      ok       ok
-  GET     /trends                                                               signin    ok       403      403      403      ok       ok
+  # Trends: staff see all providers; a provider's people are led to their own provider's trends.
+  GET     /trends                                                               signin    ok       ok       ok       ok       ok       ok
+  GET     /providers/:providerId/trends                                         signin    ok       ok       ok       404      ok       ok
 
   GET     /exports                                                              signin    ok       403      403      403      ok       ok
   GET     /exports/requirements                                                 signin    ok       403      403      403      ok       ok

@@ -109,7 +109,7 @@ describe('the provider page as the hub', () => {
     const viewer = await signedInAgent(app(), w.viewer.id);
     const html = (await viewer.get(providerPage()).expect(200)).text;
     expect(html).toContain(`href="${pathTo(paths.exports.pack, { providerId: w.providerA.id })}"`);
-    expect(html).toContain(`href="${paths.trends}?provider=${w.providerA.id}"`);
+    expect(html).toContain(`href="${pathTo(paths.providers.trends, { providerId: w.providerA.id })}"`);
     expect(html).toContain(w.contractA.reference);
     expect(html).toContain('id="people"');
     // A viewer is linked to the return itself, not its review.
