@@ -1,4 +1,4 @@
-import type { DbClient } from '../db/prisma.js';
+import type { DbClient, Prisma } from '../db/prisma.js';
 import type { ResultsBasis } from './results.js';
 
 /** What computeResults needs of a framework version: groups, the scale's levels and the bands. */
@@ -25,6 +25,8 @@ export const RESULTS_BASIS_SELECT = {
   },
 } as const;
 
+type ResultsBasisRow = Prisma.FrameworkVersionGetPayload<{ select: typeof RESULTS_BASIS_SELECT }>;
+
 /**
  * What computeResults needs about a framework version: its groups, its rating scale's levels and its
  * overall rating bands, all in position order. Null when there is no such version.
@@ -37,7 +39,11 @@ export async function findResultsBasis(
     where: { id: frameworkVersionId },
     select: RESULTS_BASIS_SELECT,
   });
-  if (!version) return null;
+  return version ? resultsBasisOf(version) : null;
+}
+
+/** A version read with RESULTS_BASIS_SELECT as computeResults takes it (one mapping for every reader). */
+export function resultsBasisOf(version: ResultsBasisRow): ResultsBasis {
   return {
     frameworkCode: version.framework.code,
     versionCode: version.code,

@@ -2,6 +2,7 @@ import { canSeeProvider } from '../auth/access.js';
 import type { CurrentUser } from '../auth/current-user.js';
 import type { DataDeps } from '../deps.js';
 import { NotFound } from '../errors.js';
+import { resultsBasisOf } from '../frameworks/results.queries.js';
 import { versionMappings } from '../frameworks/version-mappings.js';
 import { buildBarChart, type ChartGeometry } from './chart.js';
 import { findTrendsProvider, listProviders, listResultsBases, listReturnsForTrends } from './queries.js';
@@ -56,16 +57,9 @@ async function trendsFor(
   ]);
   const trends = buildTrends(
     bases.map((basis) => ({
+      ...resultsBasisOf(basis),
       id: basis.id,
-      frameworkCode: basis.framework.code,
       frameworkName: basis.framework.name,
-      versionCode: basis.code,
-      versionName: basis.name,
-      groupLabel: basis.groupLabel,
-      groups: basis.groups,
-      levels: basis.ratingScale.levels,
-      bands: basis.ratingBands,
-      notApplicableRule: basis.notApplicableRule,
     })),
     returns.map((item) => ({
       status: item.status,
