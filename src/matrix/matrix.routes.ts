@@ -10,7 +10,8 @@ import { PROVIDER_TYPE_LABELS } from '../providers/provider-types.js';
 import { RETURN_STATUS_TAGS } from '../returns/progress.js';
 import { signedInUser, staffOnly } from '../route-helpers.js';
 import { MATRIX_STATES, matrixHref, matrixPage, type MatrixPage, type TableHtml } from './matrix.service.js';
-import { parseMatrixQuery } from './schemas.js';
+import { parseMatrixQuery, PUBLICATION_STATES } from './schemas.js';
+import { PUBLICATION_STATE_TAGS } from '../obligations/publications.service.js';
 import { queryFields } from '../forms.js';
 
 /** The matrix for the request's filters, as views/matrix/_matrix.ejs shows it (matrix page and staff home). */
@@ -43,6 +44,10 @@ export async function matrixViewLocals(page: MatrixPage, table: TableHtml, cache
     exportHref: matrixHref(page.query, paths.matrix.export),
     providerTypes: Object.entries(PROVIDER_TYPE_LABELS).map(([value, text]) => ({ value, text })),
     states: MATRIX_STATES.map((value) => ({ value, text: RETURN_STATUS_TAGS[value].text })),
+    publicationStates: PUBLICATION_STATES.map((value) => ({
+      value,
+      text: PUBLICATION_STATE_TAGS[value].text,
+    })),
   };
 }
 
@@ -74,6 +79,7 @@ function csvHeader(page: MatrixPage): string[] {
       `${column.name}: days overdue`,
       `${column.name}: result`,
     ]),
+    ...page.obligationColumns.flatMap((column) => [`${column.name}: state`, `${column.name}: detail`]),
   ];
 }
 
@@ -87,6 +93,7 @@ function* csvRows(page: MatrixPage): Generator<CsvRow> {
       ...row.cells.flatMap((cell) =>
         cell ? [cell.tag.text, cell.overdueDays, cell.resultLines.join('; ')] : ['No return due', null, ''],
       ),
+      ...row.obligationCells.flatMap((cell) => [cell.tag.text, cell.text]),
     ];
   }
 }

@@ -1,7 +1,7 @@
 import { isCommissionerEditor } from '../auth/access.js';
 import type { DataDeps } from '../deps.js';
 import type { Db } from '../db/prisma.js';
-import { ukToday } from '../format.js';
+import { formatDate, ukToday } from '../format.js';
 import { findResultsBasis } from '../frameworks/results.queries.js';
 import { computeResults, responsesFromTally, type ResultsBasis } from '../frameworks/results.js';
 import { resultLines } from '../frameworks/result-lines.js';
@@ -20,6 +20,15 @@ import {
   findPeriodVersions,
 } from './queries.js';
 import type { MatrixQuery } from './schemas.js';
+import { yearOf } from '../obligations/derive.js';
+import type { ObligationCatalogue } from '../obligations/obligation-files.js';
+import {
+  onDay,
+  PUBLICATION_STATE_TAGS,
+  statusesBeforeTheDay,
+  type ObligationStatus,
+  type PublicationState,
+} from '../obligations/publications.service.js';
 
 // The compliance matrix: providers x standards for one period. A constant number of statements: a
 // fingerprint of the data shown, and when it changed, the periods, the period's standards, one results
@@ -59,6 +68,22 @@ export interface MatrixColumn {
   versionName: string;
 }
 
+/** An equality obligation (data/obligations) as a column: the period's financial year. */
+export interface ObligationColumn {
+  code: string;
+  name: string;
+  shortName: string;
+}
+
+/** A provider's obligation in the period's year, in words, linking to its publications page. */
+export interface ObligationCell {
+  state: PublicationState;
+  tag: TagParams;
+  /** "Due on 31 October 2026", "Overdue by 3 days", "Not applicable: <reason>" ... */
+  text: string;
+  href: string;
+}
+
 export interface MatrixCell {
   returnId: string;
   status: ReturnStatus;
@@ -80,6 +105,8 @@ export interface MatrixRow {
   typeLabel: string;
   /** One entry per column, null where the provider has no return for that standard. */
   cells: (MatrixCell | null)[];
+  /** One entry per obligation column. */
+  obligationCells: ObligationCell[];
 }
 
 export interface SortLink {
@@ -94,6 +121,9 @@ export interface MatrixPage {
   periods: { id: string; label: string }[];
   period: { id: string; label: string } | null;
   columns: MatrixColumn[];
+  obligationColumns: ObligationColumn[];
+  /** Every obligation, for the filter (the columns shown may be fewer). */
+  obligations: ObligationColumn[];
   rows: MatrixRow[];
   counts: { label: string; count: number }[];
   contractManagers: { id: string; displayName: string }[];
@@ -123,10 +153,14 @@ interface BaseRow {
   searchText: string;
   /** The provider's return per framework id. */
   cells: Map<string, BaseCell>;
+  /** Its obligations in the period's financial year, in catalogue order, before the day is known. */
+  obligations: ObligationStatus[];
 }
 
 interface PeriodBase {
   columns: MatrixColumn[];
+  /** The financial year the period's obligations are for (2026 for 2026/27). */
+  year: number;
   rows: BaseRow[];
   /**
    * The rows as shown, before filters and sort, per day, kind of viewer and standard column (what
@@ -188,12 +222,20 @@ async function matrixBase(prisma: Db, cache: MatrixCache): Promise<MatrixBase> {
 }
 
 /** Every provider of a period (active, or with a return in it) with its returns and their results. */
-async function buildPeriodBase(prisma: Db, cache: MatrixCache, periodId: string): Promise<PeriodBase> {
+async function buildPeriodBase(
+  prisma: Db,
+  cache: MatrixCache,
+  obligations: ObligationCatalogue,
+  periodId: string,
+  year: number,
+): Promise<PeriodBase> {
   const [versions, providers, managerLinks] = await Promise.all([
     findPeriodVersions(prisma, periodId),
     findMatrixProviders(prisma, periodId),
     findContractManagerLinks(prisma),
   ]);
+  // Two statements whatever the number of providers (publicationsAround).
+  const obligationStatuses = await statusesBeforeTheDay(prisma, obligations.all, providers, year);
   const bases = await Promise.all(versions.map((version) => findResultsBasis(prisma, version.id)));
   const versionInfo = new Map(
     versions.map((version, index) => [
@@ -258,9 +300,10 @@ async function buildPeriodBase(prisma: Db, cache: MatrixCache, periodId: string)
       managerIds: managersOf.get(provider.id) ?? [],
       searchText: `${provider.name}\n${provider.odsCode}`.toLowerCase(),
       cells,
+      obligations: obligationStatuses.get(provider.id) ?? [],
     };
   });
-  return { columns, rows, shown: new Map(), tables: new Map() };
+  return { columns, year, rows, shown: new Map(), tables: new Map() };
 }
 
 /** The result lines of a return from its tally (computeResults in memory), cached by version and tally. */
@@ -299,6 +342,8 @@ export async function matrixPage(
       periods: periodList,
       period: null,
       columns: [],
+      obligationColumns: [],
+      obligations: [],
       rows: [],
       counts: [],
       contractManagers,
@@ -311,17 +356,23 @@ export async function matrixPage(
   }
 
   const periodBase = await remembered(base.byPeriod, chosen.id, 16, () =>
-    buildPeriodBase(prisma, caches.matrix, chosen.id),
+    buildPeriodBase(prisma, caches.matrix, caches.obligations, chosen.id, yearOf(chosen.startDate)),
   );
   const columns = query.standard
     ? periodBase.columns.filter((column) => column.code === query.standard)
     : periodBase.columns;
+  // Obligation columns, filtered like the standards: all, none, or the one chosen.
+  const obligations = caches.obligations.all.map(({ code, name, shortName }) => ({ code, name, shortName }));
+  const obligationIndexes = caches.obligations.all.flatMap((obligation, index) =>
+    !query.obligation || query.obligation === obligation.code ? [index] : [],
+  );
+  const obligationColumns = obligationIndexes.flatMap((index) => obligations[index] ?? []);
 
   const today = ukToday(now);
   const reviewer = isCommissionerEditor(user);
   const search = query.q.trim().toLowerCase();
 
-  const shownKey = `${today.toISOString()} ${String(reviewer)} ${query.standard ?? ''}`;
+  const shownKey = `${today.toISOString()} ${String(reviewer)} ${query.standard ?? ''} ${query.obligation ?? ''}`;
   // A handful of keys a day at most; a new day's first view starts afresh when the map is full.
   const shown = remembered(periodBase.shown, shownKey, 16, () =>
     periodBase.rows.map((base) => ({
@@ -335,6 +386,12 @@ export async function matrixPage(
         cells: columns.map((column) => {
           const item = base.cells.get(column.frameworkId);
           return item ? shownCell(item, today, reviewer) : null;
+        }),
+        obligationCells: obligationIndexes.flatMap((index) => {
+          const status = base.obligations[index];
+          return status
+            ? [obligationCell(onDay(status, today), today, base.providerId, periodBase.year)]
+            : [];
         }),
       },
     })),
@@ -353,6 +410,11 @@ export async function matrixPage(
   if (query.state) rows = rows.filter((row) => row.cells.some((cell) => cell?.status === query.state));
   if (query.overdue) rows = rows.filter((row) => row.cells.some((cell) => cell?.overdueDays != null));
   if (query.standard) rows = rows.filter((row) => row.cells.some((cell) => cell !== null));
+  // One obligation chosen: the providers it applies to (or may: not known).
+  if (query.obligation && obligationColumns.length > 0)
+    rows = rows.filter((row) => row.obligationCells.some((cell) => cell.state !== 'not-applicable'));
+  if (query.publication)
+    rows = rows.filter((row) => row.obligationCells.some((cell) => cell.state === query.publication));
 
   const sortKeys = [
     { key: 'provider', label: 'Provider' },
@@ -393,6 +455,8 @@ export async function matrixPage(
       name,
       versionName,
     })),
+    obligationColumns,
+    obligations,
     rows,
     counts,
     contractManagers,
@@ -438,6 +502,42 @@ function shownCell(item: BaseCell, today: Date, reviewer: boolean): MatrixCell {
   };
 }
 
+/** An obligation's cell: its state as a tag and in words, with the date or reason in plain text. */
+function obligationCell(
+  status: ObligationStatus,
+  today: Date,
+  providerId: string,
+  year: number,
+): ObligationCell {
+  const tag = PUBLICATION_STATE_TAGS[status.state];
+  let text: string;
+  switch (status.state) {
+    case 'checked':
+    case 'published':
+      text = status.publication ? `Published on ${formatDate(status.publication.publishedOn)}` : '';
+      break;
+    case 'due':
+      text = status.dueOn ? `Due on ${formatDate(status.dueOn)}` : '';
+      break;
+    case 'overdue':
+      text = status.dueOn
+        ? `Overdue by ${plural(Math.round((today.getTime() - status.dueOn.getTime()) / DAY_MS), 'day')}: due on ${formatDate(status.dueOn)}`
+        : '';
+      break;
+    case 'not-due':
+      text = status.nextDueOn ? `Next due on ${formatDate(status.nextDueOn)}` : '';
+      break;
+    default:
+      text = status.reason ?? '';
+  }
+  return {
+    state: status.state,
+    tag,
+    text,
+    href: `${pathTo(paths.publications.provider, { providerId })}?year=${year}`,
+  };
+}
+
 function sortRows(
   rows: MatrixRow[],
   key: string,
@@ -475,6 +575,8 @@ export function matrixHref(query: Partial<MatrixQuery>, pattern: string = paths.
   if (query.manager) params.set('manager', query.manager);
   if (query.standard) params.set('standard', query.standard);
   if (query.state) params.set('state', query.state);
+  if (query.obligation) params.set('obligation', query.obligation);
+  if (query.publication) params.set('publication', query.publication);
   if (query.overdue) params.set('overdue', 'yes');
   if (query.q) params.set('q', query.q);
   if (query.sort && query.sort !== 'provider') params.set('sort', query.sort);

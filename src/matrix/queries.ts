@@ -1,5 +1,11 @@
 import type { DbClient } from '../db/prisma.js';
-import type { ProviderType, ReturnStatus } from '../generated/prisma/enums.js';
+import type {
+  HeadcountBand,
+  ProviderSector,
+  ProviderType,
+  ReturnStatus,
+  TurnoverBand,
+} from '../generated/prisma/enums.js';
 
 // The only file of the matrix feature that talks to Prisma. Every function is ONE statement whatever
 // the number of providers: the matrix page's query count must not grow with the register.
@@ -7,7 +13,7 @@ import type { ProviderType, ReturnStatus } from '../generated/prisma/enums.js';
 /** Reporting periods, newest first, with how many returns each has (the default is the newest with any). */
 export function findPeriods(db: DbClient) {
   return db.reportingPeriod.findMany({
-    select: { id: true, label: true, _count: { select: { returns: true } } },
+    select: { id: true, label: true, startDate: true, _count: { select: { returns: true } } },
     orderBy: [{ startDate: 'desc' }, { label: 'desc' }],
   });
 }
@@ -60,7 +66,16 @@ export function findContractManagerLinks(db: DbClient) {
   return db.contract.findMany({ select: { providerId: true, contractManagerId: true } });
 }
 
-export interface MatrixProviderRow {
+/** What a provider's obligations depend on (src/obligations/derive.ts). */
+interface FactColumns {
+  sector: ProviderSector | null;
+  headcountBand: HeadcountBand | null;
+  turnoverBand: TurnoverBand | null;
+  financialYearEndMonth: number | null;
+  providesMentalHealthServices: boolean | null;
+}
+
+export interface MatrixProviderRow extends FactColumns {
   id: string;
   name: string;
   odsCode: string;
@@ -76,7 +91,7 @@ export interface MatrixProviderRow {
   }[];
 }
 
-interface MatrixQueryRow {
+interface MatrixQueryRow extends FactColumns {
   id: string;
   name: string;
   odsCode: string;
@@ -97,7 +112,10 @@ interface MatrixQueryRow {
  */
 export async function findMatrixProviders(db: DbClient, periodId: string): Promise<MatrixProviderRow[]> {
   const rows = await db.$queryRaw<MatrixQueryRow[]>`
-    SELECT p.id, p.name, p.ods_code AS "odsCode", p.type::text AS type,
+    SELECT p.id, p.name, p.ods_code AS "odsCode", p.type::text AS type, p.sector::text AS sector,
+           p.headcount_band::text AS "headcountBand", p.turnover_band::text AS "turnoverBand",
+           p.financial_year_end_month AS "financialYearEndMonth",
+           p.provides_mental_health_services AS "providesMentalHealthServices",
            r.id AS "returnId", r.status::text AS status, r.due_date AS "dueDate",
            r.framework_version_id AS "frameworkVersionId", v.framework_id AS "frameworkId", t.tally
       FROM providers p
@@ -110,7 +128,18 @@ export async function findMatrixProviders(db: DbClient, periodId: string): Promi
   for (const row of rows) {
     let provider = providers.at(-1);
     if (provider?.id !== row.id) {
-      provider = { id: row.id, name: row.name, odsCode: row.odsCode, type: row.type, returns: [] };
+      provider = {
+        id: row.id,
+        name: row.name,
+        odsCode: row.odsCode,
+        type: row.type,
+        sector: row.sector,
+        headcountBand: row.headcountBand,
+        turnoverBand: row.turnoverBand,
+        financialYearEndMonth: row.financialYearEndMonth,
+        providesMentalHealthServices: row.providesMentalHealthServices,
+        returns: [],
+      };
       providers.push(provider);
     }
     if (row.returnId && row.status && row.dueDate && row.frameworkVersionId && row.frameworkId)

@@ -13,12 +13,26 @@ const optionalText = z
   .catch(undefined)
   .transform((value) => (value === '' ? undefined : value));
 
+/** The publication states the filter offers, most pressing first. */
+export const PUBLICATION_STATES = [
+  'overdue',
+  'due',
+  'not-known',
+  'published',
+  'checked',
+  'not-due',
+  'not-applicable',
+] as const;
+
 export const matrixQuerySchema = z.object({
   period: z.uuid().optional().catch(undefined),
   type: z.enum(ProviderType).optional().catch(undefined),
   manager: z.uuid().optional().catch(undefined),
   standard: optionalText,
   state: z.enum(ReturnStatus).optional().catch(undefined),
+  // An obligation's code (data/obligations), or "none" for the standards alone.
+  obligation: optionalText,
+  publication: z.enum(PUBLICATION_STATES).optional().catch(undefined),
   overdue: z
     .string()
     .optional()

@@ -23,19 +23,10 @@ import {
   publicationsOverview,
   recordPublication,
   type ObligationStatus,
+  PUBLICATION_STATE_TAGS,
   type PublicationState,
 } from './publications.service.js';
 import { FIRST_YEAR, parsePublicationForm, parseYear, PUBLISHED_ON } from './schemas.js';
-
-const STATE_TAGS: Record<PublicationState, { text: string; colour: string }> = {
-  checked: { text: 'Checked', colour: 'green' },
-  published: { text: 'Published, not checked yet', colour: 'blue' },
-  due: { text: 'Due', colour: 'yellow' },
-  overdue: { text: 'Overdue', colour: 'red' },
-  'not-due': { text: 'Not due this year', colour: 'grey' },
-  'not-applicable': { text: 'Not applicable', colour: 'grey' },
-  'not-known': { text: 'Not known', colour: 'orange' },
-};
 
 const NOTICES: Readonly<Record<string, string>> = {
   recorded: 'The publication has been recorded.',
@@ -79,7 +70,10 @@ export function publicationRoutes(deps: AppDeps): Router {
       providers: rows.map(({ provider, statuses }) => ({
         name: provider.name,
         href: `${pathTo(paths.publications.provider, { providerId: provider.id })}?year=${year}`,
-        cells: statuses.map((status) => ({ tag: STATE_TAGS[status.state], detail: cellDetail(status) })),
+        cells: statuses.map((status) => ({
+          tag: PUBLICATION_STATE_TAGS[status.state],
+          detail: cellDetail(status),
+        })),
       })),
       counts: countStates(rows.flatMap((row) => row.statuses)),
       exportHref: `${paths.publications.export}?year=${year}`,
@@ -97,7 +91,7 @@ export function publicationRoutes(deps: AppDeps): Router {
         provider.odsCode,
         yearLabel(year),
         status.obligation.name,
-        STATE_TAGS[status.state].text,
+        PUBLICATION_STATE_TAGS[status.state].text,
         status.dueOn ? isoDate(status.dueOn) : '',
         status.reason ?? '',
         status.publication?.url ?? '',
@@ -153,7 +147,7 @@ export function publicationRoutes(deps: AppDeps): Router {
           : status.nextDueOn
             ? `Next due ${formatDate(status.nextDueOn)}`
             : 'None this year',
-        tag: STATE_TAGS[status.state],
+        tag: PUBLICATION_STATE_TAGS[status.state],
         reason: status.reason,
         publication: status.publication && publicationView(status.publication),
         recordHref: page.canRecord
@@ -275,8 +269,8 @@ function cellDetail(status: ObligationStatus): string {
 }
 
 function countStates(statuses: readonly ObligationStatus[]) {
-  return (Object.keys(STATE_TAGS) as PublicationState[]).map((state) => ({
-    text: STATE_TAGS[state].text,
+  return (Object.keys(PUBLICATION_STATE_TAGS) as PublicationState[]).map((state) => ({
+    text: PUBLICATION_STATE_TAGS[state].text,
     count: statuses.filter((status) => status.state === state).length,
   }));
 }

@@ -29,6 +29,17 @@ import {
 export type PublicationState =
   'not-applicable' | 'not-known' | 'not-due' | 'due' | 'overdue' | 'published' | 'checked';
 
+/** Each state in words, with a colour that is never the only sign of it. */
+export const PUBLICATION_STATE_TAGS: Record<PublicationState, { text: string; colour: string }> = {
+  checked: { text: 'Checked', colour: 'green' },
+  published: { text: 'Published, not checked yet', colour: 'blue' },
+  due: { text: 'Due', colour: 'yellow' },
+  overdue: { text: 'Overdue', colour: 'red' },
+  'not-due': { text: 'Not due this year', colour: 'grey' },
+  'not-applicable': { text: 'Not applicable', colour: 'grey' },
+  'not-known': { text: 'Not known', colour: 'orange' },
+};
+
 export interface ObligationStatus {
   obligation: ObligationFile;
   state: PublicationState;

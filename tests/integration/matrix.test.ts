@@ -96,7 +96,8 @@ describe('who may see the matrix', () => {
 
 describe('the matrix page', () => {
   test('shows each return state as text, overdue days, the results and a link to each return', async () => {
-    const html = (await managerAgent.get(paths.matrix.show).expect(200)).text;
+    // The standards alone (publications have their own test below).
+    const html = (await managerAgent.get(`${paths.matrix.show}?obligation=none`).expect(200)).text;
     expect(html).toContain(`Compliance in ${world.period.label}: 2 providers, sorted by Provider, ascending`);
     const alpha = rowText(html, 'Alpha Hospitals NHS Trust');
     expect(alpha).toContain('Submitted');
@@ -294,5 +295,85 @@ describe('data kept between requests', () => {
     } finally {
       await Promise.all([early.end(), late.end()]);
     }
+  });
+});
+
+describe('equality obligations as columns', () => {
+  test('each obligation is a column of text states linking to the publications, filtered like the standards, and in the CSV', async () => {
+    // A small care home: the WRES report and the AIS publication apply, the gender pay gap does not.
+    const home = await createProvider(db.prisma, {
+      name: 'Heron Lodge Care Home',
+      type: 'care_home',
+      sector: 'care_home',
+      headcountBand: 'under_150',
+      turnoverBand: 'under_10m',
+      financialYearEndMonth: 3,
+      providesMentalHealthServices: false,
+    });
+    const publications = `/providers/${home.id}/publications?year=2026`;
+    const first = await managerAgent.get(`${paths.matrix.show}?period=${world.period.id}`).expect(200);
+    expect(first.text).toContain(
+      '>Gender pay gap<span class="nhsuk-u-visually-hidden"> (publication)</span></th>',
+    );
+    const row = rowText(first.text, 'Heron Lodge Care Home');
+    expect(row).toContain(
+      'Not applicable Applies to employers with 250 or more employees. It has fewer than 150 employees.',
+    );
+    // The AIS publication fell due on 31 March 2027: 10 days before NOW.
+    expect(row).toContain('Overdue Overdue by 10 days: due on 31 March 2027');
+    expect(row).toContain('Overdue Overdue by 161 days: due on 31 October 2026');
+    expect(first.text).toContain(`href="${publications}"`);
+
+    // Recorded: the next view shows it (the matrix's kept data follows publications).
+    await db.prisma.publication.create({
+      data: {
+        providerId: home.id,
+        obligationCode: 'wres-report',
+        obligationVersion: 1,
+        year: 2026,
+        status: 'published',
+        url: 'https://www.heron.example.org/wres',
+        publishedOn: new Date('2026-10-01'),
+        recordedById: world.manager.id,
+        recordedAt: NOW,
+      },
+    });
+    const second = await managerAgent.get(`${paths.matrix.show}?period=${world.period.id}`).expect(200);
+    expect(rowText(second.text, 'Heron Lodge Care Home')).toContain(
+      'Published, not checked yet Published on 1 October 2026',
+    );
+
+    // One obligation: its column only, and the providers it applies to.
+    const payGap = await managerAgent
+      .get(`${paths.matrix.show}?period=${world.period.id}&obligation=gender-pay-gap`)
+      .expect(200);
+    expect(payGap.text).not.toContain('Heron Lodge Care Home');
+    expect(payGap.text).not.toContain('>WRES report<span');
+    const ais = await managerAgent
+      .get(
+        `${paths.matrix.show}?period=${world.period.id}&obligation=ais-self-assessment&publication=overdue`,
+      )
+      .expect(200);
+    expect(rowText(ais.text, 'Heron Lodge Care Home')).toContain('Overdue by 10 days');
+    expect(ais.text).toContain('<option value="ais-self-assessment" selected>');
+    const none = await managerAgent
+      .get(`${paths.matrix.show}?period=${world.period.id}&obligation=none`)
+      .expect(200);
+    expect(none.text).not.toContain('(publication)</span></th>');
+    expect(none.text).toContain('Heron Lodge Care Home');
+
+    const csv = await managerAgent
+      .get(`${paths.matrix.export}?period=${world.period.id}&q=heron`)
+      .expect(200);
+    const lines = csv.text
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    expect(lines[0]).toContain(
+      'Workforce Race Equality Standard (WRES) report: state,Workforce Race Equality Standard (WRES) report: detail',
+    );
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain('"Published, not checked yet",Published on 1 October 2026');
+    expect(lines[1]).toContain('Overdue,Overdue by 10 days: due on 31 March 2027');
   });
 });
