@@ -36,6 +36,7 @@ import { setUpRateLimits } from './rate-limit/rate-limit.middleware.js';
 import { trendsRoutes } from './trends/trends.routes.js';
 import { VIEWS_DIR } from './project-root.js';
 import { returnsRoutes } from './returns/returns.routes.js';
+import { historyImportRoutes } from './returns/history-import.routes.js';
 import { workbookRoutes } from './returns/workbook.routes.js';
 import { reviewRoutes } from './review/review.routes.js';
 import { userRoutes } from './users/users.routes.js';
@@ -99,6 +100,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(edsReportRoutes(deps));
   app.use(returnsRoutes(deps));
   app.use(workbookRoutes(deps));
+  app.use(historyImportRoutes(deps));
   app.use(outboxRoutes(deps));
   // The local mailbox exists only outside production.
   if (!deps.config.isProduction) app.use(mailboxRoutes(deps));

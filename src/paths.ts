@@ -35,6 +35,11 @@ export const paths = {
     registerShow: '/imports/register/:importId',
     // NHS England's organisation data files (trusts, GP practices): previewed at registerShow too.
     ods: '/imports/ods',
+    // A past period's return loaded from a spreadsheet as history (issue 15): the page with its
+    // blank templates and upload, then the preview (confirmed on the same page).
+    history: '/providers/:providerId/returns/import',
+    historyTemplate: '/providers/:providerId/returns/import/template.xlsx',
+    historyPreview: '/providers/:providerId/returns/import/preview',
   },
   contracts: {
     new: '/providers/:providerId/contracts/new',

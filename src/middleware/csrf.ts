@@ -17,6 +17,7 @@ const isSelfCheckedRoute = requestMatcher(
   paths.imports.register,
   paths.imports.ods,
   paths.returns.workbookUpload,
+  paths.imports.history,
   paths.publications.record,
 );
 

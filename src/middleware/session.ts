@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import session, { type SessionData, type Store } from 'express-session';
 import type pg from 'pg';
 import type { AppDeps } from '../deps.js';
+import type { HistoryPlan } from '../returns/history-import.service.js';
 import type { WorkbookPlan } from '../returns/workbook.service.js';
 
 declare module 'express-session' {
@@ -18,6 +19,8 @@ declare module 'express-session' {
     emailLinkAddress: string;
     /** A return workbook's upload awaiting confirmation on its preview page (src/returns/workbook.service.ts). */
     returnWorkbookPlan: WorkbookPlan;
+    /** A past return's workbook awaiting confirmation (src/returns/history-import.service.ts). */
+    historyImportPlan: HistoryPlan;
   }
 }
 

@@ -8,7 +8,13 @@ import { computeResults, responsesFromTally, type ResultsBasis } from '../framew
 import { findResultsBasis } from '../frameworks/results.queries.js';
 import { resultLines } from '../frameworks/result-lines.js';
 import { pathTo, paths } from '../paths.js';
-import { OVERDUE_TAG, RETURN_STATUS_TAGS, isOverdue, type TagParams } from '../returns/progress.js';
+import {
+  IMPORTED_TAG,
+  OVERDUE_TAG,
+  RETURN_STATUS_TAGS,
+  isOverdue,
+  type TagParams,
+} from '../returns/progress.js';
 import { daysOverdueText } from '../returns/returns-list.js';
 import { findProviderHistory, findProviderReturns } from './queries.js';
 
@@ -30,6 +36,7 @@ const HISTORY_LABELS: Record<string, string> = {
   'return.accepted': 'Return accepted',
   'return.returned': 'Return sent back to the provider',
   'return.extension_agreed': 'Extension agreed',
+  'return.history_imported': 'Past return imported from a spreadsheet',
 };
 
 export interface HubReturn {
@@ -48,6 +55,8 @@ export interface ProviderHub {
   periods: { label: string; returns: HubReturn[] }[];
   packHref: string;
   trendsHref: string;
+  /** Staff who edit the register load past returns from spreadsheets (issue 15). */
+  historyImportHref: string | undefined;
   history: { occurredAt: Date; who: string; what: string; returnHref: string | undefined }[];
 }
 
@@ -102,7 +111,11 @@ export async function providerHub(
         returnId: item.id,
       }),
       standardName: standardName(item.frameworkVersion.framework.name, item.frameworkVersion.code),
-      tags: overdue ? [RETURN_STATUS_TAGS[item.status], OVERDUE_TAG] : [RETURN_STATUS_TAGS[item.status]],
+      tags: [
+        RETURN_STATUS_TAGS[item.status],
+        ...(overdue ? [OVERDUE_TAG] : []),
+        ...(item.imported ? [IMPORTED_TAG] : []),
+      ],
       dueDate: item.dueDate,
       overdueText: overdue
         ? daysOverdueText(Math.round((today.getTime() - item.dueDate.getTime()) / DAY_MS))
@@ -119,6 +132,7 @@ export async function providerHub(
     periods,
     packHref: pathTo(paths.exports.pack, { providerId: provider.id }),
     trendsHref: pathTo(paths.providers.trends, { providerId: provider.id }),
+    historyImportHref: reviewer ? pathTo(paths.imports.history, { providerId: provider.id }) : undefined,
     history: history.map((event) => ({
       occurredAt: event.occurredAt,
       who: event.actor?.displayName ?? 'System',

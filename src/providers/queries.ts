@@ -83,6 +83,7 @@ export function findProviderReturns(db: DbClient, providerId: string) {
         },
       },
       tally: { select: { tally: true } },
+      imported: { select: { returnId: true } },
     },
     orderBy: [{ period: { startDate: 'desc' } }, { period: { label: 'desc' } }, { dueDate: 'asc' }],
   });
@@ -94,6 +95,7 @@ const PROVIDER_HISTORY_RETURN_ACTIONS = [
   'return.accepted',
   'return.returned',
   'return.extension_agreed',
+  'return.history_imported',
 ];
 
 /**

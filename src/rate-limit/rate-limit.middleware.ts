@@ -43,6 +43,7 @@ const UPLOAD_ROUTES = [
     paths.imports.register,
     paths.imports.ods,
     paths.returns.workbookUpload,
+    paths.imports.history,
   ),
 ];
 

@@ -17,6 +17,7 @@ const ACTION_LABELS: Record<string, string> = {
   'return.submitted': 'Return submitted',
   'return.workbook_downloaded': 'Return downloaded as a spreadsheet',
   'return.workbook_uploaded': 'Answers uploaded from a spreadsheet',
+  'return.history_imported': 'Past return imported from a spreadsheet',
   'requirement_review.decided': 'Requirement reviewed',
   'requirement_review.changed': 'Requirement review changed',
   'return.accepted': 'Return accepted',
@@ -40,13 +41,23 @@ const FIELD_LABELS: Record<string, string> = {
   appAnswersKept: 'Answers changed online kept instead of the spreadsheet’s',
   snapshotSha256: 'Snapshot SHA-256',
   signature: 'What the virus check found',
+  fileName: 'File',
+  fileSha256: 'File SHA-256',
+  answers: 'Answers in the file',
 };
 
 /**
  * Fields that only staff are shown (under "Technical details" elsewhere): hashes and ids mean nothing
  * to a provider's people.
  */
-const TECHNICAL_FIELDS = new Set(['snapshotSha256', 'sha256', 'emailId', 'evidenceId', 'requirementId']);
+const TECHNICAL_FIELDS = new Set([
+  'snapshotSha256',
+  'sha256',
+  'fileSha256',
+  'emailId',
+  'evidenceId',
+  'requirementId',
+]);
 
 /** Actions without a label here read as their name: "evidence.linked" is "Evidence linked". */
 function actionLabel(action: string): string {

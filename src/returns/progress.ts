@@ -72,6 +72,9 @@ export const RETURN_STATUS_TAGS: Record<ReturnStatus, TagParams> = {
 
 export const OVERDUE_TAG: TagParams = { text: 'Overdue', colour: 'red' };
 
+/** A past period's return loaded from a spreadsheet by staff (issue 15), beside its status. */
+export const IMPORTED_TAG: TagParams = { text: 'Imported from a spreadsheet', colour: 'white' };
+
 export const AWAITING_PROVIDER: readonly ReturnStatus[] = ['not_started', 'in_progress', 'returned'];
 
 /** Overdue: the provider still owes the return and its due date (UK calendar) has passed. */

@@ -47,6 +47,9 @@ export function findReturn(db: DbClient, returnId: string) {
         },
       },
       carriedFrom: { select: { period: { select: { label: true } } } },
+      imported: {
+        select: { importedAt: true, fileName: true, importedBy: { select: { displayName: true } } },
+      },
     },
   });
 }

@@ -20,6 +20,7 @@ import { formatDateTime } from '../format.js';
 import { chaseHistory } from '../reminders/outbox.service.js';
 import { historyRows } from './history.js';
 import {
+  IMPORTED_TAG,
   OVERDUE_TAG,
   REQUIREMENT_STATE_TAGS,
   RETURN_STATUS_TAGS,
@@ -49,6 +50,7 @@ const viewHelpers = {
   requirementStateTags: REQUIREMENT_STATE_TAGS,
   returnedRequirementTag: RETURNED_REQUIREMENT_TAG,
   overdueTag: OVERDUE_TAG,
+  importedTag: IMPORTED_TAG,
 };
 
 const ANSWER_FIELDS = [

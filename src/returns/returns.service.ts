@@ -155,6 +155,8 @@ export interface ReturnSummary {
   canSubmit: boolean;
   /** May download the return as a workbook: its own people, or staff who edit on its behalf. */
   canDownloadWorkbook: boolean;
+  /** A past period's return loaded from a spreadsheet (issue 15): who loaded which file, and when. */
+  imported: { at: Date; by: string; fileName: string } | undefined;
 }
 
 export function summarise(user: CurrentUser, row: ReturnRow, now: Date): ReturnSummary {
@@ -175,7 +177,16 @@ export function summarise(user: CurrentUser, row: ReturnRow, now: Date): ReturnS
     carriedFromPeriod: row.carriedFrom?.period.label,
     canEdit: canEdit(user, row),
     canSubmit: canEdit(user, row) && isLeadOf(user, row.providerId),
-    canDownloadWorkbook: canEditForProvider(user, row.providerId) || isCommissionerEditor(user),
+    // An imported return is history: there is nothing to fill in.
+    canDownloadWorkbook:
+      !row.imported && (canEditForProvider(user, row.providerId) || isCommissionerEditor(user)),
+    imported: row.imported
+      ? {
+          at: row.imported.importedAt,
+          by: row.imported.importedBy.displayName,
+          fileName: row.imported.fileName,
+        }
+      : undefined,
   };
 }
 

@@ -37,7 +37,8 @@ export interface WorkbookContent {
   dueDate: string;
   requirements: readonly VersionRequirement[];
   answers: ReadonlyMap<string, AnswerRow>;
-  token: string;
+  /** The signed token of a live return; none for a blank template of a past period's answers. */
+  token?: string;
 }
 
 function instructions(content: WorkbookContent): string[] {
@@ -55,10 +56,17 @@ function instructions(content: WorkbookContent): string[] {
     'Evidence documents cannot go in this workbook: add them to each requirement in the online return.',
     '',
     'When you have finished',
-    'Save the workbook as an Excel workbook (.xlsx), then upload it on your return’s page. You will see what will change before anything is saved.',
-    'If someone changed an answer online after you downloaded this workbook, you will be shown both versions and asked which to keep.',
-    'You cannot upload this workbook once the return has been submitted.',
-    'This workbook only works for this return. Download a new one for any other return.',
+    ...(content.token
+      ? [
+          'Save the workbook as an Excel workbook (.xlsx), then upload it on your return’s page. You will see what will change before anything is saved.',
+          'If someone changed an answer online after you downloaded this workbook, you will be shown both versions and asked which to keep.',
+          'You cannot upload this workbook once the return has been submitted.',
+          'This workbook only works for this return. Download a new one for any other return.',
+        ]
+      : [
+          'This workbook records answers given for a past period. Copy them in from that period’s spreadsheet and save it as an Excel workbook (.xlsx).',
+          'The commissioner’s staff then load it on the provider’s page as that period’s return, marked as imported from a spreadsheet. They see every answer before anything is saved.',
+        ]),
   ];
 }
 
@@ -76,9 +84,11 @@ export async function buildReturnWorkbook(content: WorkbookContent): Promise<Buf
 
   const sheet = workbook.addWorksheet(ANSWERS_SHEET, { views: [{ state: 'frozen', ySplit: 1 }] });
   const lists = workbook.addWorksheet(LISTS_SHEET, { state: 'hidden' });
-  const tokenSheet = workbook.addWorksheet(TOKEN_SHEET, { state: 'veryHidden' });
-  tokenSheet.getCell('A1').value = 'This sheet identifies your return. Do not change it.';
-  tokenSheet.getCell('A2').value = content.token;
+  if (content.token) {
+    const tokenSheet = workbook.addWorksheet(TOKEN_SHEET, { state: 'veryHidden' });
+    tokenSheet.getCell('A1').value = 'This sheet identifies your return. Do not change it.';
+    tokenSheet.getCell('A2').value = content.token;
+  }
 
   sheet.columns = Object.values(WORKBOOK_COLUMNS).map((header, index) => ({
     header,

@@ -19,6 +19,7 @@ export interface WorkbookRow {
   actionDueDate: Date | string;
 }
 
+/** The token is '' when the workbook has none (a blank template for a past period's answers). */
 export type WorkbookRead = { ok: true; token: string; rows: WorkbookRow[] } | { ok: false; error: string };
 
 const normalise = (header: string) => header.toLowerCase().replace(/\s+/g, ' ').trim();
@@ -37,11 +38,10 @@ export async function readReturnWorkbook(content: Buffer): Promise<WorkbookRead>
   const sheet = workbook.getWorksheet(ANSWERS_SHEET);
   const tokenSheet = workbook.getWorksheet(TOKEN_SHEET);
   const token = tokenSheet ? cellText(tokenSheet.getCell('A2').value).trim() : '';
-  if (!sheet || !token)
+  if (!sheet)
     return {
       ok: false,
-      error:
-        'This is not a workbook downloaded from a return, or its hidden sheet was removed: download the workbook from this return’s page and fill that in',
+      error: `This workbook has no "${ANSWERS_SHEET}" sheet, so it is not one downloaded from this service: download the workbook and fill that in`,
     };
   const headers = new Map<string, number>();
   sheet.getRow(1).eachCell((cell, column) => {

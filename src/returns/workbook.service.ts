@@ -12,7 +12,7 @@ import { checkAnswerInput, saveAnswerIn, visibleReturn, type AnswerInput } from 
 import { assertEditable, isEditable } from './rules.js';
 import { answerFormSchema, NOT_APPLICABLE_RATING } from './schemas.js';
 import { buildReturnWorkbook, NOT_APPLICABLE_LABEL } from './workbook-file.js';
-import { readReturnWorkbook } from './workbook-read.js';
+import { readReturnWorkbook, type WorkbookRow } from './workbook-read.js';
 import { signWorkbookToken, verifyWorkbookToken } from './workbook-token.js';
 
 // Returns by spreadsheet: the download. The provider's own people download their return to fill in
@@ -166,52 +166,26 @@ function differences(requirement: VersionRequirement, app: PlannedAnswer, workbo
     .map(([field, before, after]) => ({ field, app: before || 'None', workbook: after || 'None' }));
 }
 
-/** The return an upload is for: its own people only (staff download on its behalf but never save). */
-export async function uploadTarget({ prisma }: Pick<AppDeps, 'prisma'>, user: CurrentUser, returnId: string) {
-  const row = await visibleReturn(prisma, user, returnId);
-  assertCanEditForProvider(user, row.providerId);
-  return row;
+export interface CheckedAnswer {
+  requirement: VersionRequirement;
+  answer: PlannedAnswer;
 }
 
-export async function planWorkbookUpload(
-  { prisma, caches, sessionSecret }: Pick<AppDeps, 'prisma' | 'caches' | 'sessionSecret'>,
-  user: CurrentUser,
-  returnId: string,
-  file: { fileName: string; content: Buffer },
-): Promise<UploadOutcome> {
-  const row = await uploadTarget({ prisma }, user, returnId);
-  if (!isEditable(row.status))
-    return refuse(
-      `This return has been ${row.status === 'accepted' ? 'accepted' : 'submitted'}, so a workbook cannot change it: nothing was saved`,
-    );
-  if (importFileKind(file.fileName, file.content) !== 'xlsx')
-    return refuse('The file must be an Excel workbook (.xlsx) downloaded from this return’s page');
-  const read = await readReturnWorkbook(file.content);
-  if (!read.ok) return refuse(read.error);
-  const token = verifyWorkbookToken(sessionSecret, read.token);
-  if (!token)
-    return refuse(
-      'This workbook’s hidden sheet has been changed, so it cannot be trusted: download a new workbook from this return’s page and copy your answers into it',
-    );
-  if (token.providerId !== row.providerId)
-    return refuse(
-      'This workbook is for another provider’s return: upload the workbook downloaded from this return’s page',
-    );
-  if (token.returnId !== row.id)
-    return refuse(
-      'This workbook is for another return (another standard or period): upload the workbook downloaded from this return’s page',
-    );
-
-  const { requirements } = await versionContent(caches.versions, prisma, row.frameworkVersionId);
+/**
+ * Every row of an uploaded workbook checked against the standard's requirements, as the answer
+ * form's draft save checks one answer (a rating from the requirement's scale, "not applicable" only
+ * where allowed and with its reason, text within the limits, a date that is one): the answers by
+ * requirement, or every problem, row by row.
+ */
+export function checkWorkbookRows(
+  requirements: readonly VersionRequirement[],
+  rows: readonly WorkbookRow[],
+): { ok: true; answers: CheckedAnswer[] } | { ok: false; errors: string[] } {
   const byCode = new Map(requirements.map((requirement) => [requirement.code.toLowerCase(), requirement]));
-  const answers = new Map(
-    (await findAnswers(prisma, row.id)).map((answer) => [answer.requirementId, answer]),
-  );
   const errors: string[] = [];
   const seen = new Set<string>();
-  const changes: PlannedChange[] = [];
-  let unchangedCount = 0;
-  for (const line of read.rows) {
+  const answers: CheckedAnswer[] = [];
+  for (const line of rows) {
     const where = `Row ${String(line.number)}`;
     const requirement = byCode.get(line.code.toLowerCase());
     if (!requirement) {
@@ -262,15 +236,71 @@ export async function planWorkbookUpload(
       errors.push(...[...new Set(rowErrors)].map((message) => `${where}: ${message}`));
       continue;
     }
-    const answer: PlannedAnswer = {
-      ratingCode: notApplicable ? null : (level?.code ?? null),
-      notApplicable,
-      notApplicableReason: notApplicable ? parsed.data.notApplicableReason : '',
-      narrative: parsed.data.narrative,
-      actionPlan: parsed.data.actionPlan,
-      actionOwner: parsed.data.actionOwner,
-      actionDueDate: day,
-    };
+    answers.push({
+      requirement,
+      answer: {
+        ratingCode: notApplicable ? null : (level?.code ?? null),
+        notApplicable,
+        notApplicableReason: notApplicable ? parsed.data.notApplicableReason : '',
+        narrative: parsed.data.narrative,
+        actionPlan: parsed.data.actionPlan,
+        actionOwner: parsed.data.actionOwner,
+        actionDueDate: day,
+      },
+    });
+  }
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, answers };
+}
+
+/** The return an upload is for: its own people only (staff download on its behalf but never save). */
+export async function uploadTarget({ prisma }: Pick<AppDeps, 'prisma'>, user: CurrentUser, returnId: string) {
+  const row = await visibleReturn(prisma, user, returnId);
+  assertCanEditForProvider(user, row.providerId);
+  return row;
+}
+
+export async function planWorkbookUpload(
+  { prisma, caches, sessionSecret }: Pick<AppDeps, 'prisma' | 'caches' | 'sessionSecret'>,
+  user: CurrentUser,
+  returnId: string,
+  file: { fileName: string; content: Buffer },
+): Promise<UploadOutcome> {
+  const row = await uploadTarget({ prisma }, user, returnId);
+  if (!isEditable(row.status))
+    return refuse(
+      `This return has been ${row.status === 'accepted' ? 'accepted' : 'submitted'}, so a workbook cannot change it: nothing was saved`,
+    );
+  if (importFileKind(file.fileName, file.content) !== 'xlsx')
+    return refuse('The file must be an Excel workbook (.xlsx) downloaded from this return’s page');
+  const read = await readReturnWorkbook(file.content);
+  if (!read.ok) return refuse(read.error);
+  if (!read.token)
+    return refuse(
+      'This workbook has no hidden sheet saying which return it is for: download the workbook from this return’s page and fill that in',
+    );
+  const token = verifyWorkbookToken(sessionSecret, read.token);
+  if (!token)
+    return refuse(
+      'This workbook’s hidden sheet has been changed, so it cannot be trusted: download a new workbook from this return’s page and copy your answers into it',
+    );
+  if (token.providerId !== row.providerId)
+    return refuse(
+      'This workbook is for another provider’s return: upload the workbook downloaded from this return’s page',
+    );
+  if (token.returnId !== row.id)
+    return refuse(
+      'This workbook is for another return (another standard or period): upload the workbook downloaded from this return’s page',
+    );
+
+  const { requirements } = await versionContent(caches.versions, prisma, row.frameworkVersionId);
+  const checked = checkWorkbookRows(requirements, read.rows);
+  if (!checked.ok) return checked;
+  const answers = new Map(
+    (await findAnswers(prisma, row.id)).map((answer) => [answer.requirementId, answer]),
+  );
+  const changes: PlannedChange[] = [];
+  let unchangedCount = 0;
+  for (const { requirement, answer } of checked.answers) {
     const current = answers.get(requirement.id);
     const found = differences(requirement, plannedFromRow(current), answer);
     if (found.length === 0) {
@@ -296,7 +326,6 @@ export async function planWorkbookUpload(
         : {}),
     });
   }
-  if (errors.length > 0) return { ok: false, errors };
   return { ok: true, plan: { returnId: row.id, fileName: file.fileName, changes, unchangedCount } };
 }
 

@@ -88,6 +88,13 @@ const RULES = `
   POST    /imports/ods                                                          signin    403      403      403      403      ok       ok
   GET     /imports/register/:importId                                           signin    403      403      403      403      ok       ok
   POST    /imports/register/:importId                                           signin    403      403      403      403      ok       ok
+  # A past period's return from a spreadsheet (issue 15): staff who edit the register only. Without a
+  # target or an upload waiting, the template and the preview go back to the import page.
+  GET     /providers/:providerId/returns/import                                 signin    403      403      403      403      ok       ok
+  POST    /providers/:providerId/returns/import                                 signin    403      403      403      403      ok       ok
+  GET     /providers/:providerId/returns/import/template.xlsx                   signin    403      403      403      403      ok       ok
+  GET     /providers/:providerId/returns/import/preview                         signin    403      403      403      403      ok       ok
+  POST    /providers/:providerId/returns/import/preview                         signin    403      403      403      403      ok       ok
 
   GET     /periods                                                              signin    ok       403      403      403      ok       ok
   GET     /periods/new                                                          signin    403      403      403      403      ok       ok
@@ -454,6 +461,7 @@ function bodyFor(key: string, actor: Actor): Body {
     'POST /returns/:returnId/submit': () => form({ declaration: 'confirmed' }),
     'POST /imports/register/:importId': () => form({ fingerprint: '0'.repeat(64) }),
     'POST /returns/:returnId/requirements/:requirementId/evidence': () => ({ kind: 'upload' }),
+    'POST /providers/:providerId/returns/import': () => ({ kind: 'upload' }),
     'POST /returns/:returnId/requirements/:requirementId/evidence/link': () => form({ evidenceId }),
     'POST /returns/:returnId/review/requirements/:requirementId': () =>
       form({ decision: 'returned', reason: 'Returned by the access matrix' }),

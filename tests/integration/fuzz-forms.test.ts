@@ -458,6 +458,10 @@ const NOT_FUZZED: Record<string, string> = {
     'multipart upload: refused workbooks (other return, other provider, changed token, unknown rating, not xlsx) in return-workbook.test.ts',
   'POST /returns/:returnId/workbook/preview':
     'its only fields are one choice per conflicting requirement of an upload waiting in the session: missing and chosen choices in return-workbook.test.ts; without an upload it saves nothing and redirects',
+  'POST /providers/:providerId/returns/import':
+    'multipart upload with one choice (period and standard): refused targets and workbooks in return-history-import.test.ts',
+  'POST /providers/:providerId/returns/import/preview':
+    'no fields; records the past return waiting in the session (return-history-import.test.ts); without one it saves nothing and redirects',
   'POST /providers/:providerId/people/:userId/remove':
     'no fields; removes the person it names (people.test.ts, access-matrix.test.ts; CSRF: hostile-requests.test.ts)',
   'POST /providers/:providerId/publications/:obligationCode/:year/check':
