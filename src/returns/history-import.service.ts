@@ -324,7 +324,7 @@ export async function historyPreview(
         code: requirement.code,
         title: requirement.title,
         rating,
-        narrative: answer?.narrative ? answer.narrative : 'None',
+        narrative: answer && answer.narrative !== '' ? answer.narrative : 'None',
         actions,
       };
     }),
