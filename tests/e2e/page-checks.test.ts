@@ -66,6 +66,37 @@ test('invalid HTML fails html-validate', async () => {
   await expect(checks.check(tab)).rejects.toThrow(/not valid:[\s\S]*no-dup-id/);
 });
 
+test('two controls of one name in a form fail, unless they are a radio, checkbox or button group', async () => {
+  const form = (inside: string) =>
+    `<h1>Form</h1><form method="post" action="/save">${inside}<button type="submit">Save</button></form>`;
+  const note = (id: string) => `<label for="${id}">Note</label><input type="text" id="${id}" name="note">`;
+  // As the server sent it: html-validate's form-dup-name (configured in .htmlvalidate.json).
+  const twice = `<input type="hidden" name="_csrf" value="a">${note('a')}${note('b')}`;
+  await show('/duplicate-names', page('Duplicate names', form(twice)));
+  await expect(checks.check(tab)).rejects.toThrow(
+    /HTML of \/duplicate-names is not valid:\n- form-dup-name line \d+:\d+: Duplicate form control name "note"/,
+  );
+  // As the person has it, after the page's scripts ran: the document's own forms.
+  const added = page('Added names', form(note('a'))).replace(
+    '</body>',
+    `<script>document.querySelector('form').insertAdjacentHTML('afterbegin', '<input type="hidden" name="note" value="x">');</script></body>`,
+  );
+  await show('/added-names', added);
+  await expect(checks.check(tab)).rejects.toThrow(
+    /\/added-names has form controls sharing a name:\n- form 1 \(\/save\): 2 controls named "note" \(input\[hidden\], input\[text\]\)/,
+  );
+  // Groups send one value per choice; the same name in two forms is two requests.
+  const groups =
+    '<fieldset><legend>Colour</legend><input type="radio" id="r1" name="colour" value="red"><label for="r1">Red</label>' +
+    '<input type="radio" id="r2" name="colour" value="blue"><label for="r2">Blue</label></fieldset>' +
+    '<fieldset><legend>Days</legend><input type="checkbox" id="c1" name="day" value="mon"><label for="c1">Mon</label>' +
+    '<input type="checkbox" id="c2" name="day" value="tue"><label for="c2">Tue</label></fieldset>' +
+    '<button type="submit" name="action" value="save">Save only</button>';
+  const other = `<form method="post" action="/other">${note('c')}<button type="submit" name="action" value="go">Go</button></form>`;
+  await show('/grouped-names', page('Grouped names', form(groups + note('d')) + other));
+  expect(await checks.check(tab)).toBe('Grouped names');
+});
+
 test('an error summary needs "Error: " in the title', async () => {
   const summary = '<div class="nhsuk-error-summary"><h2>There is a problem</h2></div><h1>Form</h1>';
   await show('/errors', page('Form', summary));

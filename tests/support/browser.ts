@@ -172,6 +172,10 @@ export class PageChecks {
       const invalid = await htmlProblems(html);
       if (invalid.length > 0) throw new Error(`HTML of ${url.pathname} is not valid:\n${invalid.join('\n')}`);
 
+      const duplicates = await duplicateControlNames(page);
+      if (duplicates.length > 0)
+        throw new Error(`${url.pathname} has form controls sharing a name:\n${duplicates.join('\n')}`);
+
       const violations = await this.axe(page, url.href, html);
       if (violations.length > 0) {
         throw new Error(
@@ -250,6 +254,35 @@ export class PageChecks {
     this.scanner = scanner;
     return scanner;
   }
+}
+
+/**
+ * Controls of one form that share a name, other than a group of radios, of checkboxes or of submit
+ * buttons (one value of each group is sent): a second field of the same name sends two values where
+ * the server reads one, and one of them is silently lost or wins. One line per name, naming the form.
+ */
+export async function duplicateControlNames(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>(`(() => {
+    const groupable = (control) =>
+      control.type === 'radio' ? 'radio' : control.type === 'checkbox' ? 'checkbox' :
+      control.type === 'submit' ? 'submit' : undefined;
+    return [...document.forms].flatMap((form, index) => {
+      const byName = new Map();
+      for (const control of form.elements) {
+        if (!control.name) continue;
+        byName.set(control.name, [...(byName.get(control.name) || []), control]);
+      }
+      const formName = 'form ' + (index + 1) + ' (' + (form.getAttribute('action') || 'this page') + ')';
+      return [...byName]
+        .filter(([, controls]) => controls.length > 1)
+        .filter(([, controls]) => {
+          const kind = groupable(controls[0]);
+          return kind === undefined || controls.some((control) => groupable(control) !== kind);
+        })
+        .map(([name, controls]) => '- ' + formName + ': ' + controls.length + ' controls named "' + name + '" (' +
+          controls.map((control) => control.tagName.toLowerCase() + (control.type ? '[' + control.type + ']' : '')).join(', ') + ')');
+    });
+  })()`);
 }
 
 /** Tallest screenshot kept: the long review page would otherwise be a megabyte in the repository. */
