@@ -73,6 +73,7 @@ export const paths = {
     // a workbook), and where and when it was published and sent to NHS England.
     edsReport: '/returns/:returnId/eds-report',
     edsReportXlsx: '/returns/:returnId/eds-report.xlsx',
+    edsReportPublication: '/returns/:returnId/eds-report/publication',
   },
   evidence: {
     upload: '/returns/:returnId/requirements/:requirementId/evidence',

@@ -1,4 +1,12 @@
+import { recordAudit } from '../audit/audit.js';
 import type { CurrentUser } from '../auth/current-user.js';
+import { isoDate } from '../format.js';
+import {
+  assertCanRecordFor,
+  canRecordPublication,
+  savePublicationIn,
+} from '../obligations/publications.service.js';
+import { lockPublication } from '../obligations/queries.js';
 import type { DataDeps } from '../deps.js';
 import { NotFound } from '../errors.js';
 import { ukToday } from '../format.js';
@@ -10,8 +18,9 @@ import { findPublication } from '../obligations/queries.js';
 import { RETURN_STATUS_TAGS } from '../returns/progress.js';
 import { findAnswers, findGradingRecord } from '../returns/queries.js';
 import { visibleReturn } from '../returns/returns.service.js';
-import { findReportPeople } from './queries.js';
-import { buildEdsReport, hasEdsReport, type EdsReport, type ReportAnswer } from './report.js';
+import { deleteSending, findReportPeople, findSending, saveSending } from './queries.js';
+import type { ReportPublicationInput } from './schemas.js';
+import { buildEdsReport, hasEdsReport, type ReportAnswer } from './report.js';
 
 // Issue 14: the EDS report of a return. Whoever may see the return may see its report (its
 // provider's people, and staff); another provider's people are told it does not exist.
@@ -24,11 +33,7 @@ export function reportYear(periodStart: Date): number {
   return yearOf(periodStart);
 }
 
-export async function edsReport(
-  { prisma, caches }: DataDeps,
-  user: CurrentUser,
-  returnId: string,
-): Promise<{ report: EdsReport; returnId: string; providerId: string; year: number }> {
+export async function edsReport({ prisma, caches }: DataDeps, user: CurrentUser, returnId: string) {
   const row = await visibleReturn(prisma, user, returnId);
   const basis = await findResultsBasis(prisma, row.frameworkVersionId);
   // Only EDS 2022 (scored, with rating bands) has a report; for any other return there is none.
@@ -39,6 +44,7 @@ export async function edsReport(
   const grading = await findGradingRecord(prisma, row.id);
   const people = await findReportPeople(prisma, row.providerId, row.id);
   const publication = await findPublication(prisma, row.providerId, EDS_REPORT_OBLIGATION, year);
+  const sending = await findSending(prisma, row.id);
   const answers = requirements.map((requirement): ReportAnswer => {
     const answer = live.get(requirement.id);
     return {
@@ -69,9 +75,65 @@ export async function edsReport(
     acceptedAt: people.acceptedAt ? ukToday(people.acceptedAt) : null,
     grading,
     publication: publication && { url: publication.url, publishedOn: publication.publishedOn },
-    sentToNhsEnglandOn: null,
+    sentToNhsEnglandOn: sending?.sentOn ?? null,
     answers,
     basis,
   });
-  return { report, returnId: row.id, providerId: row.providerId, year };
+  return {
+    report,
+    returnId: row.id,
+    providerId: row.providerId,
+    year,
+    publication,
+    sentOn: sending?.sentOn ?? null,
+    canRecord: canRecordPublication(user, row.providerId),
+  };
+}
+
+/**
+ * Records where and when the report was published (the provider's publication record for the
+ * "eds-report" obligation in the return's year: one record, shown by the publications register too)
+ * and when it was sent to NHS England, in one transaction, each change audited. Unchanged facts are
+ * not recorded again (so a checked publication stays checked).
+ */
+export async function recordReportPublication(
+  deps: DataDeps,
+  user: CurrentUser,
+  returnId: string,
+  input: ReportPublicationInput,
+  now: Date,
+): Promise<void> {
+  const { prisma, caches } = deps;
+  const row = await visibleReturn(prisma, user, returnId);
+  assertCanRecordFor(user, row.providerId);
+  const basis = await findResultsBasis(prisma, row.frameworkVersionId);
+  if (!basis || !hasEdsReport(basis)) throw new NotFound();
+  const obligation = caches.obligations.byCode.get(EDS_REPORT_OBLIGATION);
+  if (!obligation) throw new Error(`No obligation file for ${EDS_REPORT_OBLIGATION}`);
+  const year = reportYear(row.period.startDate);
+  await prisma.$transaction(async (tx) => {
+    if (input.publication) {
+      await lockPublication(tx, row.providerId, obligation.code, year);
+      const before = await findPublication(tx, row.providerId, obligation.code, year);
+      const same =
+        before?.url === input.publication.url &&
+        before.publishedOn.getTime() === input.publication.publishedOn.getTime();
+      if (!same)
+        await savePublicationIn(tx, user, row.providerId, obligation, year, input.publication, null, now);
+    }
+    const sentBefore = (await findSending(tx, row.id))?.sentOn ?? null;
+    const iso = (date: Date | null) => (date ? isoDate(date) : null);
+    if (iso(sentBefore) === iso(input.sentOn)) return;
+    if (input.sentOn) await saveSending(tx, row.id, input.sentOn, user.id, now);
+    else await deleteSending(tx, row.id);
+    await recordAudit(tx, {
+      actorId: user.id,
+      action: 'return.eds_report_sent_recorded',
+      entityType: 'return',
+      entityId: row.id,
+      returnId: row.id,
+      before: { sentToNhsEnglandOn: iso(sentBefore) },
+      after: { sentToNhsEnglandOn: iso(input.sentOn) },
+    });
+  });
 }

@@ -26,3 +26,20 @@ export async function findReportPeople(db: DbClient, providerId: string, returnI
     acceptedAt: accepted?.status === 'accepted' ? accepted.decidedAt : null,
   };
 }
+
+/** When the return's EDS report was sent to NHS England, if recorded. */
+export function findSending(db: DbClient, returnId: string) {
+  return db.edsReportSending.findUnique({
+    where: { returnId },
+    select: { sentOn: true, recordedAt: true, recordedBy: { select: { displayName: true } } },
+  });
+}
+
+export function saveSending(db: DbClient, returnId: string, sentOn: Date, userId: string, now: Date) {
+  const fields = { sentOn, recordedById: userId, recordedAt: now };
+  return db.edsReportSending.upsert({ where: { returnId }, create: { returnId, ...fields }, update: fields });
+}
+
+export function deleteSending(db: DbClient, returnId: string) {
+  return db.edsReportSending.deleteMany({ where: { returnId } });
+}

@@ -93,6 +93,11 @@ export interface ProviderPublications {
   canCheck: boolean;
 }
 
+/** Staff who edit the register, and the provider's leads (the EDS report's form uses it too). */
+export function canRecordPublication(user: CurrentUser, providerId: string): boolean {
+  return canRecord(user, providerId);
+}
+
 function canRecord(user: CurrentUser, providerId: string): boolean {
   return isCommissionerEditor(user) || isLeadOf(user, providerId);
 }
@@ -237,43 +242,8 @@ export async function recordPublication(
   assertCanRecordFor(user, providerId);
   const provider = await findProviderFacts(deps.prisma, providerId);
   if (!provider) throw new NotFound();
-  const save = async (tx: DbClient, evidenceId: string | null) => {
-    await lockPublication(tx, providerId, obligation.code, year);
-    const before = await findPublication(tx, providerId, obligation.code, year);
-    const after = await upsertPublication(tx, {
-      providerId,
-      obligationCode: obligation.code,
-      obligationVersion: obligation.version,
-      year,
-      url: input.url,
-      publishedOn: input.publishedOn,
-      evidenceId: evidenceId ?? before?.evidence?.id ?? null,
-      recordedById: user.id,
-      recordedAt: deps.clock(),
-    });
-    await recordAudit(tx, {
-      actorId: user.id,
-      action: 'publication.recorded',
-      entityType: 'publication',
-      entityId: after.id,
-      ...(before && {
-        before: {
-          status: before.status,
-          url: before.url,
-          publishedOn: isoDate(before.publishedOn),
-          evidenceId: before.evidence?.id ?? null,
-        },
-      }),
-      after: {
-        obligation: obligation.code,
-        year,
-        status: after.status,
-        url: after.url,
-        publishedOn: isoDate(after.publishedOn),
-        evidenceId: after.evidenceId,
-      },
-    });
-  };
+  const save = (tx: DbClient, evidenceId: string | null) =>
+    savePublicationIn(tx, user, providerId, obligation, year, input, evidenceId, deps.clock());
   if (!file) {
     await deps.prisma.$transaction((tx) => save(tx, null));
     return { scanStatus: null };
@@ -281,6 +251,57 @@ export async function recordPublication(
   return storeProviderFile(deps, user, providerId, file, async (tx, stored) => {
     await save(tx, stored.evidenceId);
     return { scanStatus: stored.scanStatus };
+  });
+}
+
+/**
+ * Records (or re-records) a publication inside the caller's transaction, audited there: the
+ * publications page, and the EDS report's own form (issue 14) for the "eds-report" obligation.
+ */
+export async function savePublicationIn(
+  tx: DbClient,
+  user: CurrentUser,
+  providerId: string,
+  obligation: ObligationFile,
+  year: number,
+  input: PublicationInput,
+  evidenceId: string | null,
+  now: Date,
+): Promise<void> {
+  await lockPublication(tx, providerId, obligation.code, year);
+  const before = await findPublication(tx, providerId, obligation.code, year);
+  const after = await upsertPublication(tx, {
+    providerId,
+    obligationCode: obligation.code,
+    obligationVersion: obligation.version,
+    year,
+    url: input.url,
+    publishedOn: input.publishedOn,
+    evidenceId: evidenceId ?? before?.evidence?.id ?? null,
+    recordedById: user.id,
+    recordedAt: now,
+  });
+  await recordAudit(tx, {
+    actorId: user.id,
+    action: 'publication.recorded',
+    entityType: 'publication',
+    entityId: after.id,
+    ...(before && {
+      before: {
+        status: before.status,
+        url: before.url,
+        publishedOn: isoDate(before.publishedOn),
+        evidenceId: before.evidence?.id ?? null,
+      },
+    }),
+    after: {
+      obligation: obligation.code,
+      year,
+      status: after.status,
+      url: after.url,
+      publishedOn: isoDate(after.publishedOn),
+      evidenceId: after.evidenceId,
+    },
   });
 }
 

@@ -15,7 +15,7 @@ export function parseYear(value: unknown, lastYear: number): number | undefined 
   return parsed.success && parsed.data >= FIRST_YEAR && parsed.data <= lastYear ? parsed.data : undefined;
 }
 
-const url = z
+export const publicationUrl = z
   .string()
   .trim()
   .min(1, 'Enter the web address where it is published')
@@ -35,7 +35,7 @@ export function parsePublicationForm(
   today: Date,
 ): { ok: true; data: { url: string; publishedOn: Date } } | { ok: false; errors: FieldErrors } {
   const errors: FieldErrors = {};
-  const address = url.safeParse(textField(body, 'url'));
+  const address = publicationUrl.safeParse(textField(body, 'url'));
   if (!address.success) errors.url = address.error.issues[0]?.message ?? 'Enter the web address';
   const date = dateFromParts(readDateFields(body, PUBLISHED_ON), 'Date published');
   if (date.error) errors[PUBLISHED_ON] = date.error;

@@ -111,6 +111,9 @@ const RULES = `
   # The EDS report of an EDS 2022 return (issue 14): whoever may see the return.
   GET     /returns/:returnId/eds-report                                         signin    ok       ok       ok       404      ok       ok
   GET     /returns/:returnId/eds-report.xlsx                                    signin    ok       ok       ok       404      ok       ok
+  # Where and when it was published, when sent to NHS England: the provider's leads, and editors on their behalf.
+  GET     /returns/:returnId/eds-report/publication                             signin    403      ok       403      404      ok       ok
+  POST    /returns/:returnId/eds-report/publication                             signin    403      ok       403      404      ok       ok
 
   GET     /returns                                                              signin    ok       ok       ok       ok       ok       ok
   GET     /returns/:returnId                                                    signin    ok       ok       ok       404      ok       ok
@@ -455,6 +458,13 @@ function bodyFor(key: string, actor: Actor): Body {
         'firstDate-year': '2027',
         groups: ['staff-networks', 'trade-unions'],
         howAgreed: 'By consensus at the panel',
+      }),
+    'POST /returns/:returnId/eds-report/publication': () =>
+      form({
+        url: 'https://www.alpha.nhs.uk/eds',
+        'publishedOn-day': '1',
+        'publishedOn-month': '12',
+        'publishedOn-year': '2026',
       }),
     'POST /returns/:returnId/requirements/:requirementId': () =>
       form({ ...answerFields({ narrative: 'Written by someone else', action: 'draft' }), version: '1' }),

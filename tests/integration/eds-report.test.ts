@@ -14,7 +14,7 @@ import {
   importTestStandards,
 } from '../support/fixtures.js';
 import { answerReturn, sectionHtml, submitReturn, textOf } from '../support/review-fixtures.js';
-import type { World } from './returns-helpers.js';
+import { postForm, type World } from './returns-helpers.js';
 
 // Issue 14: the EDS report of an EDS 2022 return, as a print page and an XLSX workbook, in the order
 // of NHS England's EDS reporting template; every score and total as the shared results functions
@@ -290,5 +290,138 @@ describe('who may see it', () => {
     const manager = await signedInAgent(app, w.manager.id);
     await manager.get(reportPath(w.returnA.id)).expect(404);
     await manager.get(workbookPath(w.returnA.id)).expect(404);
+  });
+});
+
+describe('where and when it was published, and sent to NHS England', () => {
+  const formPath = (id: string) => pathTo(paths.returns.edsReportPublication, { returnId: id });
+  const fields = (values: Record<string, string>) => ({
+    url: '',
+    'publishedOn-day': '',
+    'publishedOn-month': '',
+    'publishedOn-year': '',
+    'sentOn-day': '',
+    'sentOn-month': '',
+    'sentOn-year': '',
+    ...values,
+  });
+
+  test('refuses bad input keeping it, then updates the one publication record and audits both', async () => {
+    const lead = await signedInAgent(app, w.leadA.id);
+    const bad = await postForm(
+      lead,
+      formPath(returnId),
+      formPath(returnId),
+      fields({
+        url: 'http://www.alpha.nhs.uk/eds',
+        'publishedOn-day': '1',
+        'publishedOn-month': '1',
+        'publishedOn-year': '2999',
+        'sentOn-day': '31',
+        'sentOn-month': '2',
+        'sentOn-year': '2027',
+      }),
+    );
+    expect(bad.status).toBe(400);
+    const text = textOf(bad.text);
+    expect(text).toContain('There is a problem');
+    expect(text).toContain('Enter a web address that starts with https://');
+    expect(text).toContain('Date published must be today or in the past');
+    expect(text).toContain('Date sent to NHS England must be a real date');
+    expect(bad.text).toContain('value="http://www.alpha.nhs.uk/eds"');
+    expect(bad.text).toContain('value="2999"');
+    // A publication is recorded already: its address cannot be left out here.
+    const noUrl = await postForm(lead, formPath(returnId), formPath(returnId), fields({}));
+    expect(noUrl.status).toBe(400);
+    expect(textOf(noUrl.text)).toContain('Enter the web address where the report is published');
+    const sentFuture = await postForm(
+      lead,
+      formPath(returnId),
+      formPath(returnId),
+      fields({
+        url: 'https://www.alpha.nhs.uk/equality/eds-2026',
+        'publishedOn-day': '20',
+        'publishedOn-month': '2',
+        'publishedOn-year': '2027',
+        'sentOn-day': '1',
+        'sentOn-month': '1',
+        'sentOn-year': '2999',
+      }),
+    );
+    expect(textOf(sentFuture.text)).toContain('Date sent to NHS England must be today or in the past');
+    expect(await db.prisma.edsReportSending.count()).toBe(0);
+
+    const saved = await postForm(
+      lead,
+      formPath(returnId),
+      formPath(returnId),
+      fields({
+        url: 'www.alpha.nhs.uk/equality/eds-report',
+        'publishedOn-day': '1',
+        'publishedOn-month': '3',
+        'publishedOn-year': '2026',
+        'sentOn-day': '2',
+        'sentOn-month': '3',
+        'sentOn-year': '2026',
+      }),
+    );
+    expect(saved.status).toBe(302);
+    expect(saved.headers.location).toBe(reportPath(returnId));
+    const publications = await db.prisma.publication.findMany({
+      where: { providerId: w.providerA.id, obligationCode: 'eds-report' },
+    });
+    expect(publications).toHaveLength(1);
+    expect(publications[0]).toMatchObject({
+      year: 2026,
+      url: 'https://www.alpha.nhs.uk/equality/eds-report',
+      publishedOn: new Date('2026-03-01'),
+      recordedById: w.leadA.id,
+    });
+    const sending = await db.prisma.edsReportSending.findUniqueOrThrow({ where: { returnId } });
+    expect(sending.sentOn).toEqual(new Date('2026-03-02'));
+    const audit = await db.prisma.auditEvent.findMany({
+      where: { action: { in: ['publication.recorded', 'return.eds_report_sent_recorded'] } },
+    });
+    expect(audit.map((event) => event.action).sort()).toEqual([
+      'publication.recorded',
+      'return.eds_report_sent_recorded',
+    ]);
+    const report = textOf((await lead.get(reportPath(returnId)).expect(200)).text);
+    expect(report).toContain(
+      'Published on the organisation’s website https://www.alpha.nhs.uk/equality/eds-report',
+    );
+    expect(report).toContain('Sent to NHS England 2 March 2026');
+
+    // Saving the same again records nothing more.
+    await postForm(
+      lead,
+      formPath(returnId),
+      formPath(returnId),
+      fields({
+        url: 'https://www.alpha.nhs.uk/equality/eds-report',
+        'publishedOn-day': '1',
+        'publishedOn-month': '3',
+        'publishedOn-year': '2026',
+        'sentOn-day': '2',
+        'sentOn-month': '3',
+        'sentOn-year': '2026',
+      }),
+    );
+    expect(
+      await db.prisma.auditEvent.count({
+        where: { action: { in: ['publication.recorded', 'return.eds_report_sent_recorded'] } },
+      }),
+    ).toBe(2);
+  });
+
+  test('viewers and contributors may not record it; another provider’s lead is told it does not exist', async () => {
+    const viewer = await signedInAgent(app, w.viewer.id);
+    await viewer.get(formPath(returnId)).expect(403);
+    const contributor = await signedInAgent(app, contributorId);
+    await contributor.get(formPath(returnId)).expect(403);
+    const other = await signedInAgent(app, w.leadB.id);
+    await other.get(formPath(returnId)).expect(404);
+    const manager = await signedInAgent(app, w.manager.id);
+    await manager.get(formPath(returnId)).expect(200);
   });
 });

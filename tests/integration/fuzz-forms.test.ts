@@ -264,6 +264,16 @@ const FORMS: Record<string, PostForm> = {
     }),
     echoed: ['howAgreed', 'dissent'],
   },
+  'POST /returns/:returnId/eds-report/publication': {
+    who: 'leadA',
+    url: () => pathTo(paths.returns.edsReportPublication, { returnId: ids.edsReturn }),
+    fields: () => ({
+      url: 'https://www.example.nhs.uk/eds',
+      ...dateFields('publishedOn', { day: '1', month: '9', year: '2026' }),
+      ...dateFields('sentOn', { day: '', month: '', year: '' }),
+    }),
+    echoed: ['url'],
+  },
   'POST /returns/:returnId/requirements/:requirementId': {
     who: 'leadA',
     url: () =>
