@@ -10,6 +10,8 @@ import { getHeatMap } from './heatmap.service.js';
 const choiceSchema = z.object({
   period: z.uuid().optional().catch(undefined),
   standard: z.uuid().optional().catch(undefined),
+  // The checkbox's one value; anything else (or nothing) is the default: submitted returns only.
+  inProgress: z.literal('yes').optional().catch(undefined),
 });
 
 export function heatmapRoutes(deps: AppDeps): Router {
@@ -17,7 +19,11 @@ export function heatmapRoutes(deps: AppDeps): Router {
 
   router.get(paths.heatmap, requireSignIn, staffOnly, async (req, res) => {
     const choice = choiceSchema.parse(req.query);
-    const page = await getHeatMap(deps.prisma, { periodId: choice.period, versionId: choice.standard });
+    const page = await getHeatMap(deps.prisma, {
+      periodId: choice.period,
+      versionId: choice.standard,
+      includeInProgress: choice.inProgress === 'yes',
+    });
     res.render('heatmap/show', { heatmap: page });
   });
 

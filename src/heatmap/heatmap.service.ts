@@ -14,8 +14,9 @@ import {
 
 /**
  * The heat map of one standard version in one period: providers x requirements, each cell the rating
- * of the return's LATEST SUBMISSION (its frozen snapshot: what was submitted and decided), never the
- * live draft answers. Returns never submitted are counted, not shown as rows.
+ * of the return's LATEST SUBMISSION (its frozen snapshot: what was submitted and decided). Returns
+ * never submitted are counted, not shown as rows, unless the viewer chooses to include returns in
+ * progress: then those rows show the answers saved so far, every cell marked "(in progress)".
  *
  * Five statements whatever the number of providers (periods, versions, requirements, bands, and
  * the returns with their latest submission's ratings), so the page scales with the data, not with round trips.
@@ -24,13 +25,20 @@ import {
 export interface HeatMapChoice {
   periodId?: string | undefined;
   versionId?: string | undefined;
+  /** Show returns in progress with the answers saved so far (each cell marked). */
+  includeInProgress?: boolean | undefined;
 }
+
+/** The marker every cell of a return in progress carries, in words (never colour alone). */
+export const IN_PROGRESS_MARKER = '(in progress)';
 
 export interface HeatMapCell {
   /** "Achieving (2)", "Basic", "Not rated". */
   text: string;
   /** The level's colour as an app class suffix, or "none" (never the only signal: the text says it). */
   colour: TagColour | 'none';
+  /** From a return in progress: an answer saved, not submitted (the text ends with the marker). */
+  inProgress?: boolean;
 }
 
 export interface HeatMapRow {
@@ -39,7 +47,9 @@ export interface HeatMapRow {
   odsCode: string;
   returnHref: string;
   statusText: string;
+  /** "submitted at 11am on 28 November 2026", or "not submitted yet" for a return in progress. */
   submittedText: string;
+  inProgress: boolean;
   cells: HeatMapCell[];
 }
 
@@ -50,6 +60,11 @@ export interface HeatMapPage {
   versionName: string | null;
   columns: { code: string; title: string }[];
   rows: HeatMapRow[];
+  /** Whether returns in progress are included (the page's choice). */
+  includeInProgress: boolean;
+  /** Rows of returns in progress shown (0 unless included). */
+  inProgressCount: number;
+  /** Returns not shown: never submitted (and, unless included, in progress). */
   notSubmittedCount: number;
   showsScore: boolean;
   /** What each cell's colour means: every level of the version's scale in order, then "Not rated". */
@@ -87,6 +102,8 @@ export async function getHeatMap(db: Db, choice: HeatMapChoice): Promise<HeatMap
     versionName: version?.name ?? null,
     columns: [],
     rows: [],
+    includeInProgress: choice.includeInProgress === true,
+    inProgressCount: 0,
     notSubmittedCount: 0,
     showsScore: false,
     legend: [],
@@ -96,7 +113,7 @@ export async function getHeatMap(db: Db, choice: HeatMapChoice): Promise<HeatMap
   const [requirements, bandCount, returns] = await Promise.all([
     findRequirementColumns(db, version.id),
     hasBands(db, version.id),
-    findReturnsWithLatestRatings(db, version.id, period.id),
+    findReturnsWithLatestRatings(db, version.id, period.id, choice.includeInProgress === true),
   ]);
   // Scores mean something only where the standard adds them up (EDS 2022's total); elsewhere they
   // merely order the levels, so only the label is shown.
@@ -127,35 +144,54 @@ export async function getHeatMap(db: Db, choice: HeatMapChoice): Promise<HeatMap
     { text: 'Not rated', colour: 'none' },
   ];
 
-  const submitted = returns.filter(
-    (item) => SUBMITTED_STATES.includes(item.status) && item.submittedAt !== null,
-  );
-  const rows = submitted.map((item): HeatMapRow => ({
-    providerName: item.providerName,
-    providerHref: pathTo(paths.providers.show, { providerId: item.providerId }),
-    odsCode: item.odsCode,
-    returnHref: pathTo(paths.returns.show, { returnId: item.id }),
-    statusText: RETURN_STATUS_TAGS[item.status].text,
-    submittedText: item.submittedAt ? formatDateTime(item.submittedAt) : '',
-    cells: columns.map((column): HeatMapCell => {
-      const code = item.ratings?.[column.code] ?? null;
-      if (code === null) return { text: 'Not rated', colour: 'none' };
-      if (code === NOT_APPLICABLE_TALLY_CODE) return { text: 'Not applicable', colour: 'none' };
-      const level = column.levels.get(code);
-      // A level the scale no longer has (cannot happen with imported data): its code, uncoloured.
-      if (!level) return { text: code, colour: 'none' };
-      return {
-        text: showsScore ? `${level.label} (${level.score})` : level.label,
-        colour: level.tagColour ?? 'none',
-      };
-    }),
-  }));
+  const cellFor = (column: (typeof columns)[number], code: string | null | undefined): HeatMapCell => {
+    if (code === null || code === undefined) return { text: 'Not rated', colour: 'none' };
+    if (code === NOT_APPLICABLE_TALLY_CODE) return { text: 'Not applicable', colour: 'none' };
+    const level = column.levels.get(code);
+    // A level the scale no longer has (cannot happen with imported data): its code, uncoloured.
+    if (!level) return { text: code, colour: 'none' };
+    return {
+      text: showsScore ? `${level.label} (${level.score})` : level.label,
+      colour: level.tagColour ?? 'none',
+    };
+  };
+  const rowOf = (item: (typeof returns)[number], inProgress: boolean): HeatMapRow => {
+    const ratings = inProgress ? item.draftRatings : item.ratings;
+    return {
+      providerName: item.providerName,
+      providerHref: pathTo(paths.providers.show, { providerId: item.providerId }),
+      odsCode: item.odsCode,
+      returnHref: pathTo(paths.returns.show, { returnId: item.id }),
+      statusText: RETURN_STATUS_TAGS[item.status].text,
+      submittedText:
+        inProgress || !item.submittedAt
+          ? 'not submitted yet'
+          : `submitted ${formatDateTime(item.submittedAt)}`,
+      inProgress,
+      cells: columns.map((column): HeatMapCell => {
+        const cell = cellFor(column, ratings?.[column.code]);
+        return inProgress ? { ...cell, text: `${cell.text} ${IN_PROGRESS_MARKER}`, inProgress } : cell;
+      }),
+    };
+  };
+
+  const rows: HeatMapRow[] = [];
+  let inProgressCount = 0;
+  // In provider order (the query's), submitted and in-progress rows side by side.
+  for (const item of returns) {
+    if (SUBMITTED_STATES.includes(item.status) && item.submittedAt !== null) rows.push(rowOf(item, false));
+    else if (item.draftRatings !== null) {
+      rows.push(rowOf(item, true));
+      inProgressCount += 1;
+    }
+  }
 
   return {
     ...empty,
     columns: columns.map(({ code, title }) => ({ code, title })),
     rows,
-    notSubmittedCount: returns.length - submitted.length,
+    inProgressCount,
+    notSubmittedCount: returns.length - rows.length,
     showsScore,
     legend,
   };

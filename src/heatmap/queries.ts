@@ -57,22 +57,29 @@ export interface HeatMapReturnRow {
   submittedAt: Date | null;
   /** Requirement code -> rating level code (null: unrated) from the latest submission's snapshot. */
   ratings: Record<string, string | null> | null;
+  /**
+   * The saved (draft) answers' rating codes, only for a return in progress when they were asked
+   * for; null otherwise.
+   */
+  draftRatings: Record<string, string | null> | null;
 }
 
 /**
  * The returns for the version and period with their provider and the ratings of their latest
  * submission, in one statement. Only the codes are taken out of each snapshot (in the database), not
- * the narratives and evidence, so the page stays light at national scale.
+ * the narratives and evidence, so the page stays light at national scale. With `withDrafts`, returns
+ * in progress bring their saved answers' rating codes too (in the same statement).
  */
 export function findReturnsWithLatestRatings(
   db: Db,
   frameworkVersionId: string,
   periodId: string,
+  withDrafts: boolean,
 ): Promise<HeatMapReturnRow[]> {
   return db.$queryRaw<HeatMapReturnRow[]>`
     SELECT r.id::text AS id, r.status::text AS status, p.id::text AS "providerId", p.name AS "providerName",
            p.ods_code AS "odsCode",
-           latest.submitted_at AS "submittedAt", latest.ratings AS ratings
+           latest.submitted_at AS "submittedAt", latest.ratings AS ratings, draft.ratings AS "draftRatings"
     FROM returns r
     JOIN providers p ON p.id = r.provider_id
     LEFT JOIN LATERAL (
@@ -86,6 +93,15 @@ export function findReturnsWithLatestRatings(
       ORDER BY s.sequence DESC
       LIMIT 1
     ) latest ON true
+    LEFT JOIN LATERAL (
+      SELECT jsonb_object_agg(q.code,
+               CASE WHEN answer.not_applicable THEN to_jsonb(':not-applicable'::text) ELSE to_jsonb(l.code) END)
+               AS ratings
+      FROM responses answer
+      JOIN requirements q ON q.id = answer.requirement_id
+      LEFT JOIN rating_levels l ON l.id = answer.rating_level_id
+      WHERE answer.return_id = r.id
+    ) draft ON ${withDrafts}::boolean AND r.status = 'in_progress'
     WHERE r.framework_version_id = ${frameworkVersionId}::uuid AND r.period_id = ${periodId}::uuid
     ORDER BY p.name, p.ods_code`;
 }

@@ -178,6 +178,105 @@ test('defaults to the newest period and one of its standards; anyone but staff i
   await lead.get(paths.heatmap).expect(403);
 });
 
+describe('returns still in progress', () => {
+  // A period of its own: one provider submitted, one in progress with saved answers, one not started.
+  let periodId: string;
+  let names: { submitted: string; inProgress: string; notStarted: string };
+
+  beforeAll(async () => {
+    const period = await createPeriod(db.prisma);
+    periodId = period.id;
+    const make = async () => {
+      const provider = await createProvider(db.prisma);
+      const contract = await createContract(db.prisma, provider.id, world.manager.id);
+      const row = await createReturn(db.prisma, {
+        contractId: contract.id,
+        providerId: provider.id,
+        frameworkVersionId: world.ais.id,
+        periodId,
+      });
+      return { provider, row };
+    };
+    const [submitted, inProgress, notStarted] = [await make(), await make(), await make()];
+    await answerReturn(db.prisma, submitted.row.id, world.leadA.id);
+    await submitReturn(db.prisma, submitted.row.id, world.leadA.id);
+    await answerReturn(db.prisma, inProgress.row.id, world.leadA.id, (code) =>
+      code === '1.1' ? { rating: 'basic' } : code === '1.2' ? { rating: null } : undefined,
+    );
+    names = {
+      submitted: submitted.provider.name,
+      inProgress: inProgress.provider.name,
+      notStarted: notStarted.provider.name,
+    };
+  });
+
+  const url = (extra = '') => `${heatmapUrl(world.ais.id, periodId)}${extra}`;
+
+  test('by default only submitted returns show; the choice is an unticked box of the GET form', async () => {
+    const agent = await signedInAgent(app, world.viewer.id);
+    const html = (await agent.get(url()).expect(200)).text;
+    const rows = tableRowTexts(html);
+    expect(rows.some((row) => row.includes(names.submitted))).toBe(true);
+    expect(rows.some((row) => row.includes(names.inProgress))).toBe(false);
+    expect(html).not.toContain('app-heatmap__cell--in-progress');
+    expect(html).not.toContain('heatmap-legend-in-progress');
+    expect(textOf(html)).toContain('2 returns have not been submitted yet and are not shown');
+    expect(html).toMatch(/<form method="get" action="\/heatmap"/);
+    expect(html).toMatch(
+      /<input class="nhsuk-checkboxes__input" id="inProgress" name="inProgress" type="checkbox" value="yes"(?! checked)/,
+    );
+    // Anything but the box's value is the default.
+    const junk = (await agent.get(url('&inProgress=no')).expect(200)).text;
+    expect(tableRowTexts(junk)).toEqual(rows);
+  });
+
+  test('included: the saved answers of a return in progress, every cell marked in words, with a key', async () => {
+    const agent = await signedInAgent(app, world.viewer.id);
+    const html = (await agent.get(url('&inProgress=yes')).expect(200)).text;
+    // The choice is kept: the box stays ticked, so the next "Show heat map" keeps it in the address.
+    expect(html).toMatch(/id="inProgress" name="inProgress" type="checkbox" value="yes" checked/);
+    const draft = cellsOf(html, names.inProgress);
+    expect(draft[0]).toEqual({
+      text: 'Basic (in progress)',
+      classes: expect.stringMatching(/app-heatmap__cell--red app-heatmap__cell--in-progress/) as unknown,
+    });
+    expect(draft[1]?.text).toBe('Not rated (in progress)');
+    expect(draft[2]?.text).toBe('Exemplar (in progress)');
+    expect(draft.every((cell) => cell.text.endsWith('(in progress)'))).toBe(true);
+    // The submitted row is unmarked, and says when it was submitted; the draft row that it was not.
+    const submitted = cellsOf(html, names.submitted);
+    expect(submitted.some((cell) => cell.text.includes('in progress'))).toBe(false);
+    const rows = tableRowTexts(html);
+    expect(rows.find((row) => row.includes(names.inProgress))).toMatch(
+      /In progress return of [^,]+, not submitted yet/,
+    );
+    expect(rows.find((row) => row.includes(names.submitted))).toMatch(
+      /Submitted return of [^,]+, submitted \d/,
+    );
+    expect(rows.some((row) => row.includes(names.notStarted))).toBe(false);
+    const text = textOf(html);
+    expect(text).toContain(
+      '1 return in progress is shown with the answers saved so far, marked “(in progress)”',
+    );
+    expect(text).toContain('1 return has not been submitted yet and is not shown');
+    expect(text).toContain('including returns in progress');
+    expect(textOf(/<li id="heatmap-legend-in-progress">[\s\S]*?<\/li>/.exec(html)?.[0] ?? '')).toBe(
+      'Rating (in progress) an answer saved in a return not yet submitted: it may still change',
+    );
+  });
+
+  test('staff who may see every return may include them; a provider lead is refused either way', async () => {
+    for (const user of [world.manager, world.admin]) {
+      const agent = await signedInAgent(app, user.id);
+      const html = (await agent.get(url('&inProgress=yes')).expect(200)).text;
+      expect(cellsOf(html, names.inProgress)[0]?.text).toBe('Basic (in progress)');
+    }
+    const lead = await signedInAgent(app, world.leadA.id);
+    await lead.get(url('&inProgress=yes')).expect(403);
+    await lead.get(url()).expect(403);
+  });
+});
+
 describe('number of SQL statements', () => {
   async function periodWithProviders(count: number): Promise<string> {
     const period = await createPeriod(db.prisma);
@@ -215,6 +314,13 @@ describe('number of SQL statements', () => {
       Reflect.deleteProperty(pool, 'query');
     }
   }
+
+  test('including returns in progress adds no statement', async () => {
+    const periodId = await periodWithProviders(3);
+    const plain = await statementsFor(heatmapUrl(world.ais.id, periodId));
+    const included = await statementsFor(`${heatmapUrl(world.ais.id, periodId)}&inProgress=yes`);
+    expect(included.statements).toBe(plain.statements);
+  });
 
   test('does not grow with the number of providers (5 vs 50)', async () => {
     const five = await statementsFor(heatmapUrl(world.ais.id, await periodWithProviders(5)));
