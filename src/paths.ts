@@ -126,6 +126,16 @@ export const paths = {
     record: '/providers/:providerId/publications/:obligationCode/:year',
     check: '/providers/:providerId/publications/:obligationCode/:year/check',
   },
+  // WRES and WDES returns (issue 17): a provider's list (its people and staff), each return's entry,
+  // check-answers, submit and review pages, trends per provider, and the ICB-wide view (staff).
+  workforce: {
+    provider: '/providers/:providerId/workforce',
+    show: '/workforce/returns/:returnId',
+    entry: '/workforce/returns/:returnId/indicators/:indicatorCode',
+    checkAnswers: '/workforce/returns/:returnId/check-answers',
+    submit: '/workforce/returns/:returnId/submit',
+    review: '/workforce/returns/:returnId/review',
+  },
   users: {
     list: '/users',
     invite: '/users/invite',

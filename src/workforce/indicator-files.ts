@@ -36,3 +36,17 @@ export function readWorkforceStandards(dir: string = WORKFORCE_STANDARDS_DIR): W
     throw new Error(`The workforce standard files in ${dir} have problems:\n${problems.join('\n')}`);
   return standards;
 }
+
+let loaded: readonly WorkforceStandard[] | undefined;
+
+/** The release's workforce standards (data/workforce-standards): part of the release, read on first use. */
+export function workforceStandards(): readonly WorkforceStandard[] {
+  loaded ??= Object.freeze(readWorkforceStandards());
+  return loaded;
+}
+
+/** The standard a return was made under (its code and version), or undefined. */
+export function workforceStandard(code: string, version?: string): WorkforceStandard | undefined {
+  const matching = workforceStandards().filter((standard) => standard.code === code);
+  return version === undefined ? matching.at(-1) : matching.find((standard) => standard.version === version);
+}

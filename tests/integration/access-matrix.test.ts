@@ -173,6 +173,17 @@ const RULES = `
   POST    /providers/:providerId/publications/:obligationCode/:year             signin    403      ok       403      404      ok       ok
   POST    /providers/:providerId/publications/:obligationCode/:year/check       signin    403      403      403      404      ok       ok
 
+  # WRES and WDES returns (issue 17): everyone who may see provider A reads them; its people enter the
+  # figures, its leads (and staff editors) start returns and its leads submit; staff editors review.
+  GET     /providers/:providerId/workforce                                      signin    ok       ok       ok       404      ok       ok
+  POST    /providers/:providerId/workforce                                      signin    403      ok       403      404      ok       ok
+  GET     /workforce/returns/:returnId                                          signin    ok       ok       ok       404      ok       ok
+  GET     /workforce/returns/:returnId/indicators/:indicatorCode                signin    ok       ok       ok       404      ok       ok
+  POST    /workforce/returns/:returnId/indicators/:indicatorCode                signin    403      ok       ok       404      403      403
+  GET     /workforce/returns/:returnId/check-answers                            signin    ok       ok       ok       404      ok       ok
+  POST    /workforce/returns/:returnId/submit                                   signin    403      ok       403      404      403      403
+  POST    /workforce/returns/:returnId/review                                   signin    403      403      403      404      ok       ok
+
   GET     /matrix                                                               signin    ok       403      403      403      ok       ok
   GET     /matrix/export.csv                                                    signin    ok       403      403      403      ok       ok
   GET     /heatmap                                                              signin    ok       403      403      403      ok       ok
@@ -248,6 +259,8 @@ let evidenceId: string;
 let requirementId: string;
 let params: Record<string, string>;
 let edsReturnId: string;
+/** Provider A's WRES return (the workforce pages' :returnId). */
+let workforceReturnId: string;
 /** The local mailbox names its emails by file, not by outbox row. */
 let mailboxParams: Record<string, string>;
 
@@ -354,6 +367,18 @@ beforeAll(async () => {
     })
   ).id;
 
+  workforceReturnId = (
+    await db.prisma.workforceReturn.create({
+      data: {
+        providerId: world.providerA.id,
+        standardCode: 'WRES',
+        standardVersion: '2025',
+        year: 2025,
+        createdById: world.leadA.id,
+      },
+    })
+  ).id;
+
   params = {
     providerId: world.providerA.id,
     contractId: world.contractA.id,
@@ -377,6 +402,7 @@ beforeAll(async () => {
     ).id,
     obligationCode: 'modern-slavery-statement',
     year: '2026',
+    indicatorCode: '2',
   };
   await db.prisma.publication.create({
     data: {
@@ -404,9 +430,11 @@ function urlOf(path: string, actor: Actor): string {
     ? { ...params, ...mailboxParams }
     : path === paths.returns.grading || path.startsWith(paths.returns.edsReport)
       ? { ...params, returnId: edsReturnId }
-      : path.startsWith('/providers/:providerId/people/:userId')
-        ? { ...params, userId: peopleSubjects[actor] }
-        : params;
+      : path.startsWith('/workforce/returns/')
+        ? { ...params, returnId: workforceReturnId }
+        : path.startsWith('/providers/:providerId/people/:userId')
+          ? { ...params, userId: peopleSubjects[actor] }
+          : params;
   return path.replace(/:([A-Za-z]+)/g, (_match, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`No value for :${name} (${path}): add one to params`);
@@ -500,6 +528,10 @@ function bodyFor(key: string, actor: Actor): Body {
         'publishedOn-year': '2026',
       }),
     'POST /users/:userId/memberships': () => form({ providerId: world.providerB.id }),
+    'POST /providers/:providerId/workforce': () => form({ standard: 'WDES', year: '2025' }),
+    'POST /workforce/returns/:returnId/indicators/:indicatorCode': () =>
+      form({ 'white-outOf': '300', 'white-events': '45', 'bme-outOf': '150', 'bme-events': '12' }),
+    'POST /workforce/returns/:returnId/review': () => form({ decision: 'accepted' }),
   };
   return bodies[key]?.() ?? form();
 }
@@ -570,6 +602,14 @@ async function snapshotOfProviderA() {
     }),
     evidence: await db.prisma.evidence.findMany({ where: { providerId }, orderBy: { id: 'asc' } }),
     publications: await db.prisma.publication.findMany({ where: { providerId }, orderBy: { id: 'asc' } }),
+    workforceReturns: await db.prisma.workforceReturn.findMany({
+      where: { providerId },
+      include: {
+        answers: { orderBy: { indicatorCode: 'asc' } },
+        submissions: { orderBy: { sequence: 'asc' } },
+      },
+      orderBy: { id: 'asc' },
+    }),
     evidenceLinks: await db.prisma.evidenceLink.findMany({
       where: { response: { returnId: { in: returnIds } } },
       orderBy: [{ evidenceId: 'asc' }, { responseId: 'asc' }],

@@ -150,7 +150,9 @@ const ids = {} as Record<
   | 'evidence'
   | 'spareUser'
   | 'email'
-  | 'registerImport',
+  | 'registerImport'
+  | 'workforceReturn'
+  | 'workforceSubmitted',
   string
 >;
 
@@ -452,6 +454,32 @@ const FORMS: Record<string, PostForm> = {
     }),
     echoed: ['url'],
   },
+  'POST /providers/:providerId/workforce': {
+    who: 'leadA',
+    url: () => pathTo(paths.workforce.provider, { providerId: world.providerA.id }),
+    // The first valid post starts the return; later ones are refused (already started) and shown again.
+    fields: () => ({ standard: 'WDES', year: '2025' }),
+    echoed: [],
+  },
+  'POST /workforce/returns/:returnId/indicators/:indicatorCode': {
+    who: 'leadA',
+    url: () => pathTo(paths.workforce.entry, { returnId: ids.workforceReturn, indicatorCode: '2' }),
+    fields: () => ({ 'white-outOf': '300', 'white-events': '45', 'bme-outOf': '150', 'bme-events': '12' }),
+    echoed: ['white-outOf', 'white-events', 'bme-outOf', 'bme-events'],
+  },
+  'POST /workforce/returns/:returnId/submit': {
+    who: 'leadA',
+    // Only indicator 2 entered: the submission is refused (and the check page shown) every time.
+    url: () => pathTo(paths.workforce.submit, { returnId: ids.workforceReturn }),
+    fields: () => ({}),
+    echoed: [],
+  },
+  'POST /workforce/returns/:returnId/review': {
+    who: 'manager',
+    url: () => pathTo(paths.workforce.review, { returnId: ids.workforceSubmitted }),
+    fields: () => ({ decision: 'returned', reason: 'Please look again at indicator 2' }),
+    echoed: ['reason'],
+  },
 };
 
 /** POST routes not fuzzed here, each with the reason and where it is covered instead. */
@@ -604,6 +632,29 @@ beforeAll(async () => {
   ids.email = (
     await createFailedEmail(db.prisma, { returnId: world.returnA.id, toAddress: world.leadA.email })
   ).id;
+  const workforceReturn = (year: number, status: 'in_progress' | 'submitted') =>
+    db.prisma.workforceReturn.create({
+      data: {
+        providerId: world.providerA.id,
+        standardCode: 'WRES',
+        standardVersion: '2025',
+        year,
+        status,
+        createdById: world.leadA.id,
+      },
+    });
+  ids.workforceReturn = (await workforceReturn(2024, 'in_progress')).id;
+  ids.workforceSubmitted = (await workforceReturn(2023, 'submitted')).id;
+  await db.prisma.workforceSubmission.create({
+    data: {
+      returnId: ids.workforceSubmitted,
+      sequence: 1,
+      submittedById: world.leadA.id,
+      submittedAt: new Date(),
+      snapshot: {},
+      snapshotSha256: '0'.repeat(64),
+    },
+  });
 });
 afterAll(async () => {
   await db.drop();
