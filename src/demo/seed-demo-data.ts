@@ -47,6 +47,7 @@ import {
   type Tx,
 } from './queries.js';
 import { seedProviderProfiles } from './seed-provider-profiles.js';
+import { seedDemoWorkforceReturns } from './seed-workforce-returns.js';
 import { seedDemoPublications } from './seed-publications.js';
 
 const DAY_MS = 86_400_000;
@@ -150,6 +151,7 @@ async function writeDemoData(tx: Tx, now: Date): Promise<void> {
   await seedProviderProfiles(tx, providerIds);
   const userIds = await seedUsers(tx, providerIds);
   await seedDemoPublications(tx, providerIds, userIds, now);
+  await seedDemoWorkforceReturns(tx, providerIds, userIds, now);
   const periods = await seedPeriods(tx, standards);
   const context: SeedContext = { tx, now, standards, providerIds, userIds, periods };
 

@@ -216,12 +216,17 @@ export async function saveEntry(
 }
 
 /** What a submission freezes: each entry's inputs and what they gave, as shown on check answers. */
-function snapshotOf(page: WorkforceReturnView): JsonValue {
+export function workforceSnapshot(
+  standard: WorkforceStandard,
+  year: number,
+  odsCode: string,
+  entries: readonly EntryState[],
+): JsonValue {
   return {
-    standard: `${page.standard.code} ${page.standard.version}`,
-    year: page.row.year,
-    provider: page.row.provider.odsCode,
-    entries: page.entries.map((state) =>
+    standard: `${standard.code} ${standard.version}`,
+    year,
+    provider: odsCode,
+    entries: entries.map((state) =>
       state.complete
         ? {
             code: state.entry.code,
@@ -254,7 +259,7 @@ export async function submitWorkforceReturn(
         [`entry-${missing[0]?.entry.code ?? ''}`]: `Enter ${missing.map((state) => entryName(page.standard, state.entry)).join(', ')} before you submit`,
       });
     }
-    const snapshot = snapshotOf(page);
+    const snapshot = workforceSnapshot(page.standard, row.year, row.provider.odsCode, page.entries);
     const now = deps.clock();
     const sequence = (row.submissions[0]?.sequence ?? 0) + 1;
     const submission = await createSubmission(tx, {

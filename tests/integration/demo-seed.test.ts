@@ -32,6 +32,9 @@ async function tableCounts(prisma: Db): Promise<Record<string, number>> {
     evidence: await prisma.evidence.count(),
     evidenceLinks: await prisma.evidenceLink.count(),
     publications: await prisma.publication.count(),
+    workforceReturns: await prisma.workforceReturn.count(),
+    workforceAnswers: await prisma.workforceAnswer.count(),
+    workforceSubmissions: await prisma.workforceSubmission.count(),
     auditEvents: await prisma.auditEvent.count(),
   };
 }
@@ -124,6 +127,38 @@ describe('seedDemoData on an empty database', () => {
       expect(record.recordedAt.getTime()).toBeLessThanOrEqual(NOW.getTime());
       if (record.checkedAt) expect(record.checkedAt.getTime()).toBeLessThanOrEqual(NOW.getTime());
       expect(record.url).toMatch(/^https:\/\//);
+    }
+  });
+
+  test("holds WRES and WDES returns in several states, an NHS trust lead able to open this year's WRES return", async () => {
+    const rows = await db.prisma.workforceReturn.findMany({
+      include: { provider: true, answers: true, submissions: true },
+      orderBy: [{ year: 'asc' }],
+    });
+    expect(new Set(rows.map((row) => row.standardCode))).toEqual(new Set(['WRES', 'WDES']));
+    for (const status of ['in_progress', 'submitted', 'accepted', 'returned'])
+      expect(rows.map((row) => row.status)).toContain(status);
+    // Three years of one trust's WRES returns, for its trends; the latest is still being filled in.
+    const trust = rows.filter((row) => row.provider.odsCode === 'RZ1' && row.standardCode === 'WRES');
+    expect(trust.map((row) => row.year)).toEqual([2024, 2025, 2026]);
+    const open = trust.at(-1);
+    expect(open?.status).toBe('in_progress');
+    expect(open?.provider.sector).toMatch(/^nhs_/);
+    const lead = await db.prisma.user.findUniqueOrThrow({
+      where: { email: 'hannah.reid@example.nhs.uk' },
+      include: { memberships: true },
+    });
+    expect(lead.memberships).toContainEqual(
+      expect.objectContaining({ providerId: open?.providerId, role: 'lead' }),
+    );
+    for (const row of rows) {
+      expect(row.createdAt.getTime()).toBeLessThan(NOW.getTime());
+      for (const submission of row.submissions) {
+        expect(submission.snapshotSha256).toBe(snapshotDigest(submission.snapshot as JsonValue));
+        expect(submission.submittedAt.getTime()).toBeLessThan(NOW.getTime());
+        if (row.status === 'returned') expect(submission.reason).not.toBe('');
+      }
+      expect(row.submissions.length).toBe(row.status === 'in_progress' ? 0 : 1);
     }
   });
 
