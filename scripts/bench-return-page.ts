@@ -168,8 +168,6 @@ async function seed(prisma: Db) {
           requirementId: requirement.id,
           ratingLevelId: level?.id ?? null,
           narrative: `How ${requirement.code} is met: ${'a realistic paragraph of narrative text. '.repeat(8)}`,
-          actionPlan: 'Extend the audit to every ward by the end of the year.',
-          actionOwner: 'Head of patient experience',
         })),
       },
     },

@@ -181,15 +181,14 @@ export async function seedCommissioner(
   }
   await prisma.$executeRawUnsafe(`
     UPDATE returns SET submitted_at = NULL, decided_at = NULL WHERE status IN ('not_started', 'in_progress', 'returned')`);
-  // Every requirement answered: a level picked by a hash of (return, requirement), a narrative, a plan.
+  // Every requirement answered: a level picked by a hash of (return, requirement) and a narrative.
   await prisma.$executeRawUnsafe(`
-    INSERT INTO responses (return_id, requirement_id, rating_level_id, narrative, action_plan, action_owner)
+    INSERT INTO responses (return_id, requirement_id, rating_level_id, narrative)
     SELECT r.id, q.id,
            (SELECT l.id FROM rating_levels l WHERE l.scale_id = q.rating_scale_id
              ORDER BY l.position
              OFFSET (abs(hashtext(r.id::text || q.id::text)) % (SELECT count(*) FROM rating_levels c WHERE c.scale_id = q.rating_scale_id)) LIMIT 1),
-           'How ' || q.code || ' is met: staff are trained, the policy is reviewed annually and audited.',
-           'Extend the audit to every site.', 'Head of patient experience'
+           'How ' || q.code || ' is met: staff are trained, the policy is reviewed annually and audited.'
       FROM returns r JOIN requirements q ON q.framework_version_id = r.framework_version_id`);
   // Evidence records sharing a few tiny files.
   const files = Array.from({ length: options.evidencePerProvider }, (_, index) =>

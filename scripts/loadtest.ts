@@ -336,8 +336,6 @@ async function saveAnswer(base: string, user: VirtualUser, returnId: string, req
     version,
     rating: pick(requirement.levelCodes),
     narrative: `Staff are trained and the policy is audited every year. [${marker}]`,
-    actionPlan: 'Extend the audit to every site.',
-    actionOwner: 'Head of patient experience',
     action: 'continue',
   });
   const response = await send(base, user, 'save answer', path, {

@@ -1,3 +1,4 @@
+import { actionRoutes } from './actions/actions.routes.js';
 import express from 'express';
 import { accessibilityRoutes } from './accessibility/accessibility.routes.js';
 import { contractRoutes } from './contracts/contracts.routes.js';
@@ -99,6 +100,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(extensionRoutes(deps));
   app.use(gradingRoutes(deps));
   app.use(edsReportRoutes(deps));
+  app.use(actionRoutes(deps));
   app.use(returnsRoutes(deps));
   app.use(workbookRoutes(deps));
   app.use(historyImportRoutes(deps));

@@ -81,6 +81,15 @@ export const paths = {
     unlink: '/returns/:returnId/requirements/:requirementId/evidence/:evidenceId/unlink',
     download: '/evidence/:evidenceId/download',
   },
+  // Issue 14: actions as records of their own. A provider's people add one to a requirement of a
+  // return (or link one they have); anyone who may see the provider reads it and its progress.
+  actions: {
+    list: '/actions',
+    show: '/actions/:actionId',
+    update: '/actions/:actionId/updates',
+    add: '/returns/:returnId/requirements/:requirementId/actions',
+    link: '/returns/:returnId/requirements/:requirementId/actions/link',
+  },
   // Email: failed and waiting emails (admins, contract managers); the local mailbox exists only
   // outside production, for staff, when no SMTP server is configured.
   outbox: { list: '/outbox', retry: '/outbox/:emailId/retry' },

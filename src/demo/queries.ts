@@ -62,6 +62,18 @@ export function createReturn(tx: Tx, data: Prisma.ReturnUncheckedCreateInput) {
   return tx.return.create({ data, select: { id: true } });
 }
 
+export async function createActions(tx: Tx, data: Prisma.ActionCreateManyInput[]): Promise<void> {
+  await tx.action.createMany({ data });
+}
+
+export async function createActionLinks(tx: Tx, data: Prisma.ActionLinkCreateManyInput[]): Promise<void> {
+  await tx.actionLink.createMany({ data });
+}
+
+export async function createActionUpdates(tx: Tx, data: Prisma.ActionUpdateCreateManyInput[]): Promise<void> {
+  if (data.length > 0) await tx.actionUpdate.createMany({ data });
+}
+
 export function createResponses(tx: Tx, data: Prisma.ResponseCreateManyInput[]) {
   return tx.response.createManyAndReturn({ data, select: { id: true, requirementId: true } });
 }

@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { sha256 } from '../hash.js';
 import type { Db, Prisma } from '../db/prisma.js';
-import type { ReturnStatus } from '../generated/prisma/enums.js';
+import type { ActionStatus, ReturnStatus } from '../generated/prisma/enums.js';
 import type { Logger } from '../logger.js';
 import { defaultDueDate } from '../frameworks/due-dates.js';
 import { findSnapshotSource } from '../returns/queries.js';
@@ -35,6 +36,9 @@ import {
   createPeriod,
   createProviders,
   createRequirementReviews,
+  createActionLinks,
+  createActions,
+  createActionUpdates,
   createResponses,
   createReturn,
   createReturnReview,
@@ -337,10 +341,94 @@ async function seedResponses(context: SeedContext, plan: ResponsesPlan): Promise
     requirements.map((requirement, index) => responseRow(plan, requirement, index, index < answered)),
   );
   const idByRequirement = new Map(rows.map((row) => [row.requirementId, row.id]));
+  await seedActions(
+    context,
+    plan,
+    requirements.filter((requirement, index) => index < answered && needsAction(plan, requirement, index)),
+  );
   return requirements.map((requirement) => lookup(idByRequirement, requirement.id, 'response'));
 }
 
-/** One response: a rating from the requirement's own scale, a narrative, and an action plan when rated low. */
+// Actions in several states (issue 14): each low-rated answer gets one, due six months after its
+// period ends, so open actions from an earlier period are overdue and carry into the next return.
+const ACTION_STATES: readonly ActionStatus[] = [
+  'in_progress',
+  'not_started',
+  'in_progress',
+  'done',
+  'not_started',
+  'cancelled',
+];
+
+const ACTION_UPDATES: Record<ActionStatus, string> = {
+  not_started: '',
+  in_progress: 'Work has started: the lead has agreed a plan with the team and booked the first sessions.',
+  done: 'Finished: the change is in place and checked at the last quality meeting.',
+  cancelled: 'Replaced by a wider action agreed with the commissioner, so this one is closed.',
+};
+
+async function seedActions(
+  context: SeedContext,
+  plan: ResponsesPlan,
+  requirements: readonly RequirementRow[],
+): Promise<void> {
+  if (requirements.length === 0) return;
+  const providerId = lookup(context.providerIds, plan.contract.odsCode, 'provider');
+  const statuses = requirements.map(
+    (_requirement, index) => ACTION_STATES[(index + plan.spread) % ACTION_STATES.length] ?? 'not_started',
+  );
+  // Ids made here, so links and updates pair with their action whatever order rows come back in.
+  const actions = requirements.map(() => ({ id: randomUUID() }));
+  await createActions(
+    context.tx,
+    requirements.map((_requirement, index) => ({
+      id: actions[index]?.id,
+      providerId,
+      description: pick(ACTION_PLANS, index + plan.spread),
+      owner: plan.provider.actionOwner,
+      dueDate: endOfMonthAfter(plan.period.end, 6),
+      status: statuses[index] ?? 'not_started',
+      createdById: plan.updatedById,
+      createdAt: plan.startedAt,
+      updatedAt: plan.updatedAt,
+    })),
+  );
+  await createActionLinks(
+    context.tx,
+    actions.map((action, index) => ({
+      actionId: action.id,
+      requirementId: requirements[index]?.id ?? '',
+      returnId: plan.returnId,
+      linkedById: plan.updatedById,
+      linkedAt: plan.startedAt,
+    })),
+  );
+  await createActionUpdates(
+    context.tx,
+    actions.flatMap((action, index) => {
+      const status = statuses[index] ?? 'not_started';
+      return status === 'not_started'
+        ? []
+        : [
+            {
+              actionId: action.id,
+              text: ACTION_UPDATES[status],
+              statusFrom: 'not_started' as const,
+              statusTo: status,
+              authorId: plan.updatedById,
+              createdAt: plan.updatedAt,
+            },
+          ];
+    }),
+  );
+}
+
+function needsAction(plan: ResponsesPlan, requirement: RequirementRow, index: number): boolean {
+  const levels = requirement.ratingScale.levels;
+  return ratingIndex(levels.length, plan.provider.maturity, index + plan.spread) * 2 < levels.length - 1;
+}
+
+/** One response: a rating from the requirement's own scale and a narrative (actions: seedActions). */
 function responseRow(
   plan: ResponsesPlan,
   requirement: RequirementRow,
@@ -357,15 +445,10 @@ function responseRow(
   if (!level) throw new Error(`Rating scale ${requirement.ratingScale.code} has no levels.`);
   const tier = ratingTier(levelIndex, levels.length);
   const narratives = NARRATIVES[plan.code][tier];
-  const needsAction = levelIndex * 2 < levels.length - 1;
   return {
     ...base,
     ratingLevelId: level.id,
     narrative: pick(narratives, index + spread),
-    actionPlan: needsAction ? pick(ACTION_PLANS, index + spread) : '',
-    actionOwner: needsAction ? provider.actionOwner : '',
-    // Actions are due six months after the period ends.
-    actionDueDate: needsAction ? endOfMonthAfter(plan.period.end, 6) : null,
     updatedById: plan.updatedById,
     updatedAt: plan.updatedAt,
   };

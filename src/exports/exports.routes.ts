@@ -160,7 +160,6 @@ function packView(pack: Pack) {
       answers: item.answers.map((answer) => ({
         ...answer,
         scoreText: answer.score === undefined ? '' : String(answer.score),
-        actionDateText: date(answer.actionDate),
       })),
     })),
     evidence: pack.evidence.map((file) => ({

@@ -17,7 +17,8 @@ import {
   listPeriodsWithReturns,
   type PackReturn,
 } from './queries.js';
-import { DECISION_LABELS, dateCell } from './requirement-export.js';
+import { findActionsOfProviders, type ActionListRow } from '../actions/queries.js';
+import { DECISION_LABELS, actionLinesFor, dateCell } from './requirement-export.js';
 import type { XlsxSheet } from './xlsx.js';
 
 // The contract review pack: for one provider and period, every answer, the evidence behind them,
@@ -30,9 +31,8 @@ export interface PackAnswer {
   rating: string;
   score: number | undefined;
   narrative: string;
-  actionPlan: string;
-  actionOwner: string;
-  actionDate: Date | null;
+  /** The answer's actions, a line each (issue 14). */
+  actions: string;
   evidence: string[];
 }
 
@@ -116,6 +116,7 @@ export function packFrom(
   period: Pack['period'],
   periods: Pack['periods'],
   found: readonly PackReturn[],
+  actions: readonly ActionListRow[],
 ): Pack {
   const evidence = new Map<string, PackEvidence>();
   const returns = found.map((item): PackReturnView => {
@@ -143,9 +144,11 @@ export function packFrom(
           : (response.ratingLevel?.label ?? ''),
         score: response.ratingLevel?.score,
         narrative: response.narrative,
-        actionPlan: response.actionPlan,
-        actionOwner: response.actionOwner,
-        actionDate: response.actionDueDate,
+        actions: actionLinesFor(actions, provider.id, {
+          requirementId: response.requirementId,
+          requirementCode: response.requirement.code,
+          frameworkId: item.frameworkVersion.frameworkId,
+        }),
         evidence: response.evidenceLinks.map((link) => link.evidence.fileName).sort(),
       };
     });
@@ -243,7 +246,7 @@ export async function buildPack(
     if (!period) throw new NotFound();
   }
   const found = period ? await findPackReturns(db, providerId, period.id) : [];
-  return packFrom(provider, period, periods, found);
+  return packFrom(provider, period, periods, found, await findActionsOfProviders(db, [providerId]));
 }
 
 /** The choices on the "make a pack" form: the user's providers and the periods that have returns. */
@@ -272,9 +275,7 @@ export function packSheets(pack: Pack, options: { technicalDetails: boolean }): 
       answer.rating,
       answer.score ?? '',
       answer.narrative,
-      answer.actionPlan,
-      answer.actionOwner,
-      dateCell(answer.actionDate),
+      answer.actions,
       answer.evidence.join('; '),
     ]),
   );
@@ -304,13 +305,11 @@ export function packSheets(pack: Pack, options: { technicalDetails: boolean }): 
         'Rating',
         'Score',
         'Narrative',
-        'Action plan',
-        'Action owner',
-        'Action date',
+        'Actions',
         'Evidence',
       ],
       rows: answers,
-      widths: [30, 10, 14, 12, 12, 40, 16, 8, 60, 40, 20, 12, 40],
+      widths: [30, 10, 14, 12, 12, 40, 16, 8, 60, 60, 40],
     },
     {
       name: 'Evidence',

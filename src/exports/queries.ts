@@ -39,9 +39,12 @@ export function findReturnsWithAnswers(db: Db, returnIds: readonly string[]) {
       dueDate: true,
       submittedAt: true,
       decidedAt: true,
+      providerId: true,
       provider: { select: { name: true, odsCode: true } },
       period: { select: { label: true } },
-      frameworkVersion: { select: { code: true, name: true, framework: { select: { name: true } } } },
+      frameworkVersion: {
+        select: { code: true, name: true, frameworkId: true, framework: { select: { name: true } } },
+      },
       gradingRecord: {
         select: { firstDate: true, lastDate: true, groups: true, howAgreed: true, dissent: true },
       },
@@ -61,9 +64,6 @@ export function findReturnsWithAnswers(db: Db, returnIds: readonly string[]) {
         select: {
           requirementId: true,
           narrative: true,
-          actionPlan: true,
-          actionOwner: true,
-          actionDueDate: true,
           notApplicable: true,
           notApplicableReason: true,
           ratingLevel: { select: { label: true, score: true } },
@@ -131,7 +131,9 @@ export function findPackReturns(db: Db, providerId: string, periodId: string) {
       dueDate: true,
       submittedAt: true,
       decidedAt: true,
-      frameworkVersion: { select: { code: true, name: true, framework: { select: { name: true } } } },
+      frameworkVersion: {
+        select: { code: true, name: true, frameworkId: true, framework: { select: { name: true } } },
+      },
       gradingRecord: {
         select: { firstDate: true, lastDate: true, groups: true, howAgreed: true, dissent: true },
       },
@@ -140,9 +142,6 @@ export function findPackReturns(db: Db, providerId: string, periodId: string) {
           id: true,
           requirementId: true,
           narrative: true,
-          actionPlan: true,
-          actionOwner: true,
-          actionDueDate: true,
           notApplicable: true,
           notApplicableReason: true,
           ratingLevel: { select: { label: true, score: true } },

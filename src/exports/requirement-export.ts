@@ -4,6 +4,8 @@ import type { ReviewDecision } from '../generated/prisma/enums.js';
 import { gradingRecordLines } from '../returns/grading.js';
 import { RETURN_STATUS_TAGS } from '../returns/progress.js';
 import type { CurrentUser } from '../auth/current-user.js';
+import { actionLines, type RequirementTarget } from '../actions/action-items.js';
+import { findActionsOfProviders, type ActionListRow } from '../actions/queries.js';
 import type { CsvRow } from './csv.js';
 import {
   findReturnsWithAnswers,
@@ -29,9 +31,7 @@ export const REQUIREMENT_EXPORT_HEADER = [
   'Score',
   'Why not applicable',
   'Narrative',
-  'Action plan',
-  'Action owner',
-  'Action date',
+  'Actions',
   'Reviewer decision',
   'Reviewer reason',
   'Submitted at',
@@ -73,7 +73,22 @@ export function batchesOf(
   return batches;
 }
 
-function rowsOfReturn(item: ReturnWithAnswers): CsvRow[] {
+/**
+ * The answer's actions (issue 14), a line each: those linked to its requirement and the open ones
+ * carried from another version, as its page shows them.
+ */
+export function actionLinesFor(
+  actions: readonly ActionListRow[],
+  providerId: string,
+  target: RequirementTarget,
+): string {
+  return actionLines(
+    actions.filter((action) => action.providerId === providerId),
+    target,
+  ).join('\n');
+}
+
+function rowsOfReturn(item: ReturnWithAnswers, actions: readonly ActionListRow[]): CsvRow[] {
   const latest = item.submissions[0];
   const reviews = new Map(latest?.requirementReviews.map((review) => [review.requirementId, review]) ?? []);
   const responses = [...item.responses].sort(
@@ -103,9 +118,11 @@ function rowsOfReturn(item: ReturnWithAnswers): CsvRow[] {
       response.ratingLevel ? response.ratingLevel.score : '',
       response.notApplicable ? response.notApplicableReason : '',
       response.narrative,
-      response.actionPlan,
-      response.actionOwner,
-      dateCell(response.actionDueDate),
+      actionLinesFor(actions, item.providerId, {
+        requirementId: response.requirementId,
+        requirementCode: response.requirement.code,
+        frameworkId: item.frameworkVersion.frameworkId,
+      }),
       decision ? DECISION_LABELS[decision] : '',
       review?.reason ?? '',
       latest?.submittedAt ?? item.submittedAt ?? '',
@@ -129,10 +146,13 @@ export async function* requirementExportRows(
   const returns = await listExportReturns(db, filter);
   for (const batch of batchesOf(returns, batchRows)) {
     const found = new Map((await findReturnsWithAnswers(db, batch)).map((item) => [item.id, item]));
+    const actions = await findActionsOfProviders(db, [
+      ...new Set([...found.values()].map((item) => item.providerId)),
+    ]);
     for (const id of batch) {
       const item = found.get(id);
       // A return deleted since the list was read is simply left out.
-      if (item) yield* rowsOfReturn(item);
+      if (item) yield* rowsOfReturn(item, actions);
     }
   }
 }

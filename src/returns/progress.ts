@@ -10,9 +10,6 @@ export type RequirementState = 'not_started' | 'in_progress' | 'completed' | 'ca
 export interface AnswerFields {
   ratingLevelId: string | null;
   narrative: string;
-  actionPlan: string;
-  actionOwner: string;
-  actionDueDate: Date | null;
   notApplicable: boolean;
   notApplicableReason: string;
   carriedForward: boolean;
@@ -26,13 +23,7 @@ export function requirementState(answer: AnswerFields | undefined): RequirementS
     (answer.notApplicable && answer.notApplicableReason.trim() !== '');
   // A carried-forward answer counts only once the provider has looked at it and saved it.
   if (complete) return answer.carriedForward ? 'carried_forward' : 'completed';
-  const anything =
-    answer.ratingLevelId !== null ||
-    answer.notApplicable ||
-    answer.narrative.trim() !== '' ||
-    answer.actionPlan.trim() !== '' ||
-    answer.actionOwner.trim() !== '' ||
-    answer.actionDueDate !== null;
+  const anything = answer.ratingLevelId !== null || answer.notApplicable || answer.narrative.trim() !== '';
   return anything ? 'in_progress' : 'not_started';
 }
 

@@ -1,5 +1,7 @@
 import type { DbClient, Prisma } from '../db/prisma.js';
 import type { ReturnStatus } from '../generated/prisma/enums.js';
+import { actionsForRequirement } from '../actions/action-items.js';
+import { findFrameworkActions } from '../actions/queries.js';
 import type { SnapshotSource } from './snapshot.js';
 
 // The only file of the returns feature that talks to Prisma.
@@ -11,9 +13,6 @@ const answerSelect = {
   requirementId: true,
   ratingLevelId: true,
   narrative: true,
-  actionPlan: true,
-  actionOwner: true,
-  actionDueDate: true,
   notApplicable: true,
   notApplicableReason: true,
   carriedForward: true,
@@ -127,9 +126,6 @@ export async function lockReturn(tx: Tx, returnId: string): Promise<ReturnStatus
 export interface AnswerData {
   ratingLevelId: string | null;
   narrative: string;
-  actionPlan: string;
-  actionOwner: string;
-  actionDueDate: Date | null;
   notApplicable: boolean;
   notApplicableReason: string;
 }
@@ -187,9 +183,6 @@ export function findAnswersToCarry(tx: Tx, returnId: string) {
     where: { returnId },
     select: {
       narrative: true,
-      actionPlan: true,
-      actionOwner: true,
-      actionDueDate: true,
       notApplicable: true,
       notApplicableReason: true,
       requirement: { select: { code: true } },
@@ -251,22 +244,23 @@ export async function findSnapshotSource(tx: DbClient, returnId: string): Promis
     select: {
       id: true,
       dueDate: true,
+      providerId: true,
       provider: { select: { odsCode: true, name: true } },
       period: { select: { label: true } },
-      frameworkVersion: { select: { code: true, name: true, framework: { select: { code: true } } } },
+      frameworkVersion: {
+        select: { code: true, name: true, frameworkId: true, framework: { select: { code: true } } },
+      },
       gradingRecord: {
         select: { firstDate: true, lastDate: true, groups: true, howAgreed: true, dissent: true },
       },
       responses: {
         select: {
           narrative: true,
-          actionPlan: true,
-          actionOwner: true,
-          actionDueDate: true,
           notApplicable: true,
           notApplicableReason: true,
           requirement: {
             select: {
+              id: true,
               code: true,
               title: true,
               position: true,
@@ -279,6 +273,7 @@ export async function findSnapshotSource(tx: DbClient, returnId: string): Promis
       },
     },
   });
+  const actions = await findFrameworkActions(tx, row.providerId, row.frameworkVersion.frameworkId);
   return {
     returnId: row.id,
     provider: row.provider,
@@ -290,8 +285,14 @@ export async function findSnapshotSource(tx: DbClient, returnId: string): Promis
     period: row.period,
     dueDate: row.dueDate,
     grading: row.gradingRecord,
+    // With each answer, the actions its page shows (issue 14).
     responses: row.responses.map(({ evidenceLinks, ...response }) => ({
       ...response,
+      actions: actionsForRequirement(actions, {
+        requirementId: response.requirement.id,
+        requirementCode: response.requirement.code,
+        frameworkId: row.frameworkVersion.frameworkId,
+      }),
       evidence: evidenceLinks.map((link) => ({
         sha256: link.evidence.fileSha256,
         fileName: link.evidence.fileName,

@@ -2,12 +2,8 @@ import { Router, type Response } from 'express';
 import { requireSignIn } from '../auth/current-user.middleware.js';
 import type { AppDeps } from '../deps.js';
 import {
-  dateFromParts,
   errorSummary,
   parseForm,
-  partsFromDate,
-  readDateFields,
-  type DateParts,
   type FieldErrors,
   formBody,
   queryFields,
@@ -53,23 +49,12 @@ const viewHelpers = {
   importedTag: IMPORTED_TAG,
 };
 
-const ANSWER_FIELDS = [
-  'rating',
-  'notApplicableReason',
-  'narrative',
-  'actionPlan',
-  'actionOwner',
-  'actionDate',
-  'version',
-] as const;
+const ANSWER_FIELDS = ['rating', 'notApplicableReason', 'narrative', 'version'] as const;
 
 interface AnswerValues {
   rating: string;
   notApplicableReason: string;
   narrative: string;
-  actionPlan: string;
-  actionOwner: string;
-  actionDate: DateParts;
   version: number;
 }
 
@@ -78,9 +63,6 @@ function valuesFromAnswer(answer: AnswerRow | null): AnswerValues {
     rating: answer?.notApplicable ? NOT_APPLICABLE_RATING : (answer?.ratingLevel?.code ?? ''),
     notApplicableReason: answer?.notApplicableReason ?? '',
     narrative: answer?.narrative ?? '',
-    actionPlan: answer?.actionPlan ?? '',
-    actionOwner: answer?.actionOwner ?? '',
-    actionDate: partsFromDate(answer?.actionDueDate),
     version: answer?.version ?? 0,
   };
 }
@@ -97,9 +79,6 @@ function valuesFromBody(body: FormBody, currentVersion: number): AnswerValues {
     rating: text('rating'),
     notApplicableReason: text('notApplicableReason'),
     narrative: text('narrative'),
-    actionPlan: text('actionPlan'),
-    actionOwner: text('actionOwner'),
-    actionDate: readDateFields(body, 'actionDate'),
     version,
   };
 }
@@ -122,7 +101,7 @@ function renderRequirement(res: Response, page: RequirementPage, view: Requireme
     ...page,
     values: view.values,
     errors: ordered,
-    errorList: errorSummary(ordered, ['actionDate']),
+    errorList: errorSummary(ordered),
     conflict: view.conflict,
     notApplicableRating: NOT_APPLICABLE_RATING,
   });
@@ -185,25 +164,19 @@ export function returnsRoutes(deps: AppDeps): Router {
       }),
       body,
     );
-    const actionDate = dateFromParts(
-      readDateFields(body, 'actionDate'),
-      `Action date for ${target.subject}`,
-      false,
-    );
     // The page is read only when it is shown again: a save that works goes straight on.
     const showAgain = async (status: number, view: (page: RequirementPage) => RequirementView) => {
       const page = await requirementPage(deps, user, returnId, requirementId, clock());
       res.status(status);
       renderRequirement(res, page, view(page));
     };
-    if (!parsed.ok || actionDate.error) {
-      const errors = parsed.ok ? {} : { ...parsed.errors };
-      if (actionDate.error) errors.actionDate = actionDate.error;
+    if (!parsed.ok) {
+      const errors = parsed.errors;
       await showAgain(400, (page) => ({ values: valuesFromBody(body, page.answer?.version ?? 0), errors }));
       return;
     }
 
-    const { rating, notApplicableReason, narrative, actionPlan, actionOwner, version } = parsed.data;
+    const { rating, notApplicableReason, narrative, version } = parsed.data;
     const notApplicable = rating === NOT_APPLICABLE_RATING;
     const outcome = await saveAnswer(
       deps,
@@ -214,9 +187,6 @@ export function returnsRoutes(deps: AppDeps): Router {
         notApplicable,
         notApplicableReason,
         narrative,
-        actionPlan,
-        actionOwner,
-        actionDueDate: actionDate.date ?? null,
         version,
       },
       clock(),

@@ -58,6 +58,9 @@ import {
 import { assertEditable, isEditable } from './rules.js';
 import { gradingRecordLines, needsGradingRecord } from './grading.js';
 import { buildReturnSnapshot, snapshotDigest } from './snapshot.js';
+import { actionLines, requirementActionItems } from '../actions/action-items.js';
+import { findFrameworkActions } from '../actions/queries.js';
+import { pathTo, paths } from '../paths.js';
 import { returnedReview, type ReturnedReview } from './returned.js';
 
 // The provider side of a return: who may see and change it, and every change in one transaction
@@ -313,8 +316,20 @@ export async function requirementPage(
     returnedReview(prisma, row.id),
   ]);
   const items = answer ? ((await evidenceForResponses(prisma, [answer.id])).get(answer.id) ?? []) : [];
+  const actions = await requirementActionItems(
+    prisma,
+    row.providerId,
+    {
+      requirementId: requirement.id,
+      requirementCode: requirement.code,
+      frameworkId: row.frameworkVersion.frameworkId,
+    },
+    ukToday(now),
+  );
   return {
     summary: summarise(user, row, now),
+    actions,
+    addActionHref: pathTo(paths.actions.add, { returnId: row.id, requirementId: requirement.id }),
     requirement,
     subject: requirementSubject(row.frameworkVersion.framework.code, requirement.code),
     answer,
@@ -391,9 +406,6 @@ type AuditFields = Record<string, string | boolean | null>;
 function auditFields(answer: {
   ratingCode: string | null;
   narrative: string;
-  actionPlan: string;
-  actionOwner: string;
-  actionDueDate: Date | null;
   notApplicable: boolean;
   notApplicableReason: string;
   carriedForward: boolean;
@@ -401,9 +413,6 @@ function auditFields(answer: {
   return {
     rating: answer.ratingCode,
     narrative: answer.narrative,
-    actionPlan: answer.actionPlan,
-    actionOwner: answer.actionOwner,
-    actionDueDate: answer.actionDueDate ? isoDate(answer.actionDueDate) : null,
     notApplicable: answer.notApplicable,
     notApplicableReason: answer.notApplicableReason,
     carriedForward: answer.carriedForward,
@@ -422,9 +431,6 @@ function changedFields(before: AuditFields, after: AuditFields) {
 const EMPTY_ANSWER = {
   ratingCode: null,
   narrative: '',
-  actionPlan: '',
-  actionOwner: '',
-  actionDueDate: null,
   notApplicable: false,
   notApplicableReason: '',
   carriedForward: false,
@@ -488,9 +494,6 @@ export async function saveAnswerIn(
   const data = {
     ratingLevelId: level?.id ?? null,
     narrative: input.narrative,
-    actionPlan: input.actionPlan,
-    actionOwner: input.actionOwner,
-    actionDueDate: input.actionDueDate,
     notApplicable: input.notApplicable,
     notApplicableReason: input.notApplicable ? input.notApplicableReason : '',
     updatedById: user.id,
@@ -586,9 +589,6 @@ export async function carryForward(
         {
           ratingLevelId: level?.id ?? null,
           narrative: answer.narrative,
-          actionPlan: answer.actionPlan,
-          actionOwner: answer.actionOwner,
-          actionDueDate: answer.actionDueDate,
           // "Not applicable" carries over only where the new version still allows it.
           notApplicable: answer.notApplicable && requirement.notApplicableAllowed,
           notApplicableReason:
@@ -689,6 +689,13 @@ export async function checkAnswersPage(
     requirement.answer ? [requirement.answer.id] : [],
   );
   const evidence = await evidenceForResponses(prisma, answerIds);
+  const actions = await findFrameworkActions(prisma, row.providerId, row.frameworkVersion.frameworkId);
+  const actionLinesOf = (requirement: TaskListRequirement) =>
+    actionLines(actions, {
+      requirementId: requirement.id,
+      requirementCode: requirement.code,
+      frameworkId: row.frameworkVersion.frameworkId,
+    });
   const evidenceOf = (requirement: TaskListRequirement) =>
     evidenceListItems(
       requirement.answer ? (evidence.get(requirement.answer.id) ?? []) : [],
@@ -701,6 +708,7 @@ export async function checkAnswersPage(
       requirements: group.requirements.map((requirement) => ({
         ...requirement,
         evidence: evidenceOf(requirement),
+        actionLines: actionLinesOf(requirement),
       })),
     })),
     incomplete: incompleteItems(groups),

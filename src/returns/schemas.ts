@@ -9,8 +9,6 @@ import {
 } from '../forms.js';
 
 export const NARRATIVE_MAX = 10_000;
-export const ACTION_PLAN_MAX = 5_000;
-export const ACTION_OWNER_MAX = 200;
 export const NOT_APPLICABLE_REASON_MAX = 2_000;
 /** The rating form's value for "not applicable" (a data file's level codes never hold a colon). */
 export const NOT_APPLICABLE_RATING = 'not-applicable:';
@@ -52,8 +50,6 @@ export function answerFormSchema(options: {
         ),
       narrative: text('Narrative', NARRATIVE_MAX),
       notApplicableReason: text('Reason', NOT_APPLICABLE_REASON_MAX),
-      actionPlan: text('Actions planned', ACTION_PLAN_MAX),
-      actionOwner: text('Action owner', ACTION_OWNER_MAX),
       // The response version the page was opened with (0: no answer saved yet).
       version: z.coerce
         .number({ error: 'The form was incomplete: reload the page and try again' })

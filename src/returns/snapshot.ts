@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/consistent-type-definitions -- the snapshot is stored as JSON:
    type aliases (unlike interfaces) are assignable to Prisma's JSON input types. */
+import type { ActionStatus } from '../generated/prisma/enums.js';
 import { sha256 } from '../hash.js';
 
 /**
@@ -34,15 +35,31 @@ export interface SnapshotResponseSource {
   requirement: { code: string; title: string; position: number; group: { code: string; position: number } };
   ratingLevel: { code: string; label: string; score: number } | null;
   narrative: string;
-  actionPlan: string;
-  actionOwner: string;
-  actionDueDate: Date | null;
+  /** The actions the requirement's page showed (issue 14): linked here, or open and carried. */
+  actions: readonly SnapshotActionSource[];
   notApplicable: boolean;
   notApplicableReason: string;
   evidence: readonly { sha256: string; fileName: string }[];
 }
 
+export interface SnapshotActionSource {
+  id: string;
+  description: string;
+  owner: string;
+  dueDate: Date | null;
+  status: ActionStatus;
+}
+
 export const SNAPSHOT_FORMAT = 1;
+
+export type SnapshotAction = {
+  actionId: string;
+  description: string;
+  owner: string;
+  /** YYYY-MM-DD, or null. */
+  dueDate: string | null;
+  status: ActionStatus;
+};
 
 export type SnapshotResponse = {
   groupCode: string;
@@ -52,10 +69,15 @@ export type SnapshotResponse = {
   ratingLevelLabel: string | null;
   ratingScore: number | null;
   narrative: string;
-  actionPlan: string;
-  actionOwner: string;
-  /** YYYY-MM-DD, or null. */
-  actionDueDate: string | null;
+  /**
+   * Snapshots taken before actions were records of their own (issue 14) hold the answer's action
+   * text, owner and date (YYYY-MM-DD or null) instead of `actions`.
+   */
+  actionPlan?: string;
+  actionOwner?: string;
+  actionDueDate?: string | null;
+  /** The actions shown with the answer as it was submitted; present only when there were any. */
+  actions?: SnapshotAction[];
   /** Present only on a "not applicable" answer (so earlier snapshots keep their digests). */
   notApplicable?: true;
   notApplicableReason?: string;
@@ -103,9 +125,17 @@ export function buildReturnSnapshot(source: SnapshotSource): ReturnSnapshot {
       ratingLevelLabel: response.ratingLevel?.label ?? null,
       ratingScore: response.ratingLevel?.score ?? null,
       narrative: response.narrative,
-      actionPlan: response.actionPlan,
-      actionOwner: response.actionOwner,
-      actionDueDate: response.actionDueDate ? isoDate(response.actionDueDate) : null,
+      ...(response.actions.length > 0
+        ? {
+            actions: response.actions.map((action) => ({
+              actionId: action.id,
+              description: action.description,
+              owner: action.owner,
+              dueDate: action.dueDate ? isoDate(action.dueDate) : null,
+              status: action.status,
+            })),
+          }
+        : {}),
       ...(response.notApplicable
         ? { notApplicable: true as const, notApplicableReason: response.notApplicableReason }
         : {}),

@@ -20,12 +20,14 @@ export const WORKBOOK_COLUMNS = {
   rating: 'Rating',
   notApplicableReason: 'Reason it is not applicable',
   narrative: 'Narrative',
-  actionPlan: 'Actions planned',
-  actionOwner: 'Action owner',
-  actionDueDate: 'Action date',
+  // Read only: actions are records of their own (issue 14), added and updated in the online return.
+  actions: 'Actions (change them online)',
 } as const;
 
-const WIDTHS = [10, 40, 60, 28, 30, 60, 40, 20, 14];
+/** Columns the upload does not read: written for the reader, changed only in the app. */
+export const READ_ONLY_COLUMNS: readonly (keyof typeof WORKBOOK_COLUMNS)[] = ['title', 'guidance', 'actions'];
+
+const WIDTHS = [10, 40, 60, 28, 30, 60, 60];
 
 const XML_INVALID = /[^\P{Cc}\t\n\r]|[\uFFFE\uFFFF]/gu;
 const text = (value: string) => value.replace(XML_INVALID, '').slice(0, 32_767);
@@ -37,6 +39,8 @@ export interface WorkbookContent {
   dueDate: string;
   requirements: readonly VersionRequirement[];
   answers: ReadonlyMap<string, AnswerRow>;
+  /** Per requirement id, its actions a line each (as the requirement's page lists them); none on a blank template. */
+  actionLines?: ReadonlyMap<string, string>;
   /** The signed token of a live return; none for a blank template of a past period's answers. */
   token?: string;
 }
@@ -51,7 +55,7 @@ function instructions(content: WorkbookContent): string[] {
     'Pick a rating for each requirement from the drop-down list in the Rating column.',
     'If a requirement does not apply to you, and "Not applicable" is in its drop-down list, pick it and say why in the "Reason it is not applicable" column.',
     'Write your narrative: what you do to meet the requirement, and how you know.',
-    'If you have more to do, write the actions you plan, who will do them and by when (a date).',
+    'The Actions column lists the actions linked to each requirement. Add actions and record their progress in the online return: changes to that column are not read.',
     'Do not change the Code, Requirement or Guidance columns, and do not add or remove rows.',
     'Evidence documents cannot go in this workbook: add them to each requirement in the online return.',
     '',
@@ -124,12 +128,9 @@ export async function buildReturnWorkbook(content: WorkbookContent): Promise<Buf
       text(rating),
       text(answer?.notApplicable ? answer.notApplicableReason : ''),
       text(answer?.narrative ?? ''),
-      text(answer?.actionPlan ?? ''),
-      text(answer?.actionOwner ?? ''),
-      answer?.actionDueDate ?? null,
+      text(content.actionLines?.get(requirement.id) ?? ''),
     ]);
     row.alignment = { wrapText: true, vertical: 'top' };
-    row.getCell(9).numFmt = 'dd/mm/yyyy';
     row.getCell(4).dataValidation = {
       type: 'list',
       allowBlank: true,

@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
 import { cellText } from '../imports/import-file.js';
-import { ANSWERS_SHEET, TOKEN_SHEET, WORKBOOK_COLUMNS } from './workbook-file.js';
+import { ANSWERS_SHEET, READ_ONLY_COLUMNS, TOKEN_SHEET, WORKBOOK_COLUMNS } from './workbook-file.js';
 
 // Reading a return workbook back (workbook-file.ts wrote it): the token from the hidden sheet and
 // each row of the Answers sheet as text, its columns found by their headers (case and spaces aside).
@@ -13,10 +13,6 @@ export interface WorkbookRow {
   rating: string;
   notApplicableReason: string;
   narrative: string;
-  actionPlan: string;
-  actionOwner: string;
-  /** A date cell, or the text typed ('' for none). */
-  actionDueDate: Date | string;
 }
 
 /** The token is '' when the workbook has none (a blank template for a past period's answers). */
@@ -51,10 +47,10 @@ export async function readReturnWorkbook(content: Buffer): Promise<WorkbookRead>
     Object.entries(WORKBOOK_COLUMNS).map(([key, header]) => [key, headers.get(normalise(header))]),
   ) as Record<keyof typeof WORKBOOK_COLUMNS, number | undefined>;
   const missing = Object.entries(WORKBOOK_COLUMNS)
-    .filter(
-      ([key]) =>
-        key !== 'title' && key !== 'guidance' && columnOf[key as keyof typeof WORKBOOK_COLUMNS] === undefined,
-    )
+    .filter(([key]) => {
+      const column = key as keyof typeof WORKBOOK_COLUMNS;
+      return !READ_ONLY_COLUMNS.includes(column) && columnOf[column] === undefined;
+    })
     .map(([, header]) => `"${header}"`);
   if (missing.length > 0)
     return {
@@ -69,16 +65,12 @@ export async function readReturnWorkbook(content: Buffer): Promise<WorkbookRead>
       return column === undefined ? undefined : row.getCell(column).value;
     };
     const text = (key: keyof typeof WORKBOOK_COLUMNS) => cellText(value(key)).trim();
-    const date = value('actionDueDate');
     const parsed: WorkbookRow = {
       number,
       code: text('code'),
       rating: text('rating'),
       notApplicableReason: text('notApplicableReason'),
       narrative: text('narrative'),
-      actionPlan: text('actionPlan'),
-      actionOwner: text('actionOwner'),
-      actionDueDate: date instanceof Date ? date : text('actionDueDate'),
     };
     const empty = Object.entries(parsed).every(([key, cell]) => key === 'number' || cell === '');
     if (!empty) rows.push(parsed);

@@ -1,3 +1,5 @@
+import { actionLines } from '../actions/action-items.js';
+import { findFrameworkActions } from '../actions/queries.js';
 import { recordAudit } from '../audit/audit.js';
 import { assertCanEditForProvider, canEditForProvider, isCommissionerEditor } from '../auth/access.js';
 import type { CurrentUser } from '../auth/current-user.js';
@@ -47,6 +49,18 @@ export async function downloadReturnWorkbook(
     ),
   });
   const name = standardName(row.frameworkVersion.framework.name, row.frameworkVersion.code);
+  const frameworkId = row.frameworkVersion.frameworkId;
+  const actions = await findFrameworkActions(prisma, row.providerId, frameworkId);
+  const linesPerRequirement = new Map(
+    requirements.map((requirement) => [
+      requirement.id,
+      actionLines(actions, {
+        requirementId: requirement.id,
+        requirementCode: requirement.code,
+        frameworkId,
+      }).join('\n'),
+    ]),
+  );
   const content = await buildReturnWorkbook({
     providerName: row.provider.name,
     standardName: name,
@@ -54,6 +68,7 @@ export async function downloadReturnWorkbook(
     dueDate: formatDate(row.dueDate),
     requirements,
     answers,
+    actionLines: linesPerRequirement,
     token,
   });
   await recordAudit(prisma, {
@@ -80,9 +95,6 @@ export interface PlannedAnswer {
   notApplicable: boolean;
   notApplicableReason: string;
   narrative: string;
-  actionPlan: string;
-  actionOwner: string;
-  actionDueDate: string | null;
 }
 
 export interface PlannedChange {
@@ -111,26 +123,6 @@ export type UploadOutcome = { ok: true; plan: WorkbookPlan } | { ok: false; erro
 
 const refuse = (error: string): UploadOutcome => ({ ok: false, errors: [error] });
 
-const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
-const UK_DAY = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
-
-function dayOf(value: Date | string): string | null | undefined {
-  if (value instanceof Date)
-    return Number.isNaN(value.getTime()) ? undefined : value.toISOString().slice(0, 10);
-  if (value === '') return null;
-  const iso = ISO_DAY.exec(value);
-  const uk = UK_DAY.exec(value);
-  const [year, month, day] = iso
-    ? [Number(iso[1]), Number(iso[2]), Number(iso[3])]
-    : uk
-      ? [Number(uk[3]), Number(uk[2]), Number(uk[1])]
-      : [NaN, NaN, NaN];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  if (Number.isNaN(date.getTime()) || date.getUTCDate() !== day || date.getUTCMonth() !== month - 1)
-    return undefined;
-  return date.toISOString().slice(0, 10);
-}
-
 function ratingText(requirement: VersionRequirement, answer: PlannedAnswer): string {
   if (answer.notApplicable) return NOT_APPLICABLE_LABEL;
   return requirement.ratingScale.levels.find((level) => level.code === answer.ratingCode)?.label ?? '';
@@ -142,9 +134,6 @@ function plannedFromRow(answer: AnswerRow | undefined): PlannedAnswer {
     notApplicable: answer?.notApplicable ?? false,
     notApplicableReason: answer?.notApplicable ? answer.notApplicableReason : '',
     narrative: answer?.narrative ?? '',
-    actionPlan: answer?.actionPlan ?? '',
-    actionOwner: answer?.actionOwner ?? '',
-    actionDueDate: answer?.actionDueDate ? isoDate(answer.actionDueDate) : null,
   };
 }
 
@@ -153,13 +142,6 @@ function differences(requirement: VersionRequirement, app: PlannedAnswer, workbo
     ['Rating', ratingText(requirement, app), ratingText(requirement, workbook)],
     ['Reason it is not applicable', app.notApplicableReason, workbook.notApplicableReason],
     ['Narrative', app.narrative, workbook.narrative],
-    ['Actions planned', app.actionPlan, workbook.actionPlan],
-    ['Action owner', app.actionOwner, workbook.actionOwner],
-    [
-      'Action date',
-      app.actionDueDate ? formatDate(new Date(`${app.actionDueDate}T00:00:00Z`)) : '',
-      workbook.actionDueDate ? formatDate(new Date(`${workbook.actionDueDate}T00:00:00Z`)) : '',
-    ],
   ];
   return fields
     .filter(([, before, after]) => before !== after)
@@ -215,8 +197,6 @@ export function checkWorkbookRows(
       rating: notApplicable ? NOT_APPLICABLE_RATING : (level?.code ?? ''),
       notApplicableReason: line.notApplicableReason,
       narrative: line.narrative,
-      actionPlan: line.actionPlan,
-      actionOwner: line.actionOwner,
       version: 0,
     });
     const rowErrors: string[] = [];
@@ -229,10 +209,7 @@ export function checkWorkbookRows(
       rowErrors.push(
         `A reason it is not applicable is given for ${requirement.code}, but its rating is not "Not applicable"`,
       );
-    const day = dayOf(line.actionDueDate);
-    if (day === undefined)
-      rowErrors.push(`The action date for ${requirement.code} is not a date: write it as 31/03/2027`);
-    if (rowErrors.length > 0 || !parsed.success || day === undefined) {
+    if (rowErrors.length > 0 || !parsed.success) {
       errors.push(...[...new Set(rowErrors)].map((message) => `${where}: ${message}`));
       continue;
     }
@@ -243,9 +220,6 @@ export function checkWorkbookRows(
         notApplicable,
         notApplicableReason: notApplicable ? parsed.data.notApplicableReason : '',
         narrative: parsed.data.narrative,
-        actionPlan: parsed.data.actionPlan,
-        actionOwner: parsed.data.actionOwner,
-        actionDueDate: day,
       },
     });
   }
@@ -355,13 +329,7 @@ export async function applyWorkbookPlan(
   const inputs = chosen.map((change) => {
     const requirement = byId.get(change.requirementId);
     if (!requirement) throw new NotFound();
-    const input: AnswerInput = {
-      ...change.answer,
-      actionDueDate: change.answer.actionDueDate
-        ? new Date(`${change.answer.actionDueDate}T00:00:00Z`)
-        : null,
-      version: change.version,
-    };
+    const input: AnswerInput = { ...change.answer, version: change.version };
     checkAnswerInput(requirement, input);
     return { requirement, input };
   });

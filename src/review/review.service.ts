@@ -38,7 +38,7 @@ import {
 import type { RequirementDecisionInput, ReturnToProviderInput } from './schemas.js';
 import {
   diffSnapshots,
-  displaySnapshotDate,
+  snapshotActionLines,
   parseSnapshot,
   type RequirementChanges,
 } from './snapshot-diff.js';
@@ -178,9 +178,8 @@ export interface RequirementView {
   /** The provider's reason when the answer is "not applicable" (the reviewer may return it). */
   notApplicableReason: string | null;
   narrative: string;
-  actionPlan: string;
-  actionOwner: string;
-  actionDueDateText: string;
+  /** The actions shown with the answer as submitted, each linking to the action and its progress. */
+  actions: { text: string; href: string | undefined }[];
   evidence: EvidenceView[];
   /** What changed since the previous submission; null on a first submission. */
   changes: RequirementChanges | null;
@@ -291,9 +290,10 @@ export async function getReviewPage(db: Db, user: CurrentUser, returnId: string)
       rating: ratingView(response, basis),
       notApplicableReason: response.notApplicable ? (response.notApplicableReason ?? '') : null,
       narrative: response.narrative,
-      actionPlan: response.actionPlan,
-      actionOwner: response.actionOwner,
-      actionDueDateText: displaySnapshotDate(response.actionDueDate),
+      actions: snapshotActionLines(response).map((text, index) => {
+        const actionId = response.actions?.[index]?.actionId;
+        return { text, href: actionId ? pathTo(paths.actions.show, { actionId }) : undefined };
+      }),
       evidence: response.evidence.map((item) => {
         const stored = evidenceRows.get(item.sha256);
         return {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { SNAPSHOT_FORMAT, type ReturnSnapshot, type SnapshotResponse } from '../returns/snapshot.js';
 import { formatDate } from '../format.js';
+import { actionLine } from '../actions/actions.js';
+import { ActionStatus } from '../generated/prisma/enums.js';
 
 /** Reads a stored snapshot back (return_submissions.snapshot), refusing anything not in the known format. */
 const snapshotResponseSchema = z.object({
@@ -11,9 +13,20 @@ const snapshotResponseSchema = z.object({
   ratingLevelLabel: z.string().nullable(),
   ratingScore: z.number().nullable(),
   narrative: z.string(),
-  actionPlan: z.string(),
-  actionOwner: z.string(),
-  actionDueDate: z.string().nullable(),
+  actionPlan: z.string().optional(),
+  actionOwner: z.string().optional(),
+  actionDueDate: z.string().nullable().optional(),
+  actions: z
+    .array(
+      z.object({
+        actionId: z.string(),
+        description: z.string(),
+        owner: z.string(),
+        dueDate: z.string().nullable(),
+        status: z.enum(ActionStatus),
+      }),
+    )
+    .optional(),
   notApplicable: z.literal(true).optional(),
   notApplicableReason: z.string().optional(),
   evidence: z.array(z.object({ sha256: z.string(), fileName: z.string() })),
@@ -47,7 +60,7 @@ export function parseSnapshot(stored: unknown): ReturnSnapshot {
 
 /** One changed answer field, written for the reviewer: what it was and what it is now. */
 export interface FieldChange {
-  field: 'rating' | 'narrative' | 'actionPlan' | 'actionOwner' | 'actionDueDate';
+  field: 'rating' | 'narrative' | 'actions';
   label: string;
   before: string;
   after: string;
@@ -65,12 +78,6 @@ export interface RequirementChanges {
   evidenceAdded: EvidenceItem[];
   evidenceRemoved: EvidenceItem[];
 }
-
-const TEXT_FIELDS = [
-  { field: 'narrative', label: 'Narrative' },
-  { field: 'actionPlan', label: 'Action planned' },
-  { field: 'actionOwner', label: 'Action owner' },
-] as const;
 
 /**
  * What changed in each requirement's answer between two submissions of a return, keyed by
@@ -108,16 +115,23 @@ export function diffResponse(
       after: ratingText(latest),
     });
   }
-  for (const { field, label } of TEXT_FIELDS) {
-    if (previous[field] !== latest[field])
-      fields.push({ field, label, before: previous[field], after: latest[field] });
-  }
-  if (previous.actionDueDate !== latest.actionDueDate) {
+  if (previous.narrative !== latest.narrative) {
     fields.push({
-      field: 'actionDueDate',
-      label: 'Action due date',
-      before: displaySnapshotDate(previous.actionDueDate),
-      after: displaySnapshotDate(latest.actionDueDate),
+      field: 'narrative',
+      label: 'Narrative',
+      before: previous.narrative,
+      after: latest.narrative,
+    });
+  }
+  const [actionsBefore, actionsAfter] = [previous, latest].map((response) =>
+    snapshotActionLines(response).join('\n'),
+  );
+  if (actionsBefore !== actionsAfter) {
+    fields.push({
+      field: 'actions',
+      label: 'Actions',
+      before: actionsBefore ?? '',
+      after: actionsAfter ?? '',
     });
   }
   const previousHashes = new Set(previous.evidence.map((item) => item.sha256));
@@ -139,4 +153,25 @@ export function displaySnapshotDate(value: string | null): string {
 export function ratingText(response: SnapshotResponse): string {
   if (response.notApplicable) return `Not applicable: ${response.notApplicableReason ?? ''}`;
   return response.ratingLevelLabel ?? 'Not rated';
+}
+
+function snapshotDay(value: string | null | undefined): Date | null {
+  if (!value) return null;
+  const date = new Date(`${value}T00:00:00.000Z`);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/**
+ * A snapshot answer's actions, a line each: the actions as submitted, or in a snapshot from before
+ * actions were records (issue 14), the answer's action text, owner and date as one line.
+ */
+export function snapshotActionLines(response: SnapshotResponse): string[] {
+  if (response.actions) {
+    return response.actions.map((action) => actionLine({ ...action, dueDate: snapshotDay(action.dueDate) }));
+  }
+  const plan = response.actionPlan ?? '';
+  const owner = response.actionOwner ?? '';
+  const dueDate = snapshotDay(response.actionDueDate);
+  if (plan.trim() === '' && owner.trim() === '' && !dueDate) return [];
+  return [actionLine({ description: plan.trim() === '' ? 'Action' : plan, owner, dueDate })];
 }

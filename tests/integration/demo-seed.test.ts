@@ -283,7 +283,6 @@ describe('seedDemoData on an empty database', () => {
   });
 
   test('gives every return a response per requirement, answered from its own scale once started', () => {
-    let actionPlans = 0;
     for (const row of returns) {
       const requirementIds = row.frameworkVersion.requirements.map((r) => r.id).sort();
       expect(row.responses.map((response) => response.requirementId).sort()).toEqual(requirementIds);
@@ -302,14 +301,32 @@ describe('seedDemoData on an empty database', () => {
         if (response.notApplicable) continue;
         expect(response.ratingLevel?.scaleId).toBe(response.requirement.ratingScaleId);
         expect(response.narrative.trim()).not.toBe('');
-        if (response.actionPlan !== '') {
-          actionPlans += 1;
-          expect(response.actionOwner).not.toBe('');
-          expect(response.actionDueDate).not.toBeNull();
-        }
       }
     }
-    expect(actionPlans).toBeGreaterThan(0);
+  });
+
+  test('has actions in several states linked to requirements, with progress, one of them overdue', async () => {
+    const actions = await db.prisma.action.findMany({ include: { links: true, updates: true } });
+    expect(new Set(actions.map((action) => action.status))).toEqual(
+      new Set(['not_started', 'in_progress', 'done', 'cancelled']),
+    );
+    for (const action of actions) {
+      expect(action.links.length).toBeGreaterThan(0);
+      expect(action.owner).not.toBe('');
+      expect(action.dueDate).not.toBeNull();
+      // Every status other than "not started" was reached by a dated progress update.
+      expect(action.updates.map((update) => update.statusTo)).toEqual(
+        action.status === 'not_started' ? [] : [action.status],
+      );
+    }
+    const today = new Date(NOW.toISOString().slice(0, 10));
+    const overdue = actions.filter(
+      (action) =>
+        ['not_started', 'in_progress'].includes(action.status) &&
+        action.dueDate !== null &&
+        action.dueDate < today,
+    );
+    expect(overdue.length).toBeGreaterThan(0);
   });
 
   test('answers a few AIS requirements "not applicable" where the data allows it, each with a reason', async () => {

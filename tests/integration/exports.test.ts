@@ -89,8 +89,11 @@ beforeAll(async () => {
     code === firstCode
       ? {
           narrative: HOSTILE_NARRATIVE,
-          actionPlan: 'Train reception staff',
-          actionOwner: 'Head of patient experience',
+          action: {
+            description: 'Train reception staff',
+            owner: 'Head of patient experience',
+            dueDate: new Date('2027-06-30'),
+          },
         }
       : undefined,
   );
@@ -196,8 +199,9 @@ describe('requirement-level CSV', () => {
     expect(first[column('Score')]).toMatch(/^\d+$/);
     // The formula guard: the hostile narrative is text in any spreadsheet.
     expect(first[column('Narrative')]).toBe(`'${HOSTILE_NARRATIVE}`);
-    expect(first[column('Action plan')]).toBe('Train reception staff');
-    expect(first[column('Action owner')]).toBe('Head of patient experience');
+    expect(first[column('Actions')]).toBe(
+      'Train reception staff (Head of patient experience, due 30 June 2027, Not started)',
+    );
     expect(first[column('Reviewer decision')]).toBe('Accepted');
     expect(first[column('Submitted at')]).toBe('2027-02-01T10:00:00.000Z');
 

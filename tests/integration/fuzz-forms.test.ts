@@ -148,6 +148,7 @@ const ids = {} as Record<
   | 'decisionReturn'
   | 'requirement'
   | 'evidence'
+  | 'action'
   | 'spareUser'
   | 'email'
   | 'registerImport'
@@ -284,13 +285,32 @@ const FORMS: Record<string, PostForm> = {
     fields: () => ({
       rating: '',
       narrative: 'Narrative',
-      actionPlan: '',
-      actionOwner: '',
-      ...dateFields('actionDate', { day: '', month: '', year: '' }),
       version: '0',
       action: 'draft',
     }),
-    echoed: ['narrative', 'actionPlan', 'actionOwner'],
+    echoed: ['narrative'],
+  },
+  'POST /returns/:returnId/requirements/:requirementId/actions': {
+    who: 'leadA',
+    url: () => pathTo(paths.actions.add, { returnId: world.returnA.id, requirementId: ids.requirement }),
+    fields: () => ({
+      description: 'Train reception staff',
+      owner: 'Head of patient experience',
+      ...dateFields('dueDate', { day: '30', month: '9', year: '2027' }),
+    }),
+    echoed: ['description', 'owner'],
+  },
+  'POST /returns/:returnId/requirements/:requirementId/actions/link': {
+    who: 'leadA',
+    url: () => pathTo(paths.actions.link, { returnId: world.returnA.id, requirementId: ids.requirement }),
+    fields: () => ({ actionId: ids.action }),
+    echoed: [],
+  },
+  'POST /actions/:actionId/updates': {
+    who: 'leadA',
+    url: () => pathTo(paths.actions.update, { actionId: ids.action }),
+    fields: () => ({ text: 'Half the staff trained', status: 'in_progress' }),
+    echoed: ['text'],
   },
   'POST /returns/:returnId/carry-forward': {
     who: 'leadA',
@@ -614,6 +634,16 @@ beforeAll(async () => {
       fileName: 'Policy.txt',
     })
   ).id;
+  ids.action = (
+    await db.prisma.action.create({
+      data: {
+        providerId: world.providerA.id,
+        description: 'Audit records',
+        owner: 'Records team',
+        dueDate: new Date('2027-06-30'),
+      },
+    })
+  ).id;
   ids.submitReturn = (await returnOfA('Fuzz submit')).id;
   ids.edsReturn = (
     await createReturn(db.prisma, {
@@ -822,9 +852,6 @@ describe('hostile text saved through the forms is shown escaped wherever it appe
       const saved = await post('leadA', url, {
         rating: '',
         narrative: value,
-        actionPlan: value,
-        actionOwner: value,
-        ...dateFields('actionDate', BLANK_DATE),
         version,
         action: 'draft',
       });

@@ -293,7 +293,6 @@ describe('opening a period', () => {
         expect(response).toMatchObject({
           ratingLevelId: null,
           narrative: '',
-          actionPlan: '',
           carriedForward: false,
         });
       }

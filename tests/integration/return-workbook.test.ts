@@ -82,6 +82,18 @@ test('a lead downloads the return: one row per requirement, ratings from a drop-
       notApplicable: false,
     },
   });
+  // An action linked to the first requirement is listed, read only (issue 14).
+  await db.prisma.action.deleteMany({ where: { description: 'Replace the old signs' } });
+  await db.prisma.action.create({
+    data: {
+      providerId: world.providerA.id,
+      description: 'Replace the old signs',
+      owner: 'Sam Estates',
+      dueDate: new Date(Date.UTC(2027, 2, 31)),
+      status: 'in_progress',
+      links: { create: { requirementId: first.id, returnId: world.returnA.id } },
+    },
+  });
   const saved = new Map(
     (await db.prisma.response.findMany({ where: { returnId: world.returnA.id } })).map((r) => [
       r.requirementId,
@@ -109,14 +121,13 @@ test('a lead downloads the return: one row per requirement, ratings from a drop-
     'Rating',
     'Reason it is not applicable',
     'Narrative',
-    'Actions planned',
-    'Action owner',
-    'Action date',
+    'Actions (change them online)',
   ]);
   expect(sheet.rowCount).toBe(requirements.length + 1);
   expect(sheet.getCell('A2').text).toBe(first.code);
   expect(sheet.getCell('D2').text).toBe(level.label);
   expect(sheet.getCell('F2').text).toBe('We audit every quarter');
+  expect(sheet.getCell('G2').text).toBe('Replace the old signs (Sam Estates, due 31 March 2027, In progress)');
 
   // The rating is a drop-down of the scale's labels (on a hidden sheet); "Not applicable" only where allowed.
   const validation = sheet.getCell('D2').dataValidation;
@@ -255,9 +266,8 @@ test('a lead fills in the workbook, uploads it, checks the preview and saves eve
   const content = await filledIn(lead, returnA.id, (sheet) => {
     sheet.getCell('D2').value = level.label;
     sheet.getCell('F2').value = 'We check every door weekly';
-    sheet.getCell('G2').value = 'Replace the old signs';
-    sheet.getCell('H2').value = 'Sam Estates';
-    sheet.getCell('I2').value = new Date(Date.UTC(2027, 2, 31));
+    // The Actions column is read only: what is typed there is not read.
+    sheet.getCell('G2').value = 'Typed into the actions column';
     sheet.getCell('D3').value = NOT_APPLICABLE_LABEL;
     sheet.getCell('E3').value = 'We have no car park';
   });
@@ -271,7 +281,7 @@ test('a lead fills in the workbook, uploads it, checks the preview and saves eve
   const { preview, response } = await confirmPreview(lead, returnA.id);
   expect(preview).toContain(`${first.code} ${first.title}: will change`);
   expect(preview).toContain('We check every door weekly');
-  expect(preview).toContain('31 March 2027');
+  expect(preview).not.toContain('Typed into the actions column');
   expect(preview).toContain(`${second.code} ${second.title}: will change`);
   expect(response.status).toBe(302);
   expect(response.headers.location).toBe(pathTo(paths.returns.show, { returnId: returnA.id }));
@@ -279,9 +289,6 @@ test('a lead fills in the workbook, uploads it, checks the preview and saves eve
   const saved = await answersOf(returnA.id);
   expect(saved.get(first.code)).toMatchObject({
     narrative: 'We check every door weekly',
-    actionPlan: 'Replace the old signs',
-    actionOwner: 'Sam Estates',
-    actionDueDate: new Date(Date.UTC(2027, 2, 31)),
     notApplicable: false,
     ratingLevel: { code: level.code },
     updatedById: world.leadA.id,

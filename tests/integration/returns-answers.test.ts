@@ -97,7 +97,7 @@ describe('task list', () => {
     });
     await db.prisma.response.update({
       where: { returnId_requirementId: { returnId: w.returnA.id, requirementId: w.second.id } },
-      data: { actionPlan: 'Add a carers question.' },
+      data: { narrative: 'We are adding a carers question.' },
     });
     const app = buildTestApp(db);
     const lead = await signedInAgent(app, w.leadA.id);
@@ -235,7 +235,11 @@ describe('answering a requirement', () => {
       expect(page.text).toContain(level.label);
     }
     expect(page.text).toContain('name="narrative"');
-    expect(page.text).toContain('name="actionDate-day"');
+    // Actions are records of their own (issue 14): added from the requirement, not typed into the answer.
+    expect(page.text).toContain(
+      `href="${requirementPath(w.returnA.id, w.first.id)}/actions">Add or link an action`,
+    );
+    expect(page.text).not.toContain('name="actionPlan"');
     expect(page.text).toContain('Save and continue');
     expect(page.text).toContain('Save as draft');
     expect(formVersion(page.text)).toBe('1');
@@ -247,7 +251,7 @@ describe('answering a requirement', () => {
     const lead = await signedInAgent(buildTestApp(db), w.leadA.id);
     const url = requirementPath(w.returnA.id, w.first.id);
     const response = await postForm(lead, url, url, {
-      ...answerFields({ actionPlan: 'Train reception staff <by March>', 'actionDate-day': '30' }),
+      ...answerFields(),
       version: '1',
     });
     expect(response.status).toBe(400);
@@ -256,15 +260,11 @@ describe('answering a requirement', () => {
     expect(response.text).toContain(
       `<a href="#narrative">Enter a narrative for requirement ${w.first.code}</a>`,
     );
-    expect(response.text).toContain(
-      `<a href="#actionDate-day">Action date for requirement ${w.first.code} must include a month and year</a>`,
-    );
-    expect(response.text).toContain('Train reception staff &lt;by March&gt;</textarea>');
-    expect(response.text).toContain('name="actionDate-day" type="text" inputmode="numeric" value="30"');
+
     const saved = await db.prisma.response.findUniqueOrThrow({
       where: { returnId_requirementId: { returnId: w.returnA.id, requirementId: w.first.id } },
     });
-    expect(saved).toMatchObject({ version: 1, actionPlan: '', narrative: '' });
+    expect(saved).toMatchObject({ version: 1, narrative: '' });
   });
 
   test('"Save as draft" keeps an incomplete answer, starts the return and records the change', async () => {
@@ -306,23 +306,10 @@ describe('answering a requirement', () => {
     expect(taskList.text).toMatch(/nhsuk-tag--blue">In progress</);
   });
 
-  test('a draft refuses an impossible date or a rating from another scale, and keeps the text', async () => {
+  test('a draft refuses a rating from another scale, and keeps the text', async () => {
     const w = await world();
     const lead = await signedInAgent(buildTestApp(db), w.leadA.id);
     const url = requirementPath(w.returnA.id, w.first.id);
-    const badDate = await postForm(lead, url, url, {
-      ...answerFields({
-        narrative: 'Kept text',
-        action: 'draft',
-        'actionDate-day': '31',
-        'actionDate-month': '2',
-        'actionDate-year': '2027',
-      }),
-      version: '1',
-    });
-    expect(badDate.status).toBe(400);
-    expect(badDate.text).toContain(`Action date for requirement ${w.first.code} must be a real date`);
-    expect(badDate.text).toContain('>Kept text</textarea>');
     const badRating = await postForm(lead, url, url, {
       ...answerFields({ narrative: 'Kept text', rating: 'excelling-plus', action: 'draft' }),
       version: '1',
@@ -347,10 +334,6 @@ describe('answering a requirement', () => {
       ...answerFields({
         rating: level?.code ?? '',
         narrative: 'Asked at every contact.',
-        actionOwner: 'Head of patient experience',
-        'actionDate-day': '30',
-        'actionDate-month': '9',
-        'actionDate-year': '2027',
       }),
       version: '1',
     });
@@ -359,13 +342,8 @@ describe('answering a requirement', () => {
     const saved = await db.prisma.response.findUniqueOrThrow({
       where: { returnId_requirementId: { returnId: w.returnA.id, requirementId: w.first.id } },
     });
-    expect(saved).toMatchObject({
-      ratingLevelId: level?.id,
-      actionOwner: 'Head of patient experience',
-      actionDueDate: new Date('2027-09-30'),
-    });
+    expect(saved).toMatchObject({ ratingLevelId: level?.id, narrative: 'Asked at every contact.' });
     const again = await lead.get(first);
-    expect(again.text).toContain('name="actionDate-month" type="text" inputmode="numeric" value="9"');
     expect(again.text).toMatch(new RegExp(`value="${level?.code ?? ''}" checked`));
 
     const last = requirementPath(w.returnA.id, w.last.id);
@@ -443,7 +421,7 @@ describe('two people editing the same answer', () => {
     expect(formVersion(invalid.text)).toBe('1');
 
     const conflict = await postForm(second, url, url, {
-      ...answerFields({ rating, narrative: 'Carla’s narrative', actionPlan: 'Carla’s plan' }),
+      ...answerFields({ rating, narrative: 'Carla’s narrative' }),
       version: '1',
     });
     expect(conflict.status).toBe(409);
@@ -453,7 +431,6 @@ describe('two people editing the same answer', () => {
     );
     expect(conflict.text).toContain('Lena’s narrative');
     expect(conflict.text).toContain('>Carla’s narrative</textarea>');
-    expect(conflict.text).toContain('>Carla’s plan</textarea>');
     expect(formVersion(conflict.text)).toBe('2');
 
     const stored = await db.prisma.response.findUniqueOrThrow({
@@ -461,7 +438,6 @@ describe('two people editing the same answer', () => {
     });
     expect(stored).toMatchObject({
       narrative: 'Lena’s narrative',
-      actionPlan: '',
       version: 2,
       updatedById: w.leadA.id,
     });

@@ -89,9 +89,16 @@ test('copies the last accepted answers and evidence, marked for confirmation, in
     status: 'accepted',
   });
   const earlierFirst = await responseOf(accepted.id, first.id);
-  await db.prisma.response.update({
-    where: { id: earlierFirst.id },
-    data: { actionPlan: 'Audit new records quarterly', actionOwner: 'Records team' },
+  // An open action from last year's return (issue 14): it carries as itself, never copied.
+  const openAction = await db.prisma.action.create({
+    data: {
+      providerId: w.providerA.id,
+      description: 'Audit new records quarterly',
+      owner: 'Records team',
+      dueDate: new Date('2026-09-30'),
+      status: 'in_progress',
+      links: { create: { requirementId: first.id, returnId: accepted.id } },
+    },
   });
   const lastYearOnly = await addEvidence(db.prisma, {
     providerId: w.providerA.id,
@@ -126,8 +133,6 @@ test('copies the last accepted answers and evidence, marked for confirmation, in
   expect(copied).toMatchObject({
     narrative: `Narrative for ${first.code}`,
     ratingLevelId: earlierFirst.ratingLevelId,
-    actionPlan: 'Audit new records quarterly',
-    actionOwner: 'Records team',
     carriedForward: true,
     version: 2,
     updatedById: w.leadA.id,
@@ -169,6 +174,11 @@ test('copies the last accepted answers and evidence, marked for confirmation, in
   );
   expect(staleItem).toContain('Older than this period');
   expect(currentItem).not.toContain('Older than this period');
+  // The open action shows on this period's requirement, the same record (one action, one link).
+  expect(page.text).toContain(`href="/actions/${openAction.id}"`);
+  expect(page.text).toContain('Audit new records quarterly');
+  expect(await db.prisma.action.count()).toBe(1);
+  expect(await db.prisma.actionLink.count()).toBe(1);
 
   // Saving the answer, unchanged, confirms it.
   const url = requirementPath(w.returnA.id, first.id);
@@ -177,8 +187,6 @@ test('copies the last accepted answers and evidence, marked for confirmation, in
     ...answerFields({
       rating: level?.code ?? '',
       narrative: `Narrative for ${first.code}`,
-      actionPlan: 'Audit new records quarterly',
-      actionOwner: 'Records team',
     }),
     version: formVersion(page.text),
   });

@@ -93,16 +93,11 @@ export async function postForm(
     .send({ _csrf: csrfTokenFrom(page.text), ...fields });
 }
 
-/** The answer form's fields as a browser sends them (the action date left blank unless given). */
+/** The answer form's fields as a browser sends them. */
 export function answerFields(fields: Partial<Record<string, string>> = {}): Record<string, string> {
   return {
     rating: '',
     narrative: '',
-    actionPlan: '',
-    actionOwner: '',
-    'actionDate-day': '',
-    'actionDate-month': '',
-    'actionDate-year': '',
     action: 'continue',
     ...Object.fromEntries(
       Object.entries(fields).filter((entry): entry is [string, string] => entry[1] !== undefined),

@@ -329,7 +329,7 @@ describe('history', () => {
       version: '1',
     });
     await postForm(lead, url, url, {
-      ...answerFields({ narrative: 'Second draft', actionOwner: 'Jo Bloggs', action: 'draft' }),
+      ...answerFields({ narrative: 'Second draft', action: 'draft' }),
       version: '2',
     });
     // Something done by a job, with no user.

@@ -54,7 +54,7 @@ test('a resubmission shows, per requirement, exactly what changed since the last
   const lead = world.leadA.id;
   await answerReturn(db.prisma, returnId, lead, (code) =>
     code === '1.3'
-      ? { rating: 'basic', actionPlan: 'Train reception staff', actionOwner: 'Head of patient experience' }
+      ? { rating: 'basic' }
       : undefined,
   );
   const kept = await attachEvidence(
@@ -90,11 +90,19 @@ test('a resubmission shows, per requirement, exactly what changed since the last
   // The provider changes some answers, then submits again.
   await changeAnswer(db.prisma, returnId, '1.1', { rating: 'basic' });
   await changeAnswer(db.prisma, returnId, '1.2', { narrative: 'We ask every patient at registration.' });
-  await changeAnswer(db.prisma, returnId, '1.3', {
-    actionPlan: 'Train all front-desk staff',
-    actionOwner: 'Practice manager',
-    actionDueDate: new Date('2027-06-30'),
-  });
+  await changeAnswer(
+    db.prisma,
+    returnId,
+    '1.3',
+    {
+      action: {
+        description: 'Train all front-desk staff',
+        owner: 'Practice manager',
+        dueDate: new Date('2027-06-30'),
+      },
+    },
+    lead,
+  );
   await detachEvidence(db.prisma, returnId, '2.1', dropped.evidenceId);
   await attachEvidence(db.prisma, returnId, '2.1', { fileName: 'new-audit.txt', content: 'New audit' }, lead);
   await submitReturn(db.prisma, returnId, lead, new Date('2027-01-12T10:00:00.000Z'));
@@ -115,8 +123,10 @@ test('a resubmission shows, per requirement, exactly what changed since the last
   expect(textOf(sectionHtml(html, 'requirement-1-2'))).toContain(
     'Returned last time by Cora Manager: Explain how you ask at first contact.',
   );
-  expect(changedFields(html, '1.3')).toEqual(['Action planned', 'Action owner', 'Action due date']);
-  expect(textOf(sectionHtml(html, 'requirement-1-3'))).toContain('Was: (blank) Now: 30 June 2027');
+  expect(changedFields(html, '1.3')).toEqual(['Actions']);
+  expect(textOf(sectionHtml(html, 'requirement-1-3'))).toContain(
+    'Was: (blank) Now: Train all front-desk staff (Practice manager, due 30 June 2027, Not started)',
+  );
   expect(changedFields(html, '2.1')).toEqual(['Evidence added', 'Evidence removed']);
   expect(textOf(sectionHtml(html, 'requirement-2-1'))).toContain(
     'Evidence added new-audit.txt Evidence removed old-audit.txt',

@@ -11,9 +11,26 @@ export interface AnswerPatch {
   /** A level code of the requirement's scale, or null to leave it unrated. */
   rating?: string | null;
   narrative?: string;
-  actionPlan?: string;
-  actionOwner?: string;
-  actionDueDate?: Date | null;
+  /** An action added to the requirement (issue 14: actions are records linked to requirements). */
+  action?: { description: string; owner: string; dueDate: Date };
+}
+
+async function addLinkedAction(
+  prisma: Db,
+  returnId: string,
+  requirementId: string,
+  action: NonNullable<AnswerPatch['action']>,
+  userId: string,
+): Promise<void> {
+  const { providerId } = await prisma.return.findUniqueOrThrow({ where: { id: returnId } });
+  await prisma.action.create({
+    data: {
+      ...action,
+      providerId,
+      createdById: userId,
+      links: { create: { requirementId, returnId, linkedById: userId } },
+    },
+  });
 }
 
 async function responsesByCode(prisma: Db, returnId: string) {
@@ -47,12 +64,10 @@ export async function answerReturn(
       data: {
         ratingLevelId: level?.id ?? null,
         narrative: own.narrative ?? `How we meet ${code}.`,
-        actionPlan: own.actionPlan ?? '',
-        actionOwner: own.actionOwner ?? '',
-        actionDueDate: own.actionDueDate ?? null,
         updatedById: userId,
       },
     });
+    if (own.action) await addLinkedAction(prisma, returnId, response.requirementId, own.action, userId);
   }
   await prisma.return.update({
     where: { id: returnId },
@@ -66,6 +81,7 @@ export async function changeAnswer(
   returnId: string,
   code: string,
   patch: AnswerPatch,
+  userId?: string,
 ): Promise<void> {
   const response = (await responsesByCode(prisma, returnId)).get(code);
   if (!response) throw new Error(`No requirement ${code}`);
@@ -81,11 +97,12 @@ export async function changeAnswer(
     data: {
       ...(level === undefined ? {} : { ratingLevelId: level?.id ?? null }),
       ...(patch.narrative === undefined ? {} : { narrative: patch.narrative }),
-      ...(patch.actionPlan === undefined ? {} : { actionPlan: patch.actionPlan }),
-      ...(patch.actionOwner === undefined ? {} : { actionOwner: patch.actionOwner }),
-      ...(patch.actionDueDate === undefined ? {} : { actionDueDate: patch.actionDueDate }),
     },
   });
+  if (patch.action) {
+    if (!userId) throw new Error('Adding an action needs the user who adds it');
+    await addLinkedAction(prisma, returnId, response.requirementId, patch.action, userId);
+  }
 }
 
 /** Stores a file as the provider's evidence (once per content) and links it to a requirement's response. */

@@ -1,0 +1,162 @@
+import type { DbClient, Prisma } from '../db/prisma.js';
+import type { ActionStatus } from '../generated/prisma/enums.js';
+import { OPEN_ACTION_STATUSES } from './actions.js';
+
+// The only file of the actions feature that talks to Prisma.
+
+type Tx = Prisma.TransactionClient;
+
+const linkSelect = {
+  requirementId: true,
+  returnId: true,
+  requirement: {
+    select: {
+      id: true,
+      code: true,
+      title: true,
+      frameworkVersion: { select: { name: true, frameworkId: true } },
+    },
+  },
+} as const;
+
+export const actionListSelect = {
+  id: true,
+  providerId: true,
+  description: true,
+  owner: true,
+  dueDate: true,
+  status: true,
+  createdAt: true,
+  provider: { select: { name: true } },
+  links: { select: linkSelect, orderBy: { linkedAt: 'asc' } },
+} as const;
+
+export type ActionListRow = Prisma.ActionGetPayload<{ select: typeof actionListSelect }>;
+
+// Open first, then by due date (none last), then oldest first.
+const ACTION_ORDER: Prisma.ActionOrderByWithRelationInput[] = [
+  { dueDate: { sort: 'asc', nulls: 'last' } },
+  { createdAt: 'asc' },
+];
+
+/** The provider's actions linked to any requirement of any version of a standard. */
+export function findFrameworkActions(db: DbClient, providerId: string, frameworkId: string) {
+  return db.action.findMany({
+    where: { providerId, links: { some: { requirement: { frameworkVersion: { frameworkId } } } } },
+    select: actionListSelect,
+    orderBy: ACTION_ORDER,
+  });
+}
+
+/** Every action of some providers (the exports: a batch of returns at a time). */
+export function findActionsOfProviders(db: DbClient, providerIds: readonly string[]) {
+  return db.action.findMany({
+    where: { providerId: { in: [...providerIds] } },
+    select: actionListSelect,
+    orderBy: ACTION_ORDER,
+  });
+}
+
+/** The provider's open actions not yet linked to this requirement: what "link an action" offers. */
+export function findLinkableActions(db: DbClient, providerId: string, requirementId: string) {
+  return db.action.findMany({
+    where: {
+      providerId,
+      status: { in: [...OPEN_ACTION_STATUSES] },
+      links: { none: { requirementId } },
+    },
+    select: actionListSelect,
+    orderBy: ACTION_ORDER,
+  });
+}
+
+/** Every action of a provider, open ones first (the provider's page). */
+export async function findProviderActions(db: DbClient, providerId: string) {
+  const rows = await db.action.findMany({
+    where: { providerId },
+    select: actionListSelect,
+    orderBy: ACTION_ORDER,
+  });
+  const open = (status: ActionStatus) => (OPEN_ACTION_STATUSES.includes(status) ? 0 : 1);
+  return rows.sort((a, b) => open(a.status) - open(b.status));
+}
+
+export function findAction(db: DbClient, actionId: string) {
+  return db.action.findUnique({
+    where: { id: actionId },
+    select: {
+      ...actionListSelect,
+      createdBy: { select: { displayName: true } },
+      updates: {
+        select: {
+          id: true,
+          text: true,
+          statusFrom: true,
+          statusTo: true,
+          createdAt: true,
+          author: { select: { displayName: true } },
+        },
+        orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+      },
+    },
+  });
+}
+
+export type ActionRow = NonNullable<Awaited<ReturnType<typeof findAction>>>;
+
+/** Locks the action's row until the transaction ends, so two updates never both change its status. */
+export async function lockAction(
+  tx: Tx,
+  actionId: string,
+): Promise<{ providerId: string; status: ActionStatus } | undefined> {
+  const rows = await tx.$queryRaw<{ provider_id: string; status: ActionStatus }[]>`
+    SELECT provider_id::text AS provider_id, status::text AS status FROM actions
+     WHERE id = ${actionId}::uuid FOR UPDATE`;
+  const row = rows[0];
+  return row && { providerId: row.provider_id, status: row.status };
+}
+
+export function createAction(
+  tx: Tx,
+  data: {
+    providerId: string;
+    description: string;
+    owner: string;
+    dueDate: Date;
+    createdById: string;
+    createdAt: Date;
+  },
+) {
+  return tx.action.create({ data: { ...data, updatedAt: data.createdAt }, select: { id: true } });
+}
+
+/** Links an action to a requirement; false when it was already linked (the first link stays). */
+export async function linkActionToRequirement(
+  tx: Tx,
+  data: { actionId: string; requirementId: string; returnId: string; linkedById: string; linkedAt: Date },
+): Promise<boolean> {
+  const { count } = await tx.actionLink.createMany({ data: [data], skipDuplicates: true });
+  return count > 0;
+}
+
+export function createActionUpdate(
+  tx: Tx,
+  data: {
+    actionId: string;
+    text: string;
+    statusFrom: ActionStatus | null;
+    statusTo: ActionStatus | null;
+    authorId: string;
+    createdAt: Date;
+  },
+) {
+  return tx.actionUpdate.create({ data, select: { id: true } });
+}
+
+export async function setActionStatus(tx: Tx, actionId: string, status: ActionStatus, now: Date) {
+  await tx.action.update({ where: { id: actionId }, data: { status, updatedAt: now } });
+}
+
+export async function touchAction(tx: Tx, actionId: string, now: Date) {
+  await tx.action.update({ where: { id: actionId }, data: { updatedAt: now } });
+}
