@@ -23,7 +23,7 @@ import {
 } from '../frameworks/version-content.js';
 import type { ReturnStatus } from '../generated/prisma/enums.js';
 import type { CurrentUser } from '../auth/current-user.js';
-import { isoDate, ukToday } from '../format.js';
+import { ukToday } from '../format.js';
 import { pathTo, paths } from '../paths.js';
 import { groupState, isOverdue, requirementState, type RequirementState } from './progress.js';
 import {
@@ -60,7 +60,6 @@ import { gradingRecordLines, needsGradingRecord } from './grading.js';
 import { buildReturnSnapshot, snapshotDigest } from './snapshot.js';
 import { actionLines, requirementActionItems } from '../actions/action-items.js';
 import { findFrameworkActions } from '../actions/queries.js';
-import { pathTo, paths } from '../paths.js';
 import { returnedReview, type ReturnedReview } from './returned.js';
 
 // The provider side of a return: who may see and change it, and every change in one transaction

@@ -7,7 +7,7 @@ import type { AppDeps, DataDeps } from '../deps.js';
 import { Forbidden, NotFound } from '../errors.js';
 import { standardName } from '../frameworks/names.js';
 import { versionContent, type VersionRequirement } from '../frameworks/version-content.js';
-import { formatDate, isoDate } from '../format.js';
+import { formatDate } from '../format.js';
 import { importFileKind } from '../imports/import-file.js';
 import { findAnswers, lockReturn, type AnswerRow } from './queries.js';
 import { checkAnswerInput, saveAnswerIn, visibleReturn, type AnswerInput } from './returns.service.js';

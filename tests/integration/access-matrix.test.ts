@@ -114,6 +114,13 @@ const RULES = `
   # Where and when it was published, when sent to NHS England: the provider's leads, and editors on their behalf.
   GET     /returns/:returnId/eds-report/publication                             signin    403      ok       403      404      ok       ok
   POST    /returns/:returnId/eds-report/publication                             signin    403      ok       403      404      ok       ok
+  # Actions (issue 14): provider A's people add or link one from a requirement of an open return;
+  # anyone who may see the provider reads it; its people and staff editors record progress.
+  GET     /returns/:returnId/requirements/:requirementId/actions                signin    403      ok       ok       404      403      403
+  POST    /returns/:returnId/requirements/:requirementId/actions                signin    403      ok       ok       404      403      403
+  POST    /returns/:returnId/requirements/:requirementId/actions/link           signin    403      ok       ok       404      403      403
+  GET     /actions/:actionId                                                    signin    ok       ok       ok       404      ok       ok
+  POST    /actions/:actionId/updates                                            signin    403      ok       ok       404      ok       ok
 
   GET     /returns                                                              signin    ok       ok       ok       ok       ok       ok
   GET     /returns/:returnId                                                    signin    ok       ok       ok       404      ok       ok
@@ -261,6 +268,8 @@ let params: Record<string, string>;
 let edsReturnId: string;
 /** Provider A's WRES return (the workforce pages' :returnId). */
 let workforceReturnId: string;
+// Provider A's AIS return of a later period, still open: where actions are added from.
+let openReturnId: string;
 /** The local mailbox names its emails by file, not by outbox row. */
 let mailboxParams: Record<string, string>;
 
@@ -378,8 +387,26 @@ beforeAll(async () => {
       },
     })
   ).id;
+  openReturnId = (
+    await createReturn(db.prisma, {
+      contractId: world.contractA.id,
+      providerId: world.providerA.id,
+      frameworkVersionId: world.ais.id,
+      periodId: (await createPeriod(db.prisma, `Matrix open ${unique()}`)).id,
+    })
+  ).id;
+  const action = await db.prisma.action.create({
+    data: {
+      providerId: world.providerA.id,
+      description: 'Train reception staff',
+      owner: 'Practice manager',
+      dueDate: new Date('2027-06-30'),
+      links: { create: { requirementId, returnId: world.returnA.id } },
+    },
+  });
 
   params = {
+    actionId: action.id,
     providerId: world.providerA.id,
     contractId: world.contractA.id,
     periodId: period.id,
@@ -432,9 +459,11 @@ function urlOf(path: string, actor: Actor): string {
       ? { ...params, returnId: edsReturnId }
       : path.startsWith('/workforce/returns/')
         ? { ...params, returnId: workforceReturnId }
-        : path.startsWith('/providers/:providerId/people/:userId')
-          ? { ...params, userId: peopleSubjects[actor] }
-          : params;
+        : path === paths.actions.add || path === paths.actions.link
+          ? { ...params, returnId: openReturnId }
+          : path.startsWith('/providers/:providerId/people/:userId')
+            ? { ...params, userId: peopleSubjects[actor] }
+            : params;
   return path.replace(/:([A-Za-z]+)/g, (_match, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`No value for :${name} (${path}): add one to params`);
@@ -497,6 +526,18 @@ function bodyFor(key: string, actor: Actor): Body {
     'POST /returns/:returnId/requirements/:requirementId': () =>
       form({ ...answerFields({ narrative: 'Written by someone else', action: 'draft' }), version: '1' }),
     'POST /returns/:returnId/submit': () => form({ declaration: 'confirmed' }),
+    'POST /returns/:returnId/requirements/:requirementId/actions': () =>
+      form({
+        description: 'Added by the access matrix',
+        owner: 'Matrix owner',
+        'dueDate-day': '30',
+        'dueDate-month': '9',
+        'dueDate-year': '2027',
+      }),
+    'POST /returns/:returnId/requirements/:requirementId/actions/link': () =>
+      form({ actionId: params.actionId ?? '' }),
+    'POST /actions/:actionId/updates': () =>
+      form({ text: 'Progress from the access matrix', status: 'unchanged' }),
     'POST /imports/register/:importId': () => form({ fingerprint: '0'.repeat(64) }),
     'POST /returns/:returnId/requirements/:requirementId/evidence': () => ({ kind: 'upload' }),
     'POST /providers/:providerId/returns/import': () => ({ kind: 'upload' }),
@@ -741,6 +782,13 @@ test("provider B's lead cannot reach provider A's data through a form field eith
     .type('form')
     .send({ _csrf: await tokenOf(leadB) });
   expect([302, 404]).toContain(unlink.status);
+  // A's action named in the link form on B's own return (issue 14): refused, nothing linked.
+  const linkAction = await leadB
+    .post(pathTo(paths.actions.link, { returnId: world.returnB.id, requirementId: firstOfB.requirementId }))
+    .type('form')
+    .send({ _csrf: await tokenOf(leadB), actionId: params.actionId });
+  expect([400, 404, 409]).toContain(linkAction.status);
+  expect(await db.prisma.actionLink.count({ where: { returnId: world.returnB.id } })).toBe(0);
   // A requirement of A's return paired with B's return id changes only B's own return, if anything.
   expect(await snapshotOfProviderA()).toEqual(before);
 });

@@ -100,6 +100,15 @@ describe('CSRF', () => {
       returnId: world.returnA.id,
       requirementId: first.requirementId,
       evidenceId: evidence.id,
+      actionId: (
+        await db.prisma.action.create({
+          data: {
+            providerId: world.providerA.id,
+            description: 'CSRF action',
+            dueDate: new Date('2027-06-30'),
+          },
+        })
+      ).id,
       userId: (await createProviderLead(db.prisma, world.providerA.id)).id,
       emailId: email.id,
       importId: '00000000-0000-4000-8000-000000000000',

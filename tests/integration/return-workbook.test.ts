@@ -127,7 +127,9 @@ test('a lead downloads the return: one row per requirement, ratings from a drop-
   expect(sheet.getCell('A2').text).toBe(first.code);
   expect(sheet.getCell('D2').text).toBe(level.label);
   expect(sheet.getCell('F2').text).toBe('We audit every quarter');
-  expect(sheet.getCell('G2').text).toBe('Replace the old signs (Sam Estates, due 31 March 2027, In progress)');
+  expect(sheet.getCell('G2').text).toBe(
+    'Replace the old signs (Sam Estates, due 31 March 2027, In progress)',
+  );
 
   // The rating is a drop-down of the scale's labels (on a hidden sheet); "Not applicable" only where allowed.
   const validation = sheet.getCell('D2').dataValidation;

@@ -365,7 +365,6 @@ describe('history', () => {
       expect([...order].sort((a, b) => a - b)).toEqual(order);
       expect(text).toContain('<strong>Narrative:</strong> First draft <span aria-hidden="true">→</span>');
       expect(text).toContain('changed to</span> Second draft');
-      expect(text).toContain('<strong>Action owner:</strong> None');
       expect(text).toContain('<strong>Status:</strong> Not started');
       expect(text).toContain('changed to</span> In progress');
       expect(text).toContain('<td class="nhsuk-table__cell">System</td>');

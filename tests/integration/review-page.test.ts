@@ -52,11 +52,7 @@ function changedFields(html: string, code: string): string[] | 'No change' {
 test('a resubmission shows, per requirement, exactly what changed since the last submission', async () => {
   const returnId = world.returnA.id;
   const lead = world.leadA.id;
-  await answerReturn(db.prisma, returnId, lead, (code) =>
-    code === '1.3'
-      ? { rating: 'basic' }
-      : undefined,
-  );
+  await answerReturn(db.prisma, returnId, lead, (code) => (code === '1.3' ? { rating: 'basic' } : undefined));
   const kept = await attachEvidence(
     db.prisma,
     returnId,

@@ -24,7 +24,7 @@ CREATE INDEX "actions_provider_id_idx" ON "actions"("provider_id");
 CREATE INDEX "actions_status_due_date_idx" ON "actions"("status", "due_date");
 CREATE INDEX "actions_created_by_id_idx" ON "actions"("created_by_id");
 ALTER TABLE "actions" ADD CONSTRAINT "actions_provider_id_fkey" FOREIGN KEY ("provider_id") REFERENCES "providers"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
-ALTER TABLE "actions" ADD CONSTRAINT "actions_created_by_id_fkey" FOREIGN KEY ("created_by_id") REFERENCES "users"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+ALTER TABLE "actions" ADD CONSTRAINT "actions_created_by_id_fkey" FOREIGN KEY ("created_by_id") REFERENCES "users"("id") ON DELETE SET NULL ON UPDATE CASCADE;
 
 -- A dated progress update; a status change made with it is recorded beside it (both or neither).
 CREATE TABLE "action_updates" (
@@ -58,8 +58,8 @@ CREATE INDEX "action_links_return_id_idx" ON "action_links"("return_id");
 CREATE INDEX "action_links_linked_by_id_idx" ON "action_links"("linked_by_id");
 ALTER TABLE "action_links" ADD CONSTRAINT "action_links_action_id_fkey" FOREIGN KEY ("action_id") REFERENCES "actions"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 ALTER TABLE "action_links" ADD CONSTRAINT "action_links_requirement_id_fkey" FOREIGN KEY ("requirement_id") REFERENCES "requirements"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
-ALTER TABLE "action_links" ADD CONSTRAINT "action_links_return_id_fkey" FOREIGN KEY ("return_id") REFERENCES "returns"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
-ALTER TABLE "action_links" ADD CONSTRAINT "action_links_linked_by_id_fkey" FOREIGN KEY ("linked_by_id") REFERENCES "users"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+ALTER TABLE "action_links" ADD CONSTRAINT "action_links_return_id_fkey" FOREIGN KEY ("return_id") REFERENCES "returns"("id") ON DELETE SET NULL ON UPDATE CASCADE;
+ALTER TABLE "action_links" ADD CONSTRAINT "action_links_linked_by_id_fkey" FOREIGN KEY ("linked_by_id") REFERENCES "users"("id") ON DELETE SET NULL ON UPDATE CASCADE;
 
 -- The move. Carrying a return forward copied its action text into the next period's answer, so the
 -- same text for the same provider, standard and requirement code is one action, linked to each
