@@ -1,4 +1,6 @@
 import { recordAudit } from '../audit/audit.js';
+import { actionsForRequirement } from '../actions/action-items.js';
+import { findFrameworkActions } from '../actions/queries.js';
 import type { CurrentUser } from '../auth/current-user.js';
 import { isoDate } from '../format.js';
 import {
@@ -45,6 +47,8 @@ export async function edsReport({ prisma, caches }: DataDeps, user: CurrentUser,
   const people = await findReportPeople(prisma, row.providerId, row.id);
   const publication = await findPublication(prisma, row.providerId, EDS_REPORT_OBLIGATION, year);
   const sending = await findSending(prisma, row.id);
+  const frameworkId = row.frameworkVersion.frameworkId;
+  const actions = await findFrameworkActions(prisma, row.providerId, frameworkId);
   const answers = requirements.map((requirement): ReportAnswer => {
     const answer = live.get(requirement.id);
     return {
@@ -56,9 +60,11 @@ export async function edsReport({ prisma, caches }: DataDeps, user: CurrentUser,
       notApplicable: answer?.notApplicable ?? false,
       notApplicableReason: answer?.notApplicableReason ?? '',
       narrative: answer?.narrative ?? '',
-      actionPlan: answer?.actionPlan ?? '',
-      actionOwner: answer?.actionOwner ?? '',
-      actionDueDate: answer?.actionDueDate ?? null,
+      actions: actionsForRequirement(actions, {
+        requirementId: requirement.id,
+        requirementCode: requirement.code,
+        frameworkId,
+      }),
     };
   });
   const submitter = people.latestSubmission?.submittedBy.displayName;

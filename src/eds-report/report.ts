@@ -27,9 +27,8 @@ export interface ReportAnswer extends RatedResponse {
   groupTitle: string;
   narrative: string;
   notApplicableReason: string;
-  actionPlan: string;
-  actionOwner: string;
-  actionDueDate: Date | null;
+  /** The actions the outcome's page shows (issue 14: actions are records linked to requirements). */
+  actions: readonly { description: string; owner: string; dueDate: Date | null }[];
 }
 
 export interface ReportInput {
@@ -176,16 +175,16 @@ export function buildEdsReport(input: ReportInput): EdsReport {
     grading: input.grading
       ? gradingRecordLines(input.grading)
       : [{ key: 'Who graded the return', value: NOT_RECORDED }],
-    actions: answers
-      .filter((answer) => answer.actionPlan.trim() !== '')
-      .map((answer) => ({
+    actions: answers.flatMap((answer) =>
+      answer.actions.map((action) => ({
         domainCode: answer.groupCode,
         outcomeCode: answer.requirementCode,
         outcomeTitle: answer.requirementTitle,
-        action: answer.actionPlan,
-        owner: answer.actionOwner,
-        dueDate: answer.actionDueDate,
+        action: action.description,
+        owner: action.owner,
+        dueDate: action.dueDate,
       })),
+    ),
   };
 }
 

@@ -56,9 +56,11 @@ beforeAll(async () => {
       'and at what patients and staff networks told the grading session.',
     ...(code === '2B'
       ? {
-          actionPlan: 'Train every line manager in handling reports of harassment within six months',
-          actionOwner: 'Director of people',
-          actionDueDate: new Date('2027-09-30'),
+          action: {
+            description: 'Train every line manager in handling reports of harassment within six months',
+            owner: 'Director of people',
+            dueDate: new Date('2027-09-30'),
+          },
         }
       : {}),
   }));

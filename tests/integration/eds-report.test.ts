@@ -83,9 +83,11 @@ beforeAll(async () => {
     narrative: code === '1B' ? HOSTILE : `Evidence for ${code}: audits and patient feedback.`,
     ...(code === '2A'
       ? {
-          actionPlan: 'Offer weight-management sessions to every staff group',
-          actionOwner: 'Head of occupational health',
-          actionDueDate: new Date('2027-09-30'),
+          action: {
+            description: 'Offer weight-management sessions to every staff group',
+            owner: 'Head of occupational health',
+            dueDate: new Date('2027-09-30'),
+          },
         }
       : {}),
   }));
