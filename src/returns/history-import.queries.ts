@@ -77,9 +77,6 @@ export interface ImportedReturnData {
     requirementId: string;
     ratingLevelId: string | null;
     narrative: string;
-    actionPlan: string;
-    actionOwner: string;
-    actionDueDate: Date | null;
     notApplicable: boolean;
     notApplicableReason: string;
   }[];

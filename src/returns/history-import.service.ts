@@ -245,11 +245,7 @@ export async function planHistoryUpload(
     return { ok: false, field: 'file', errors: checked.errors };
   }
   const answered = checked.answers.filter(
-    ({ answer }) =>
-      answer.ratingCode !== null ||
-      answer.notApplicable ||
-      answer.narrative !== '' ||
-      answer.actionPlan !== '',
+    ({ answer }) => answer.ratingCode !== null || answer.notApplicable || answer.narrative !== '',
   );
   if (answered.length === 0)
     return refuse('The workbook has no answers: fill in the ratings and narratives, then upload it again');
@@ -271,7 +267,7 @@ export interface HistoryPreview {
   target: HistoryTarget;
   fileName: string;
   /** Every requirement in task-list order, with the workbook's answer or "Not answered". */
-  rows: { code: string; title: string; rating: string; narrative: string; actions: string }[];
+  rows: { code: string; title: string; rating: string; narrative: string }[];
   /** The return's result as the matrix and trends will show it (the shared results functions). */
   resultLines: string[];
   answeredCount: number;
@@ -311,21 +307,11 @@ export async function historyPreview(
         ? `${NOT_APPLICABLE_LABEL}: ${answer.notApplicableReason}`
         : (requirement.ratingScale.levels.find((level) => level.code === answer?.ratingCode)?.label ??
           'Not rated');
-      const actions = answer?.actionPlan
-        ? [
-            answer.actionPlan,
-            answer.actionOwner ? `Owner: ${answer.actionOwner}` : '',
-            answer.actionDueDate ? `By ${formatDate(new Date(`${answer.actionDueDate}T00:00:00Z`))}` : '',
-          ]
-            .filter(Boolean)
-            .join('. ')
-        : 'None';
       return {
         code: requirement.code,
         title: requirement.title,
         rating,
         narrative: answer && answer.narrative !== '' ? answer.narrative : 'None',
-        actions,
       };
     }),
     resultLines: basis ? resultLines(computeResults(rated, basis), basis) : [],
@@ -378,9 +364,6 @@ export async function applyHistoryPlan(
           requirementId: requirement.id,
           ratingLevelId: answer?.notApplicable ? null : (level?.id ?? null),
           narrative: answer?.narrative ?? '',
-          actionPlan: answer?.actionPlan ?? '',
-          actionOwner: answer?.actionOwner ?? '',
-          actionDueDate: answer?.actionDueDate ? new Date(`${answer.actionDueDate}T00:00:00Z`) : null,
           notApplicable: answer?.notApplicable ?? false,
           notApplicableReason: answer?.notApplicable ? answer.notApplicableReason : '',
         };

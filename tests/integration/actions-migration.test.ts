@@ -16,7 +16,7 @@ import { testLogger } from '../support/test-logger.js';
 // the answer's requirement, with nothing lost; the same text carried into a later period's answer is
 // one action, linked from the latest return; then the old columns go.
 
-const ACTIONS_MIGRATION = '20261205235000_action_records';
+const ACTIONS_MIGRATION = '20261206000000_action_records';
 
 let db: TestDatabase;
 let before: string;
