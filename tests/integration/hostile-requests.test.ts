@@ -114,6 +114,8 @@ describe('CSRF', () => {
       importId: '00000000-0000-4000-8000-000000000000',
       obligationCode: 'wres-report',
       year: '2026',
+      // The token is checked before any route reads these: they need only fill the path.
+      indicatorCode: '2',
     };
     const url = (route: string) =>
       pathTo(route.replace(/^POST /, ''), Object.fromEntries(Object.entries(params)));
