@@ -140,8 +140,8 @@ async function rowsOf(url: string, sql: string): Promise<Record<string, unknown>
 
 const RETURNS = `SELECT id, provider_id, status, version, due_date, submitted_at FROM returns ORDER BY id`;
 const SUBMISSIONS = `SELECT id, return_id, sequence, snapshot, snapshot_sha256 FROM return_submissions ORDER BY id`;
-const RESPONSES = `SELECT id, return_id, requirement_id, rating_level_id, narrative, action_plan, action_owner,
-                          version, updated_at FROM responses ORDER BY id`;
+const RESPONSES = `SELECT id, return_id, requirement_id, rating_level_id, narrative, version, updated_at
+                     FROM responses ORDER BY id`;
 const EVIDENCE = `SELECT e.id, e.provider_id, e.file_name, e.file_sha256, l.response_id
                     FROM evidence e LEFT JOIN evidence_links l ON l.evidence_id = e.id ORDER BY e.id, l.response_id`;
 const FILES = `SELECT sha256, content, size_bytes, media_type FROM evidence_files ORDER BY sha256`;

@@ -2,7 +2,6 @@ import { pathTo, paths } from '../../src/paths.js';
 import { buildTestApp, signedInAgent } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
-  createPeriod,
   createReturn,
   createTwoProviderWorld,
   frameworkVersion,
@@ -22,7 +21,10 @@ const NOW = new Date('2027-03-01T09:00:00Z');
 async function world() {
   const base = await createTwoProviderWorld(db.prisma);
   const eds = await frameworkVersion(db.prisma, 'EDS', '2022');
-  const earlier = await createPeriod(db.prisma, '2025/26');
+  // A year before the world's period (same start dates would leave the order to the random label).
+  const earlier = await db.prisma.reportingPeriod.create({
+    data: { label: '2025/26', startDate: new Date('2025-04-01'), endDate: new Date('2026-03-31') },
+  });
   const a = { contractId: base.contractA.id, providerId: base.providerA.id };
   // The world's AIS return of A (2026/27, due 31 March 2027) is answered in full and submitted.
   await answerEveryRequirement(db.prisma, base.returnA, base.leadA.id);
