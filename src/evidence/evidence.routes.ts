@@ -22,7 +22,7 @@ import {
 import { asciiFileName } from './file-name.js';
 import { formatFileSize } from './format.js';
 import { createInspections } from './inspections.js';
-import { readUploadForm, type UploadRead } from './multipart-upload.js';
+import { readUploadForm } from './multipart-upload.js';
 import {
   linkEvidenceSchema,
   PERIOD_COVERED_FIELDS,
@@ -85,17 +85,15 @@ export function evidenceRoutes(deps: AppDeps): Router {
   router.post(paths.evidence.upload, requireSignIn, async (req, res) => {
     const user = signedInUser(res);
     const { returnId, requirementId } = targetOf(req);
-    let read: UploadRead;
     let target: EvidenceTarget;
     try {
       // Refuse (404, 403, 409) before reading the body.
       target = await assertCanChangeEvidence(deps, user, returnId, requirementId);
-      read = await readUploadForm(req, fileChecks.maxBytes);
     } catch (error) {
       closeAfterResponse(req, res);
       throw error;
     }
-    if (read.outcome === 'too-large') closeAfterResponse(req, res);
+    const read = await readUploadForm(req, res, fileChecks.maxBytes);
 
     const period = parseForm(periodCoveredSchema, read.fields);
     const file = await checkUploadedFile(

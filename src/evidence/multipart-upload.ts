@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import busboy from 'busboy';
 import { ValidationFailed } from '../errors.js';
 import { formBody, textField } from '../forms.js';
+import { closeAfterResponse } from '../middleware/close-after-response.js';
 import { verifyCsrfToken } from '../middleware/csrf.js';
 import type { ReceivedFile } from './evidence.service.js';
 
 // Reads an evidence upload form as it streams in: the text fields, then one file which is hashed and
 // counted on the way. The size limit holds while streaming: at one byte over it, reading stops and
-// the rest of the request is never read (the route closes the connection).
+// the rest of the request is never read (readUploadForm closes the connection once answered).
 
 export type UploadFields = Record<string, string>;
 
@@ -152,9 +153,22 @@ function unreadable(): ValidationFailed {
 /**
  * An upload form (evidence, imports, a return's workbook): multipart, streamed, with its CSRF token
  * checked before a byte of the file is read; or an ordinary form posted without a file input at all,
- * whose token the CSRF middleware has checked.
+ * whose token the CSRF middleware has checked. Whenever the body is left unread (a refusal, a file
+ * over the limit) the connection closes once the answer is sent.
  */
-export async function readUploadForm(req: Request, maxBytes: number): Promise<UploadRead> {
+export async function readUploadForm(req: Request, res: Response, maxBytes: number): Promise<UploadRead> {
+  let read: UploadRead;
+  try {
+    read = await readForm(req, maxBytes);
+  } catch (error) {
+    closeAfterResponse(req, res);
+    throw error;
+  }
+  if (read.outcome === 'too-large') closeAfterResponse(req, res);
+  return read;
+}
+
+async function readForm(req: Request, maxBytes: number): Promise<UploadRead> {
   if (!req.is('multipart/form-data')) {
     const body = formBody(req);
     return {

@@ -2,12 +2,11 @@ import { Router, type Response } from 'express';
 import { requireSignIn } from '../auth/current-user.middleware.js';
 import type { AppDeps } from '../deps.js';
 import { formatFileSize } from '../evidence/format.js';
-import { readUploadForm, type UploadRead } from '../evidence/multipart-upload.js';
+import { readUploadForm } from '../evidence/multipart-upload.js';
 import { sendCsv } from '../exports/csv.js';
 import { sendXlsx } from '../exports/xlsx.js';
 import { formatDateTime } from '../format.js';
 import { errorSummary, formBody, parseForm } from '../forms.js';
-import { closeAfterResponse } from '../middleware/close-after-response.js';
 import { pathTo, paths } from '../paths.js';
 import { PROVIDER_TYPE_LABELS } from '../providers/provider-types.js';
 import { editorsOnly, idFromPath, signedInUser } from '../route-helpers.js';
@@ -103,15 +102,8 @@ export function importRoutes(deps: AppDeps): Router {
   // from the `_csrf` field the form sends before the file, before a byte of the file is read.
   router.post(paths.imports.register, requireSignIn, editorsOnly, async (req, res) => {
     const user = signedInUser(res);
-    let read: UploadRead;
-    try {
-      read = await readUploadForm(req, maxBytes);
-    } catch (error) {
-      closeAfterResponse(req, res);
-      throw error;
-    }
+    const read = await readUploadForm(req, res, maxBytes);
     if (read.outcome === 'too-large') {
-      closeAfterResponse(req, res);
       res.status(413);
       renderUpload(res, `The file must be smaller than ${formatFileSize(maxBytes)}`);
       return;
@@ -156,23 +148,15 @@ export function importRoutes(deps: AppDeps): Router {
   // Multipart, its token checked before the file as above.
   router.post(paths.imports.ods, requireSignIn, editorsOnly, async (req, res) => {
     const user = signedInUser(res);
-    let read: UploadRead;
-    try {
-      read = await readUploadForm(req, maxBytes);
-    } catch (error) {
-      closeAfterResponse(req, res);
-      throw error;
-    }
+    const read = await readUploadForm(req, res, maxBytes);
     const values = { fileKind: read.fields.fileKind ?? '', addNew: read.fields.addNew ?? '' };
     const options = parseForm(odsImportSchema, read.fields);
     if (!options.ok) {
-      if (read.outcome === 'too-large') closeAfterResponse(req, res);
       res.status(400);
       renderOds(res, { field: 'fileKind', text: 'Select which ODS file this is' }, values);
       return;
     }
     if (read.outcome === 'too-large') {
-      closeAfterResponse(req, res);
       res.status(413);
       renderOds(
         res,

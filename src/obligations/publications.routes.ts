@@ -196,16 +196,14 @@ export function publicationRoutes(deps: AppDeps): Router {
     const obligation = obligationFromPath(deps.caches.obligations, req.params.obligationCode);
     const year = yearFromPath(req);
     let page: Awaited<ReturnType<typeof publicationForRecording>>;
-    let read: Awaited<ReturnType<typeof readUploadForm>>;
     try {
       // Refuse (404, 403) before reading the body.
       page = await publicationForRecording(deps, user, providerId, obligation, year);
-      read = await readUploadForm(req, fileChecks.maxBytes);
     } catch (error) {
       closeAfterResponse(req, res);
       throw error;
     }
-    if (read.outcome === 'too-large') closeAfterResponse(req, res);
+    const read = await readUploadForm(req, res, fileChecks.maxBytes);
     const body = read.fields;
     const form = parsePublicationForm(body, today());
     let file: CheckedFile | undefined;

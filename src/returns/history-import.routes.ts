@@ -2,12 +2,11 @@ import { Router, type Request, type Response } from 'express';
 import { requireSignIn } from '../auth/current-user.middleware.js';
 import type { AppDeps } from '../deps.js';
 import { formatFileSize } from '../evidence/format.js';
-import { readUploadForm, type UploadRead } from '../evidence/multipart-upload.js';
+import { readUploadForm } from '../evidence/multipart-upload.js';
 import { attachmentHeader } from '../exports/csv.js';
 import { XLSX_CONTENT_TYPE } from '../exports/xlsx.js';
 import { formatDate } from '../format.js';
 import type { FieldErrors } from '../forms.js';
-import { closeAfterResponse } from '../middleware/close-after-response.js';
 import { pathTo, paths } from '../paths.js';
 import { idFromPath, signedInUser } from '../route-helpers.js';
 import {
@@ -90,20 +89,13 @@ export function historyImportRoutes(deps: AppDeps): Router {
     const providerId = idFromPath(req.params.providerId);
     // Refuses leads, viewers and unknown providers before reading a byte of the file.
     await historyImportPage({ prisma }, user, providerId, clock());
-    let read: UploadRead;
-    try {
-      read = await readUploadForm(req, maxBytes);
-    } catch (error) {
-      closeAfterResponse(req, res);
-      throw error;
-    }
+    const read = await readUploadForm(req, res, maxBytes);
     const target = read.fields.target ?? '';
     const refuse = async (status: number, field: 'target' | 'file', messages: string[]) => {
       res.status(status);
       await renderPage(req, res, { field, messages }, target);
     };
     if (read.outcome === 'too-large') {
-      closeAfterResponse(req, res);
       await refuse(413, 'file', [`The file must be smaller than ${formatFileSize(maxBytes)}`]);
       return;
     }

@@ -3,13 +3,11 @@ import { z } from 'zod';
 import { requireSignIn } from '../auth/current-user.middleware.js';
 import type { AppDeps } from '../deps.js';
 import { formatFileSize } from '../evidence/format.js';
-import type { UploadRead } from '../evidence/multipart-upload.js';
 import { attachmentHeader } from '../exports/csv.js';
 import { XLSX_CONTENT_TYPE } from '../exports/xlsx.js';
 import { formatDateTime } from '../format.js';
 import { errorSummary, formBody, parseForm, type FieldErrors } from '../forms.js';
 import { readUploadForm } from '../evidence/multipart-upload.js';
-import { closeAfterResponse } from '../middleware/close-after-response.js';
 import { pathTo, paths } from '../paths.js';
 import { idFromPath, signedInUser } from '../route-helpers.js';
 import { summarise } from './returns.service.js';
@@ -67,15 +65,8 @@ export function workbookRoutes(deps: AppDeps): Router {
     const returnId = idFromPath(req.params.returnId);
     // Refuse other providers and staff before reading a byte of the file.
     await uploadTarget({ prisma }, user, returnId);
-    let read: UploadRead;
-    try {
-      read = await readUploadForm(req, maxBytes);
-    } catch (error) {
-      closeAfterResponse(req, res);
-      throw error;
-    }
+    const read = await readUploadForm(req, res, maxBytes);
     if (read.outcome === 'too-large') {
-      closeAfterResponse(req, res);
       res.status(413);
       await renderUpload(req, res, [`The file must be smaller than ${formatFileSize(maxBytes)}`]);
       return;
