@@ -67,7 +67,8 @@ export async function createContract(
   });
 }
 
-export async function createPeriod(prisma: Db, label = `20${unique().slice(0, 2)}/XX`) {
+// Six hex digits: two gave 256 labels, and a full run of the suite made enough periods to collide.
+export async function createPeriod(prisma: Db, label = `Test year ${unique()}`) {
   return prisma.reportingPeriod.create({
     data: { label, startDate: new Date('2026-04-01'), endDate: new Date('2027-03-31') },
   });
