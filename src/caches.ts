@@ -2,6 +2,7 @@ import type { VersionContentCache } from './frameworks/version-content.js';
 import { createVersionMappingsCache, type VersionMappingsCache } from './frameworks/version-mappings.js';
 import { createMatrixCache, type MatrixCache } from './matrix/matrix.service.js';
 import { loadObligations, type ObligationCatalogue } from './obligations/obligation-files.js';
+import { loadWorkforceStandards, type WorkforceCatalogue } from './workforce/indicator-files.js';
 
 /**
  * What one app keeps in memory between requests, always rebuilt from PostgreSQL and checked against
@@ -17,14 +18,17 @@ export interface Caches {
   obligations: ObligationCatalogue;
   /** The mappings between versions of a standard (data/standards/mappings, read once on first use). */
   versionMappings: VersionMappingsCache;
+  /** The WRES and WDES indicator files (data/workforce-standards): part of the release, read once. */
+  workforce: WorkforceCatalogue;
 }
 
-/** A bad obligation file stops the caller here, naming the file and each problem. */
-export function createCaches(obligationsDir?: string): Caches {
+/** A bad obligation or workforce standard file stops the caller here, naming the file and each problem. */
+export function createCaches(obligationsDir?: string, workforceStandardsDir?: string): Caches {
   return {
     versions: new Map(),
     matrix: createMatrixCache(),
     obligations: loadObligations(obligationsDir),
     versionMappings: createVersionMappingsCache(),
+    workforce: loadWorkforceStandards(workforceStandardsDir),
   };
 }

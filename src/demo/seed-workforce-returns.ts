@@ -3,7 +3,7 @@ import type { ReturnStatus } from '../generated/prisma/enums.js';
 import { yearOf } from '../obligations/derive.js';
 import { snapshotDigest } from '../returns/snapshot.js';
 import type { Inputs } from '../workforce/entry.js';
-import { workforceStandard } from '../workforce/indicator-files.js';
+import { loadWorkforceStandards, workforceStandard } from '../workforce/indicator-files.js';
 import { entryStates, workforceSnapshot } from '../workforce/workforce.service.js';
 import type { Tx } from './queries.js';
 
@@ -125,8 +125,10 @@ export async function seedDemoWorkforceReturns(
 ): Promise<void> {
   const latest = yearOf(ukToday(now));
   const reviewerId = userIds.get(AISHA);
+  // Read for this seeding only: the app's own copy is in deps.caches, built after the seed.
+  const catalogue = loadWorkforceStandards();
   for (const item of DEMO_WORKFORCE_RETURNS) {
-    const standard = workforceStandard(item.standard);
+    const standard = workforceStandard(catalogue, item.standard);
     const providerId = providerIds.get(item.odsCode);
     const leadId = userIds.get(item.lead);
     if (!standard || !providerId || !leadId || !reviewerId) {

@@ -37,16 +37,25 @@ export function readWorkforceStandards(dir: string = WORKFORCE_STANDARDS_DIR): W
   return standards;
 }
 
-let loaded: readonly WorkforceStandard[] | undefined;
-
-/** The release's workforce standards (data/workforce-standards): part of the release, read on first use. */
-export function workforceStandards(): readonly WorkforceStandard[] {
-  loaded ??= Object.freeze(readWorkforceStandards());
-  return loaded;
+/**
+ * The release's workforce standards, read once by createCaches (src/caches.ts) and kept in deps, like
+ * the obligations: each app (or test) has its own, and a test may give its own directory.
+ */
+export interface WorkforceCatalogue {
+  /** In file name order: each standard's versions oldest first. */
+  all: readonly WorkforceStandard[];
 }
 
-/** The standard a return was made under (its code and version), or undefined. */
-export function workforceStandard(code: string, version?: string): WorkforceStandard | undefined {
-  const matching = workforceStandards().filter((standard) => standard.code === code);
+export function loadWorkforceStandards(dir: string = WORKFORCE_STANDARDS_DIR): WorkforceCatalogue {
+  return { all: Object.freeze(readWorkforceStandards(dir)) };
+}
+
+/** The standard a return was made under (its code and version; the latest without one), or undefined. */
+export function workforceStandard(
+  catalogue: WorkforceCatalogue,
+  code: string,
+  version?: string,
+): WorkforceStandard | undefined {
+  const matching = catalogue.all.filter((standard) => standard.code === code);
   return version === undefined ? matching.at(-1) : matching.find((standard) => standard.version === version);
 }

@@ -10,7 +10,6 @@ import { pathTo, paths } from '../paths.js';
 import { RETURN_STATUS_TAGS, REQUIREMENT_STATE_TAGS } from '../returns/progress.js';
 import { idFromPath, signedInUser, submitForm } from '../route-helpers.js';
 import { parseEntry, formValues, type Entry } from './entry.js';
-import { workforceStandards } from './indicator-files.js';
 import {
   assertCanChange,
   assertCanDecide,
@@ -85,14 +84,14 @@ export function workforceRoutes(deps: AppDeps): Router {
         href: pathTo(paths.workforce.show, { returnId: row.id }),
         name: `${row.standardCode} ${row.year}`,
         standard:
-          workforceStandards().find((item) => item.code === row.standardCode)?.name ?? row.standardCode,
+          deps.caches.workforce.all.find((item) => item.code === row.standardCode)?.name ?? row.standardCode,
         yearText: dataYearLabel(row.year),
         tag: RETURN_STATUS_TAGS[row.status],
       })),
       start: page.canStart
         ? {
             action: pathTo(paths.workforce.provider, { providerId }),
-            standards: workforceStandards().map((standard) => ({
+            standards: deps.caches.workforce.all.map((standard) => ({
               value: standard.code,
               text: `${standard.name} (${standard.code})`,
             })),

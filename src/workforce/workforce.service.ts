@@ -8,14 +8,14 @@ import {
   isLeadOf,
 } from '../auth/access.js';
 import type { CurrentUser } from '../auth/current-user.js';
-import type { AppDeps } from '../deps.js';
+import type { AppDeps, DataDeps } from '../deps.js';
 import { Conflict, Forbidden, NotFound, ValidationFailed } from '../errors.js';
 import type { Prisma } from '../db/prisma.js';
 import { AWAITING_PROVIDER } from '../returns/progress.js';
 import { snapshotDigest, type JsonValue } from '../returns/snapshot.js';
 import { calculate, entriesOf, type Entry, type Inputs, type Result } from './entry.js';
 import type { WorkforceStandard } from './indicator-file.schema.js';
-import { workforceStandard } from './indicator-files.js';
+import { workforceStandard, type WorkforceCatalogue } from './indicator-files.js';
 import {
   createSubmission,
   createWorkforceReturn,
@@ -47,8 +47,11 @@ export interface WorkforceReturnView {
   canReview: boolean;
 }
 
-function standardOf(row: { standardCode: string; standardVersion: string }): WorkforceStandard {
-  const standard = workforceStandard(row.standardCode, row.standardVersion);
+function standardOf(
+  catalogue: WorkforceCatalogue,
+  row: { standardCode: string; standardVersion: string },
+): WorkforceStandard {
+  const standard = workforceStandard(catalogue, row.standardCode, row.standardVersion);
   // A return names a standard file of the release; a missing one is a broken release, not bad input.
   if (!standard) throw new Error(`No workforce standard ${row.standardCode} ${row.standardVersion}`);
   return standard;
@@ -80,8 +83,8 @@ export function entryStates(
   });
 }
 
-function view(user: CurrentUser, row: WorkforceReturnRow): WorkforceReturnView {
-  const standard = standardOf(row);
+function view(deps: DataDeps, user: CurrentUser, row: WorkforceReturnRow): WorkforceReturnView {
+  const standard = standardOf(deps.caches.workforce, row);
   const entries = entryStates(standard, row);
   const editable = AWAITING_PROVIDER.includes(row.status);
   return {
@@ -120,7 +123,7 @@ export async function workforceReturn(deps: AppDeps, user: CurrentUser, returnId
   const row = await findWorkforceReturn(deps.prisma, returnId);
   if (!row) throw new NotFound();
   assertCanSeeProvider(user, row.providerId);
-  return view(user, row);
+  return view(deps, user, row);
 }
 
 /** One entry of a return, by its code in the URL. */
@@ -154,7 +157,7 @@ export async function startWorkforceReturn(
   assertCanSeeProvider(user, providerId);
   if (!canStart(user, providerId))
     throw new Forbidden('Only the provider’s leads or the integrated care board can start a return');
-  const standard = workforceStandard(standardCode);
+  const standard = workforceStandard(deps.caches.workforce, standardCode);
   if (!standard) throw new NotFound();
   return deps.prisma.$transaction(async (tx) => {
     const provider = await findProviderName(tx, providerId);
@@ -252,7 +255,7 @@ export async function submitWorkforceReturn(
     if (!row) throw new NotFound();
     assertCanSubmitForProvider(user, row.providerId);
     if (!AWAITING_PROVIDER.includes(row.status)) throw new Conflict('This return has already been submitted');
-    const page = view(user, row);
+    const page = view(deps, user, row);
     const missing = page.entries.filter((state) => !state.complete);
     if (missing.length > 0) {
       throw new ValidationFailed({
