@@ -1,10 +1,10 @@
-import { assertCanSeeProvider, providerScope } from '../auth/access.js';
+import { assertCanSeeProvider, permissionsFor, providerScope } from '../auth/access.js';
 import type { Db } from '../db/prisma.js';
 import { NotFound } from '../errors.js';
 import { standardName } from '../frameworks/names.js';
 import type { ReturnStatus } from '../generated/prisma/enums.js';
 import { describeStage } from '../reminders/ladder.js';
-import { EMAIL_STATUS_TAGS } from '../reminders/outbox.service.js';
+import { EMAIL_STATUS_TAGS, deliveryProblem } from '../reminders/outbox.service.js';
 import { gradingRecordLines } from '../returns/grading.js';
 import { RETURN_STATUS_TAGS } from '../returns/progress.js';
 import type { CurrentUser } from '../auth/current-user.js';
@@ -84,7 +84,8 @@ export interface PackChaser {
   attempts: number;
   queuedAt: Date;
   sentAt: Date | null;
-  lastError: string;
+  /** What went wrong, in words for the reader (the mail server's for staff). */
+  problem: string;
 }
 
 export interface Pack {
@@ -111,12 +112,13 @@ function byRequirementOrder(
   );
 }
 
-export function packFrom(
+function packFrom(
   provider: Pack['provider'],
   period: Pack['period'],
   periods: Pack['periods'],
   found: readonly PackReturn[],
   actions: readonly ActionListRow[],
+  seeTechnicalDetails: boolean,
 ): Pack {
   const evidence = new Map<string, PackEvidence>();
   const returns = found.map((item): PackReturnView => {
@@ -210,7 +212,7 @@ export function packFrom(
         attempts: email.attempts,
         queuedAt: email.createdAt,
         sentAt: email.sentAt,
-        lastError: email.lastError ?? '',
+        problem: deliveryProblem(email, seeTechnicalDetails),
       })),
     )
     .sort((a, b) => a.queuedAt.getTime() - b.queuedAt.getTime());
@@ -246,7 +248,8 @@ export async function buildPack(
     if (!period) throw new NotFound();
   }
   const found = period ? await findPackReturns(db, providerId, period.id) : [];
-  return packFrom(provider, period, periods, found, await findActionsOfProviders(db, [providerId]));
+  const actions = await findActionsOfProviders(db, [providerId]);
+  return packFrom(provider, period, periods, found, actions, permissionsFor(user).seeTechnicalDetails);
 }
 
 /** The choices on the "make a pack" form: the user's providers and the periods that have returns. */
@@ -363,7 +366,7 @@ export function packSheets(pack: Pack, options: { technicalDetails: boolean }): 
         'Attempts',
         'Written at',
         'Sent at',
-        'Last error',
+        'Problem',
       ],
       rows: pack.chasers.map((chaser) => [
         chaser.standard,
@@ -375,7 +378,7 @@ export function packSheets(pack: Pack, options: { technicalDetails: boolean }): 
         chaser.attempts,
         chaser.queuedAt,
         chaser.sentAt,
-        chaser.lastError,
+        chaser.problem,
       ]),
       widths: [30, 24, 30, 30, 40, 14, 8, 22, 22, 40],
     },

@@ -1,5 +1,5 @@
 import { recordAudit } from '../audit/audit.js';
-import { assertCanSeeProvider, assertCommissionerEditor } from '../auth/access.js';
+import { assertCanSeeProvider, assertCommissionerEditor, permissionsFor } from '../auth/access.js';
 import type { Db } from '../db/prisma.js';
 import { Conflict, NotFound } from '../errors.js';
 import { formatDateTime } from '../format.js';
@@ -36,8 +36,22 @@ interface EmailRow {
   lastError: string | null;
 }
 
-/** The delivery state in words: "Sent at 7:01am on 17 March 2027", "Will try again at ...". */
-function deliveryDetail(email: EmailRow): string {
+/**
+ * What went wrong with an email, for its reader: staff get the mail server's own words ("550 5.1.1 ..."),
+ * which are technical details; provider people get plain words, and nothing about a refused copy (the
+ * contract manager's address is the commissioner's to mend). A cancellation's reason is always ours.
+ */
+export function deliveryProblem(email: Pick<EmailRow, 'status' | 'lastError'>, technical: boolean): string {
+  if (technical || email.status === 'cancelled') return email.lastError ?? '';
+  return email.status === 'failed'
+    ? 'The email could not be delivered; the commissioning team can see why.'
+    : '';
+}
+
+/**
+ * The delivery state in words: "Sent at 7:01am on 17 March 2027", "Will try again at ...".
+ */
+function deliveryDetail(email: EmailRow, technical = true): string {
   switch (email.status) {
     case 'sent':
       return email.sentAt ? `Sent at ${formatDateTime(email.sentAt)}` : 'Sent';
@@ -49,7 +63,7 @@ function deliveryDetail(email: EmailRow): string {
       return 'Being sent now';
     case 'failed':
     case 'cancelled':
-      return email.lastError ?? '';
+      return deliveryProblem(email, technical);
   }
 }
 
@@ -75,6 +89,7 @@ export async function chaseHistory(
   ret: { id: string; providerId: string },
 ): Promise<ChaseHistoryRow[]> {
   assertCanSeeProvider(user, ret.providerId);
+  const { seeTechnicalDetails } = permissionsFor(user);
   const emails = await findEmailsOfReturn(prisma, ret.id);
   return emails.map((email) => ({
     queuedAt: formatDateTime(email.createdAt),
@@ -83,8 +98,8 @@ export async function chaseHistory(
     cc: email.ccAddresses,
     subject: email.subject,
     tag: EMAIL_STATUS_TAGS[email.status],
-    detail: deliveryDetail(email),
-    note: email.status === 'sent' && email.lastError ? email.lastError : undefined,
+    detail: deliveryDetail(email, seeTechnicalDetails),
+    note: (email.status === 'sent' && deliveryProblem(email, seeTechnicalDetails)) || undefined,
   }));
 }
 

@@ -461,7 +461,11 @@ describe('contract review pack', () => {
     expect(text).toContain(world.leadA.email);
     expect(text).toContain('14 days before the due date');
     expect(text).toContain('7 days overdue');
-    expect(text).toContain('Not delivered: 550 mailbox unavailable');
+    // The mail server's words are the staff's; the lead reads plain words.
+    expect(text).toContain(
+      'Not delivered: The email could not be delivered; the commissioning team can see why.',
+    );
+    expect(text).not.toContain('550 mailbox unavailable');
     // Printable: the print stylesheet is on the page.
     expect(res.text).toContain('/css/print.css" media="print"');
   });
@@ -472,6 +476,7 @@ describe('contract review pack', () => {
     const details = /<details class="nhsuk-details">[\s\S]*?<\/details>/.exec(res.text)?.[0] ?? '';
     expect(textOf(details)).toContain('Technical details');
     expect(details).toContain(evidenceSha);
+    expect(textOf(res.text)).toContain('Not delivered: 550 mailbox unavailable');
   });
 
   it('downloads the pack as a workbook with one sheet per section, and fingerprints for staff as technical details', async () => {

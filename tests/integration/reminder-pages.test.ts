@@ -86,9 +86,16 @@ describe('chase history on the return page', () => {
       expect(page.text).toContain(`Copied to ${world.manager.email}`);
       expect(page.text).toContain('nhsuk-tag--green">Sent</strong>');
       expect(page.text).toContain('Sent at 8am on 14 April 2027');
-      // The undelivered one, with the server's reason.
+      // The undelivered one: the server's reason for staff, plain words for the provider's lead.
       expect(page.text).toContain('nhsuk-tag--red">Not delivered</strong>');
-      expect(page.text).toContain('550 5.1.1 &lt;old.address@alpha.example.nhs.uk&gt;: mailbox unavailable');
+      if (user === world.leadA) {
+        expect(page.text).toContain('The email could not be delivered; the commissioning team can see why.');
+        expect(page.text).not.toContain('550 5.1.1');
+      } else {
+        expect(page.text).toContain(
+          '550 5.1.1 &lt;old.address@alpha.example.nhs.uk&gt;: mailbox unavailable',
+        );
+      }
       // Only this return's emails.
       expect(page.text).not.toContain(world.leadB.email);
       expectSoundStructure(page.text);
