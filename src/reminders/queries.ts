@@ -73,6 +73,30 @@ export function findLeadsOfProviders(tx: Tx, providerIds: string[]): Promise<Lea
     ORDER BY lower(u.email)`;
 }
 
+export interface ManagerRow {
+  providerId: string;
+  email: string;
+  displayName: string;
+}
+
+/**
+ * The active contract managers of the providers' contracts in force on `today`: copied into a
+ * publication's escalated chaser, as a return's contract manager is into its own.
+ */
+export function findContractManagersOfProviders(
+  tx: Tx,
+  providerIds: string[],
+  today: Date,
+): Promise<ManagerRow[]> {
+  return tx.$queryRaw<ManagerRow[]>`
+    SELECT DISTINCT c.provider_id::text AS "providerId", u.email, u.display_name AS "displayName"
+    FROM contracts c JOIN users u ON u.id = c.contract_manager_id
+    WHERE c.provider_id = ANY(${providerIds}::uuid[]) AND u.active
+      AND c.start_date <= ${isoDate(today)}::date
+      AND (c.end_date IS NULL OR c.end_date >= ${isoDate(today)}::date)
+    ORDER BY "providerId", u.email`;
+}
+
 /** Which of these idempotency keys are already in the outbox. */
 export async function findExistingKeys(tx: Tx, keys: string[]): Promise<string[]> {
   if (keys.length === 0) return [];
