@@ -2,11 +2,13 @@ import { Router, type Response } from 'express';
 import { requireSignIn } from '../auth/current-user.middleware.js';
 import type { CurrentUser } from '../auth/current-user.js';
 import type { AppDeps } from '../deps.js';
-import { errorSummary, formBody, parseForm, textField, type FieldErrors } from '../forms.js';
+import { errorSummary, formBody, parseForm, queryFields, textField, type FieldErrors } from '../forms.js';
 import { pathTo, paths } from '../paths.js';
 import { idFromPath, signedInUser, submitForm } from '../route-helpers.js';
+import { OVERDUE_TAG } from '../returns/progress.js';
 import { answerTarget } from '../returns/returns.service.js';
 import { ACTION_STATUS_LABELS } from './actions.js';
+import { actionsListPage, parseActionsListQuery } from './actions-list.js';
 import {
   actionPage,
   addAction,
@@ -64,6 +66,16 @@ export function actionRoutes(deps: AppDeps): Router {
       errorList: [...errorSummary(linkErrors), ...errorSummary(errors, ['dueDate'])],
     });
   }
+
+  router.get(paths.actions.list, requireSignIn, async (req, res) => {
+    const page = await actionsListPage(
+      deps.prisma,
+      signedInUser(res),
+      parseActionsListQuery(queryFields(req)),
+      clock(),
+    );
+    res.render('actions/list', { page, overdueTag: OVERDUE_TAG });
+  });
 
   router.get(paths.actions.add, requireSignIn, async (req, res) => {
     const { returnId, requirementId } = ids(req.params);

@@ -57,6 +57,76 @@ export function findActionsOfProviders(db: DbClient, providerIds: readonly strin
   });
 }
 
+export interface ActionsListFilter {
+  /** A provider's people: their providers only, whatever else is asked. */
+  providerScope: { in: string[] } | undefined;
+  providerId: string | undefined;
+  frameworkCode: string | undefined;
+  status: ActionStatus | undefined;
+  /** Open actions due before this day. */
+  overdueOn: Date | undefined;
+}
+
+function overdueWhere(today: Date): Prisma.ActionWhereInput {
+  return { status: { in: [...OPEN_ACTION_STATUSES] }, dueDate: { lt: today } };
+}
+
+function actionsListWhere(filter: ActionsListFilter): Prisma.ActionWhereInput {
+  const and: Prisma.ActionWhereInput[] = [];
+  if (filter.providerScope) and.push({ providerId: filter.providerScope });
+  if (filter.providerId) and.push({ providerId: filter.providerId });
+  if (filter.frameworkCode)
+    and.push({
+      links: { some: { requirement: { frameworkVersion: { framework: { code: filter.frameworkCode } } } } },
+    });
+  if (filter.status) and.push({ status: filter.status });
+  if (filter.overdueOn) and.push(overdueWhere(filter.overdueOn));
+  return { AND: and };
+}
+
+/** One page of the actions list, the number that match, and (over countFilter) per status and overdue. */
+export async function findActionsListPage(
+  db: DbClient,
+  filter: ActionsListFilter,
+  countFilter: ActionsListFilter,
+  today: Date,
+  page: { skip: number; take: number },
+) {
+  const where = actionsListWhere(filter);
+  const countWhere = actionsListWhere(countFilter);
+  const [rows, total, byStatus, overdue] = await Promise.all([
+    db.action.findMany({
+      where,
+      select: actionListSelect,
+      orderBy: [...ACTION_ORDER, { id: 'asc' }],
+      skip: page.skip,
+      take: page.take,
+    }),
+    db.action.count({ where }),
+    db.action.groupBy({ by: ['status'], where: countWhere, _count: { _all: true } }),
+    db.action.count({ where: { AND: [countWhere, overdueWhere(today)] } }),
+  ]);
+  return {
+    rows,
+    total,
+    byStatus: new Map(byStatus.map((group) => [group.status, group._count._all])),
+    overdue,
+  };
+}
+
+/** The choices of the list's filters: the providers this user may see, and every standard. */
+export async function findActionsListChoices(db: DbClient, providerScope: { in: string[] } | undefined) {
+  const [providers, frameworks] = await Promise.all([
+    db.provider.findMany({
+      where: providerScope ? { id: providerScope } : {},
+      select: { id: true, name: true },
+      orderBy: [{ name: 'asc' }, { odsCode: 'asc' }],
+    }),
+    db.framework.findMany({ select: { code: true, name: true }, orderBy: { name: 'asc' } }),
+  ]);
+  return { providers, frameworks };
+}
+
 /** The provider's open actions not yet linked to this requirement: what "link an action" offers. */
 export function findLinkableActions(db: DbClient, providerId: string, requirementId: string) {
   return db.action.findMany({
@@ -70,15 +140,13 @@ export function findLinkableActions(db: DbClient, providerId: string, requiremen
   });
 }
 
-/** Every action of a provider, open ones first (the provider's page). */
-export async function findProviderActions(db: DbClient, providerId: string) {
-  const rows = await db.action.findMany({
-    where: { providerId },
+/** A provider's open actions, soonest due first (the provider's page). */
+export function findProviderOpenActions(db: DbClient, providerId: string) {
+  return db.action.findMany({
+    where: { providerId, status: { in: [...OPEN_ACTION_STATUSES] } },
     select: actionListSelect,
     orderBy: ACTION_ORDER,
   });
-  const open = (status: ActionStatus) => (OPEN_ACTION_STATUSES.includes(status) ? 0 : 1);
-  return rows.sort((a, b) => open(a.status) - open(b.status));
 }
 
 export function findAction(db: DbClient, actionId: string) {

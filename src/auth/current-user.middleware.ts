@@ -58,6 +58,11 @@ const NAVIGATION: { text: string; href: string; roles: readonly UserRole[] }[] =
     roles: ['admin', 'contract_manager', 'viewer', 'provider_lead'],
   },
   { text: 'Review', href: paths.review.queue, roles: ['admin', 'contract_manager'] },
+  {
+    text: 'Actions',
+    href: paths.actions.list,
+    roles: ['admin', 'contract_manager', 'viewer', 'provider_lead'],
+  },
   { text: 'Heat map', href: paths.heatmap, roles: ['admin', 'contract_manager', 'viewer'] },
   { text: 'Trends', href: paths.trends, roles: ['admin', 'contract_manager', 'viewer', 'provider_lead'] },
   { text: 'Exports', href: paths.exports.index, roles: ['admin', 'contract_manager', 'viewer'] },

@@ -1,3 +1,6 @@
+import { actionItem, type ActionItem } from '../actions/action-items.js';
+import { actionsListHref } from '../actions/actions-list.js';
+import { findProviderOpenActions } from '../actions/queries.js';
 import { isCommissionerEditor } from '../auth/access.js';
 import { hasEdsReport } from '../eds-report/report.js';
 import type { CurrentUser } from '../auth/current-user.js';
@@ -58,6 +61,9 @@ export interface ProviderHub {
   /** Staff who edit the register load past returns from spreadsheets (issue 15). */
   historyImportHref: string | undefined;
   history: { occurredAt: Date; who: string; what: string; returnHref: string | undefined }[];
+  /** Its open actions (issue 14), soonest due first, and the actions list narrowed to it. */
+  openActions: ActionItem[];
+  actionsHref: string;
 }
 
 export async function providerHub(
@@ -68,7 +74,7 @@ export async function providerHub(
 ): Promise<ProviderHub> {
   const today = ukToday(now);
   const reviewer = isCommissionerEditor(user);
-  const [returns, history] = await Promise.all([
+  const [returns, history, openActions] = await Promise.all([
     findProviderReturns(db, provider.id),
     findProviderHistory(
       db,
@@ -76,6 +82,7 @@ export async function providerHub(
       provider.contracts.map((contract) => contract.id),
       HISTORY_LENGTH,
     ),
+    findProviderOpenActions(db, provider.id),
   ]);
   const bases = new Map<string, Promise<ResultsBasis | null>>();
   const basisOf = (versionId: string) => {
@@ -143,5 +150,7 @@ export async function providerHub(
           : ''),
       returnHref: event.return ? pathTo(paths.returns.history, { returnId: event.return.id }) : undefined,
     })),
+    openActions: openActions.map((row) => actionItem(row, today)),
+    actionsHref: actionsListHref({ provider: provider.id }),
   };
 }

@@ -119,6 +119,8 @@ const RULES = `
   GET     /returns/:returnId/requirements/:requirementId/actions                signin    403      ok       ok       404      403      403
   POST    /returns/:returnId/requirements/:requirementId/actions                signin    403      ok       ok       404      403      403
   POST    /returns/:returnId/requirements/:requirementId/actions/link           signin    403      ok       ok       404      403      403
+  # The actions list: staff see every provider's, provider people their own (actions-list.test.ts).
+  GET     /actions                                                              signin    ok       ok       ok       ok       ok       ok
   GET     /actions/:actionId                                                    signin    ok       ok       ok       404      ok       ok
   POST    /actions/:actionId/updates                                            signin    403      ok       ok       404      ok       ok
 

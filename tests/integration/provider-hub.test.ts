@@ -126,6 +126,40 @@ describe('the provider page as the hub', () => {
     expect(history).not.toContain(w.leadB.displayName);
   });
 
+  test('its open actions with owner, due date, status and overdue in words, and a link to all of them', async () => {
+    const action = (
+      providerId: string,
+      description: string,
+      status: 'not_started' | 'in_progress' | 'done',
+      due: string,
+    ) =>
+      db.prisma.action.create({
+        data: { providerId, description, owner: `${description} owner`, status, dueDate: new Date(due) },
+      });
+    const late = await action(w.providerA.id, 'Late easy-read leaflets', 'not_started', '2027-02-01');
+    const going = await action(w.providerA.id, 'Staff network engagement', 'in_progress', '2027-06-30');
+    const done = await action(w.providerA.id, 'Finished audit', 'done', '2026-12-01');
+    const other = await action(w.providerB.id, 'Bravo only plan', 'not_started', '2027-01-01');
+    const viewer = await signedInAgent(app(), w.viewer.id);
+    const html = (await viewer.get(providerPage()).expect(200)).text;
+    const section = html.slice(html.indexOf('id="actions"'), html.indexOf('<h2>Contracts</h2>'));
+    const text = textOf(section);
+    expect(section.indexOf(late.id)).toBeLessThan(section.indexOf(going.id));
+    expect(text).toContain(
+      'Late easy-read leaflets Not started Overdue Due 1 February 2027: 28 days overdue. Owner: Late easy-read leaflets owner',
+    );
+    expect(text).toContain(
+      'Staff network engagement In progress Due 30 June 2027. Owner: Staff network engagement owner',
+    );
+    expect(section).not.toContain(done.id);
+    expect(section).not.toContain(other.id);
+    expect(section).toContain(`href="${pathTo(paths.actions.show, { actionId: late.id })}"`);
+    expect(section).toContain(`href="${paths.actions.list}?provider=${w.providerA.id}"`);
+    await db.prisma.action.deleteMany({ where: { id: { in: [late.id, going.id, done.id, other.id] } } });
+    const empty = textOf((await viewer.get(providerPage()).expect(200)).text);
+    expect(empty).toContain('This provider has no open actions.');
+  });
+
   test('provider names in the matrix, heat map, review queue and returns list link to it', async () => {
     const manager = await signedInAgent(app(), w.manager.id);
     const link = `href="${providerPage()}"`;
