@@ -6,7 +6,7 @@ import type { ReturnStatus } from '../generated/prisma/enums.js';
 import { describeStage } from '../reminders/ladder.js';
 import { EMAIL_STATUS_TAGS, deliveryProblem } from '../reminders/outbox.service.js';
 import { gradingRecordLines } from '../returns/grading.js';
-import { RETURN_STATUS_TAGS } from '../returns/progress.js';
+import { statusWords } from '../returns/progress.js';
 import type { CurrentUser } from '../auth/current-user.js';
 import type { CsvRow } from './csv.js';
 import {
@@ -159,7 +159,7 @@ function packFrom(
       standard: item.frameworkVersion.framework.name,
       version: item.frameworkVersion.code,
       status: item.status,
-      statusText: RETURN_STATUS_TAGS[item.status].text,
+      statusText: statusWords(item.status, item.imported !== null),
       dueDate: item.dueDate,
       submittedAt: item.submittedAt,
       decidedAt: item.decidedAt,

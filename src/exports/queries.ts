@@ -36,6 +36,7 @@ export function findReturnsWithAnswers(db: Db, returnIds: readonly string[]) {
     select: {
       id: true,
       status: true,
+      imported: { select: { returnId: true } },
       dueDate: true,
       submittedAt: true,
       decidedAt: true,
@@ -128,6 +129,7 @@ export function findPackReturns(db: Db, providerId: string, periodId: string) {
     select: {
       id: true,
       status: true,
+      imported: { select: { returnId: true } },
       dueDate: true,
       submittedAt: true,
       decidedAt: true,

@@ -2,7 +2,7 @@ import { assertCanReadRegister } from '../auth/access.js';
 import type { Db } from '../db/prisma.js';
 import type { ReviewDecision } from '../generated/prisma/enums.js';
 import { gradingRecordLines } from '../returns/grading.js';
-import { RETURN_STATUS_TAGS } from '../returns/progress.js';
+import { statusWords } from '../returns/progress.js';
 import type { CurrentUser } from '../auth/current-user.js';
 import { actionLines, type RequirementTarget } from '../actions/action-items.js';
 import { findActionsOfProviders, type ActionListRow } from '../actions/queries.js';
@@ -110,7 +110,7 @@ function rowsOfReturn(item: ReturnWithAnswers, actions: readonly ActionListRow[]
       item.frameworkVersion.framework.name,
       item.frameworkVersion.code,
       item.period.label,
-      RETURN_STATUS_TAGS[item.status].text,
+      statusWords(item.status, item.imported !== null),
       dateCell(item.dueDate),
       response.requirement.code,
       response.requirement.title,

@@ -3,7 +3,7 @@ import { formatDateTime } from '../format.js';
 import { levelView, NOT_APPLICABLE_TALLY_CODE, type TagColour } from '../frameworks/results.js';
 import type { ReturnStatus } from '../generated/prisma/enums.js';
 import { pathTo, paths } from '../paths.js';
-import { RETURN_STATUS_TAGS } from '../returns/progress.js';
+import { statusWords } from '../returns/progress.js';
 import {
   findRequirementColumns,
   findReturnsWithLatestRatings,
@@ -162,11 +162,11 @@ export async function getHeatMap(db: Db, choice: HeatMapChoice): Promise<HeatMap
       providerHref: pathTo(paths.providers.show, { providerId: item.providerId }),
       odsCode: item.odsCode,
       returnHref: pathTo(paths.returns.show, { returnId: item.id }),
-      statusText: RETURN_STATUS_TAGS[item.status].text,
+      statusText: statusWords(item.status, item.imported),
       submittedText:
         inProgress || !item.submittedAt
           ? 'not submitted yet'
-          : `submitted ${formatDateTime(item.submittedAt)}`,
+          : `${item.imported ? 'imported' : 'submitted'} ${formatDateTime(item.submittedAt)}`,
       inProgress,
       cells: columns.map((column): HeatMapCell => {
         const cell = cellFor(column, ratings?.[column.code]);

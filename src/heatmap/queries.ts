@@ -53,6 +53,8 @@ export interface HeatMapReturnRow {
   providerId: string;
   providerName: string;
   odsCode: string;
+  /** A past return imported from a spreadsheet (issue 15). */
+  imported: boolean;
   /** The latest submission's time, or null when the return was never submitted. */
   submittedAt: Date | null;
   /** Requirement code -> rating level code (null: unrated) from the latest submission's snapshot. */
@@ -79,6 +81,7 @@ export function findReturnsWithLatestRatings(
   return db.$queryRaw<HeatMapReturnRow[]>`
     SELECT r.id::text AS id, r.status::text AS status, p.id::text AS "providerId", p.name AS "providerName",
            p.ods_code AS "odsCode",
+           EXISTS (SELECT 1 FROM return_imports i WHERE i.return_id = r.id) AS imported,
            latest.submitted_at AS "submittedAt", latest.ratings AS ratings, draft.ratings AS "draftRatings"
     FROM returns r
     JOIN providers p ON p.id = r.provider_id

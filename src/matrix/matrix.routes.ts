@@ -91,7 +91,7 @@ function* csvRows(page: MatrixPage): Generator<CsvRow> {
       row.odsCode,
       row.typeLabel,
       ...row.cells.flatMap((cell) =>
-        cell ? [cell.tag.text, cell.overdueDays, cell.resultLines.join('; ')] : ['No return due', null, ''],
+        cell ? [cell.statusText, cell.overdueDays, cell.resultLines.join('; ')] : ['No return due', null, ''],
       ),
       ...row.obligationCells.flatMap((cell) => [cell.tag.text, cell.text]),
     ];

@@ -9,7 +9,13 @@ import type { ProviderType, ReturnStatus } from '../generated/prisma/enums.js';
 import { pathTo, paths } from '../paths.js';
 import { PROVIDER_TYPE_LABELS } from '../providers/provider-types.js';
 import { remembered } from '../remembered.js';
-import { isOverdue, RETURN_STATUS_TAGS, type TagParams } from '../returns/progress.js';
+import {
+  IMPORTED_TAG,
+  isOverdue,
+  RETURN_STATUS_TAGS,
+  statusWords,
+  type TagParams,
+} from '../returns/progress.js';
 import type { CurrentUser } from '../auth/current-user.js';
 import {
   findContractManagerLinks,
@@ -93,6 +99,10 @@ export interface MatrixCell {
   overdueText: string | null;
   /** The result in words, one line each. */
   resultLines: string[];
+  /** Beside the status of a past return imported from a spreadsheet; else null. */
+  importedTag: TagParams | null;
+  /** The status in words (with "imported from a spreadsheet"), as the CSV gives it. */
+  statusText: string;
   href: string;
 }
 
@@ -139,6 +149,7 @@ interface BaseCell {
   status: ReturnStatus;
   dueDate: Date;
   resultLines: string[];
+  imported: boolean;
 }
 
 /** A provider's row as the matrix keeps it between requests, with what the filters need. */
@@ -280,6 +291,7 @@ async function buildPeriodBase(
         returnId: item.id,
         status: item.status,
         dueDate: item.dueDate,
+        imported: item.imported,
         resultLines: version?.basis
           ? resultLinesOf(
               cache,
@@ -498,6 +510,8 @@ function shownCell(item: BaseCell, today: Date, reviewer: boolean): MatrixCell {
     overdueDays,
     overdueText: overdueDays === null ? null : `Overdue by ${plural(overdueDays, 'day')}`,
     resultLines: item.resultLines,
+    importedTag: item.imported ? IMPORTED_TAG : null,
+    statusText: statusWords(item.status, item.imported),
     href: pathTo(reviewable ? paths.review.show : paths.returns.show, { returnId: item.returnId }),
   };
 }

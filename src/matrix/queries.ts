@@ -88,6 +88,8 @@ export interface MatrixProviderRow extends FactColumns {
     frameworkId: string;
     /** Its rated answers counted per group and level: JSON text of [groupCode, levelCode, count]; null if none. */
     tally: string | null;
+    /** A past return imported from a spreadsheet (issue 15). */
+    imported: boolean;
   }[];
 }
 
@@ -102,6 +104,7 @@ interface MatrixQueryRow extends FactColumns {
   frameworkVersionId: string | null;
   frameworkId: string | null;
   tally: string | null;
+  imported: boolean;
 }
 
 /**
@@ -117,7 +120,8 @@ export async function findMatrixProviders(db: DbClient, periodId: string): Promi
            p.financial_year_end_month AS "financialYearEndMonth",
            p.provides_mental_health_services AS "providesMentalHealthServices",
            r.id AS "returnId", r.status::text AS status, r.due_date AS "dueDate",
-           r.framework_version_id AS "frameworkVersionId", v.framework_id AS "frameworkId", t.tally
+           r.framework_version_id AS "frameworkVersionId", v.framework_id AS "frameworkId", t.tally,
+           EXISTS (SELECT 1 FROM return_imports i WHERE i.return_id = r.id) AS imported
       FROM providers p
       LEFT JOIN returns r ON r.provider_id = p.id AND r.period_id = ${periodId}::uuid
       LEFT JOIN framework_versions v ON v.id = r.framework_version_id
@@ -150,6 +154,7 @@ export async function findMatrixProviders(db: DbClient, periodId: string): Promi
         frameworkVersionId: row.frameworkVersionId,
         frameworkId: row.frameworkId,
         tally: row.tally,
+        imported: row.imported,
       });
   }
   return providers;

@@ -202,7 +202,7 @@ function contractFor(provider: HistoryProvider, target: HistoryTarget) {
 }
 
 export async function planHistoryUpload(
-  { prisma, caches, sessionSecret }: Pick<AppDeps, 'prisma' | 'caches' | 'sessionSecret'>,
+  { prisma, caches, sessionSecret, config }: Pick<AppDeps, 'prisma' | 'caches' | 'sessionSecret' | 'config'>,
   user: CurrentUser,
   providerId: string,
   value: string,
@@ -217,7 +217,7 @@ export async function planHistoryUpload(
   if (provider.contracts.length === 0) return refuse(NO_CONTRACT, 'target');
   if (importFileKind(file.fileName, file.content) !== 'xlsx')
     return refuse('The file must be an Excel workbook (.xlsx) in the layout of the template on this page');
-  const read = await readReturnWorkbook(file.content);
+  const read = await readReturnWorkbook(file.content, config.imports.maxRows);
   if (!read.ok) return refuse(read.error);
   if (read.token) {
     // A workbook downloaded from a live return: never history (its answers belong online).

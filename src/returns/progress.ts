@@ -66,6 +66,12 @@ export const OVERDUE_TAG: TagParams = { text: 'Overdue', colour: 'red' };
 /** A past period's return loaded from a spreadsheet by staff (issue 15), beside its status. */
 export const IMPORTED_TAG: TagParams = { text: 'Imported from a spreadsheet', colour: 'white' };
 
+/** A return's status in words, saying so when it was imported from a spreadsheet (exports, heat map). */
+export function statusWords(status: ReturnStatus, imported: boolean): string {
+  const text = RETURN_STATUS_TAGS[status].text;
+  return imported ? `${text}, ${IMPORTED_TAG.text.toLowerCase()}` : text;
+}
+
 export const AWAITING_PROVIDER: readonly ReturnStatus[] = ['not_started', 'in_progress', 'returned'];
 
 /** Overdue: the provider still owes the return and its due date (UK calendar) has passed. */

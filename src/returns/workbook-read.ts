@@ -4,7 +4,8 @@ import { ANSWERS_SHEET, READ_ONLY_COLUMNS, TOKEN_SHEET, WORKBOOK_COLUMNS } from 
 
 // Reading a return workbook back (workbook-file.ts wrote it): the token from the hidden sheet and
 // each row of the Answers sheet as text, its columns found by their headers (case and spaces aside).
-// A return has tens of rows, so the file (already limited in size) is read whole.
+// A return has tens of rows, so the file (already limited in size) is read whole; a sheet with more
+// rows than the import limit is refused before its rows are read.
 
 export interface WorkbookRow {
   /** The row's number as a spreadsheet program shows it. */
@@ -20,7 +21,7 @@ export type WorkbookRead = { ok: true; token: string; rows: WorkbookRow[] } | { 
 
 const normalise = (header: string) => header.toLowerCase().replace(/\s+/g, ' ').trim();
 
-export async function readReturnWorkbook(content: Buffer): Promise<WorkbookRead> {
+export async function readReturnWorkbook(content: Buffer, maxRows: number): Promise<WorkbookRead> {
   const workbook = new ExcelJS.Workbook();
   try {
     await workbook.xlsx.load(content as unknown as ArrayBuffer);
@@ -56,6 +57,12 @@ export async function readReturnWorkbook(content: Buffer): Promise<WorkbookRead>
     return {
       ok: false,
       error: `The Answers sheet has no ${missing.join(', ')} column: put the columns back as they were downloaded`,
+    };
+  // actualRowCount counts the rows with a value, the header among them.
+  if (sheet.actualRowCount - 1 > maxRows)
+    return {
+      ok: false,
+      error: `The Answers sheet has more than ${maxRows.toLocaleString('en-GB')} rows: a return has one row for each requirement. Download the workbook again and fill that in`,
     };
   const rows: WorkbookRow[] = [];
   sheet.eachRow({ includeEmpty: false }, (row, number) => {

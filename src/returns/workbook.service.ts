@@ -4,7 +4,7 @@ import { recordAudit } from '../audit/audit.js';
 import { assertCanEditForProvider, canEditForProvider, isCommissionerEditor } from '../auth/access.js';
 import type { CurrentUser } from '../auth/current-user.js';
 import type { AppDeps, DataDeps } from '../deps.js';
-import { Forbidden, NotFound } from '../errors.js';
+import { Conflict, Forbidden, NotFound } from '../errors.js';
 import { standardName } from '../frameworks/names.js';
 import { versionContent, type VersionRequirement } from '../frameworks/version-content.js';
 import { formatDate } from '../format.js';
@@ -19,7 +19,18 @@ import { signWorkbookToken, verifyWorkbookToken } from './workbook-token.js';
 
 // Returns by spreadsheet: the download. The provider's own people download their return to fill in
 // offline; a contract manager (or administrator) may download it on the provider's behalf, which the
-// audit trail records as such. Viewers and other providers' people may not.
+// audit trail records as such. Viewers and other providers' people may not. A past return imported
+// from a spreadsheet (history-import.service.ts) has no workbook either way: nobody changes it.
+
+const IMPORTED_REFUSAL =
+  'This return was imported from a spreadsheet as a past period’s answers, so it cannot be downloaded or uploaded as a workbook: nobody can change it. Its answers are on the return’s page';
+
+/** The return, refused if it was imported from a spreadsheet (it is history, frozen). */
+async function workbookReturn(prisma: AppDeps['prisma'], user: CurrentUser, returnId: string) {
+  const row = await visibleReturn(prisma, user, returnId);
+  if (row.imported) throw new Conflict(IMPORTED_REFUSAL);
+  return row;
+}
 
 export interface ReturnWorkbook {
   fileName: string;
@@ -31,7 +42,7 @@ export async function downloadReturnWorkbook(
   user: CurrentUser,
   returnId: string,
 ): Promise<ReturnWorkbook> {
-  const row = await visibleReturn(prisma, user, returnId);
+  const row = await workbookReturn(prisma, user, returnId);
   const ownPeople = canEditForProvider(user, row.providerId);
   if (!ownPeople && !isCommissionerEditor(user))
     throw new Forbidden(
@@ -226,15 +237,18 @@ export function checkWorkbookRows(
   return errors.length > 0 ? { ok: false, errors } : { ok: true, answers };
 }
 
-/** The return an upload is for: its own people only (staff download on its behalf but never save). */
+/**
+ * The return an upload is for: its own people only (staff download on its behalf but never save),
+ * never an imported one.
+ */
 export async function uploadTarget({ prisma }: Pick<AppDeps, 'prisma'>, user: CurrentUser, returnId: string) {
-  const row = await visibleReturn(prisma, user, returnId);
+  const row = await workbookReturn(prisma, user, returnId);
   assertCanEditForProvider(user, row.providerId);
   return row;
 }
 
 export async function planWorkbookUpload(
-  { prisma, caches, sessionSecret }: Pick<AppDeps, 'prisma' | 'caches' | 'sessionSecret'>,
+  { prisma, caches, sessionSecret, config }: Pick<AppDeps, 'prisma' | 'caches' | 'sessionSecret' | 'config'>,
   user: CurrentUser,
   returnId: string,
   file: { fileName: string; content: Buffer },
@@ -246,7 +260,7 @@ export async function planWorkbookUpload(
     );
   if (importFileKind(file.fileName, file.content) !== 'xlsx')
     return refuse('The file must be an Excel workbook (.xlsx) downloaded from this return’s page');
-  const read = await readReturnWorkbook(file.content);
+  const read = await readReturnWorkbook(file.content, config.imports.maxRows);
   if (!read.ok) return refuse(read.error);
   if (!read.token)
     return refuse(

@@ -33,6 +33,7 @@ export function listReturnsForTrends(db: Db, providerId: string | undefined) {
     where: providerId ? { providerId } : {},
     select: {
       status: true,
+      imported: { select: { returnId: true } },
       frameworkVersionId: true,
       period: { select: { id: true, label: true, startDate: true } },
       submissions: { select: { snapshot: true }, orderBy: { sequence: 'desc' }, take: 1 },

@@ -66,6 +66,7 @@ async function trendsFor(
       frameworkVersionId: item.frameworkVersionId,
       period: item.period,
       snapshot: item.submissions[0]?.snapshot,
+      imported: item.imported !== null,
     })),
     mappings,
   );

