@@ -3,6 +3,7 @@ import type { ReturnStatus } from '../generated/prisma/enums.js';
 import { yearOf } from '../obligations/derive.js';
 import { snapshotDigest } from '../returns/snapshot.js';
 import type { Inputs } from '../workforce/entry.js';
+import type { WorkforceStandard } from '../workforce/indicator-file.schema.js';
 import { loadWorkforceStandards, workforceStandard } from '../workforce/indicator-files.js';
 import { entryStates, workforceSnapshot } from '../workforce/workforce.service.js';
 import type { Tx } from './queries.js';
@@ -56,10 +57,34 @@ const DEMO_WORKFORCE_RETURNS: readonly DemoWorkforceReturn[] = [
   { odsCode: 'RZ3', standard: 'WDES', yearOffset: -1, status: 'accepted', lead: GRACE, drift: 2 },
 ];
 
+/**
+ * Headcounts by band for indicator or metric 1: fewer staff in higher bands, the focus group's share
+ * falling with the band and rising a little with `drift`; a few unknown in each band.
+ */
+function byBand(standard: WorkforceStandard, drift: number): Inputs {
+  const indicator = standard.indicators.find((item) => item.kind === 'representation');
+  const inputs: Record<string, number> = {};
+  if (indicator?.kind !== 'representation') return inputs;
+  for (const [sectionIndex, section] of indicator.sections.entries()) {
+    for (const [bandIndex, band] of section.bands.entries()) {
+      const staff = Math.max(6, Math.round((sectionIndex === 0 ? 260 : 420) / (1 + bandIndex * 0.6)));
+      const share = Math.max(0.04, 0.3 - bandIndex * 0.03 + drift * 0.01);
+      const unknown = Math.round(staff * 0.03);
+      const focus = Math.round(staff * share);
+      for (const group of indicator.groups) {
+        inputs[`${section.code}-${band.code}-${group}`] =
+          group === indicator.focus ? focus : group === 'unknown' ? unknown : staff - focus - unknown;
+      }
+    }
+  }
+  return inputs;
+}
+
 /** Base figures per indicator; `drift` moves them a little each year so the trends have a shape. */
-function figures(standard: 'WRES' | 'WDES', drift: number): Record<string, Inputs> {
-  if (standard === 'WRES') {
+function figures(standard: WorkforceStandard, drift: number): Record<string, Inputs> {
+  if (standard.code === 'WRES') {
     return {
+      '1': byBand(standard, drift),
       '2': {
         'white-outOf': 820,
         'white-events': 150 - drift * 6,
@@ -92,6 +117,7 @@ function figures(standard: 'WRES' | 'WDES', drift: number): Record<string, Input
   }
   return {
     declaration: { declared: 3400 + drift * 150, headcount: 4300 },
+    '1': byBand(standard, drift),
     '2': {
       'non-disabled-outOf': 1150,
       'non-disabled-events': 210,
@@ -110,6 +136,7 @@ function figures(standard: 'WRES' | 'WDES', drift: number): Record<string, Input
     '6': { disabled: 27.4 - drift, 'non-disabled': 19.8 },
     '7': { disabled: 33.1 + drift, 'non-disabled': 42.7 },
     '8': { disabled: 72.4 },
+    '9a': { disabled: 6.4 + drift / 10, 'non-disabled': 7.0, overall: 6.9 },
     '9b': { answer: 'yes', examples: 'The Disabled staff network chair reports to the board twice a year.' },
     '10': { boardGroup: 1, boardTotal: 14, workforceGroup: 210, workforceTotal: 4300 },
   };
@@ -141,7 +168,7 @@ export async function seedDemoWorkforceReturns(
     const enteredAt = new Date(Math.min(Date.UTC(year, 4, 20), now.getTime() - 3 * DAY_MS));
     const submittedAt = new Date(Math.min(enteredAt.getTime() + 7 * DAY_MS, now.getTime() - 2 * DAY_MS));
     const decidedAt = new Date(Math.min(submittedAt.getTime() + 9 * DAY_MS, now.getTime() - DAY_MS));
-    const answers = Object.entries(figures(item.standard, item.drift))
+    const answers = Object.entries(figures(standard, item.drift))
       .filter(([code]) => !item.leaveOut?.includes(code))
       .map(([indicatorCode, inputs]) => ({ indicatorCode, inputs: { ...inputs }, updatedAt: enteredAt }));
     const created = await tx.workforceReturn.create({

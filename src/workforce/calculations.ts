@@ -202,3 +202,139 @@ export function declarationRate(
   const value = (declared / headcount) * 100;
   return { ok: true, value, shown: `${(Math.round(value * 10) / 10).toFixed(1)}%` };
 }
+
+/** One decimal, as the shares and scores are reported ("27.4"). */
+export function oneDecimal(value: number): string {
+  return (Math.round((value + Number.EPSILON) * 10) / 10).toFixed(1);
+}
+
+type RepresentationIndicator = Extract<IndicatorDefinition, { kind: 'representation' }>;
+
+/** A group's share of some staff: how many, and the percentage (undefined when there are no staff). */
+export interface Share {
+  group: string;
+  count: number;
+  percent: number | undefined;
+}
+
+export interface BandShares {
+  /** "Band 5", or "All non-clinical staff" for a section's total. */
+  label: string;
+  total: number;
+  shares: Share[];
+}
+
+export interface Representation {
+  sections: { label: string; bands: BandShares[]; total: BandShares }[];
+  workforce: BandShares;
+  /** The focus group's share of the whole workforce, full precision. */
+  value: number;
+  shown: string;
+  formula: string;
+  flags: Flag[];
+}
+
+function sharesOf(groups: readonly string[], label: string, counts: (group: string) => number): BandShares {
+  const total = groups.reduce((sum, group) => sum + counts(group), 0);
+  const shares: Share[] = groups.map((group) => ({
+    group,
+    count: counts(group),
+    percent: total === 0 ? undefined : (counts(group) / total) * 100,
+  }));
+  return { label, total, shares };
+}
+
+/**
+ * WRES indicator 1 and WDES metric 1: each group's share of the staff in each band (count in the band ÷
+ * all staff in the band × 100), each section's, and the whole workforce's, to one decimal. Bands with
+ * a few staff (under the small-number threshold, but not none) are flagged; an empty workforce is refused.
+ * `count(section, band, group)` gives the headcount entered.
+ */
+export function representation(
+  standard: WorkforceStandard,
+  indicator: RepresentationIndicator,
+  count: (section: string, band: string, group: string) => number,
+): ({ ok: true } & Representation) | { ok: false; problems: string[] } {
+  const label = (group: string) => (standard.groups[group] ?? group).replace(/ staff$/, '');
+  const problems: string[] = [];
+  for (const section of indicator.sections)
+    for (const band of section.bands)
+      for (const group of indicator.groups)
+        if (!wholeNumber(count(section.code, band.code, group)))
+          problems.push(
+            `The number of ${label(group)} staff, ${section.label.toLowerCase()}, ${band.label} must be a whole number, 0 or more`,
+          );
+  if (problems.length > 0) return { ok: false, problems };
+  const sections = indicator.sections.map((section) => {
+    const bands = section.bands.map((band) =>
+      sharesOf(indicator.groups, band.label, (group) => count(section.code, band.code, group)),
+    );
+    const total = sharesOf(indicator.groups, `All ${section.label.toLowerCase()}`, (group) =>
+      section.bands.reduce((sum, band) => sum + count(section.code, band.code, group), 0),
+    );
+    return { label: section.label, bands, total };
+  });
+  const workforce = sharesOf(indicator.groups, 'Whole workforce', (group) =>
+    sections.reduce(
+      (sum, section) => sum + (section.total.shares.find((share) => share.group === group)?.count ?? 0),
+      0,
+    ),
+  );
+  if (workforce.total === 0)
+    return {
+      ok: false,
+      problems: ['Enter the staff in each band: there must be at least 1 member of staff'],
+    };
+  const focus = workforce.shares.find((share) => share.group === indicator.focus);
+  const value = focus?.percent ?? 0;
+  const shown = `${label(indicator.focus)} staff: ${oneDecimal(value)}% of the workforce`;
+  const formula = `${label(indicator.focus)} staff ÷ all staff × 100 = ${focus?.count ?? 0} ÷ ${workforce.total} × 100 = ${oneDecimal(value)}%; in each band, the group's staff in the band ÷ all staff in the band × 100`;
+  const small = sections.flatMap((section, index) =>
+    section.bands
+      .filter((band) => band.total > 0 && band.total < standard.smallNumbers.below)
+      .map(
+        (band) =>
+          `${indicator.sections[index]?.label.replace(/ staff$/, '').toLowerCase() ?? ''} ${band.label}`,
+      ),
+  );
+  const flags: Flag[] =
+    small.length === 0
+      ? []
+      : [
+          {
+            kind: 'small-numbers',
+            text: `Small numbers: fewer than ${standard.smallNumbers.below} staff in ${small.join('; ')}; read those shares with care`,
+          },
+        ];
+  return { ok: true, sections, workforce, value, shown, formula, flags };
+}
+
+/**
+ * Survey scores on the indicator's scale (WDES 9a, the staff engagement score 0 to 10), per group and
+ * overall where asked for; a missing score or one off the scale is refused.
+ */
+export function surveyScores(
+  standard: WorkforceStandard,
+  indicator: Extract<IndicatorDefinition, { kind: 'survey-scores' }>,
+  scores: Readonly<Record<string, number>>,
+):
+  | { ok: true; values: { group: string; label: string; value: number }[] }
+  | { ok: false; problems: string[] } {
+  const named = [
+    ...indicator.groups.map((group) => ({ group, label: standard.groups[group] ?? group })),
+    ...(indicator.overall ? [{ group: 'overall', label: 'all staff' }] : []),
+  ];
+  const { low, high } = indicator.scale;
+  const problems: string[] = [];
+  for (const { group, label } of named) {
+    const value = scores[group];
+    if (value === undefined || !Number.isFinite(value)) problems.push(`Enter the score for ${label}`);
+    else if (value < low) problems.push(`The score for ${label} cannot be below ${low}`);
+    else if (value > high) problems.push(`The score for ${label} cannot be over ${high}`);
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    values: named.map(({ group, label }) => ({ group, label, value: scores[group] ?? 0 })),
+  };
+}

@@ -2,8 +2,12 @@ import { textField, type FieldErrors, type FormBody } from '../forms.js';
 import {
   boardGap,
   declarationRate,
+  oneDecimal,
   relativeLikelihood,
+  representation,
   surveyPercentages,
+  surveyScores,
+  type BandShares,
   type Flag,
 } from './calculations.js';
 import type { IndicatorDefinition, WorkforceStandard } from './indicator-file.schema.js';
@@ -16,12 +20,15 @@ import type { IndicatorDefinition, WorkforceStandard } from './indicator-file.sc
  * parity band or resting on small numbers are warnings, shown beside the result.
  */
 
-export type FieldKind = 'count' | 'percentage' | 'yes-no' | 'text';
+export type FieldKind = 'count' | 'percentage' | 'score' | 'yes-no' | 'text';
 
 export interface InputField {
   name: string;
+  /** The field's full name, as in its messages ("White staff, clinical staff, Band 5"). */
   label: string;
   kind: FieldKind;
+  /** Where counts come in sets (a band's groups): the set's legend, its heading, and the short label. */
+  set?: { heading: string; legend: string; label: string };
 }
 
 export interface Entry {
@@ -64,6 +71,28 @@ function fieldsOf(standard: WorkforceStandard, indicator: IndicatorDefinition): 
         label: `${label(group)} staff (%)`,
         kind: 'percentage' as const,
       }));
+    case 'representation':
+      return indicator.sections.flatMap((section) =>
+        section.bands.flatMap((band) =>
+          indicator.groups.map((group) => ({
+            name: `${section.code}-${band.code}-${group}`,
+            label: `${label(group)} staff, ${section.label.toLowerCase()}, ${band.label}`,
+            kind: 'count' as const,
+            set: { heading: section.label, legend: `${section.label}: ${band.label}`, label: label(group) },
+          })),
+        ),
+      );
+    case 'survey-scores':
+      return [
+        ...indicator.groups.map((group) => ({
+          name: group,
+          label: `${label(group)} staff (score)`,
+          kind: 'score' as const,
+        })),
+        ...(indicator.overall
+          ? [{ name: 'overall', label: 'All staff (score)', kind: 'score' as const }]
+          : []),
+      ];
     case 'board-gap':
       return [
         { name: 'boardGroup', label: `${label(indicator.group)} board members`, kind: 'count' },
@@ -87,8 +116,9 @@ export function entriesOf(standard: WorkforceStandard): Entry[] {
     kind: indicator.kind,
     fields: fieldsOf(standard, indicator),
     reading: 'reading' in indicator ? indicator.reading : undefined,
-    source: indicator.source,
-    verified: indicator.verified,
+    source: indicator.kind === 'representation' ? indicator.bandsSource : indicator.source,
+    // A representation's bands may be unconfirmed while the indicator itself is not.
+    verified: indicator.verified && (indicator.kind !== 'representation' || indicator.bandsVerified),
   }));
   if (!standard.recordsDeclarationRate) return entries;
   return [
@@ -132,6 +162,14 @@ export interface Result {
   flags: Flag[];
   /** The narrative's examples. */
   text: string | undefined;
+  /** Figures too many for one line (representation by band): a table per section. */
+  tables: ResultTable[];
+}
+
+export interface ResultTable {
+  caption: string;
+  head: string[];
+  rows: string[][];
 }
 
 type Outcome = { ok: true; result: Result } | { ok: false; errors: FieldErrors };
@@ -150,7 +188,7 @@ export function parseEntry(
   for (const field of entry.fields) {
     const raw = textField(body, field.name).trim();
     // Group names keep their capitals ("White staff"); other labels read on in a sentence.
-    const what = /^(Board|Staff) /.test(field.label)
+    const what = /^(Board|Staff|All) /.test(field.label)
       ? field.label.charAt(0).toLowerCase() + field.label.slice(1)
       : field.label;
     switch (field.kind) {
@@ -166,6 +204,13 @@ export function parseEntry(
         else if (!NUMBER.test(raw.replace(/%$/, '')))
           errors[field.name] = `The percentage for ${named} must be a number, like 27.5`;
         else inputs[field.name] = Number(raw.replace(/%$/, ''));
+        break;
+      }
+      case 'score': {
+        const named = what.replace(/ \(score\)$/, '');
+        if (raw === '') errors[field.name] = `Enter the score for ${named}`;
+        else if (!NUMBER.test(raw)) errors[field.name] = `The score for ${named} must be a number, like 6.8`;
+        else inputs[field.name] = Number(raw);
         break;
       }
       case 'yes-no':
@@ -200,6 +245,7 @@ export function calculate(standard: WorkforceStandard, entry: Entry, inputs: Inp
     formula: undefined,
     flags: [],
     text: undefined,
+    tables: [],
   };
   if (entry.kind === 'declaration') {
     const rate = declarationRate(count(inputs, 'declared'), count(inputs, 'headcount'));
@@ -282,7 +328,70 @@ export function calculate(standard: WorkforceStandard, entry: Entry, inputs: Inp
           ...base,
           values,
           shown: values.map((item) => `${item.label}: ${item.shown}`).join('; '),
-          formula: differenceText(values),
+          formula: differenceText(values, '%', 'percentage points'),
+        },
+      };
+    }
+    case 'representation': {
+      const shares = representation(standard, indicator, (section, band, group) =>
+        count(inputs, `${section}-${band}-${group}`),
+      );
+      if (!shares.ok) return { ok: false, errors: { [firstField]: shares.problems.join('. ') } };
+      const groupNames = indicator.groups.map((group) => standard.groups[group] ?? group);
+      const row = (band: BandShares) => [
+        band.label,
+        ...band.shares.map((share) =>
+          share.percent === undefined ? '0' : `${oneDecimal(share.percent)}% (${share.count})`,
+        ),
+        String(band.total),
+      ];
+      return {
+        ok: true,
+        result: {
+          ...base,
+          shown: shares.shown,
+          value: shares.value,
+          formula: shares.formula,
+          flags: shares.flags,
+          tables: shares.sections.map((section) => ({
+            caption: `${section.label} by band`,
+            head: ['Band', ...groupNames, 'All staff'],
+            rows: [...section.bands.map(row), row(section.total), row(shares.workforce)],
+          })),
+        },
+      };
+    }
+    case 'survey-scores': {
+      const scores = Object.fromEntries(entry.fields.map((field) => [field.name, count(inputs, field.name)]));
+      const checked = surveyScores(standard, indicator, scores);
+      if (!checked.ok) {
+        const errors: FieldErrors = {};
+        for (const field of entry.fields) {
+          const one = surveyScores(
+            standard,
+            {
+              ...indicator,
+              groups: indicator.groups.filter((group) => group === field.name),
+              overall: field.name === 'overall',
+            },
+            scores,
+          );
+          if (!one.ok) errors[field.name] = one.problems.join('. ');
+        }
+        return { ok: false, errors };
+      }
+      const values = checked.values.map((item) => ({
+        label: item.group === 'overall' ? 'All staff' : item.label,
+        value: item.value,
+        shown: oneDecimal(item.value),
+      }));
+      return {
+        ok: true,
+        result: {
+          ...base,
+          values,
+          shown: values.map((item) => `${item.label}: ${item.shown}`).join('; '),
+          formula: differenceText(values.slice(0, indicator.groups.length), '', 'points'),
         },
       };
     }
@@ -328,12 +437,16 @@ function rlFormula(
   return `(${words(indicator.numerator)}) ÷ (${words(indicator.denominator)}): ${numbers}`;
 }
 
-/** For two groups, how far apart they are, in percentage points. */
-function differenceText(values: readonly { label: string; value: number }[]): string | undefined {
+/** For two groups, how far apart they are ("percentage points" for percentages, "points" for scores). */
+function differenceText(
+  values: readonly { label: string; value: number }[],
+  suffix: string,
+  unit: string,
+): string | undefined {
   const [first, second] = values;
   if (!first || !second || values.length !== 2) return undefined;
   const difference = second.value - first.value;
-  return `${second.label} ${second.value.toFixed(1)}% − ${first.label} ${first.value.toFixed(1)}% = ${difference > 0 ? '+' : ''}${difference.toFixed(1)} percentage points`;
+  return `${second.label} ${second.value.toFixed(1)}${suffix} − ${first.label} ${first.value.toFixed(1)}${suffix} = ${difference > 0 ? '+' : ''}${difference.toFixed(1)} ${unit}`;
 }
 
 /** The inputs a form shows: stored numbers as text. */

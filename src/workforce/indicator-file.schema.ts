@@ -27,6 +27,18 @@ const rateSchema = z.strictObject({
   outOf: text,
 });
 
+const bandCode = z
+  .string(expect('text'))
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and "-"');
+
+/** A part of the workforce reported on its own (clinical, non-clinical) and its bands or clusters. */
+const sectionSchema = z.strictObject({
+  code: bandCode,
+  /** "Clinical staff" */
+  label: text,
+  bands: z.array(z.strictObject({ code: bandCode, label: text })).min(1),
+});
+
 const indicatorSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('relative-likelihood'),
@@ -44,6 +56,32 @@ const indicatorSchema = z.discriminatedUnion('kind', [
     code: text,
     title: text,
     groups: z.array(groupCode).min(1),
+    source,
+    verified: flag,
+  }),
+  z.strictObject({
+    // Each group's share of the staff in each band, against its share of the whole workforce.
+    kind: z.literal('representation'),
+    code: text,
+    title: text,
+    groups: z.array(groupCode).min(2),
+    /** The group whose share is the headline (BME, Disabled). */
+    focus: groupCode,
+    sections: z.array(sectionSchema).min(1),
+    bandsSource: source,
+    bandsVerified: flag,
+    reading: text,
+    source,
+    verified: flag,
+  }),
+  z.strictObject({
+    // A survey score per group on a scale (the staff engagement score, 0 to 10), and optionally overall.
+    kind: z.literal('survey-scores'),
+    code: text,
+    title: text,
+    groups: z.array(groupCode).min(1),
+    overall: flag,
+    scale: z.strictObject({ low: z.number(), high: z.number() }),
     source,
     verified: flag,
   }),

@@ -25,6 +25,10 @@ export function readWorkforceStandards(dir: string = WORKFORCE_STANDARDS_DIR): W
             : 'numerator' in indicator
               ? [indicator.numerator.group, indicator.denominator.group]
               : [];
+      if (indicator.kind === 'representation' && !indicator.groups.includes(indicator.focus))
+        problems.push(
+          `${file}: indicator ${indicator.code} focus ${indicator.focus} is not one of its groups`,
+        );
       for (const group of groups) {
         if (!(group in parsed.data.groups))
           problems.push(`${file}: indicator ${indicator.code} names group ${group}, which is not in groups`);

@@ -299,17 +299,19 @@ function entryRow(page: WorkforceReturnView, state: EntryState) {
     title: state.entry.title,
     href: pathTo(paths.workforce.entry, { returnId: page.row.id, indicatorCode: state.entry.code }),
     tag: REQUIREMENT_STATE_TAGS[state.complete ? 'completed' : 'not_started'],
-    inputs: state.complete
-      ? state.entry.fields.map((field) => ({
-          label: field.label,
-          value:
-            field.kind === 'yes-no'
-              ? state.inputs[field.name] === 'yes'
-                ? 'Yes'
-                : 'No'
-              : String(state.inputs[field.name] ?? ''),
-        }))
-      : [],
+    // A representation's counts are in its result's tables.
+    inputs:
+      state.complete && state.entry.kind !== 'representation'
+        ? state.entry.fields.map((field) => ({
+            label: field.label,
+            value:
+              field.kind === 'yes-no'
+                ? state.inputs[field.name] === 'yes'
+                  ? 'Yes'
+                  : 'No'
+                : String(state.inputs[field.name] ?? ''),
+          }))
+        : [],
     result: state.complete ? state.result : undefined,
   };
 }

@@ -1,6 +1,8 @@
 import type { Express } from 'express';
 import { pathTo, paths } from '../../src/paths.js';
 import { sha256 } from '../../src/hash.js';
+import { entriesOf } from '../../src/workforce/entry.js';
+import { readWorkforceStandards } from '../../src/workforce/indicator-files.js';
 import { canonicalJson, type JsonValue } from '../../src/returns/snapshot.js';
 import { buildTestApp, csrfTokenFrom, signedInAgent, type Agent } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -84,7 +86,26 @@ async function enter(agent: Agent, returnId: string, code: string, fields: Recor
   return textOf((await agent.get(entryUrl(returnId, code)).expect(200)).text);
 }
 
+/** Every field of an entry, "0" unless given: indicator and metric 1 ask for a count per group per band. */
+function allFields(standardCode: 'WRES' | 'WDES', code: string, given: Record<string, string>) {
+  const standard = readWorkforceStandards().find((item) => item.code === standardCode);
+  const entry = standard && entriesOf(standard).find((item) => item.code === code);
+  if (!entry) throw new Error(`no ${standardCode} ${code}`);
+  return Object.fromEntries(entry.fields.map((field) => [field.name, given[field.name] ?? '0']));
+}
+
 const WRES_FIGURES: Record<string, Record<string, string>> = {
+  // Non-clinical band 2: White 30, BME 10. Clinical band 5: White 50, BME 40, unknown 10. Clinical
+  // VSM: White 6, BME 2 (8 staff: small). Every other band 0.
+  '1': allFields('WRES', '1', {
+    'non-clinical-2-white': '30',
+    'non-clinical-2-bme': '10',
+    'clinical-5-white': '50',
+    'clinical-5-bme': '40',
+    'clinical-5-unknown': '10',
+    'clinical-vsm-white': '6',
+    'clinical-vsm-bme': '2',
+  }),
   '2': { 'white-outOf': '300', 'white-events': '45', 'bme-outOf': '150', 'bme-events': '12' },
   '3': { 'bme-outOf': '400', 'bme-events': '6', 'white-outOf': '1,600', 'white-events': '20' },
   '4': { 'white-outOf': '2000', 'white-events': '900', 'bme-outOf': '500', 'bme-events': '150' },
@@ -99,6 +120,28 @@ describe('a WRES return', () => {
   let returnId: string;
   beforeAll(async () => {
     returnId = await startReturn(leadA, world.providerA.id, 'WRES', '2025');
+  });
+
+  test('indicator 1: each group’s share of each band against the whole workforce, in tables that scroll in their own region', async () => {
+    const page = await post(leadA, entryUrl(returnId, '1'), WRES_FIGURES['1'] ?? {}).expect(302);
+    expect(page.headers.location).toContain('done=saved');
+    const html = (await leadA.get(entryUrl(returnId, '1')).expect(200)).text;
+    const text = textOf(html);
+    // BME 10 + 40 + 2 = 52 of 40 + 100 + 8 = 148 staff: 52 ÷ 148 × 100 = 35.1%.
+    expect(text).toContain('Result Black and minority ethnic (BME) staff: 35.1% of the workforce');
+    expect(text).toContain('= 52 ÷ 148 × 100 = 35.1%');
+    // Clinical band 5: 50, 40 and 10 of 100; clinical staff 56, 42, 10 of 108; whole workforce 86, 52, 10.
+    expect(text).toContain('Band 5 50.0% (50) 40.0% (40) 10.0% (10) 100');
+    expect(text).toContain('All clinical staff 51.9% (56) 38.9% (42) 9.3% (10) 108');
+    expect(text).toContain('Whole workforce 58.1% (86) 35.1% (52) 6.8% (10) 148');
+    expect(text).toContain(
+      'Warning: Small numbers: fewer than 10 staff in clinical Very senior managers (VSM)',
+    );
+    expect(html).toContain('aria-label="Clinical staff by band (scrolls sideways)"');
+    // The form groups each band's three counts under its legend.
+    expect(html).toContain(
+      '<legend class="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">Clinical staff: Band 5</legend>',
+    );
   });
 
   test('indicator 2: relative likelihood to two decimals with the formula in words and numbers, outside the band', async () => {
@@ -191,6 +234,13 @@ describe('a WRES return', () => {
     expect(
       await refused('9', { boardGroup: '1', boardTotal: '12', workforceGroup: '501', workforceTotal: '500' }),
     ).toContain('Black and minority ethnic (BME) staff (501) cannot be more than the whole workforce (500)');
+    const noStaff = await refused('1', allFields('WRES', '1', { 'clinical-8a-bme': 'some' }));
+    expect(noStaff).toContain(
+      'The number of Black and minority ethnic (BME) staff, clinical staff, Band 8a must be a whole number, 0 or more',
+    );
+    expect(await refused('1', allFields('WRES', '1', {}))).toContain(
+      'Enter the staff in each band: there must be at least 1 member of staff',
+    );
     expect(
       await db.prisma.workforceAnswer.findMany({ where: { returnId }, orderBy: { indicatorCode: 'asc' } }),
     ).toEqual(before);
@@ -298,7 +348,7 @@ describe('a WRES return', () => {
     await enter(leadA, other, '2', WRES_FIGURES['2'] ?? {});
     const response = await post(leadA, pathTo(paths.workforce.submit, { returnId: other }), {}).expect(400);
     expect(textOf(response.text)).toContain(
-      'Enter WRES indicator 3, WRES indicator 4, WRES indicator 5, WRES indicator 6, WRES indicator 7, WRES indicator 8, WRES indicator 9 before you submit',
+      'Enter WRES indicator 1, WRES indicator 3, WRES indicator 4, WRES indicator 5, WRES indicator 6, WRES indicator 7, WRES indicator 8, WRES indicator 9 before you submit',
     );
     expect((await db.prisma.workforceReturn.findUniqueOrThrow({ where: { id: other } })).status).toBe(
       'in_progress',
@@ -362,6 +412,46 @@ describe('a WDES return', () => {
         'non-disabled-events': '30',
       }),
     ).toContain('(3 ÷ 150) ÷ (30 ÷ 3000) = 0.0200 ÷ 0.0100 = 2.00');
+  });
+
+  test('metric 9a: the staff engagement score for each group and all staff, 0 to 10', async () => {
+    // Non-disabled 7.0 − Disabled 6.5 = +0.5 points.
+    const text = await enter(leadA, returnId, '9a', { disabled: '6.5', 'non-disabled': '7', overall: '6.9' });
+    expect(text).toContain('Result Disabled staff: 6.5; Non-disabled staff: 7.0; All staff: 6.9');
+    expect(text).toContain('Non-disabled staff 7.0 − Disabled staff 6.5 = +0.5 points');
+    const over = await post(leadA, entryUrl(returnId, '9a'), {
+      disabled: '11',
+      'non-disabled': '7',
+      overall: '-1',
+    }).expect(400);
+    expect(textOf(over.text)).toContain('The score for Disabled staff cannot be over 10');
+    expect(textOf(over.text)).toContain('The score for all staff cannot be below 0');
+    const refused = await post(leadA, entryUrl(returnId, '9a'), {
+      disabled: '6',
+      'non-disabled': 'high',
+      overall: '',
+    }).expect(400);
+    const refusedText = textOf(refused.text);
+    expect(refusedText).toContain('The score for Non-disabled staff must be a number, like 6.8');
+    expect(refusedText).toContain('Enter the score for all staff');
+    expect(refused.text).toContain('value="high"');
+  });
+
+  test('metric 1 by cluster, marked as not yet confirmed', async () => {
+    // 3 Disabled of 60 in clinical cluster 2: 3 ÷ 60 × 100 = 5.0%.
+    const text = await enter(
+      leadA,
+      returnId,
+      '1',
+      allFields('WDES', '1', {
+        'clinical-cluster-2-disabled': '3',
+        'clinical-cluster-2-non-disabled': '45',
+        'clinical-cluster-2-unknown': '12',
+      }),
+    );
+    expect(text).toContain('Result Disabled staff: 5.0% of the workforce');
+    expect(text).toContain('Cluster 5: medical and dental consultants');
+    expect(text).toContain('Not yet confirmed from a published source');
   });
 
   test('metric 8 (Disabled staff only), 9b narrative and 10 board gap', async () => {

@@ -2,9 +2,12 @@ import {
   boardGap,
   declarationRate,
   relativeLikelihood,
+  representation,
   surveyPercentages,
+  surveyScores,
   twoDecimals,
 } from '../../src/workforce/calculations.js';
+import { calculate, entriesOf } from '../../src/workforce/entry.js';
 import type { IndicatorDefinition, WorkforceStandard } from '../../src/workforce/indicator-file.schema.js';
 import { readWorkforceStandards } from '../../src/workforce/indicator-files.js';
 
@@ -37,9 +40,10 @@ const wdes2 = indicator('WDES', '2', 'relative-likelihood');
 const wdes3 = indicator('WDES', '3', 'relative-likelihood');
 
 describe('the definitions', () => {
-  test('WRES has indicators 2 to 9 and WDES metrics 2 to 10 with the declaration rate, parity band 0.80-1.25', () => {
-    expect(WRES.indicators.map((item) => item.code)).toEqual(['2', '3', '4', '5', '6', '7', '8', '9']);
+  test('WRES has indicators 1 to 9 and WDES metrics 1 to 10 (9a and 9b) with the declaration rate, parity band 0.80-1.25', () => {
+    expect(WRES.indicators.map((item) => item.code)).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9']);
     expect(WDES.indicators.map((item) => item.code)).toEqual([
+      '1',
       '2',
       '3',
       '4a',
@@ -48,9 +52,13 @@ describe('the definitions', () => {
       '6',
       '7',
       '8',
+      '9a',
       '9b',
       '10',
     ]);
+    // WRES bands 1 to 9 and VSM are as published; the WDES clusters are still to verify, so marked so.
+    expect(indicator('WRES', '1', 'representation').bandsVerified).toBe(true);
+    expect(indicator('WDES', '1', 'representation').bandsVerified).toBe(false);
     expect(WDES.recordsDeclarationRate).toBe(true);
     expect([WRES.parityBand.low, WRES.parityBand.high]).toEqual([0.8, 1.25]);
     // The small-number threshold is a local choice, marked so.
@@ -241,6 +249,151 @@ describe('survey percentages, board gap and declaration rate', () => {
     expect(declarationRate(-2, 10)).toEqual({
       ok: false,
       problems: ['The numbers of staff must be whole numbers, 0 or more'],
+    });
+  });
+});
+
+describe('representation by band (WRES 1, WDES 1)', () => {
+  const wres1 = indicator('WRES', '1', 'representation');
+  // Non-clinical band 2: White 30, BME 10. Clinical band 5: White 50, BME 40, unknown 10. Clinical
+  // VSM: White 6, BME 2. Every other band 0.
+  const entered: Record<string, number> = {
+    'non-clinical-2-white': 30,
+    'non-clinical-2-bme': 10,
+    'clinical-5-white': 50,
+    'clinical-5-bme': 40,
+    'clinical-5-unknown': 10,
+    'clinical-vsm-white': 6,
+    'clinical-vsm-bme': 2,
+  };
+  const count = (section: string, band: string, group: string) => entered[`${section}-${band}-${group}`] ?? 0;
+
+  test('each group’s share of each band, each section and the whole workforce, to one decimal', () => {
+    const result = representation(WRES, wres1, count);
+    if (!result.ok) throw new Error(result.problems.join());
+    // Whole workforce 40 + 100 + 8 = 148; BME 10 + 40 + 2 = 52: 52 ÷ 148 × 100 = 35.135… = 35.1%.
+    expect(result.value).toBeCloseTo(35.135, 3);
+    expect(result.shown).toBe('Black and minority ethnic (BME) staff: 35.1% of the workforce');
+    expect(result.formula).toContain('= 52 ÷ 148 × 100 = 35.1%');
+    const percents = (band: { shares: { percent: number | undefined }[] }) =>
+      band.shares.map((share) =>
+        share.percent === undefined ? undefined : Math.round(share.percent * 10) / 10,
+      );
+    // White 86 ÷ 148 = 58.1%, unknown 10 ÷ 148 = 6.8%.
+    expect(percents(result.workforce)).toEqual([58.1, 35.1, 6.8]);
+    const [nonClinical, clinical] = result.sections;
+    // Non-clinical band 2: 30 ÷ 40 = 75.0%, 10 ÷ 40 = 25.0%; band 1 has no staff.
+    expect(percents(nonClinical?.bands[1] ?? { shares: [] })).toEqual([75, 25, 0]);
+    expect(percents(nonClinical?.bands[0] ?? { shares: [] })).toEqual([undefined, undefined, undefined]);
+    // Clinical: 108 staff; White 56 ÷ 108 = 51.9%, BME 42 ÷ 108 = 38.9%, unknown 10 ÷ 108 = 9.3%.
+    expect(clinical?.total.total).toBe(108);
+    expect(percents(clinical?.total ?? { shares: [] })).toEqual([51.9, 38.9, 9.3]);
+    // Clinical VSM: 8 staff, under 10: flagged.
+    expect(result.flags).toEqual([
+      {
+        kind: 'small-numbers',
+        text: 'Small numbers: fewer than 10 staff in clinical Very senior managers (VSM); read those shares with care',
+      },
+    ]);
+  });
+
+  test('the page’s tables: one per section, the section’s total and the whole workforce under each', () => {
+    const entry = entriesOf(WRES).find((item) => item.code === '1');
+    if (!entry) throw new Error('no WRES 1');
+    expect(entry.fields).toHaveLength(2 * 13 * 3);
+    const inputs = Object.fromEntries(entry.fields.map((field) => [field.name, entered[field.name] ?? 0]));
+    const outcome = calculate(WRES, entry, inputs);
+    if (!outcome.ok) throw new Error('refused');
+    const clinical = outcome.result.tables[1];
+    expect(clinical?.head).toEqual([
+      'Band',
+      'White staff',
+      'Black and minority ethnic (BME) staff',
+      'Unknown ethnicity staff',
+      'All staff',
+    ]);
+    expect(clinical?.rows.find((row) => row[0] === 'Band 5')).toEqual([
+      'Band 5',
+      '50.0% (50)',
+      '40.0% (40)',
+      '10.0% (10)',
+      '100',
+    ]);
+    expect(clinical?.rows.at(-2)).toEqual([
+      'All clinical staff',
+      '51.9% (56)',
+      '38.9% (42)',
+      '9.3% (10)',
+      '108',
+    ]);
+    expect(clinical?.rows.at(-1)).toEqual([
+      'Whole workforce',
+      '58.1% (86)',
+      '35.1% (52)',
+      '6.8% (10)',
+      '148',
+    ]);
+    expect(outcome.result.tables[0]?.rows[0]).toEqual(['Band 1', '0', '0', '0', '0']);
+  });
+
+  test('refusals: no staff at all, or a count that is not a whole number', () => {
+    expect(representation(WRES, wres1, () => 0)).toEqual({
+      ok: false,
+      problems: ['Enter the staff in each band: there must be at least 1 member of staff'],
+    });
+    const refused = representation(WRES, wres1, (section, band, group) =>
+      section === 'clinical' && band === '8a' && group === 'bme' ? 2.5 : 1,
+    );
+    expect(refused).toEqual({
+      ok: false,
+      problems: [
+        'The number of Black and minority ethnic (BME) staff, clinical staff, Band 8a must be a whole number, 0 or more',
+      ],
+    });
+  });
+
+  test('WDES 1 uses the clusters, clinical with the three medical and dental ones', () => {
+    const wdes1 = indicator('WDES', '1', 'representation');
+    expect(wdes1.sections.map((section) => section.bands.length)).toEqual([4, 7]);
+    // 3 Disabled of 60 in clinical cluster 2 only: 3 ÷ 60 × 100 = 5.0%.
+    const result = representation(WDES, wdes1, (section, band, group) =>
+      section === 'clinical' && band === 'cluster-2'
+        ? group === 'disabled'
+          ? 3
+          : group === 'non-disabled'
+            ? 45
+            : 12
+        : 0,
+    );
+    expect(result).toMatchObject({ ok: true, shown: 'Disabled staff: 5.0% of the workforce', flags: [] });
+  });
+});
+
+describe('survey scores (WDES 9a, staff engagement 0 to 10)', () => {
+  const wdes9a = indicator('WDES', '9a', 'survey-scores');
+
+  test('Disabled 6.5, non-disabled 7.0, all staff 6.9: the gap 7.0 − 6.5 = +0.5 points', () => {
+    const entry = entriesOf(WDES).find((item) => item.code === '9a');
+    if (!entry) throw new Error('no WDES 9a');
+    expect(entry.fields.map((field) => field.name)).toEqual(['disabled', 'non-disabled', 'overall']);
+    const outcome = calculate(WDES, entry, { disabled: 6.5, 'non-disabled': 7, overall: 6.9 });
+    expect(outcome).toMatchObject({
+      ok: true,
+      result: {
+        shown: 'Disabled staff: 6.5; Non-disabled staff: 7.0; All staff: 6.9',
+        formula: 'Non-disabled staff 7.0 − Disabled staff 6.5 = +0.5 points',
+      },
+    });
+  });
+
+  test('scores off the scale or missing are refused', () => {
+    expect(surveyScores(WDES, wdes9a, { disabled: -0.1, 'non-disabled': 10.5 })).toEqual({
+      ok: false,
+      problems: [
+        'The score for Disabled staff cannot be below 0',
+        'The score for Non-disabled staff cannot be over 10',
+        'Enter the score for all staff',
+      ],
     });
   });
 });
