@@ -98,10 +98,12 @@ export async function findResponseId(
   prisma: DbClient,
   returnId: string,
   requirementId: string,
+  serviceId?: string,
 ): Promise<string | undefined> {
-  const row = await prisma.response.findUnique({
-    where: { returnId_requirementId: { returnId, requirementId } },
+  const row = await prisma.response.findFirst({
+    where: { returnId, requirementId, ...(serviceId ? { serviceId } : {}) },
     select: { id: true },
+    orderBy: { service: { position: 'asc' } },
   });
   return row?.id;
 }
@@ -111,18 +113,18 @@ export async function ensureResponse(
   prisma: DbClient,
   returnId: string,
   requirementId: string,
+  serviceId?: string,
 ): Promise<string> {
+  // Without a service, a per-service requirement's answer goes to the first service (a trigger).
   const [created] = await prisma.response.createManyAndReturn({
-    data: [{ returnId, requirementId }],
+    data: [{ returnId, requirementId, serviceId: serviceId ?? null }],
     skipDuplicates: true,
     select: { id: true },
   });
   if (created) return created.id;
-  const row = await prisma.response.findUniqueOrThrow({
-    where: { returnId_requirementId: { returnId, requirementId } },
-    select: { id: true },
-  });
-  return row.id;
+  const id = await findResponseId(prisma, returnId, requirementId, serviceId);
+  if (!id) throw new Error(`No answer to requirement ${requirementId} in return ${returnId}`);
+  return id;
 }
 
 /**

@@ -567,13 +567,31 @@ export interface ResultsTallyLine {
   groupCode: string;
   ratingLevelCode: string;
   count: number;
+  /** On a per-service group's lines: the service (a line with level SERVICE_TALLY_CODE names one). */
+  serviceId?: string;
+}
+
+/** The level code of a tally line that only says a service exists (it counts no answer). */
+export const SERVICE_TALLY_CODE = ':service';
+
+/** A return's tally (return_tallies.tally: JSON [group, level, count, service id?] arrays), or none. */
+export function parseTally(text: string | null | undefined): ResultsTallyLine[] {
+  if (!text) return [];
+  return (JSON.parse(text) as [string, string, number, string?][]).map(
+    ([groupCode, ratingLevelCode, count, serviceId]) =>
+      serviceId === undefined
+        ? { groupCode, ratingLevelCode, count }
+        : { groupCode, ratingLevelCode, count, serviceId },
+  );
 }
 
 /**
  * The responses a tally stands for, to pass to computeResults: per group its rated answers per level,
  * then one unrated response for each other requirement of the group (`requirementsPerGroup`: the
- * version's requirement count per group code). Requirement codes and titles are not known, so they
- * are empty: only results that do not name requirements (levels, counts, totals, bands) are meaningful.
+ * version's requirement count per group code). A group whose lines name services stands for each
+ * service's answers in turn (every service of the return has a line, so one with nothing rated still
+ * counts). Requirement codes and titles are not known, so they are empty: only results that do not
+ * name requirements (levels, counts, totals, bands) are meaningful.
  */
 export function responsesFromTally(
   requirementsPerGroup: ReadonlyMap<string, number>,
@@ -581,20 +599,26 @@ export function responsesFromTally(
 ): RatedResponse[] {
   const responses: RatedResponse[] = [];
   for (const [groupCode, requirementCount] of requirementsPerGroup) {
-    let rated = 0;
-    for (const line of tally) {
-      if (line.groupCode !== groupCode) continue;
-      rated += line.count;
-      for (let index = 0; index < line.count; index += 1)
-        responses.push({
-          groupCode,
-          requirementCode: '',
-          requirementTitle: '',
-          ratingLevelCode: line.ratingLevelCode,
-        });
+    const lines = tally.filter((line) => line.groupCode === groupCode);
+    const services = [...new Set(lines.flatMap((line) => (line.serviceId ? [line.serviceId] : [])))];
+    const parts = services.length > 0 ? services : [undefined];
+    for (const serviceId of parts) {
+      const part = {
+        groupCode,
+        requirementCode: '',
+        requirementTitle: '',
+        ...(serviceId ? { serviceId } : {}),
+      };
+      let rated = 0;
+      for (const line of lines) {
+        if (line.serviceId !== serviceId || line.ratingLevelCode === SERVICE_TALLY_CODE) continue;
+        rated += line.count;
+        for (let index = 0; index < line.count; index += 1)
+          responses.push({ ...part, ratingLevelCode: line.ratingLevelCode });
+      }
+      for (let index = rated; index < requirementCount; index += 1)
+        responses.push({ ...part, ratingLevelCode: null });
     }
-    for (let index = rated; index < requirementCount; index += 1)
-      responses.push({ groupCode, requirementCode: '', requirementTitle: '', ratingLevelCode: null });
   }
   return responses;
 }

@@ -3,7 +3,7 @@ import type { DataDeps } from '../deps.js';
 import type { Db } from '../db/prisma.js';
 import { formatDate, ukToday } from '../format.js';
 import { findResultsBasis } from '../frameworks/results.queries.js';
-import { computeResults, responsesFromTally, type ResultsBasis } from '../frameworks/results.js';
+import { computeResults, parseTally, responsesFromTally, type ResultsBasis } from '../frameworks/results.js';
 import { resultLines } from '../frameworks/result-lines.js';
 import type { ProviderType, ReturnStatus } from '../generated/prisma/enums.js';
 import { pathTo, paths } from '../paths.js';
@@ -327,11 +327,7 @@ function resultLinesOf(
   basis: ResultsBasis,
 ): string[] {
   return remembered(cache.resultLines, `${versionId} ${tally ?? ''}`, RESULT_LINES_LIMIT, () => {
-    const triples = tally ? (JSON.parse(tally) as [string, string, number][]) : [];
-    const responses = responsesFromTally(
-      requirementsPerGroup,
-      triples.map(([groupCode, ratingLevelCode, count]) => ({ groupCode, ratingLevelCode, count })),
-    );
+    const responses = responsesFromTally(requirementsPerGroup, parseTally(tally));
     return resultLines(computeResults(responses, basis), basis);
   });
 }

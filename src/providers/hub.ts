@@ -7,7 +7,7 @@ import type { CurrentUser } from '../auth/current-user.js';
 import type { DbClient } from '../db/prisma.js';
 import { ukToday } from '../format.js';
 import { standardName } from '../frameworks/names.js';
-import { computeResults, responsesFromTally, type ResultsBasis } from '../frameworks/results.js';
+import { computeResults, parseTally, responsesFromTally, type ResultsBasis } from '../frameworks/results.js';
 import { findResultsBasis } from '../frameworks/results.queries.js';
 import { resultLines } from '../frameworks/result-lines.js';
 import { pathTo, paths } from '../paths.js';
@@ -98,16 +98,9 @@ export async function providerHub(
       const code = requirement.group.code;
       requirementsPerGroup.set(code, (requirementsPerGroup.get(code) ?? 0) + 1);
     }
-    const triples = item.tally ? (JSON.parse(item.tally.tally) as [string, string, number][]) : [];
     const lines = basis
       ? resultLines(
-          computeResults(
-            responsesFromTally(
-              requirementsPerGroup,
-              triples.map(([groupCode, ratingLevelCode, count]) => ({ groupCode, ratingLevelCode, count })),
-            ),
-            basis,
-          ),
+          computeResults(responsesFromTally(requirementsPerGroup, parseTally(item.tally?.tally)), basis),
           basis,
         )
       : [];

@@ -18,6 +18,7 @@ const answerSelect = {
   carriedForward: true,
   version: true,
   updatedAt: true,
+  serviceId: true,
   ratingLevel: { select: { code: true, label: true } },
   updatedBy: { select: { displayName: true } },
 } as const;
@@ -106,10 +107,15 @@ export function findReturnedSubmission(db: DbClient, returnId: string) {
   });
 }
 
-export function findAnswer(db: DbClient, returnId: string, requirementId: string) {
-  return db.response.findUnique({
-    where: { returnId_requirementId: { returnId, requirementId } },
+/**
+ * A requirement's answer in a return: for a requirement answered per service, the named service's
+ * (or, with no service named, the first service's: what writers that know no services see).
+ */
+export function findAnswer(db: DbClient, returnId: string, requirementId: string, serviceId?: string) {
+  return db.response.findFirst({
+    where: { returnId, requirementId, ...(serviceId ? { serviceId } : {}) },
     select: answerSelect,
+    orderBy: { service: { position: 'asc' } },
   });
 }
 
@@ -185,6 +191,7 @@ export function findAnswersToCarry(tx: Tx, returnId: string) {
       narrative: true,
       notApplicable: true,
       notApplicableReason: true,
+      serviceId: true,
       requirement: { select: { code: true } },
       ratingLevel: { select: { code: true } },
       evidenceLinks: { select: { evidenceId: true } },
@@ -201,21 +208,53 @@ export function findRequirementsWithLevels(tx: Tx, frameworkVersionId: string) {
       code: true,
       notApplicableAllowed: true,
       ratingScale: { select: { levels: { select: { id: true, code: true } } } },
+      group: { select: { code: true } },
+      frameworkVersion: { select: { perServiceGroupCode: true } },
     },
   });
 }
 
 /** Writes a carried-forward answer into the new return's response (created if the return has none). */
-export function upsertCarriedAnswer(
+export async function upsertCarriedAnswer(
   tx: Tx,
-  key: { returnId: string; requirementId: string },
+  key: { returnId: string; requirementId: string; serviceId: string | null },
   data: AnswerData & { updatedById: string },
 ) {
-  return tx.response.upsert({
-    where: { returnId_requirementId: key },
-    create: { ...key, ...data, carriedForward: true },
-    update: { ...data, carriedForward: true, version: { increment: 1 } },
-    select: { id: true },
+  // Not an upsert: the unique key holds a nullable service, which Prisma's unique inputs cannot name.
+  const existing = await tx.response.findFirst({ where: key, select: { id: true } });
+  if (existing)
+    return tx.response.update({
+      where: { id: existing.id },
+      data: { ...data, carriedForward: true, version: { increment: 1 } },
+      select: { id: true },
+    });
+  return tx.response.create({ data: { ...key, ...data, carriedForward: true }, select: { id: true } });
+}
+
+/** A return's services in the lead's order (issue 14: EDS 2022 Domain 1). */
+export function findServices(db: DbClient, returnId: string) {
+  return db.returnService.findMany({
+    where: { returnId },
+    select: { id: true, name: true, whyChosen: true, position: true },
+    orderBy: [{ position: 'asc' }, { createdAt: 'asc' }, { id: 'asc' }],
+  });
+}
+
+export type ServiceRow = Awaited<ReturnType<typeof findServices>>[number];
+
+/** Removes a return's services and, with them, their answers. */
+export async function deleteServices(tx: Tx, returnId: string): Promise<void> {
+  await tx.returnService.deleteMany({ where: { returnId } });
+}
+
+export function createServices(
+  tx: Tx,
+  returnId: string,
+  services: readonly { name: string; whyChosen: string; position: number }[],
+) {
+  return tx.returnService.createManyAndReturn({
+    data: services.map((service) => ({ returnId, ...service })),
+    select: { id: true, name: true },
   });
 }
 
@@ -253,9 +292,14 @@ export async function findSnapshotSource(tx: DbClient, returnId: string): Promis
       gradingRecord: {
         select: { firstDate: true, lastDate: true, groups: true, howAgreed: true, dissent: true },
       },
+      services: {
+        select: { id: true, name: true, whyChosen: true, position: true },
+        orderBy: [{ position: 'asc' }, { createdAt: 'asc' }, { id: 'asc' }],
+      },
       responses: {
         select: {
           narrative: true,
+          serviceId: true,
           notApplicable: true,
           notApplicableReason: true,
           requirement: {
@@ -285,6 +329,7 @@ export async function findSnapshotSource(tx: DbClient, returnId: string): Promis
     period: row.period,
     dueDate: row.dueDate,
     grading: row.gradingRecord,
+    services: row.services,
     // With each answer, the actions its page shows (issue 14).
     responses: row.responses.map(({ evidenceLinks, ...response }) => ({
       ...response,

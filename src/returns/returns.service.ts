@@ -49,6 +49,9 @@ import {
   markReturnSubmitted,
   updateAnswerAtVersion,
   upsertCarriedAnswer,
+  deleteServices,
+  createServices,
+  findServices,
   type AnswerData,
   type AnswerRow,
   type ReturnRow,
@@ -574,17 +577,26 @@ export async function carryForward(
     const answers = await findAnswersToCarry(tx, source.id);
     const requirements = await findRequirementsWithLevels(tx, row.frameworkVersionId);
     const byCode = new Map(requirements.map((requirement) => [requirement.code, requirement]));
+    const serviceIds = await carryServices(tx, source.id, row.id);
     const copied: string[] = [];
     const links = [];
+    const carried = new Set<string>();
     for (const answer of answers) {
       const requirement = byCode.get(answer.requirement.code);
       if (!requirement) continue;
+      const perService = requirement.group.code === requirement.frameworkVersion.perServiceGroupCode;
+      // Per service: the same service in the new return; a requirement no longer answered per service
+      // takes the first service's answer only.
+      const serviceId = perService && answer.serviceId ? (serviceIds.get(answer.serviceId) ?? null) : null;
+      const key = `${requirement.id} ${serviceId ?? ''}`;
+      if (carried.has(key)) continue;
+      carried.add(key);
       const level = requirement.ratingScale.levels.find(
         (candidate) => candidate.code === answer.ratingLevel?.code,
       );
       const { id } = await upsertCarriedAnswer(
         tx,
-        { returnId: row.id, requirementId: requirement.id },
+        { returnId: row.id, requirementId: requirement.id, serviceId },
         {
           ratingLevelId: level?.id ?? null,
           narrative: answer.narrative,
@@ -595,7 +607,7 @@ export async function carryForward(
           updatedById: user.id,
         },
       );
-      copied.push(requirement.code);
+      if (!copied.includes(requirement.code)) copied.push(requirement.code);
       links.push(
         ...answer.evidenceLinks.map((link) => ({
           evidenceId: link.evidenceId,
@@ -621,6 +633,33 @@ export async function carryForward(
       },
     });
   });
+}
+
+/**
+ * The earlier return's services made again in the new one (same names, reasons and order), by old id.
+ * The new return is not started, so the services it has (the "All services" a new return is given)
+ * hold no answers yet: they give way to the earlier ones.
+ */
+async function carryServices(tx: Tx, fromReturnId: string, toReturnId: string) {
+  const services = await findServices(tx, fromReturnId);
+  if (services.length === 0) return new Map<string, string>();
+  await deleteServices(tx, toReturnId);
+  const created = await createServices(
+    tx,
+    toReturnId,
+    services.map((service) => ({
+      name: service.name,
+      whyChosen: service.whyChosen,
+      position: service.position,
+    })),
+  );
+  const byName = new Map(created.map((service) => [service.name, service.id]));
+  return new Map(
+    services.flatMap((service) => {
+      const id = byName.get(service.name);
+      return id ? [[service.id, id] as const] : [];
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

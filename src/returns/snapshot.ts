@@ -20,6 +20,8 @@ export interface SnapshotSource {
   period: { label: string };
   dueDate: Date;
   responses: readonly SnapshotResponseSource[];
+  /** The services the return assesses in its per-service group (issue 14: EDS 2022 Domain 1). */
+  services?: readonly { id: string; name: string; whyChosen: string; position: number }[];
   /** Who graded the return (issue 14: EDS), when recorded. */
   grading?: {
     firstDate: Date;
@@ -40,6 +42,8 @@ export interface SnapshotResponseSource {
   notApplicable: boolean;
   notApplicableReason: string;
   evidence: readonly { sha256: string; fileName: string }[];
+  /** The service answered for, on a per-service requirement's answer. */
+  serviceId?: string | null;
 }
 
 export interface SnapshotActionSource {
@@ -81,8 +85,13 @@ export type SnapshotResponse = {
   /** Present only on a "not applicable" answer (so earlier snapshots keep their digests). */
   notApplicable?: true;
   notApplicableReason?: string;
+  /** Present only on an answer given per service (issue 14: EDS 2022 Domain 1). */
+  serviceId?: string;
+  serviceName?: string;
   evidence: { sha256: string; fileName: string }[];
 };
+
+export type SnapshotService = { serviceId: string; name: string; whyChosen: string };
 
 export type ReturnSnapshot = {
   format: typeof SNAPSHOT_FORMAT;
@@ -95,6 +104,8 @@ export type ReturnSnapshot = {
   responses: SnapshotResponse[];
   /** Present only when the return recorded who graded it (so earlier snapshots keep their digests). */
   grading?: SnapshotGrading;
+  /** The services assessed per service, in order; present only when the return names any. */
+  services?: SnapshotService[];
 };
 
 export type SnapshotGrading = {
@@ -110,10 +121,17 @@ export type SnapshotGrading = {
 
 /** Builds the snapshot: responses in requirement order, evidence sorted, dates as YYYY-MM-DD. */
 export function buildReturnSnapshot(source: SnapshotSource): ReturnSnapshot {
+  const services = source.services ?? [];
+  const serviceOrder = new Map(services.map((service, index) => [service.id, index]));
+  const serviceNames = new Map(services.map((service) => [service.id, service.name]));
+  // A per-service group's answers come service by service (1A-1D of the first, then the next...).
+  const order = (response: SnapshotResponseSource) =>
+    response.serviceId ? (serviceOrder.get(response.serviceId) ?? services.length) : -1;
   const responses = [...source.responses]
     .sort(
       (a, b) =>
         a.requirement.group.position - b.requirement.group.position ||
+        order(a) - order(b) ||
         a.requirement.position - b.requirement.position ||
         compareStrings(a.requirement.code, b.requirement.code),
     )
@@ -139,6 +157,9 @@ export function buildReturnSnapshot(source: SnapshotSource): ReturnSnapshot {
       ...(response.notApplicable
         ? { notApplicable: true as const, notApplicableReason: response.notApplicableReason }
         : {}),
+      ...(response.serviceId
+        ? { serviceId: response.serviceId, serviceName: serviceNames.get(response.serviceId) ?? '' }
+        : {}),
       evidence: response.evidence
         .map((item) => ({ sha256: item.sha256, fileName: item.fileName }))
         .sort((a, b) => compareStrings(a.sha256, b.sha256) || compareStrings(a.fileName, b.fileName)),
@@ -160,6 +181,15 @@ export function buildReturnSnapshot(source: SnapshotSource): ReturnSnapshot {
             howAgreed: source.grading.howAgreed,
             dissent: source.grading.dissent,
           },
+        }
+      : {}),
+    ...(services.length > 0
+      ? {
+          services: services.map((service) => ({
+            serviceId: service.id,
+            name: service.name,
+            whyChosen: service.whyChosen,
+          })),
         }
       : {}),
   };

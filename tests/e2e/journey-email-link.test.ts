@@ -79,8 +79,8 @@ beforeAll(async () => {
   const last = requirements.at(-1);
   const level = last?.ratingScale.levels.at(-1);
   if (!last || !level) throw new Error('no requirements');
-  await db.prisma.response.update({
-    where: { returnId_requirementId: { returnId: world.returnB.id, requirementId: last.id } },
+  await db.prisma.response.updateMany({
+    where: { returnId: world.returnB.id, requirementId: last.id },
     data: { ratingLevelId: null, narrative: '' },
   });
   lastRequirement = { code: last.code, levelLabel: level.label };

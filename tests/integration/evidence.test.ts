@@ -267,8 +267,8 @@ describe('uploading evidence', () => {
     const lead = await signedInAgent(app, world.leadA.id);
     const content = pdfFile();
     await upload(lead, a.id, a.first, { content, name: 'early.pdf' }).expect(302);
-    const response = await db.prisma.response.findUniqueOrThrow({
-      where: { returnId_requirementId: { returnId: a.id, requirementId: a.first } },
+    const response = await db.prisma.response.findFirstOrThrow({
+      where: { returnId: a.id, requirementId: a.first },
       include: { evidenceLinks: true },
     });
     expect(response.evidenceLinks).toHaveLength(1);

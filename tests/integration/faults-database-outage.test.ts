@@ -261,8 +261,8 @@ test('a database outage gives 503 pages without waiting for the database, then t
   expect(await findInconsistencies(prisma)).toEqual([]);
   // Every save the user was told about is in the audit trail, the last one is what is stored, and the
   // response's version counts exactly the saves that happened.
-  const response = await prisma.response.findUniqueOrThrow({
-    where: { returnId_requirementId: { returnId, requirementId } },
+  const response = await prisma.response.findFirstOrThrow({
+    where: { returnId, requirementId },
   });
   const saves = await prisma.auditEvent.findMany({
     where: { action: 'response.saved', entityId: response.id },

@@ -151,8 +151,8 @@ test('the longest answer the form allows is accepted, in characters of any UTF-8
       version: formVersion(html),
     });
   expect(response.status).toBe(302);
-  const saved = await db.prisma.response.findUniqueOrThrow({
-    where: { returnId_requirementId: { returnId: world.returnA.id, requirementId: second.requirementId } },
+  const saved = await db.prisma.response.findFirstOrThrow({
+    where: { returnId: world.returnA.id, requirementId: second.requirementId },
   });
   expect(saved).toMatchObject({ narrative });
 });

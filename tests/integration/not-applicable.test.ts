@@ -40,8 +40,8 @@ async function requirement(code: string) {
 }
 
 function response(requirementId: string) {
-  return db.prisma.response.findUniqueOrThrow({
-    where: { returnId_requirementId: { returnId: w.returnA.id, requirementId } },
+  return db.prisma.response.findFirstOrThrow({
+    where: { returnId: w.returnA.id, requirementId },
   });
 }
 
@@ -135,8 +135,8 @@ describe('results, matrix tallies, review and exports', () => {
     const requirements = await requirementsInOrder(db.prisma, w.ais.id);
     for (const item of requirements) {
       const top = item.ratingScale.levels.at(-1);
-      await db.prisma.response.update({
-        where: { returnId_requirementId: { returnId: w.returnB.id, requirementId: item.id } },
+      await db.prisma.response.updateMany({
+        where: { returnId: w.returnB.id, requirementId: item.id },
         data:
           item.code === '1.2'
             ? { ratingLevelId: null, notApplicable: true, notApplicableReason: 'No carers or parents.' }

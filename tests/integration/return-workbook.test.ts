@@ -71,23 +71,19 @@ test('a lead downloads the return: one row per requirement, ratings from a drop-
   const first = requirements[0];
   const level = first?.ratingScale.levels[0];
   if (!first || !level) throw new Error('no requirement');
-  await db.prisma.response.upsert({
-    where: { returnId_requirementId: { returnId: world.returnA.id, requirementId: first.id } },
-    create: {
-      returnId: world.returnA.id,
-      requirementId: first.id,
-      ratingLevelId: level.id,
-      narrative: 'We audit every quarter',
-      version: 3,
-      updatedById: world.leadA.id,
-    },
-    update: {
-      ratingLevelId: level.id,
-      narrative: 'We audit every quarter',
-      version: 3,
-      notApplicable: false,
-    },
+  const answer = { ratingLevelId: level.id, narrative: 'We audit every quarter', version: 3 };
+  const existing = await db.prisma.response.findFirst({
+    where: { returnId: world.returnA.id, requirementId: first.id },
   });
+  if (existing)
+    await db.prisma.response.update({
+      where: { id: existing.id },
+      data: { ...answer, notApplicable: false },
+    });
+  else
+    await db.prisma.response.create({
+      data: { returnId: world.returnA.id, requirementId: first.id, ...answer, updatedById: world.leadA.id },
+    });
   // An action linked to the first requirement is listed, read only (issue 14).
   await db.prisma.action.deleteMany({ where: { description: 'Replace the old signs' } });
   await db.prisma.action.create({
@@ -329,8 +325,8 @@ test('an answer changed online since the download is not overwritten unless the 
     sheet.getCell('F2').value = 'Narrative from the workbook';
   });
   // Meanwhile a contributor saves the same requirement online.
-  await db.prisma.response.update({
-    where: { returnId_requirementId: { returnId: returnA.id, requirementId: first.id } },
+  await db.prisma.response.updateMany({
+    where: { returnId: returnA.id, requirementId: first.id },
     data: { narrative: 'Narrative typed online', version: 2, updatedById: world.leadA.id },
   });
 
@@ -365,8 +361,8 @@ test('a change online between the preview and the confirmation saves nothing', a
     sheet.getCell('F3').value = 'Second from the workbook';
   });
   expect((await uploadTo(lead, returnA.id, content)).status).toBe(302);
-  await db.prisma.response.update({
-    where: { returnId_requirementId: { returnId: returnA.id, requirementId: second.id } },
+  await db.prisma.response.updateMany({
+    where: { returnId: returnA.id, requirementId: second.id },
     data: { narrative: 'Typed online', version: { increment: 1 }, updatedById: world.leadA.id },
   });
   const { response } = await confirmPreview(lead, returnA.id);

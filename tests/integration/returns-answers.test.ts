@@ -91,12 +91,12 @@ describe('task list', () => {
   test('shows each step with its requirements and their state, and the way to check answers', async () => {
     const w = await world();
     const [level] = w.first.ratingScale.levels;
-    await db.prisma.response.update({
-      where: { returnId_requirementId: { returnId: w.returnA.id, requirementId: w.first.id } },
+    await db.prisma.response.updateMany({
+      where: { returnId: w.returnA.id, requirementId: w.first.id },
       data: { ratingLevelId: level?.id ?? null, narrative: 'We ask at registration.' },
     });
-    await db.prisma.response.update({
-      where: { returnId_requirementId: { returnId: w.returnA.id, requirementId: w.second.id } },
+    await db.prisma.response.updateMany({
+      where: { returnId: w.returnA.id, requirementId: w.second.id },
       data: { narrative: 'We are adding a carers question.' },
     });
     const app = buildTestApp(db);
@@ -261,8 +261,8 @@ describe('answering a requirement', () => {
       `<a href="#narrative">Enter a narrative for requirement ${w.first.code}</a>`,
     );
 
-    const saved = await db.prisma.response.findUniqueOrThrow({
-      where: { returnId_requirementId: { returnId: w.returnA.id, requirementId: w.first.id } },
+    const saved = await db.prisma.response.findFirstOrThrow({
+      where: { returnId: w.returnA.id, requirementId: w.first.id },
     });
     expect(saved).toMatchObject({ version: 1, narrative: '' });
   });
@@ -278,8 +278,8 @@ describe('answering a requirement', () => {
     });
     expect(response.status).toBe(302);
     expect(response.headers.location).toBe(returnPath(w.returnA.id));
-    const saved = await db.prisma.response.findUniqueOrThrow({
-      where: { returnId_requirementId: { returnId: w.returnA.id, requirementId: w.first.id } },
+    const saved = await db.prisma.response.findFirstOrThrow({
+      where: { returnId: w.returnA.id, requirementId: w.first.id },
     });
     expect(saved).toMatchObject({
       narrative: 'We ask at registration.',
@@ -316,8 +316,8 @@ describe('answering a requirement', () => {
     });
     expect(badRating.status).toBe(400);
     expect(badRating.text).toContain(`Select a rating from the list for requirement ${w.first.code}`);
-    const saved = await db.prisma.response.findUniqueOrThrow({
-      where: { returnId_requirementId: { returnId: w.returnA.id, requirementId: w.first.id } },
+    const saved = await db.prisma.response.findFirstOrThrow({
+      where: { returnId: w.returnA.id, requirementId: w.first.id },
     });
     expect(saved.version).toBe(1);
     expect((await db.prisma.return.findUniqueOrThrow({ where: { id: w.returnA.id } })).status).toBe(
@@ -339,8 +339,8 @@ describe('answering a requirement', () => {
     });
     expect(response.status).toBe(302);
     expect(response.headers.location).toBe(requirementPath(w.returnA.id, w.second.id));
-    const saved = await db.prisma.response.findUniqueOrThrow({
-      where: { returnId_requirementId: { returnId: w.returnA.id, requirementId: w.first.id } },
+    const saved = await db.prisma.response.findFirstOrThrow({
+      where: { returnId: w.returnA.id, requirementId: w.first.id },
     });
     expect(saved).toMatchObject({ ratingLevelId: level?.id, narrative: 'Asked at every contact.' });
     const again = await lead.get(first);
@@ -384,8 +384,8 @@ describe('answering a requirement', () => {
       version: '0',
     });
     expect(response.status).toBe(302);
-    const saved = await db.prisma.response.findUniqueOrThrow({
-      where: { returnId_requirementId: { returnId: w.returnA.id, requirementId: w.first.id } },
+    const saved = await db.prisma.response.findFirstOrThrow({
+      where: { returnId: w.returnA.id, requirementId: w.first.id },
     });
     expect(saved).toMatchObject({ narrative: 'First words', version: 1, updatedById: w.leadA.id });
   });
@@ -433,8 +433,8 @@ describe('two people editing the same answer', () => {
     expect(conflict.text).toContain('>Carla’s narrative</textarea>');
     expect(formVersion(conflict.text)).toBe('2');
 
-    const stored = await db.prisma.response.findUniqueOrThrow({
-      where: { returnId_requirementId: { returnId: w.returnA.id, requirementId: w.first.id } },
+    const stored = await db.prisma.response.findFirstOrThrow({
+      where: { returnId: w.returnA.id, requirementId: w.first.id },
     });
     expect(stored).toMatchObject({
       narrative: 'Lena’s narrative',
@@ -462,8 +462,8 @@ describe('two people editing the same answer', () => {
     const fields = { ...answerFields({ narrative: 'Same words', action: 'draft' }), version: '1' };
     expect((await postForm(lead, url, url, fields)).status).toBe(302);
     expect((await postForm(lead, url, url, fields)).status).toBe(302);
-    const stored = await db.prisma.response.findUniqueOrThrow({
-      where: { returnId_requirementId: { returnId: w.returnA.id, requirementId: w.first.id } },
+    const stored = await db.prisma.response.findFirstOrThrow({
+      where: { returnId: w.returnA.id, requirementId: w.first.id },
     });
     expect(stored.version).toBe(2);
   });

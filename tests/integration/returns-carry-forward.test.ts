@@ -70,8 +70,8 @@ async function earlierReturn(
 }
 
 async function responseOf(returnId: string, requirementId: string) {
-  return db.prisma.response.findUniqueOrThrow({
-    where: { returnId_requirementId: { returnId, requirementId } },
+  return db.prisma.response.findFirstOrThrow({
+    where: { returnId, requirementId },
     include: { evidenceLinks: true },
   });
 }
@@ -283,4 +283,73 @@ test('is not offered, and refused, without an accepted earlier return or once th
   expect(
     await db.prisma.response.findMany({ where: { returnId: w.returnA.id }, orderBy: { id: 'asc' } }),
   ).toEqual(before);
+});
+
+test('an EDS 2022 return carries its services, each with its own Domain 1 answers (issue 14)', async () => {
+  const w = base;
+  const eds = await frameworkVersion(db.prisma, 'EDS', '2022');
+  const accepted = await earlierReturn(w, w.contractB, {
+    frameworkVersionId: eds.id,
+    startYear: 2025,
+    status: 'accepted',
+  });
+  // The earlier return assessed two services: "All services" renamed, and a second one answered apart.
+  const [first] = await db.prisma.returnService.findMany({ where: { returnId: accepted.id } });
+  if (!first) throw new Error('the earlier return has no service');
+  await db.prisma.returnService.update({
+    where: { id: first.id },
+    data: { name: 'Maternity', whyChosen: 'Patients told us' },
+  });
+  const second = await db.prisma.returnService.create({
+    data: { returnId: accepted.id, name: 'Community nursing', whyChosen: 'Complaints rose', position: 2 },
+  });
+  const domainOne = (await requirementsInOrder(db.prisma, eds.id)).filter(
+    (requirement) => requirement.group.code === '1',
+  );
+  for (const requirement of domainOne) {
+    const top = requirement.ratingScale.levels.at(-1);
+    await db.prisma.response.create({
+      data: {
+        returnId: accepted.id,
+        requirementId: requirement.id,
+        serviceId: second.id,
+        ratingLevelId: top?.id ?? null,
+        narrative: `Community ${requirement.code}`,
+      },
+    });
+  }
+  const period = await db.prisma.reportingPeriod.create({
+    data: {
+      label: `2026/27 ${randomUUID().slice(0, 6)}`,
+      startDate: new Date('2026-04-01'),
+      endDate: new Date('2027-03-31'),
+    },
+  });
+  const target = await createReturn(db.prisma, {
+    contractId: w.contractB.id,
+    providerId: w.providerB.id,
+    frameworkVersionId: eds.id,
+    periodId: period.id,
+  });
+  const lead = await signedInAgent(buildTestApp(db, { clock: () => NOW }), w.leadB.id);
+  expect((await postForm(lead, returnPath(target.id), carryPath(target.id), {})).status).toBe(302);
+
+  const services = await db.prisma.returnService.findMany({
+    where: { returnId: target.id },
+    orderBy: { position: 'asc' },
+    include: { responses: { include: { requirement: true }, orderBy: { requirement: { position: 'asc' } } } },
+  });
+  expect(services.map((service) => [service.name, service.whyChosen])).toEqual([
+    ['Maternity', 'Patients told us'],
+    ['Community nursing', 'Complaints rose'],
+  ]);
+  expect(services[0]?.responses.map((response) => response.narrative)).toEqual(
+    domainOne.map((requirement) => `Narrative for ${requirement.code}`),
+  );
+  expect(services[1]?.responses.map((response) => [response.narrative, response.carriedForward])).toEqual(
+    domainOne.map((requirement) => [`Community ${requirement.code}`, true]),
+  );
+  // Domains 2 and 3 are answered once, with no service.
+  const others = await db.prisma.response.count({ where: { returnId: target.id, serviceId: null } });
+  expect(others).toBe((await requirementsInOrder(db.prisma, eds.id)).length - domainOne.length);
 });

@@ -42,31 +42,44 @@ export function rowLinking(html: string, href: string, end = '</tr>'): string {
 export function requirementsInOrder(prisma: Db, frameworkVersionId: string) {
   return prisma.requirement.findMany({
     where: { frameworkVersionId },
-    include: { ratingScale: { include: { levels: { orderBy: { position: 'asc' } } } } },
+    include: {
+      ratingScale: { include: { levels: { orderBy: { position: 'asc' } } } },
+      group: { select: { code: true } },
+      frameworkVersion: { select: { perServiceGroupCode: true } },
+    },
     orderBy: [{ group: { position: 'asc' } }, { position: 'asc' }, { code: 'asc' }],
   });
 }
 
-/** Completes every response of a return (rating: the scale's first level) as a lead would have. */
+/**
+ * Completes every response of a return (rating: the scale's first level) as a lead would have: a
+ * requirement answered per service once for each of the return's services (its first, made by the
+ * database as "All services", when it names none).
+ */
 export async function answerEveryRequirement(
   prisma: Db,
   ret: { id: string; frameworkVersionId: string },
   updatedById: string,
 ): Promise<void> {
+  const services = await prisma.returnService.findMany({ where: { returnId: ret.id }, select: { id: true } });
   for (const requirement of await requirementsInOrder(prisma, ret.frameworkVersionId)) {
     const level = requirement.ratingScale.levels[0];
     if (!level) throw new Error(`No levels on the scale of ${requirement.code}`);
-    await prisma.response.upsert({
-      where: { returnId_requirementId: { returnId: ret.id, requirementId: requirement.id } },
-      create: {
-        returnId: ret.id,
-        requirementId: requirement.id,
-        ratingLevelId: level.id,
-        narrative: `Narrative for ${requirement.code}`,
-        updatedById,
-      },
-      update: { ratingLevelId: level.id, narrative: `Narrative for ${requirement.code}`, updatedById },
-    });
+    const perService = requirement.group.code === requirement.frameworkVersion.perServiceGroupCode;
+    for (const serviceId of perService && services.length > 0
+      ? services.map((service) => service.id)
+      : [null]) {
+      const answer = { ratingLevelId: level.id, narrative: `Narrative for ${requirement.code}`, updatedById };
+      const existing = await prisma.response.findFirst({
+        where: { returnId: ret.id, requirementId: requirement.id, ...(serviceId ? { serviceId } : {}) },
+        select: { id: true },
+      });
+      if (existing) await prisma.response.update({ where: { id: existing.id }, data: answer });
+      else
+        await prisma.response.create({
+          data: { returnId: ret.id, requirementId: requirement.id, serviceId, ...answer },
+        });
+    }
   }
   await prisma.return.update({
     where: { id: ret.id },

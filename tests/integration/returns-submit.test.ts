@@ -42,8 +42,8 @@ async function world() {
 async function completedWorld() {
   const w = await world();
   await answerEveryRequirement(db.prisma, w.returnA, w.leadA.id);
-  const response = await db.prisma.response.findUniqueOrThrow({
-    where: { returnId_requirementId: { returnId: w.returnA.id, requirementId: w.first.id } },
+  const response = await db.prisma.response.findFirstOrThrow({
+    where: { returnId: w.returnA.id, requirementId: w.first.id },
   });
   const evidence = await addEvidence(db.prisma, {
     providerId: w.providerA.id,
