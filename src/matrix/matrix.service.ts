@@ -121,7 +121,10 @@ export interface MatrixRow {
 
 export interface SortLink {
   key: string;
+  /** What the column's header shows: short ("AIS"), so the header row stays one line high. */
   label: string;
+  /** The name the short label stands for ("Accessible Information Standard"), where it differs. */
+  fullName: string | null;
   href: string;
   /** aria-sort value for the sorted column, else null. */
   ariaSort: 'ascending' | 'descending' | null;
@@ -425,10 +428,14 @@ export async function matrixPage(
     rows = rows.filter((row) => row.obligationCells.some((cell) => cell.state === query.publication));
 
   const sortKeys = [
-    { key: 'provider', label: 'Provider' },
-    { key: 'ods', label: 'ODS code' },
-    { key: 'type', label: 'Type' },
-    ...columns.map((column) => ({ key: `standard-${column.code}`, label: column.name })),
+    { key: 'provider', label: 'Provider', fullName: null },
+    { key: 'ods', label: 'ODS code', fullName: null },
+    { key: 'type', label: 'Type', fullName: null },
+    ...columns.map((column) => ({
+      key: `standard-${column.code}`,
+      label: column.code,
+      fullName: column.name,
+    })),
   ];
   const sortKey = sortKeys.some((item) => item.key === query.sort) ? query.sort : 'provider';
   rows = sortRows(rows, sortKey, query.order, columns);
@@ -442,13 +449,15 @@ export async function matrixPage(
   const noReturn = cells.filter((cell) => cell === null).length;
   if (noReturn > 0) counts.push({ label: 'No return due', count: noReturn });
 
-  const sortedLabel = sortKeys.find((item) => item.key === sortKey)?.label ?? 'Provider';
+  const sortedBy = sortKeys.find((item) => item.key === sortKey);
+  const sortedLabel = sortedBy?.fullName ?? sortedBy?.label ?? 'Provider';
   const sortLinks: SortLink[] = sortKeys.map((item) => {
     const sorted = item.key === sortKey;
     const nextOrder = sorted && query.order === 'asc' ? 'desc' : 'asc';
     return {
       key: item.key,
       label: item.label,
+      fullName: item.fullName,
       href: matrixHref({ ...query, period: chosen.id, sort: item.key, order: nextOrder }),
       ariaSort: sorted ? (query.order === 'asc' ? 'ascending' : 'descending') : null,
     };

@@ -1,16 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
+import { PROJECT_ROOT } from '../../src/project-root.js';
 import { buildTestApp, testConfig } from '../support/app.js';
 import { BOUNDS } from '../support/bounds.js';
 import { launchChromium, newPersonContext, PageChecks, saveScreenshot } from '../support/browser.js';
 import { createTestDatabase } from '../support/database.js';
 import { pdfFile, windowsExecutable } from '../support/evidence-files.js';
-import { createTwoProviderWorld, importTestStandards } from '../support/fixtures.js';
+import {
+  createContract,
+  createReturn,
+  createTwoProviderWorld,
+  frameworkVersion,
+  importTestStandards,
+} from '../support/fixtures.js';
 import { startTestIdp, type TestIdp } from '../support/idp.js';
+import { answerReturn, submitReturn } from '../support/review-fixtures.js';
 import { auditKeyboard, chooseWithKeyboard, pressWithKeyboard, tabTo, typeWithKeyboard } from './keyboard.js';
 
 // The whole return workflow in Chromium, shared by three ways of using the browser (mouse with
@@ -129,6 +138,27 @@ export function describeJourney(ui: Interaction, options: { screenshots: boolean
       });
   }
 
+  /**
+   * What each person's browser showed when a step failed (tests/artifacts/journeys/, gitignored): the
+   * address, the HTML and a screenshot, so a failure seen once on a loaded machine can be read later.
+   */
+  async function keepEvidence(stepName: string): Promise<void> {
+    const dir = join(PROJECT_ROOT, 'tests', 'artifacts', 'journeys');
+    mkdirSync(dir, { recursive: true });
+    const slug = `${ui.name}-${stepName.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`;
+    for (const [who, person] of [
+      ['lead', journey.lead],
+      ['manager', journey.manager],
+    ] as const) {
+      const base = join(dir, `${slug}-${who}`);
+      await person.page
+        .content()
+        .then((html) => writeFileSync(`${base}.html`, `<!-- ${person.page.url()} -->\n${html}`))
+        .catch(() => undefined);
+      await person.page.screenshot({ path: `${base}.png`, fullPage: true }).catch(() => undefined);
+    }
+  }
+
   /** One step of the journey: after a step fails, the later ones say so rather than fail oddly. */
   let failedStep: string | undefined;
   const step = (name: string, body: () => Promise<void> | void) => {
@@ -138,6 +168,7 @@ export function describeJourney(ui: Interaction, options: { screenshots: boolean
         await body();
       } catch (error) {
         failedStep = name;
+        await keepEvidence(name);
         throw error;
       }
     });
@@ -166,6 +197,44 @@ export function describeJourney(ui: Interaction, options: { screenshots: boolean
     const world = await createTwoProviderWorld(db.prisma);
     // A readable period label for the screenshots (the fixture makes a random one).
     await db.prisma.reportingPeriod.update({ where: { id: world.period.id }, data: { label: '2026/27' } });
+    // The standard the period asks for, as opening it records (the heat map starts on it).
+    await db.prisma.periodStandard.create({
+      data: {
+        periodId: world.period.id,
+        frameworkId: world.ais.frameworkId,
+        frameworkVersionId: world.ais.id,
+        dueDate: new Date('2027-03-31'),
+      },
+    });
+    // Provider B's lead has saved answers without submitting: the heat map can include them.
+    await answerReturn(db.prisma, world.returnB.id, world.leadB.id);
+    // Last year provider A's AIS 2016 return was accepted (on its earlier contract, so nothing is
+    // carried forward): its trends cross the change of version to the journey's AIS 2025 return.
+    const lastYear = await db.prisma.reportingPeriod.create({
+      data: { label: '2025/26', startDate: new Date('2025-04-01'), endDate: new Date('2026-03-31') },
+    });
+    const earlierContract = await createContract(db.prisma, world.providerA.id, world.manager.id);
+    const ais2016Version = await frameworkVersion(db.prisma, 'AIS', '2016');
+    await db.prisma.periodStandard.create({
+      data: {
+        periodId: lastYear.id,
+        frameworkId: ais2016Version.frameworkId,
+        frameworkVersionId: ais2016Version.id,
+        dueDate: new Date('2026-03-31'),
+      },
+    });
+    const ais2016 = await createReturn(db.prisma, {
+      contractId: earlierContract.id,
+      providerId: world.providerA.id,
+      frameworkVersionId: ais2016Version.id,
+      periodId: lastYear.id,
+    });
+    await answerReturn(db.prisma, ais2016.id, world.leadA.id);
+    await submitReturn(db.prisma, ais2016.id, world.leadA.id, new Date('2026-03-01'));
+    await db.prisma.return.update({
+      where: { id: ais2016.id },
+      data: { status: 'accepted', decidedAt: new Date('2026-03-20') },
+    });
 
     // The lead accepted their invitation earlier: their Microsoft account is bound to them.
     const leadOid = randomUUID();
@@ -306,8 +375,13 @@ export function describeJourney(ui: Interaction, options: { screenshots: boolean
     await ours(page);
   });
 
-  step('the lead checks the answers and submits the return', async () => {
+  step('the lead goes home, continues the return from there, checks the answers and submits', async () => {
     const { page } = journey.lead;
+    // Home: each return with its one next action; an answered return is continued.
+    await follow(page, link(page, 'Home'));
+    await ours(page);
+    await follow(page, link(page, /^Continue ?: Accessible Information Standard 2025 return/));
+    expect(await ours(page)).toMatch(/^Accessible Information Standard 2025 return, 2026\/27 - /);
     await follow(page, button(page, 'Check your answers').or(link(page, 'Check your answers')));
     await ours(page);
     await ui.choose(page, page.locator('#declaration'));
@@ -373,28 +447,37 @@ export function describeJourney(ui: Interaction, options: { screenshots: boolean
     expect(await textOf(page.locator('#overall-decision'))).toContain('Returned');
   });
 
-  step('the lead sees the reason, changes the answer and submits again', async () => {
-    const { page } = journey.lead;
-    await page.goto(`${journey.baseUrl}/returns/${journey.world.returnA.id}`);
-    await ours(page);
-    expect(await page.getByText(`Returned: ${REASON}`).isVisible()).toBe(true);
-    if (options.screenshots) await saveScreenshot(page, 'task-list');
+  step(
+    'the lead follows "Fix 1 returned requirement" from home, sees the reason, changes the answer and submits again',
+    async () => {
+      const { page } = journey.lead;
+      await follow(page, link(page, 'Home'));
+      await ours(page);
+      await follow(
+        page,
+        link(page, /^Fix 1 returned requirement ?: Accessible Information Standard 2025 return/),
+      );
+      expect(new URL(page.url()).pathname).toBe(`/returns/${journey.world.returnA.id}`);
+      await ours(page);
+      expect(await page.getByText(`Returned: ${REASON}`).isVisible()).toBe(true);
+      if (options.screenshots) await saveScreenshot(page, 'task-list');
 
-    await follow(page, page.getByRole('link', { name: codePattern(FIRST) }));
-    await ours(page);
-    expect(await textOf(page.locator('.nhsuk-card--warning'))).toContain(REASON);
-    await ui.fill(page, page.locator('#narrative'), FIXED_NARRATIVE);
-    await follow(page, button(page, 'Save and continue'));
-    await ours(page);
-    await follow(page, link(page, 'Back to the task list').first());
-    await ours(page);
-    await follow(page, button(page, 'Check your answers').or(link(page, 'Check your answers')));
-    await ours(page);
-    await ui.choose(page, page.locator('#declaration'));
-    await follow(page, button(page, 'Submit return'));
-    await ours(page);
-    expect(await page.getByText('Submission 2 was received').isVisible()).toBe(true);
-  });
+      await follow(page, page.getByRole('link', { name: codePattern(FIRST) }));
+      await ours(page);
+      expect(await textOf(page.locator('.nhsuk-card--warning'))).toContain(REASON);
+      await ui.fill(page, page.locator('#narrative'), FIXED_NARRATIVE);
+      await follow(page, button(page, 'Save and continue'));
+      await ours(page);
+      await follow(page, link(page, 'Back to the task list').first());
+      await ours(page);
+      await follow(page, button(page, 'Check your answers').or(link(page, 'Check your answers')));
+      await ours(page);
+      await ui.choose(page, page.locator('#declaration'));
+      await follow(page, button(page, 'Submit return'));
+      await ours(page);
+      expect(await page.getByText('Submission 2 was received').isVisible()).toBe(true);
+    },
+  );
 
   step(
     'the manager goes from what needs attention to the review, sees what changed, decides every requirement and accepts the return',
@@ -443,8 +526,21 @@ export function describeJourney(ui: Interaction, options: { screenshots: boolean
         const group = page.getByRole('group', { name: `Do you accept requirement ${code}?` });
         await ui.choose(page, group.getByRole('radio', { name: 'Accept', exact: true }));
       }
+      // Every choice made, so a choice that did not take says which, rather than "Accept the return"
+      // missing after the save.
+      const unchosen: string[] = [];
+      for (const code of journey.requirementCodes) {
+        const group = page.getByRole('group', { name: `Do you accept requirement ${code}?` });
+        if (!(await group.getByRole('radio', { name: 'Accept', exact: true }).isChecked()))
+          unchosen.push(code);
+      }
+      expect(unchosen).toEqual([]);
       await follow(page, button(page, 'Save decisions'));
       await ours(page, { repeat: true });
+      const total = journey.requirementCodes.length;
+      expect(await textOf(page.locator('#decide ~ p').first())).toContain(
+        `${String(total)} of ${String(total)} requirements decided: ${String(total)} accepted`,
+      );
       await follow(page, button(page, 'Accept the return'));
       await ours(page);
       expect(await textOf(page.locator('#overall-decision'))).toContain('Accepted');
@@ -458,13 +554,17 @@ export function describeJourney(ui: Interaction, options: { screenshots: boolean
     const row = page.getByRole('row', { name: /Alpha Hospitals NHS Trust/ });
     expect(await textOf(row)).toContain('Accepted');
     // The home page: what needs attention, then the matrix, whose table starts on the first screen
-    // of a 1280 x 800 window: the top of its header row, with a line of it (the publication columns'
-    // names wrap, so the whole header can reach below the fold).
+    // of a 1280 x 800 window: its whole header row (short column names, on one line).
     expect(await textOf(page.locator('#attention-heading'))).toBe('Needs attention');
     const size = page.viewportSize();
     await page.setViewportSize({ width: 1280, height: 800 });
     const header = await page.locator('#matrix thead').boundingBox();
-    expect(header && header.y + 48).toBeLessThanOrEqual(800);
+    expect(header && header.y + header.height).toBeLessThanOrEqual(800);
+    // The short names are spelt out: to a screen reader in the header, to everyone in the key.
+    expect(
+      await page.getByRole('columnheader', { name: /^AIS \(Accessible Information Standard\)/ }).count(),
+    ).toBe(1);
+    expect(await textOf(page.locator('#matrix-key'))).toContain('AIS is the Accessible Information Standard');
     if (size) await page.setViewportSize(size);
     if (options.screenshots) await saveScreenshot(page, 'matrix');
 
@@ -479,22 +579,53 @@ export function describeJourney(ui: Interaction, options: { screenshots: boolean
   });
 
   step(
-    'the trends, heat map, publications, a return’s history and the lead’s home page fit a 320 px screen',
+    'the manager includes returns in progress in the heat map, and follows a provider to its page and its trends across versions',
+    async () => {
+      const { page } = journey.manager;
+      await follow(page, link(page, 'Heat map'));
+      // The newest period and its one standard; by default only submitted returns.
+      expect(await ours(page)).toMatch(/^Accessible Information Standard \(2025\) heat map, 2026\/27 - /);
+      const heatmap = page.getByRole('table', { name: /^Ratings by provider and requirement/ });
+      expect(await textOf(heatmap)).not.toContain('(in progress)');
+      await ui.choose(
+        page,
+        page.getByRole('checkbox', { name: 'Include answers of returns still in progress' }),
+      );
+      await follow(page, button(page, 'Show heat map'));
+      expect(await ours(page)).toMatch(/heat map/i);
+      expect(new URL(page.url()).searchParams.get('inProgress')).toBe('yes');
+      // Provider B's saved answers, each cell marked in words; A's accepted submission as it is.
+      const bravo = page.getByRole('row', { name: /^Bravo Care Home/ });
+      expect(await textOf(bravo)).toContain('(in progress)');
+      expect(await textOf(page.getByRole('row', { name: /^Alpha Hospitals NHS Trust/ }))).not.toContain(
+        '(in progress)',
+      );
+      if (options.screenshots) await saveScreenshot(page, 'heatmap');
+
+      // The provider's name leads to its page, the hub, and from there to its own trends.
+      await follow(page, link(page, 'Alpha Hospitals NHS Trust'));
+      expect(await ours(page)).toMatch(/^Alpha Hospitals NHS Trust - /);
+      await follow(page, link(page, 'Trends for Alpha Hospitals NHS Trust'));
+      expect(await ours(page)).toMatch(/Alpha Hospitals NHS Trust/);
+      // Last year's AIS 2016 result, then this year's AIS 2025, the change of version marked.
+      const trends = await textOf(page.locator('main'));
+      expect(trends).toContain('2025/26');
+      expect(trends).toContain('Accessible Information Standard (2016)');
+      expect(trends).toContain('Accessible Information Standard (2025) (version changed here)');
+    },
+  );
+
+  step(
+    'all providers’ trends, the matrix, publications, a return’s history and the lead’s home page fit a 320 px screen',
     async () => {
       // Every page checked (ours) must fit 320 CSS px without scrolling sideways; these are the pages
       // with wide tables and the lead's own home, seen with a decision on their return.
       const { page } = journey.manager;
       await page.goto(`${journey.baseUrl}/trends`);
       expect(await ours(page)).toMatch(/^Trends for all providers - /);
-      // The journey's period and standard, with provider B's return still in progress shown too.
-      const heatmapChoice = new URLSearchParams({
-        period: journey.world.period.id,
-        standard: journey.world.ais.id,
-        inProgress: 'yes',
-      });
-      await page.goto(`${journey.baseUrl}/heatmap?${heatmapChoice.toString()}`);
-      expect(await ours(page)).toMatch(/heat map/i);
-      if (options.screenshots) await saveScreenshot(page, 'heatmap');
+      // The matrix on a page of its own (the home page above shows it after what needs attention).
+      await page.goto(`${journey.baseUrl}/matrix`);
+      expect(await ours(page)).toMatch(/^Compliance matrix - /);
       await page.goto(`${journey.baseUrl}/publications`);
       expect(await ours(page)).toMatch(/^Equality publications, /);
       await page.goto(`${journey.baseUrl}/returns/${journey.world.returnA.id}/history`);

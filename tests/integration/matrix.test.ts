@@ -178,6 +178,20 @@ describe('the matrix page', () => {
     expect(providerOrder(byType.text)).toEqual(['Bravo Care Home', 'Alpha Hospitals NHS Trust']);
   });
 
+  test('heads each standard with its code, its full name hidden for screen readers and spelt out in the key', async () => {
+    const { text } = await managerAgent.get(paths.matrix.show).expect(200);
+    // The visible label first (so it is in the link's name, WCAG 2.5.3), then the full name.
+    expect(text).toMatch(
+      /<a class="nhsuk-link" href="[^"]*sort=standard-AIS[^"]*">AIS<span class="nhsuk-u-visually-hidden"> \(Accessible Information Standard\)<\/span>/,
+    );
+    expect(text).toMatch(/>EDS<span class="nhsuk-u-visually-hidden"> \(Equality Delivery System\)<\/span>/);
+    const key = /<p class="nhsuk-body-s" id="matrix-key">([^<]*)<\/p>/.exec(text)?.[1];
+    expect(key).toBe(
+      'Column headings: AIS is the Accessible Information Standard, EDS is the Equality Delivery System. ' +
+        'The columns after them are the provider’s equality publications for the period’s financial year.',
+    );
+  });
+
   test('exports the filtered view as CSV', async () => {
     const response = await managerAgent.get(`${paths.matrix.export}?type=care_home`).expect(200);
     expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
