@@ -1,5 +1,6 @@
 import cron from 'node-cron';
 import type { Config } from '../src/config.js';
+import * as enqueueActionChasers from './enqueue-action-chasers.js';
 import * as enqueueChasers from './enqueue-chasers.js';
 import * as enqueuePublicationChasers from './enqueue-publication-chasers.js';
 import * as pruneRateLimits from './prune-rate-limits.js';
@@ -60,6 +61,11 @@ export function scheduledJobs(config: Config): ScheduledJob[] {
       name: enqueuePublicationChasers.ENQUEUE_PUBLICATION_CHASERS_JOB,
       expression: config.jobs.chasersCron,
       run: enqueuePublicationChasers.run,
+    },
+    {
+      name: enqueueActionChasers.ENQUEUE_ACTION_CHASERS_JOB,
+      expression: config.jobs.chasersCron,
+      run: enqueueActionChasers.run,
     },
     {
       name: sendEmail.SEND_EMAIL_JOB,

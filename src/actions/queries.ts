@@ -228,3 +228,27 @@ export async function setActionStatus(tx: Tx, actionId: string, status: ActionSt
 export async function touchAction(tx: Tx, actionId: string, now: Date) {
   await tx.action.update({ where: { id: actionId }, data: { updatedAt: now } });
 }
+
+/** Open actions past their due date, with what the overdue chasers need (issue 14). */
+export function findOverdueOpenActions(db: DbClient, today: Date) {
+  return db.action.findMany({
+    where: overdueWhere(today),
+    select: {
+      id: true,
+      providerId: true,
+      description: true,
+      owner: true,
+      dueDate: true,
+      createdAt: true,
+      chasedStage: true,
+      provider: { select: { name: true } },
+    },
+    orderBy: [...ACTION_ORDER, { id: 'asc' }],
+  });
+}
+
+/** Records the rung each action was chased at, so the next run lists it only at a later rung. */
+export async function markActionsChased(tx: Tx, chased: { id: string; stage: string }[]) {
+  for (const { id, stage } of chased)
+    await tx.action.update({ where: { id }, data: { chasedStage: stage }, select: { id: true } });
+}

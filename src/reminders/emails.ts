@@ -30,7 +30,7 @@ export function plural(count: number, noun: string): string {
 export const FOOTNOTE_STYLE = 'font-size: 14px; color: #4c6272;';
 const BODY_STYLE =
   'font-family: Arial, Helvetica, sans-serif; font-size: 16px; line-height: 1.5; color: #212b32;';
-const CELL_STYLE =
+export const CELL_STYLE =
   'text-align: left; vertical-align: top; padding: 4px 16px 4px 0; border-bottom: 1px solid #d8dde0;';
 
 export function htmlDocument(title: string, body: string): string {
