@@ -9,7 +9,7 @@ import {
   queryFields,
   type FormBody,
 } from '../forms.js';
-import { formatDate, formatDateTime } from '../format.js';
+import { formatDate, formatDateTime, ukToday } from '../format.js';
 import { formatFileSize } from '../evidence/format.js';
 import { pathTo, paths } from '../paths.js';
 import { idFromPath, signedInUser, staffOnly } from '../route-helpers.js';
@@ -133,7 +133,10 @@ export function exportsRoutes(deps: AppDeps): Router {
     const parsed = packQuerySchema.safeParse(firstValues(query));
     // A period id that is not an id names nothing: the newest period is shown instead.
     const periodId = parsed.success ? parsed.data.periodId : undefined;
-    return buildPack(prisma, user, providerId, periodId);
+    return buildPack(prisma, user, providerId, periodId, {
+      obligations: deps.caches.obligations.all,
+      today: ukToday(deps.clock()),
+    });
   }
 
   return router;
@@ -178,6 +181,13 @@ function packView(pack: Pack) {
       ...chaser,
       queuedAtText: moment(chaser.queuedAt),
       sentAtText: moment(chaser.sentAt),
+    })),
+    publicationsYear: pack.publicationsYear,
+    publications: pack.publications.map((item) => ({
+      ...item,
+      dueText: date(item.dueOn),
+      publishedOnText: date(item.publishedOn),
+      checkedText: item.checkedAt ? `${item.checkedBy}, ${moment(item.checkedAt)}` : '',
     })),
   };
 }

@@ -12,7 +12,6 @@ import type { CsvRow } from './csv.js';
 import {
   findPackReturns,
   findPeriodLabel,
-  findProviderSummary,
   listPackProviders,
   listPeriodsWithReturns,
   type PackReturn,
@@ -20,6 +19,14 @@ import {
 import { findActionsOfProviders, type ActionListRow } from '../actions/queries.js';
 import { DECISION_LABELS, actionLinesFor, dateCell } from './requirement-export.js';
 import type { XlsxSheet } from './xlsx.js';
+import { yearLabel, yearOf } from '../obligations/derive.js';
+import type { ObligationFile } from '../obligations/obligation-file.schema.js';
+import { findProviderFacts } from '../obligations/queries.js';
+import {
+  PUBLICATION_STATE_TAGS,
+  statusesForProviders,
+  type ObligationStatus,
+} from '../obligations/publications.service.js';
 
 // The contract review pack: for one provider and period, every answer, the evidence behind them,
 // the review decisions with their reasons, and every chaser sent. Staff see any provider; a lead
@@ -88,6 +95,20 @@ export interface PackChaser {
   problem: string;
 }
 
+/** An equality obligation of the provider in the period's financial year, and what was published. */
+export interface PackPublication {
+  obligation: string;
+  /** "Checked", "Overdue", "Not applicable" ... (PUBLICATION_STATE_TAGS). */
+  state: string;
+  dueOn: Date | null;
+  /** Why it does not apply, what is not known, or when it is next due. */
+  reason: string;
+  url: string;
+  publishedOn: Date | null;
+  checkedBy: string;
+  checkedAt: Date | null;
+}
+
 export interface Pack {
   provider: { id: string; name: string; odsCode: string };
   period: { id: string; label: string } | undefined;
@@ -96,6 +117,9 @@ export interface Pack {
   evidence: PackEvidence[];
   decisions: PackDecision[];
   chasers: PackChaser[];
+  /** "2026/27": the financial year of the period's publications; empty without a period. */
+  publicationsYear: string;
+  publications: PackPublication[];
 }
 
 const standardOf = (item: PackReturn) =>
@@ -227,7 +251,23 @@ function packFrom(
     ),
     decisions,
     chasers,
+    publicationsYear: '',
+    publications: [],
   };
+}
+
+/** The provider's equality publications in the year, as on `today`, for the pack. */
+function packPublications(statuses: readonly ObligationStatus[]): PackPublication[] {
+  return statuses.map((status) => ({
+    obligation: status.obligation.name,
+    state: PUBLICATION_STATE_TAGS[status.state].text,
+    dueOn: status.dueOn,
+    reason: status.reason ?? '',
+    url: status.publication?.url ?? '',
+    publishedOn: status.publication?.publishedOn ?? null,
+    checkedBy: status.publication?.checkedBy?.displayName ?? '',
+    checkedAt: status.publication?.checkedAt ?? null,
+  }));
 }
 
 /** The pack for a provider and period (the newest period with returns when none is chosen). */
@@ -236,9 +276,10 @@ export async function buildPack(
   user: CurrentUser,
   providerId: string,
   periodId: string | undefined,
+  publications: { obligations: readonly ObligationFile[]; today: Date },
 ): Promise<Pack> {
   assertCanSeeProvider(user, providerId);
-  const provider = await findProviderSummary(db, providerId);
+  const provider = await findProviderFacts(db, providerId);
   if (!provider) throw new NotFound();
   const periods = await listPeriodsWithReturns(db, { in: [providerId] });
   let period = periodId === undefined ? periods[0] : periods.find((candidate) => candidate.id === periodId);
@@ -249,7 +290,28 @@ export async function buildPack(
   }
   const found = period ? await findPackReturns(db, providerId, period.id) : [];
   const actions = await findActionsOfProviders(db, [providerId]);
-  return packFrom(provider, period, periods, found, actions, permissionsFor(user).seeTechnicalDetails);
+  const pack = packFrom(
+    { id: provider.id, name: provider.name, odsCode: provider.odsCode },
+    period && { id: period.id, label: period.label },
+    periods.map(({ id, label }) => ({ id, label })),
+    found,
+    actions,
+    permissionsFor(user).seeTechnicalDetails,
+  );
+  if (!period) return pack;
+  const year = yearOf(period.startDate);
+  const statuses = await statusesForProviders(
+    db,
+    publications.obligations,
+    [provider],
+    year,
+    publications.today,
+  );
+  return {
+    ...pack,
+    publicationsYear: yearLabel(year),
+    publications: packPublications(statuses.get(provider.id) ?? []),
+  };
 }
 
 /** The choices on the "make a pack" form: the user's providers and the periods that have returns. */
@@ -381,6 +443,32 @@ export function packSheets(pack: Pack, options: { technicalDetails: boolean }): 
         chaser.problem,
       ]),
       widths: [30, 24, 30, 30, 40, 14, 8, 22, 22, 40],
+    },
+    {
+      name: 'Publications',
+      header: [
+        'Financial year',
+        'Obligation',
+        'Status',
+        'Due date',
+        'Reason',
+        'Published at',
+        'Date published',
+        'Checked by',
+        'Checked at',
+      ],
+      rows: pack.publications.map((item) => [
+        pack.publicationsYear,
+        item.obligation,
+        item.state,
+        dateCell(item.dueOn),
+        item.reason,
+        item.url,
+        dateCell(item.publishedOn),
+        item.checkedBy,
+        item.checkedAt,
+      ]),
+      widths: [12, 40, 24, 12, 50, 50, 14, 20, 22],
     },
     ...(options.technicalDetails
       ? [

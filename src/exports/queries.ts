@@ -93,13 +93,9 @@ export async function exportFormOptions(db: Db) {
 }
 
 export function findPeriodLabel(db: Db, periodId: string) {
-  return db.reportingPeriod.findUnique({ where: { id: periodId }, select: { id: true, label: true } });
-}
-
-export function findProviderSummary(db: Db, providerId: string) {
-  return db.provider.findUnique({
-    where: { id: providerId },
-    select: { id: true, name: true, odsCode: true },
+  return db.reportingPeriod.findUnique({
+    where: { id: periodId },
+    select: { id: true, label: true, startDate: true },
   });
 }
 
@@ -116,7 +112,7 @@ export function listPackProviders(db: Db, providerIds: { in: string[] } | undefi
 export function listPeriodsWithReturns(db: Db, providerIds: { in: string[] } | undefined) {
   return db.reportingPeriod.findMany({
     where: { returns: { some: providerIds ? { providerId: providerIds } : {} } },
-    select: { id: true, label: true },
+    select: { id: true, label: true, startDate: true },
     orderBy: { startDate: 'desc' },
   });
 }

@@ -13,6 +13,7 @@ import { MATRIX_STATES, matrixHref, matrixPage, type MatrixPage, type TableHtml 
 import { parseMatrixQuery, PUBLICATION_STATES } from './schemas.js';
 import { PUBLICATION_STATE_TAGS } from '../obligations/publications.service.js';
 import { queryFields } from '../forms.js';
+import { isoDate } from '../format.js';
 
 /** The matrix for the request's filters, as views/matrix/_matrix.ejs shows it (matrix page and staff home). */
 export async function matrixLocalsFor(deps: AppDeps, req: Request, res: Response) {
@@ -79,7 +80,14 @@ function csvHeader(page: MatrixPage): string[] {
       `${column.name}: days overdue`,
       `${column.name}: result`,
     ]),
-    ...page.obligationColumns.flatMap((column) => [`${column.name}: state`, `${column.name}: detail`]),
+    ...page.obligationColumns.flatMap((column) => [
+      `${column.name}: state`,
+      `${column.name}: detail`,
+      `${column.name}: published at`,
+      `${column.name}: date published`,
+      `${column.name}: checked by`,
+      `${column.name}: checked at`,
+    ]),
   ];
 }
 
@@ -93,7 +101,14 @@ function* csvRows(page: MatrixPage): Generator<CsvRow> {
       ...row.cells.flatMap((cell) =>
         cell ? [cell.statusText, cell.overdueDays, cell.resultLines.join('; ')] : ['No return due', null, ''],
       ),
-      ...row.obligationCells.flatMap((cell) => [cell.tag.text, cell.text]),
+      ...row.obligationCells.flatMap((cell) => [
+        cell.tag.text,
+        cell.text,
+        cell.publication?.url ?? '',
+        cell.publication ? isoDate(cell.publication.publishedOn) : '',
+        cell.publication?.checkedBy ?? '',
+        cell.publication?.checkedAt?.toISOString() ?? '',
+      ]),
     ];
   }
 }

@@ -88,6 +88,13 @@ export interface ObligationCell {
   /** "Due on 31 October 2026", "Overdue by 3 days", "Not applicable: <reason>" ... */
   text: string;
   href: string;
+  /** What was recorded (the CSV's publication columns), or null. */
+  publication: {
+    url: string;
+    publishedOn: Date;
+    checkedBy: string | null;
+    checkedAt: Date | null;
+  } | null;
 }
 
 export interface MatrixCell {
@@ -554,6 +561,12 @@ function obligationCell(
     tag,
     text,
     href: `${pathTo(paths.publications.provider, { providerId })}?year=${year}`,
+    publication: status.publication && {
+      url: status.publication.url,
+      publishedOn: status.publication.publishedOn,
+      checkedBy: status.publication.checkedBy?.displayName ?? null,
+      checkedAt: status.publication.checkedAt,
+    },
   };
 }
 

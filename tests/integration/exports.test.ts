@@ -492,6 +492,7 @@ describe('contract review pack', () => {
       'Evidence',
       'Decisions',
       'Chase log',
+      'Publications',
       'Technical details',
     ]);
     expect(sheetRows(workbook, 'Answers')).toHaveLength(1 + answersPerReturn);
@@ -523,12 +524,68 @@ describe('contract review pack', () => {
       'Evidence',
       'Decisions',
       'Chase log',
+      'Publications',
     ]);
     expect(sheetRows(workbook, 'Evidence')[1]?.[0]).toBe('Accessible information policy.txt');
     const cells = workbook.worksheets.flatMap((sheet) =>
       sheetRows(workbook, sheet.name).flatMap((row) => row.map((cell) => String(cell))),
     );
     expect(cells.filter((cell) => /SHA-?256|fingerprint|[0-9a-f]{64}/i.test(cell))).toEqual([]);
+  });
+
+  it('lists the provider’s equality publications of the period’s financial year: status, address, date published, who checked it and when', async () => {
+    const checkedAt = new Date('2026-10-20T09:30:00Z');
+    await db.prisma.publication.create({
+      data: {
+        providerId: world.providerA.id,
+        obligationCode: 'wres-report',
+        obligationVersion: 1,
+        year: 2026,
+        status: 'checked',
+        url: 'https://www.alpha.example.nhs.uk/wres-2026',
+        publishedOn: new Date('2026-10-01'),
+        recordedById: world.leadA.id,
+        recordedAt: new Date('2026-10-01T10:00:00Z'),
+        checkedById: world.manager.id,
+        checkedAt,
+      },
+    });
+    const agent = await signedInAgent(app, world.leadA.id);
+    const page = textOf((await agent.get(packUrl(world.providerA.id)).expect(200)).text);
+    expect(page).toContain('Equality publications, 2026/27');
+    expect(page).toContain(
+      `Workforce Race Equality Standard (WRES) report Status Checked Due by - Published at https://www.alpha.example.nhs.uk/wres-2026 Date published 1 October 2026 Checked ${world.manager.displayName},`,
+    );
+    // Its kind of organisation is not recorded: the other obligations say what is missing.
+    expect(page).toContain('Not known: Applies to NHS trusts and NHS foundation trusts.');
+
+    const res = await agent.get(packDownloadUrl(world.providerA.id)).buffer(true).parse(binary).expect(200);
+    const rows = sheetRows(await workbookOf(res.body), 'Publications');
+    expect(rows[0]).toEqual([
+      'Financial year',
+      'Obligation',
+      'Status',
+      'Due date',
+      'Reason',
+      'Published at',
+      'Date published',
+      'Checked by',
+      'Checked at',
+    ]);
+    expect(rows).toHaveLength(1 + 10);
+    const wres = rows.find((row) => row[1] === 'Workforce Race Equality Standard (WRES) report');
+    expect(wres?.slice(0, 3)).toEqual([
+      '2026/27',
+      'Workforce Race Equality Standard (WRES) report',
+      'Checked',
+    ]);
+    expect(wres?.slice(5, 8)).toEqual([
+      'https://www.alpha.example.nhs.uk/wres-2026',
+      '2026-10-01',
+      world.manager.displayName,
+    ]);
+    expect(new Date(String(wres?.[8])).toISOString()).toBe(checkedAt.toISOString());
+    await db.prisma.publication.deleteMany({ where: { providerId: world.providerA.id } });
   });
 
   it('refuses another provider’s pack to a lead as not found', async () => {

@@ -383,11 +383,35 @@ describe('equality obligations as columns', () => {
       .replace(/^\uFEFF/, '')
       .trim()
       .split('\r\n');
+    const wres = 'Workforce Race Equality Standard (WRES) report';
     expect(lines[0]).toContain(
-      'Workforce Race Equality Standard (WRES) report: state,Workforce Race Equality Standard (WRES) report: detail',
+      [
+        `${wres}: state`,
+        `${wres}: detail`,
+        `${wres}: published at`,
+        `${wres}: date published`,
+        `${wres}: checked by`,
+        `${wres}: checked at`,
+      ].join(','),
     );
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toContain('"Published, not checked yet",Published on 1 October 2026');
+    // The record itself: where and when it was published, and (not yet) who checked it and when.
+    expect(lines[1]).toContain(
+      '"Published, not checked yet",Published on 1 October 2026,https://www.heron.example.org/wres,2026-10-01,,',
+    );
     expect(lines[1]).toContain('Overdue,Overdue by 10 days: due on 31 March 2027');
+
+    // Checked: who checked it and when.
+    await db.prisma.publication.updateMany({
+      where: { providerId: home.id, obligationCode: 'wres-report' },
+      data: { status: 'checked', checkedById: world.manager.id, checkedAt: NOW },
+    });
+    const checked = await managerAgent
+      .get(`${paths.matrix.export}?period=${world.period.id}&q=heron`)
+      .expect(200);
+    const checker = await db.prisma.user.findUniqueOrThrow({ where: { id: world.manager.id } });
+    expect(checked.text).toContain(
+      `Checked,Published on 1 October 2026,https://www.heron.example.org/wres,2026-10-01,${checker.displayName},${NOW.toISOString()}`,
+    );
   });
 });
