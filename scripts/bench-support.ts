@@ -8,6 +8,7 @@ import { startThrowawayPostgres } from '../src/db/embedded-postgres.js';
 import { migrate } from '../src/db/migrate.js';
 import { createPool, createPrisma, type Db } from '../src/db/prisma.js';
 import { importStandards } from '../src/frameworks/import-standards.js';
+import { loadObligations } from '../src/obligations/obligation-files.js';
 import { sha256 } from '../src/hash.js';
 import type { Logger } from '../src/logger.js';
 import { createVirusScanner } from '../src/evidence/virus-scanner.js';
@@ -126,10 +127,19 @@ export async function seedCommissioner(
     INSERT INTO users (email, display_name, role)
     SELECT 'manager' || i || '@example.nhs.uk', 'Contract Manager ' || i, 'contract_manager'
       FROM generate_series(1, 20) AS i`);
+  // The facts the obligation columns are worked out from, in every combination the rules look at
+  // (sector, employees, turnover, year end, mental health services); one provider in 20 has none
+  // recorded, so "not known" shows too.
   await prisma.$executeRawUnsafe(`
-    INSERT INTO providers (name, ods_code, type)
+    INSERT INTO providers (name, ods_code, type, sector, headcount_band, turnover_band, financial_year_end_month,
+                           provides_mental_health_services)
     SELECT 'Provider ' || lpad(i::text, 4, '0') || ' NHS Trust', 'B' || lpad(i::text, 5, '0'),
-           (enum_range(NULL::provider_type))[1 + i % 8]
+           (enum_range(NULL::provider_type))[1 + i % 8],
+           CASE WHEN i % 20 = 0 THEN NULL ELSE (enum_range(NULL::provider_sector))[1 + i % 8] END,
+           CASE WHEN i % 20 = 0 THEN NULL ELSE (enum_range(NULL::headcount_band))[1 + (i / 3) % 4] END,
+           CASE WHEN i % 20 = 0 THEN NULL ELSE (enum_range(NULL::turnover_band))[1 + (i / 7) % 4] END,
+           CASE WHEN i % 20 = 0 THEN NULL ELSE (ARRAY[3, 3, 3, 12, 6])[1 + i % 5] END,
+           CASE WHEN i % 20 = 0 THEN NULL ELSE i % 3 = 0 END
       FROM generate_series(1, ${options.providers}) AS i`);
   await prisma.$executeRawUnsafe(`
     WITH managers AS (SELECT id, row_number() OVER (ORDER BY email) - 1 AS n FROM users WHERE role = 'contract_manager'),
@@ -219,6 +229,22 @@ export async function seedCommissioner(
               AND r.framework_version_id = '${ais.id}')
     INSERT INTO evidence_links (evidence_id, response_id, linked_by_id)
     SELECT ev.id, a.id, '${admin.id}' FROM ev JOIN answers a ON a.provider_id = ev.provider_id AND a.n = 1 + (ev.n - 1) % a.total`);
+  // Publication records for the periods' financial years: for each provider and obligation, none,
+  // published or checked (by a hash), so the matrix's obligation columns show every state.
+  const obligations = loadObligations().all.map(({ code, version }) => `('${code}', ${version})`);
+  const years = periods.map((period) => Number(period.start.slice(0, 4)));
+  await prisma.$executeRawUnsafe(`
+    INSERT INTO publications (provider_id, obligation_code, obligation_version, year, status, url, published_on,
+                              recorded_by_id, recorded_at, checked_by_id, checked_at)
+    SELECT p.id, o.code, o.version, y.year, s.status::publication_status,
+           'https://www.example.org/' || p.ods_code || '/' || o.code || '/' || y.year,
+           make_date(y.year, 9, 1), '${admin.id}', now(),
+           CASE WHEN s.status = 'checked' THEN '${admin.id}'::uuid END, CASE WHEN s.status = 'checked' THEN now() END
+      FROM providers p
+     CROSS JOIN (VALUES ${obligations.join(', ')}) AS o(code, version)
+     CROSS JOIN unnest(ARRAY[${years.join(',')}]) AS y(year)
+     CROSS JOIN LATERAL (SELECT (ARRAY[NULL, 'published', 'checked', 'checked'])[1 + abs(hashtext(p.id::text || o.code || y.year)) % 4] AS status) s
+     WHERE s.status IS NOT NULL`);
   await prisma.$executeRawUnsafe('ANALYZE');
 
   const inProgress = await prisma.return.findFirstOrThrow({
@@ -231,6 +257,7 @@ export async function seedCommissioner(
     responses: await prisma.response.count(),
     evidence: await prisma.evidence.count(),
     evidence_links: await prisma.evidenceLink.count(),
+    publications: await prisma.publication.count(),
   };
   return {
     adminId: admin.id,
