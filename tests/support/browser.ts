@@ -315,6 +315,14 @@ export async function sidewaysScroll(page: Page): Promise<string | undefined> {
         .slice(0, 3)
         .map((element) => element.tagName.toLowerCase() + (element.id ? '#' + element.id : '') +
           (element.className && typeof element.className === 'string' ? '.' + element.className.trim().split(/\\s+/).join('.') : ''));
+      // Text too long to wrap sticks out of its element without widening it: name its element.
+      const texts = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      for (let node = texts.nextNode(); node && widest.length < 3; node = texts.nextNode()) {
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        if (range.getBoundingClientRect().right > width + 1)
+          widest.push('text "' + node.textContent.trim().slice(0, 40) + '" in ' + node.parentElement.tagName.toLowerCase());
+      }
       return 'the page is ' + document.documentElement.scrollWidth + ' px wide (' + widest.join(', ') + ')';
     })()`);
   } finally {
