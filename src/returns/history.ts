@@ -37,7 +37,7 @@ const FIELD_LABELS: Record<string, string> = {
   carriedFrom: 'Carried forward from',
   evidenceLinked: 'Evidence items linked',
   submission: 'Submission number',
-  onBehalfOf: 'Downloaded on behalf of',
+  onBehalfOf: 'On behalf of',
   appAnswersKept: 'Answers changed online kept instead of the spreadsheet’s',
   snapshotSha256: 'Snapshot SHA-256',
   signature: 'What the virus check found',

@@ -160,6 +160,8 @@ export interface ReturnSummary {
   canSubmit: boolean;
   /** May download the return as a workbook: its own people, or staff who edit on its behalf. */
   canDownloadWorkbook: boolean;
+  /** May upload the filled-in workbook: the same people, while the return can change. */
+  canUploadWorkbook: boolean;
   /** A past period's return loaded from a spreadsheet (issue 15): who loaded which file, and when. */
   imported: { at: Date; by: string; fileName: string } | undefined;
 }
@@ -185,6 +187,10 @@ export function summarise(user: CurrentUser, row: ReturnRow, now: Date): ReturnS
     // An imported return is history: there is nothing to fill in.
     canDownloadWorkbook:
       !row.imported && (canEditForProvider(user, row.providerId) || isCommissionerEditor(user)),
+    canUploadWorkbook:
+      !row.imported &&
+      isEditable(row.status) &&
+      (canEditForProvider(user, row.providerId) || isCommissionerEditor(user)),
     imported: row.imported
       ? {
           at: row.imported.importedAt,

@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { canEditForProvider } from '../auth/access.js';
 import { requireSignIn } from '../auth/current-user.middleware.js';
 import type { AppDeps } from '../deps.js';
 import { formatFileSize } from '../evidence/format.js';
@@ -51,6 +52,7 @@ export function workbookRoutes(deps: AppDeps): Router {
       errorList: errors.map((text) => ({ text, href: '#file' })),
       notice,
       uploadHint: `The Excel workbook (.xlsx) you downloaded from this return, smaller than ${formatFileSize(maxBytes)}.`,
+      onBehalfOf: canEditForProvider(user, row.providerId) ? undefined : row.provider.name,
     });
   };
 

@@ -238,12 +238,13 @@ export function checkWorkbookRows(
 }
 
 /**
- * The return an upload is for: its own people only (staff download on its behalf but never save),
- * never an imported one.
+ * The return an upload is for, never an imported one: its own people, or a contract manager or
+ * administrator uploading what the provider filled in offline on its behalf (audited as such; the
+ * provider's lead still submits).
  */
 export async function uploadTarget({ prisma }: Pick<AppDeps, 'prisma'>, user: CurrentUser, returnId: string) {
   const row = await workbookReturn(prisma, user, returnId);
-  assertCanEditForProvider(user, row.providerId);
+  if (!isCommissionerEditor(user)) assertCanEditForProvider(user, row.providerId);
   return row;
 }
 
@@ -365,6 +366,7 @@ export async function applyWorkbookPlan(
         after: {
           answersSaved: inputs.length,
           appAnswersKept: plan.changes.length - chosen.length,
+          ...(canEditForProvider(user, row.providerId) ? {} : { onBehalfOf: row.provider.name }),
         },
       });
     });

@@ -133,11 +133,12 @@ const RULES = `
   POST    /returns/:returnId/submit                                             signin    403      ok       403      404      403      403
   GET     /returns/:returnId/confirmation                                       signin    ok       ok       ok       404      ok       ok
   GET     /returns/:returnId/history                                            signin    ok       ok       ok       404      ok       ok
+  # Returns by spreadsheet (issue 15): staff download and upload on the provider's behalf.
   GET     /returns/:returnId/workbook.xlsx                                      signin    403      ok       ok       404      ok       ok
-  GET     /returns/:returnId/workbook/upload                                    signin    403      ok       ok       404      403      403
-  POST    /returns/:returnId/workbook/upload                                    signin    403      ok       ok       404      403      403
-  GET     /returns/:returnId/workbook/preview                                   signin    403      ok       ok       404      403      403
-  POST    /returns/:returnId/workbook/preview                                   signin    403      ok       ok       404      403      403
+  GET     /returns/:returnId/workbook/upload                                    signin    403      ok       ok       404      ok       ok
+  POST    /returns/:returnId/workbook/upload                                    signin    403      ok       ok       404      ok       ok
+  GET     /returns/:returnId/workbook/preview                                   signin    403      ok       ok       404      ok       ok
+  POST    /returns/:returnId/workbook/preview                                   signin    403      ok       ok       404      ok       ok
 
   GET     /returns/:returnId/requirements/:requirementId/evidence               signin    ok       ok       ok       404      ok       ok
   POST    /returns/:returnId/requirements/:requirementId/evidence               signin    403      ok       ok       404      403      403
