@@ -44,6 +44,7 @@ import { userRoutes } from './users/users.routes.js';
 import { viewFormat } from './view-format.js';
 import { SERVICE_NAME } from './view-locals.js';
 import { publicationRoutes } from './obligations/publications.routes.js';
+import { workforceTrendsRoutes } from './workforce/trends.routes.js';
 import { workforceRoutes } from './workforce/workforce.routes.js';
 
 /** EJS views from views/, with the locals every page uses (paths, the service's name, the NHS.UK version). */
@@ -114,6 +115,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(exportsRoutes(deps));
   app.use(publicationRoutes(deps));
   app.use(workforceRoutes(deps));
+  app.use(workforceTrendsRoutes(deps));
 
   setUpNotFound(app);
   setUpErrorHandler(app, deps);

@@ -144,6 +144,10 @@ export const paths = {
     checkAnswers: '/workforce/returns/:returnId/check-answers',
     submit: '/workforce/returns/:returnId/submit',
     review: '/workforce/returns/:returnId/review',
+    /** A provider's figures for each indicator over three years (:standard is "wres" or "wdes"). */
+    providerTrends: '/providers/:providerId/workforce/:standard/trends',
+    icb: '/workforce/icb/:standard',
+    icbIndicator: '/workforce/icb/:standard/indicators/:indicatorCode',
   },
   users: {
     list: '/users',

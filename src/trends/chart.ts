@@ -13,13 +13,15 @@ export interface ChartInput {
     label: string;
     /** Drawn as a dashed rule with this text above the group: "Version changed here: ...". */
     boundary?: string | null;
-    bars: readonly { label: string; value: number }[];
+    /** `text` is the value as shown beside the bar ("1.88"); the number itself without it. */
+    bars: readonly { label: string; value: number; text?: string }[];
   }[];
 }
 
 export interface ChartBar {
   label: string;
   value: number;
+  text: string;
   x: number;
   y: number;
   width: number;
@@ -93,6 +95,7 @@ export function buildBarChart(input: ChartInput): ChartGeometry {
       bars.push({
         label: bar.label,
         value: bar.value,
+        text: bar.text ?? String(bar.value),
         x: axisX,
         y,
         width,

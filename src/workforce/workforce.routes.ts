@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { permissionsFor } from '../auth/access.js';
 import { requireSignIn } from '../auth/current-user.middleware.js';
 import type { AppDeps } from '../deps.js';
 import { ValidationFailed } from '../errors.js';
@@ -80,6 +81,18 @@ export function workforceRoutes(deps: AppDeps): Router {
       provider: page.provider,
       notice: notice(req),
       providerHref: user.role === 'provider_lead' ? undefined : pathTo(paths.providers.show, { providerId }),
+      trendLinks: [
+        ...deps.caches.workforce.all.map((standard) => ({
+          text: `${standard.code} trends over three years`,
+          href: pathTo(paths.workforce.providerTrends, { providerId, standard: standard.code.toLowerCase() }),
+        })),
+        ...(permissionsFor(user).readRegister
+          ? deps.caches.workforce.all.map((standard) => ({
+              text: `${standard.code} across all providers`,
+              href: pathTo(paths.workforce.icb, { standard: standard.code.toLowerCase() }),
+            }))
+          : []),
+      ],
       returns: page.returns.map((row) => ({
         href: pathTo(paths.workforce.show, { returnId: row.id }),
         name: `${row.standardCode} ${row.year}`,
@@ -286,6 +299,11 @@ function returnLocals(page: WorkforceReturnView) {
     statusTag: RETURN_STATUS_TAGS[row.status],
     showHref: pathTo(paths.workforce.show, { returnId: row.id }),
     providerHref: pathTo(paths.workforce.provider, { providerId: row.providerId }),
+    standardCode: standard.code,
+    trendsHref: pathTo(paths.workforce.providerTrends, {
+      providerId: row.providerId,
+      standard: standard.code.toLowerCase(),
+    }),
     parityBand: `${standard.parityBand.low.toFixed(2)} to ${standard.parityBand.high.toFixed(2)}`,
     smallNumbers: standard.smallNumbers.below,
   };

@@ -193,6 +193,11 @@ const RULES = `
   GET     /workforce/returns/:returnId/check-answers                            signin    ok       ok       ok       404      ok       ok
   POST    /workforce/returns/:returnId/submit                                   signin    403      ok       403      404      403      403
   POST    /workforce/returns/:returnId/review                                   signin    403      403      403      404      ok       ok
+  # Their trends (issue 17): a provider's figures over three years for whoever may see the provider;
+  # each indicator across providers for staff only.
+  GET     /providers/:providerId/workforce/:standard/trends                     signin    ok       ok       ok       404      ok       ok
+  GET     /workforce/icb/:standard                                              signin    ok       403      403      403      ok       ok
+  GET     /workforce/icb/:standard/indicators/:indicatorCode                    signin    ok       403      403      403      ok       ok
 
   GET     /matrix                                                               signin    ok       403      403      403      ok       ok
   GET     /matrix/export.csv                                                    signin    ok       403      403      403      ok       ok
@@ -433,6 +438,7 @@ beforeAll(async () => {
     obligationCode: 'modern-slavery-statement',
     year: '2026',
     indicatorCode: '2',
+    standard: 'wres',
   };
   await db.prisma.publication.create({
     data: {

@@ -39,6 +39,16 @@ describe('buildBarChart', () => {
     expect(chart.bars.every((bar) => bar.x === CHART_LAYOUT.labelWidth)).toBe(true);
     expect(chart.bars.every((bar) => bar.valueX === bar.x + bar.width + 6)).toBe(true);
     expect(chart.axis.ticks.map((tick) => tick.label)).toEqual(['0', '5']);
+    // Without its own text a bar shows its value; with it (a likelihood to two decimals), that text.
+    expect(chart.bars[0]?.text).toBe('4');
+    const likelihood = buildBarChart({
+      title: 'WRES indicator 2',
+      description: 'Per provider',
+      valueLabel: 'Relative likelihood',
+      groups: [{ label: 'Alpha', bars: [{ label: '2025', value: 1.2, text: '1.20' }] }],
+    });
+    expect(likelihood.bars[0]?.text).toBe('1.20');
+    expect(likelihood.axis.ticks.map((tick) => tick.label)).toEqual(['0', '1', '2']);
   });
 
   test('bars and group labels go down the page without overlapping; the height fits them and the axis', () => {
