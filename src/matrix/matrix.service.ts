@@ -81,13 +81,12 @@ export interface ObligationColumn {
   shortName: string;
 }
 
-/** A provider's obligation in the period's year, in words, linking to its publications page. */
+/** A provider's obligation in the period's year, in words (the row links to its publications page). */
 export interface ObligationCell {
   state: PublicationState;
   tag: TagParams;
   /** "Due on 31 October 2026", "Overdue by 3 days", "Not applicable: <reason>" ... */
   text: string;
-  href: string;
   /** What was recorded (the CSV's publication columns), or null. */
   publication: {
     url: string;
@@ -117,6 +116,11 @@ export interface MatrixRow {
   providerId: string;
   /** The provider's page (the hub for its returns, contracts and people). */
   providerHref: string;
+  /**
+   * Its publications in the period's year: one link per row, not per obligation cell (a link in
+   * each of 10 cells of 2,000 rows was a third of the page's size).
+   */
+  publicationsHref: string;
   name: string;
   odsCode: string;
   typeLabel: string;
@@ -398,6 +402,7 @@ export async function matrixPage(
       row: {
         providerId: base.providerId,
         providerHref: pathTo(paths.providers.show, { providerId: base.providerId }),
+        publicationsHref: `${pathTo(paths.publications.provider, { providerId: base.providerId })}?year=${periodBase.year}`,
         name: base.name,
         odsCode: base.odsCode,
         typeLabel: base.typeLabel,
@@ -407,9 +412,7 @@ export async function matrixPage(
         }),
         obligationCells: obligationIndexes.flatMap((index) => {
           const status = base.obligations[index];
-          return status
-            ? [obligationCell(onDay(status, today), today, base.providerId, periodBase.year)]
-            : [];
+          return status ? [obligationCell(onDay(status, today), today)] : [];
         }),
       },
     })),
@@ -529,12 +532,7 @@ function shownCell(item: BaseCell, today: Date, reviewer: boolean): MatrixCell {
 }
 
 /** An obligation's cell: its state as a tag and in words, with the date or reason in plain text. */
-function obligationCell(
-  status: ObligationStatus,
-  today: Date,
-  providerId: string,
-  year: number,
-): ObligationCell {
+function obligationCell(status: ObligationStatus, today: Date): ObligationCell {
   const tag = PUBLICATION_STATE_TAGS[status.state];
   let text: string;
   switch (status.state) {
@@ -560,7 +558,6 @@ function obligationCell(
     state: status.state,
     tag,
     text,
-    href: `${pathTo(paths.publications.provider, { providerId })}?year=${year}`,
     publication: status.publication && {
       url: status.publication.url,
       publishedOn: status.publication.publishedOn,

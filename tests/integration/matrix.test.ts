@@ -53,13 +53,13 @@ afterAll(async () => {
 /** The text of the body of the row whose header names the provider. */
 function rowText(html: string, providerName: string): string {
   const rows = html.split('<tr class="nhsuk-table__row"').slice(1);
-  const row = rows.find((item) => new RegExp(`scope="row"><a [^>]*>${providerName}</a></th>`).test(item));
+  const row = rows.find((item) => new RegExp(`scope="row"><a [^>]*>${providerName}</a>`).test(item));
   if (!row) throw new Error(`No row for ${providerName}`);
   return row.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
 }
 
 function providerOrder(html: string): string[] {
-  return [...html.matchAll(/scope="row"><a [^>]*>([^<]+)<\/a><\/th>/g)].map((match) => match[1] ?? '');
+  return [...html.matchAll(/scope="row"><a [^>]*>([^<]+)<\/a>/g)].map((match) => match[1] ?? '');
 }
 
 describe('who may see the matrix', () => {
