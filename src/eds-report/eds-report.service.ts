@@ -18,7 +18,7 @@ import { versionContent } from '../frameworks/version-content.js';
 import { yearOf } from '../obligations/derive.js';
 import { findPublication } from '../obligations/queries.js';
 import { RETURN_STATUS_TAGS } from '../returns/progress.js';
-import { findAnswers, findGradingRecord } from '../returns/queries.js';
+import { findAnswers, findGradingRecord, findServices } from '../returns/queries.js';
 import { visibleReturn } from '../returns/returns.service.js';
 import { deleteSending, findReportPeople, findSending, saveSending } from './queries.js';
 import type { ReportPublicationInput } from './schemas.js';
@@ -42,30 +42,55 @@ export async function edsReport({ prisma, caches }: DataDeps, user: CurrentUser,
   if (!basis || !hasEdsReport(basis)) throw new NotFound();
   const year = reportYear(row.period.startDate);
   const { requirements } = await versionContent(caches.versions, prisma, row.frameworkVersionId);
-  const live = new Map((await findAnswers(prisma, row.id)).map((answer) => [answer.requirementId, answer]));
+  const live = await findAnswers(prisma, row.id);
+  const services = await findServices(prisma, row.id);
   const grading = await findGradingRecord(prisma, row.id);
   const people = await findReportPeople(prisma, row.providerId, row.id);
   const publication = await findPublication(prisma, row.providerId, EDS_REPORT_OBLIGATION, year);
   const sending = await findSending(prisma, row.id);
   const frameworkId = row.frameworkVersion.frameworkId;
   const actions = await findFrameworkActions(prisma, row.providerId, frameworkId);
-  const answers = requirements.map((requirement): ReportAnswer => {
-    const answer = live.get(requirement.id);
-    return {
-      groupCode: requirement.group.code,
-      groupTitle: requirement.group.title,
-      requirementCode: requirement.code,
-      requirementTitle: requirement.title,
-      ratingLevelCode: answer?.notApplicable ? null : (answer?.ratingLevel?.code ?? null),
-      notApplicable: answer?.notApplicable ?? false,
-      notApplicableReason: answer?.notApplicableReason ?? '',
-      narrative: answer?.narrative ?? '',
-      actions: actionsForRequirement(actions, {
-        requirementId: requirement.id,
-        requirementCode: requirement.code,
-        frameworkId,
-      }),
-    };
+  // Per service (Domain 1): each service's answers in the lead's order of services; others once.
+  const perService = basis.perService?.groupCode;
+  const answerOf = (requirementId: string, serviceId: string | null) =>
+    live.find(
+      (answer) =>
+        answer.requirementId === requirementId && (serviceId === null || answer.serviceId === serviceId),
+    );
+  const answers = requirements.flatMap((requirement, index): ReportAnswer[] => {
+    const perServiceRequirement = requirement.group.code === perService && services.length > 0;
+    if (perServiceRequirement && requirements[index - 1]?.group.code === requirement.group.code) return [];
+    const items = perServiceRequirement
+      ? services.flatMap((service) =>
+          requirements
+            .filter((candidate) => candidate.group.code === requirement.group.code)
+            .map((candidate) => ({ requirement: candidate, service })),
+        )
+      : [{ requirement, service: null }];
+    return items.map(({ requirement: item, service }): ReportAnswer => {
+      const answer = answerOf(item.id, service?.id ?? null);
+      return {
+        groupCode: item.group.code,
+        groupTitle: item.group.title,
+        requirementCode: item.code,
+        requirementTitle: item.title,
+        ratingLevelCode: answer?.notApplicable ? null : (answer?.ratingLevel?.code ?? null),
+        notApplicable: answer?.notApplicable ?? false,
+        notApplicableReason: answer?.notApplicableReason ?? '',
+        narrative: answer?.narrative ?? '',
+        // Named only when there are several: one service ("All services") reads as before.
+        ...(service ? { serviceId: service.id, serviceName: services.length > 1 ? service.name : '' } : {}),
+        // An outcome's actions once, with its first service (actions belong to the outcome).
+        actions:
+          service && service.id !== services[0]?.id
+            ? []
+            : actionsForRequirement(actions, {
+                requirementId: item.id,
+                requirementCode: item.code,
+                frameworkId,
+              }),
+      };
+    });
   });
   const submitter = people.latestSubmission?.submittedBy.displayName;
   const report = buildEdsReport({

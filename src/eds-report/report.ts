@@ -117,7 +117,10 @@ export function buildEdsReport(input: ReportInput): EdsReport {
       .map((answer): ReportOutcome => {
         const level = answer.ratingLevelCode === null ? undefined : levels.get(answer.ratingLevelCode);
         return {
-          code: answer.requirementCode,
+          // An outcome answered per service names its service: "1A (Maternity)".
+          code: answer.serviceName
+            ? `${answer.requirementCode} (${answer.serviceName})`
+            : answer.requirementCode,
           title: answer.requirementTitle,
           score: answer.notApplicable || !level ? null : level.score,
           ratingText: answer.notApplicable ? 'Not applicable' : (level?.label ?? 'Not rated'),
@@ -133,8 +136,9 @@ export function buildEdsReport(input: ReportInput): EdsReport {
       outcomes,
       subtotal: subtotal?.subtotal ?? 0,
       maximum: subtotal?.maximum ?? 0,
+      // scoreText: a mean of services' totals to one decimal place, "7.5 out of 12 (mean of 2 services)".
       totalText: subtotal
-        ? `${subtotal.subtotal} out of ${subtotal.maximum}` +
+        ? subtotal.scoreText +
           (subtotal.ratedCount < subtotal.requirementCount ? ' so far (not every outcome is rated)' : '')
         : 'Not scored: every outcome of this domain is not applicable',
     };

@@ -17,7 +17,13 @@ import {
   type PackReturn,
 } from './queries.js';
 import { findActionsOfProviders, type ActionListRow } from '../actions/queries.js';
-import { DECISION_LABELS, actionLinesFor, dateCell } from './requirement-export.js';
+import {
+  DECISION_LABELS,
+  actionLinesFor,
+  answerCodes,
+  byAnswerOrder,
+  dateCell,
+} from './requirement-export.js';
 import type { XlsxSheet } from './xlsx.js';
 import { yearLabel, yearOf } from '../obligations/derive.js';
 import type { ObligationFile } from '../obligations/obligation-file.schema.js';
@@ -125,17 +131,6 @@ export interface Pack {
 const standardOf = (item: PackReturn) =>
   standardName(item.frameworkVersion.framework.name, item.frameworkVersion.code);
 
-function byRequirementOrder(
-  a: { requirement: { code: string; position: number; group?: { position: number } } },
-  b: { requirement: { code: string; position: number; group?: { position: number } } },
-): number {
-  return (
-    (a.requirement.group?.position ?? 0) - (b.requirement.group?.position ?? 0) ||
-    a.requirement.position - b.requirement.position ||
-    a.requirement.code.localeCompare(b.requirement.code)
-  );
-}
-
 function packFrom(
   provider: Pack['provider'],
   period: Pack['period'],
@@ -147,7 +142,9 @@ function packFrom(
   const evidence = new Map<string, PackEvidence>();
   const returns = found.map((item): PackReturnView => {
     const standard = standardOf(item);
-    const answers = [...item.responses].sort(byRequirementOrder).map((response): PackAnswer => {
+    const responses = [...item.responses].sort(byAnswerOrder);
+    const codeOf = answerCodes(responses);
+    const answers = responses.map((response): PackAnswer => {
       for (const { evidence: file } of response.evidenceLinks) {
         const entry = evidence.get(file.id) ?? {
           fileName: file.fileName,
@@ -159,11 +156,11 @@ function packFrom(
           coversTo: file.coversTo,
           linkedTo: [],
         };
-        entry.linkedTo.push(`${standard} ${response.requirement.code}`);
+        entry.linkedTo.push(`${standard} ${codeOf(response)}`);
         evidence.set(file.id, entry);
       }
       return {
-        code: response.requirement.code,
+        code: codeOf(response),
         title: response.requirement.title,
         rating: response.notApplicable
           ? `Not applicable: ${response.notApplicableReason}`
@@ -200,7 +197,7 @@ function packFrom(
         submittedAt: submission.submittedAt,
         submittedBy: submission.submittedBy.displayName,
       };
-      const perRequirement = [...submission.requirementReviews].sort(byRequirementOrder).map((review) => ({
+      const perRequirement = [...submission.requirementReviews].sort(byAnswerOrder).map((review) => ({
         ...base,
         about: `${review.requirement.code} ${review.requirement.title}`,
         decision: DECISION_LABELS[review.decision],

@@ -68,6 +68,7 @@ export function findReturnsWithAnswers(db: Db, returnIds: readonly string[]) {
           notApplicable: true,
           notApplicableReason: true,
           ratingLevel: { select: { label: true, score: true } },
+          service: { select: { name: true, position: true } },
           requirement: {
             select: { code: true, title: true, position: true, group: { select: { position: true } } },
           },
@@ -143,6 +144,7 @@ export function findPackReturns(db: Db, providerId: string, periodId: string) {
           notApplicable: true,
           notApplicableReason: true,
           ratingLevel: { select: { label: true, score: true } },
+          service: { select: { name: true, position: true } },
           requirement: {
             select: { code: true, title: true, position: true, group: { select: { position: true } } },
           },

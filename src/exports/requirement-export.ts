@@ -88,15 +88,43 @@ export function actionLinesFor(
   ).join('\n');
 }
 
+interface ServiceAnswer {
+  requirement: { code: string; position: number; group?: { position: number } };
+  /** The service answered for (absent where nothing is answered per service). */
+  service?: { name: string; position: number } | null;
+}
+
+/**
+ * Answers in the task list's order: by group, then (an EDS 2022 Domain 1 answered per service) by
+ * service, then by requirement.
+ */
+export function byAnswerOrder(a: ServiceAnswer, b: ServiceAnswer): number {
+  return (
+    (a.requirement.group?.position ?? 0) - (b.requirement.group?.position ?? 0) ||
+    (a.service?.position ?? 0) - (b.service?.position ?? 0) ||
+    a.requirement.position - b.requirement.position ||
+    a.requirement.code.localeCompare(b.requirement.code)
+  );
+}
+
+/**
+ * How an export names each answer's requirement: its code, and its service when the return assesses
+ * several ("1A (Maternity)"); one service ("All services") reads as before.
+ */
+export function answerCodes(responses: readonly ServiceAnswer[]): (response: ServiceAnswer) => string {
+  const several =
+    new Set(responses.flatMap((response) => (response.service ? [response.service.name] : []))).size > 1;
+  return (response) =>
+    several && response.service
+      ? `${response.requirement.code} (${response.service.name})`
+      : response.requirement.code;
+}
+
 function rowsOfReturn(item: ReturnWithAnswers, actions: readonly ActionListRow[]): CsvRow[] {
   const latest = item.submissions[0];
   const reviews = new Map(latest?.requirementReviews.map((review) => [review.requirementId, review]) ?? []);
-  const responses = [...item.responses].sort(
-    (a, b) =>
-      a.requirement.group.position - b.requirement.group.position ||
-      a.requirement.position - b.requirement.position ||
-      a.requirement.code.localeCompare(b.requirement.code),
-  );
+  const responses = [...item.responses].sort(byAnswerOrder);
+  const codeOf = answerCodes(responses);
   const grading = item.gradingRecord
     ? gradingRecordLines(item.gradingRecord).map((line) => line.value)
     : ['', '', '', ''];
@@ -112,7 +140,7 @@ function rowsOfReturn(item: ReturnWithAnswers, actions: readonly ActionListRow[]
       item.period.label,
       statusWords(item.status, item.imported !== null),
       dateCell(item.dueDate),
-      response.requirement.code,
+      codeOf(response),
       response.requirement.title,
       response.notApplicable ? 'Not applicable' : (response.ratingLevel?.label ?? ''),
       response.ratingLevel ? response.ratingLevel.score : '',

@@ -240,7 +240,9 @@ export function findServices(db: DbClient, returnId: string) {
   });
 }
 
-export type ServiceRow = Awaited<ReturnType<typeof findServices>>[number];
+export function countServices(db: DbClient, returnId: string): Promise<number> {
+  return db.returnService.count({ where: { returnId } });
+}
 
 /** Removes a return's services and, with them, their answers. */
 export async function deleteServices(tx: Tx, returnId: string): Promise<void> {

@@ -9,7 +9,7 @@ import { standardName } from '../frameworks/names.js';
 import { versionContent, type VersionRequirement } from '../frameworks/version-content.js';
 import { formatDate } from '../format.js';
 import { importFileKind } from '../imports/import-file.js';
-import { findAnswers, lockReturn, type AnswerRow } from './queries.js';
+import { countServices, findAnswers, lockReturn, type AnswerRow } from './queries.js';
 import { checkAnswerInput, saveAnswerIn, visibleReturn, type AnswerInput } from './returns.service.js';
 import { assertEditable, isEditable } from './rules.js';
 import { answerFormSchema, NOT_APPLICABLE_RATING } from './schemas.js';
@@ -25,10 +25,17 @@ import { signWorkbookToken, verifyWorkbookToken } from './workbook-token.js';
 const IMPORTED_REFUSAL =
   'This return was imported from a spreadsheet as a past period’s answers, so it cannot be downloaded or uploaded as a workbook: nobody can change it. Its answers are on the return’s page';
 
-/** The return, refused if it was imported from a spreadsheet (it is history, frozen). */
+const SERVICES_REFUSAL =
+  'This return assesses more than one service in Domain 1, and the workbook has one row per outcome, so it cannot be downloaded or uploaded as a workbook: answer each service’s outcomes on the return’s pages';
+
+/**
+ * The return, refused if it was imported from a spreadsheet (it is history, frozen), or if it answers
+ * outcomes for several services (issue 14): one row per outcome cannot say which service it is for.
+ */
 async function workbookReturn(prisma: AppDeps['prisma'], user: CurrentUser, returnId: string) {
   const row = await visibleReturn(prisma, user, returnId);
   if (row.imported) throw new Conflict(IMPORTED_REFUSAL);
+  if ((await countServices(prisma, row.id)) > 1) throw new Conflict(SERVICES_REFUSAL);
   return row;
 }
 

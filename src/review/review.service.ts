@@ -278,15 +278,23 @@ export async function getReviewPage(db: Db, user: CurrentUser, returnId: string)
         ).length
       : 0;
 
+  // Named only when there are several: one service ("All services") reads as before.
+  const serviceIds = (snapshot.services ?? []).map((service) => service.serviceId);
+  const serviceIndex = (serviceId: string) => (serviceIds.length > 1 ? serviceIds.indexOf(serviceId) : -1);
   const requirementView = (response: SnapshotResponse): RequirementView => {
     const requirementId = requirementIds.get(response.requirementCode) ?? null;
     const review = requirementId ? reviews.get(requirementId) : undefined;
     const previousReview = requirementId ? previousReviews.get(requirementId) : undefined;
+    // An outcome answered per service (EDS 2022 Domain 1) is shown once per service, named by it.
+    const service = response.serviceId ? serviceIndex(response.serviceId) : -1;
     return {
       requirementId,
-      code: response.requirementCode,
+      code:
+        service >= 0
+          ? `${response.requirementCode} (${response.serviceName ?? ''})`
+          : response.requirementCode,
       title: response.requirementTitle,
-      anchor: requirementAnchor(response.requirementCode),
+      anchor: requirementAnchor(response.requirementCode) + (service >= 0 ? `-service-${service + 1}` : ''),
       rating: ratingView(response, basis),
       notApplicableReason: response.notApplicable ? (response.notApplicableReason ?? '') : null,
       narrative: response.narrative,

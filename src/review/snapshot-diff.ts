@@ -29,6 +29,8 @@ const snapshotResponseSchema = z.object({
     .optional(),
   notApplicable: z.literal(true).optional(),
   notApplicableReason: z.string().optional(),
+  serviceId: z.string().optional(),
+  serviceName: z.string().optional(),
   evidence: z.array(z.object({ sha256: z.string(), fileName: z.string() })),
 });
 
@@ -49,6 +51,7 @@ const snapshotSchema = z.object({
       dissent: z.string(),
     })
     .optional(),
+  services: z.array(z.object({ serviceId: z.string(), name: z.string(), whyChosen: z.string() })).optional(),
 });
 
 export function parseSnapshot(stored: unknown): ReturnSnapshot {
