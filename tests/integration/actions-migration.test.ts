@@ -5,9 +5,13 @@ import { migrate } from '../../src/db/migrate.js';
 import { MIGRATIONS_DIR } from '../../src/project-root.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
+  createContract,
   createPeriod,
-  createReturn,
-  createTwoProviderWorld,
+  createProvider,
+  createProviderLead,
+  createReturnInSql,
+  createUser,
+  frameworkVersion,
   importTestStandards,
 } from '../support/fixtures.js';
 import { testLogger } from '../support/test-logger.js';
@@ -36,18 +40,35 @@ afterAll(async () => {
 test('existing answers’ action plans become actions linked to their requirements, nothing lost', async () => {
   await migrate(db.url, before, testLogger);
   await importTestStandards(db.prisma);
-  const w = await createTwoProviderWorld(db.prisma);
+  // Returns written in SQL: the client knows columns the database has not got yet.
+  const manager = await createUser(db.prisma, { role: 'contract_manager' });
+  const providerA = await createProvider(db.prisma);
+  const providerB = await createProvider(db.prisma);
+  const w = {
+    providerA,
+    providerB,
+    leadA: await createProviderLead(db.prisma, providerA.id),
+    leadB: await createProviderLead(db.prisma, providerB.id),
+    contractA: await createContract(db.prisma, providerA.id, manager.id),
+    contractB: await createContract(db.prisma, providerB.id, manager.id),
+    ais: await frameworkVersion(db.prisma, 'AIS', '2025'),
+  };
+  const period = await createPeriod(db.prisma);
+  const returnOf = (contract: { id: string; providerId: string }, periodId: string) =>
+    createReturnInSql(db.pool, {
+      contractId: contract.id,
+      providerId: contract.providerId,
+      frameworkVersionId: w.ais.id,
+      periodId,
+    });
+  const returnA = await returnOf(w.contractA, period.id);
+  const returnB = await returnOf(w.contractB, period.id);
   const later = await createPeriod(db.prisma);
   await db.pool.query(
     `UPDATE reporting_periods SET start_date = '2027-04-01', end_date = '2028-03-31' WHERE id = $1`,
     [later.id],
   );
-  const laterA = await createReturn(db.prisma, {
-    contractId: w.contractA.id,
-    providerId: w.providerA.id,
-    frameworkVersionId: w.ais.id,
-    periodId: later.id,
-  });
+  const laterA = await returnOf(w.contractA, later.id);
   const { rows: requirements } = await db.pool.query<{ id: string; code: string }>(
     `SELECT id, code FROM requirements WHERE framework_version_id = $1 ORDER BY position LIMIT 3`,
     [w.ais.id],
@@ -68,13 +89,13 @@ test('existing answers’ action plans become actions linked to their requiremen
         WHERE return_id = $1 AND requirement_id = $2`,
       [returnId, requirementId, plan, owner, due, by],
     );
-  await answer(w.returnA.id, r1.id, 'Train reception staff', 'Practice manager', '2026-09-30', w.leadA.id);
+  await answer(returnA.id, r1.id, 'Train reception staff', 'Practice manager', '2026-09-30', w.leadA.id);
   // Carried forward into the next period, unchanged: the same action.
   await answer(laterA.id, r1.id, 'Train reception staff', 'Practice manager', '2026-09-30', w.leadA.id);
   // An owner and a date but no text: kept, described as such.
-  await answer(w.returnA.id, r2.id, '', 'Records team', '2027-01-31', w.leadA.id);
+  await answer(returnA.id, r2.id, '', 'Records team', '2027-01-31', w.leadA.id);
   // The same words at another provider are that provider's own action.
-  await answer(w.returnB.id, r1.id, 'Train reception staff', 'Home manager', null, w.leadB.id);
+  await answer(returnB.id, r1.id, 'Train reception staff', 'Home manager', null, w.leadB.id);
 
   await migrate(db.url, MIGRATIONS_DIR, testLogger);
 
@@ -101,7 +122,7 @@ test('existing answers’ action plans become actions linked to their requiremen
       due_date: null,
       status: 'not_started',
       created_by_id: w.leadB.id,
-      links: [{ requirement_id: r1.id, return_id: w.returnB.id }],
+      links: [{ requirement_id: r1.id, return_id: returnB.id }],
     },
     {
       provider_id: w.providerA.id,
@@ -119,7 +140,7 @@ test('existing answers’ action plans become actions linked to their requiremen
       due_date: '2027-01-31',
       status: 'not_started',
       created_by_id: w.leadA.id,
-      links: [{ requirement_id: r2.id, return_id: w.returnA.id }],
+      links: [{ requirement_id: r2.id, return_id: returnA.id }],
     },
   ]);
   const { rows: columns } = await db.pool.query(

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Pool } from 'pg';
 import type { Db } from '../../src/db/prisma.js';
 import { importStandards } from '../../src/frameworks/import-standards.js';
 import type { Prisma } from '../../src/generated/prisma/client.js';
@@ -97,6 +98,28 @@ export async function createReturn(
     },
     include: { responses: true },
   });
+}
+
+/**
+ * A return with one empty response per requirement, written in SQL: for migration tests, whose
+ * database is older than the client (which would ask for columns it has not got yet).
+ */
+export async function createReturnInSql(
+  pool: Pool,
+  options: { contractId: string; providerId: string; frameworkVersionId: string; periodId: string },
+): Promise<{ id: string }> {
+  const { rows } = await pool.query<{ id: string }>(
+    `INSERT INTO returns (contract_id, provider_id, framework_version_id, period_id, original_due_date, due_date)
+     VALUES ($1, $2, $3, $4, '2027-03-31', '2027-03-31') RETURNING id`,
+    [options.contractId, options.providerId, options.frameworkVersionId, options.periodId],
+  );
+  const id = rows[0]?.id;
+  if (!id) throw new Error('no return written');
+  await pool.query(
+    `INSERT INTO responses (return_id, requirement_id) SELECT $1, id FROM requirements WHERE framework_version_id = $2`,
+    [id, options.frameworkVersionId],
+  );
+  return { id };
 }
 
 /**
