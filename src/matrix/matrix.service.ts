@@ -85,7 +85,7 @@ export interface ObligationColumn {
 export interface ObligationCell {
   state: PublicationState;
   tag: TagParams;
-  /** "Due on 31 October 2026", "Overdue by 3 days", "Not applicable: <reason>" ... */
+  /** "Due on 31 October 2026", "3 days since it was due on ...", "Not applicable: <reason>" ... */
   text: string;
   /** What was recorded (the CSV's publication columns), or null. */
   publication: {
@@ -545,7 +545,8 @@ function obligationCell(status: ObligationStatus, today: Date): ObligationCell {
       break;
     case 'overdue':
       text = status.dueOn
-        ? `Overdue by ${plural(Math.round((today.getTime() - status.dueOn.getTime()) / DAY_MS), 'day')}: due on ${formatDate(status.dueOn)}`
+        ? // Beside the "Overdue" tag: how long, without saying "overdue" twice.
+          `${plural(Math.round((today.getTime() - status.dueOn.getTime()) / DAY_MS), 'day')} since it was due on ${formatDate(status.dueOn)}`
         : '';
       break;
     case 'not-due':

@@ -334,8 +334,8 @@ describe('equality obligations as columns', () => {
       'Not applicable Applies to employers with 250 or more employees. It has fewer than 150 employees.',
     );
     // The AIS publication fell due on 31 March 2027: 10 days before NOW.
-    expect(row).toContain('Overdue Overdue by 10 days: due on 31 March 2027');
-    expect(row).toContain('Overdue Overdue by 161 days: due on 31 October 2026');
+    expect(row).toContain('Overdue 10 days since it was due on 31 March 2027');
+    expect(row).toContain('Overdue 161 days since it was due on 31 October 2026');
     expect(first.text).toContain(`href="${publications}"`);
 
     // Recorded: the next view shows it (the matrix's kept data follows publications).
@@ -368,7 +368,9 @@ describe('equality obligations as columns', () => {
         `${paths.matrix.show}?period=${world.period.id}&obligation=ais-self-assessment&publication=overdue`,
       )
       .expect(200);
-    expect(rowText(ais.text, 'Heron Lodge Care Home')).toContain('Overdue by 10 days');
+    expect(rowText(ais.text, 'Heron Lodge Care Home')).toContain(
+      'Overdue 10 days since it was due on 31 March 2027',
+    );
     expect(ais.text).toContain('<option value="ais-self-assessment" selected>');
     const none = await managerAgent
       .get(`${paths.matrix.show}?period=${world.period.id}&obligation=none`)
@@ -399,7 +401,7 @@ describe('equality obligations as columns', () => {
     expect(lines[1]).toContain(
       '"Published, not checked yet",Published on 1 October 2026,https://www.heron.example.org/wres,2026-10-01,,',
     );
-    expect(lines[1]).toContain('Overdue,Overdue by 10 days: due on 31 March 2027');
+    expect(lines[1]).toContain('Overdue,10 days since it was due on 31 March 2027');
 
     // Checked: who checked it and when.
     await db.prisma.publication.updateMany({
