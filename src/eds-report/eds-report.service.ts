@@ -15,25 +15,22 @@ import { ukToday } from '../format.js';
 import { standardName } from '../frameworks/names.js';
 import { findResultsBasis } from '../frameworks/results.queries.js';
 import { versionContent } from '../frameworks/version-content.js';
-import { yearOf } from '../obligations/derive.js';
 import { findPublication } from '../obligations/queries.js';
 import { RETURN_STATUS_TAGS } from '../returns/progress.js';
 import { findAnswers, findGradingRecord, findServices } from '../returns/queries.js';
 import { visibleReturn } from '../returns/returns.service.js';
 import { deleteSending, findReportPeople, findSending, saveSending } from './queries.js';
 import type { ReportPublicationInput } from './schemas.js';
-import { buildEdsReport, hasEdsReport, type ReportAnswer } from './report.js';
+import {
+  EDS_REPORT_OBLIGATION,
+  buildEdsReport,
+  hasEdsReport,
+  reportYear,
+  type ReportAnswer,
+} from './report.js';
 
 // Issue 14: the EDS report of a return. Whoever may see the return may see its report (its
 // provider's people, and staff); another provider's people are told it does not exist.
-
-/** The obligation (data/obligations/eds-report.json) whose publication record is the report's. */
-export const EDS_REPORT_OBLIGATION = 'eds-report';
-
-/** The financial year of a return's period: the year its EDS report's publication is recorded in. */
-export function reportYear(periodStart: Date): number {
-  return yearOf(periodStart);
-}
 
 export async function edsReport({ prisma, caches }: DataDeps, user: CurrentUser, returnId: string) {
   const row = await visibleReturn(prisma, user, returnId);

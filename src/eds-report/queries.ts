@@ -1,4 +1,5 @@
 import type { DbClient } from '../db/prisma.js';
+import { EDS_REPORT_OBLIGATION } from './report.js';
 
 // The reads behind the EDS report that the return's own queries do not already make.
 
@@ -25,6 +26,14 @@ export async function findReportPeople(db: DbClient, providerId: string, returnI
     latestSubmission: latest,
     acceptedAt: accepted?.status === 'accepted' ? accepted.decidedAt : null,
   };
+}
+
+/** Where and when the provider published its EDS reports (its "eds-report" records), every year. */
+export function findReportPublications(db: DbClient, providerId: string) {
+  return db.publication.findMany({
+    where: { providerId, obligationCode: EDS_REPORT_OBLIGATION },
+    select: { year: true, url: true, publishedOn: true },
+  });
 }
 
 /** When the return's EDS report was sent to NHS England, if recorded. */

@@ -1,4 +1,5 @@
 import { formatDate } from '../format.js';
+import { yearOf } from '../obligations/derive.js';
 import {
   levelView,
   totalScoreResults,
@@ -16,6 +17,28 @@ import type { XlsxSheet } from '../exports/xlsx.js';
 // totals, the overall rating, who graded, the action plan), in the tracker's own words. One model
 // feeds the print page and the workbook, so both always say the same. Every score, total and
 // rating comes from the shared results functions (src/frameworks/results.ts), never from here.
+
+/** The obligation (data/obligations/eds-report.json) whose publication record is the report's. */
+export const EDS_REPORT_OBLIGATION = 'eds-report';
+
+/** The financial year of a return's period: the year its EDS report's publication is recorded in. */
+export function reportYear(periodStart: Date): number {
+  return yearOf(periodStart);
+}
+
+/** Where a return's EDS report stands: where and when it was published, when sent to NHS England. */
+export interface ReportProgress {
+  publication: { url: string; publishedOn: Date } | null;
+  sentOn: Date | null;
+}
+
+/** The report's progress in words, for pages that list it beside the return (the provider page). */
+export function reportProgressLines({ publication, sentOn }: ReportProgress): string[] {
+  return [
+    publication ? `Published on ${formatDate(publication.publishedOn)}` : 'Not published yet',
+    sentOn ? `Sent to NHS England on ${formatDate(sentOn)}` : 'Not sent to NHS England yet',
+  ];
+}
 
 /** Which returns have an EDS report: EDS versions scored by totals with rating bands (EDS 2022). */
 export function hasEdsReport(basis: Pick<ResultsBasis, 'frameworkCode' | 'bands'>): boolean {

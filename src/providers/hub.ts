@@ -2,7 +2,8 @@ import { actionItem, type ActionItem } from '../actions/action-items.js';
 import { actionsListHref } from '../actions/actions-list.js';
 import { findProviderOpenActions } from '../actions/queries.js';
 import { isCommissionerEditor } from '../auth/access.js';
-import { hasEdsReport } from '../eds-report/report.js';
+import { findReportPublications } from '../eds-report/queries.js';
+import { hasEdsReport, reportProgressLines, reportYear } from '../eds-report/report.js';
 import type { CurrentUser } from '../auth/current-user.js';
 import type { DbClient } from '../db/prisma.js';
 import { ukToday } from '../format.js';
@@ -50,8 +51,8 @@ export interface HubReturn {
   dueDate: Date;
   overdueText: string | undefined;
   resultLines: string[];
-  /** The return's EDS report (issue 14: EDS 2022 only). */
-  edsReportHref: string | undefined;
+  /** The return's EDS report and where it stands in words (issue 14: EDS 2022 only). */
+  edsReport: { href: string; lines: string[] } | undefined;
 }
 
 export interface ProviderHub {
@@ -74,7 +75,7 @@ export async function providerHub(
 ): Promise<ProviderHub> {
   const today = ukToday(now);
   const reviewer = isCommissionerEditor(user);
-  const [returns, history, openActions] = await Promise.all([
+  const [returns, history, openActions, reportPublications] = await Promise.all([
     findProviderReturns(db, provider.id),
     findProviderHistory(
       db,
@@ -83,7 +84,9 @@ export async function providerHub(
       HISTORY_LENGTH,
     ),
     findProviderOpenActions(db, provider.id),
+    findReportPublications(db, provider.id),
   ]);
+  const publishedIn = new Map(reportPublications.map((row) => [row.year, row]));
   const bases = new Map<string, Promise<ResultsBasis | null>>();
   const basisOf = (versionId: string) => {
     let basis = bases.get(versionId);
@@ -121,8 +124,16 @@ export async function providerHub(
         ? daysOverdueText(Math.round((today.getTime() - item.dueDate.getTime()) / DAY_MS))
         : undefined,
       resultLines: lines,
-      edsReportHref:
-        basis && hasEdsReport(basis) ? pathTo(paths.returns.edsReport, { returnId: item.id }) : undefined,
+      edsReport:
+        basis && hasEdsReport(basis)
+          ? {
+              href: pathTo(paths.returns.edsReport, { returnId: item.id }),
+              lines: reportProgressLines({
+                publication: publishedIn.get(reportYear(item.period.startDate)) ?? null,
+                sentOn: item.edsReportSending?.sentOn ?? null,
+              }),
+            }
+          : undefined,
     };
     const period = periods.at(-1);
     if (period?.label === item.period.label) period.returns.push(shown);

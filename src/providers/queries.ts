@@ -74,7 +74,7 @@ export function findProviderReturns(db: DbClient, providerId: string) {
       status: true,
       dueDate: true,
       frameworkVersionId: true,
-      period: { select: { id: true, label: true } },
+      period: { select: { id: true, label: true, startDate: true } },
       frameworkVersion: {
         select: {
           code: true,
@@ -84,6 +84,7 @@ export function findProviderReturns(db: DbClient, providerId: string) {
       },
       tally: { select: { tally: true } },
       imported: { select: { returnId: true } },
+      edsReportSending: { select: { sentOn: true } },
     },
     orderBy: [{ period: { startDate: 'desc' } }, { period: { label: 'desc' } }, { dueDate: 'asc' }],
   });

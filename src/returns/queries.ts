@@ -50,6 +50,8 @@ export function findReturn(db: DbClient, returnId: string) {
       imported: {
         select: { importedAt: true, fileName: true, importedBy: { select: { displayName: true } } },
       },
+      // Joined here so the return's page shows when its EDS report went to NHS England unasked.
+      edsReportSending: { select: { sentOn: true } },
     },
   });
 }

@@ -12,7 +12,14 @@ import type { DbClient } from '../db/prisma.js';
 import { Conflict, NotFound } from '../errors.js';
 import { evidenceListItems } from '../evidence/evidence-list.js';
 import { evidenceForResponses } from '../evidence/queries.js';
-import { hasEdsReport } from '../eds-report/report.js';
+import { canRecordPublication } from '../obligations/publications.service.js';
+import { findPublication } from '../obligations/queries.js';
+import {
+  EDS_REPORT_OBLIGATION,
+  hasEdsReport,
+  reportYear,
+  type ReportProgress,
+} from '../eds-report/report.js';
 import { standardName } from '../frameworks/names.js';
 import { findResultsBasis } from '../frameworks/results.queries.js';
 import {
@@ -135,11 +142,27 @@ async function gradingStep(db: DbClient, row: ReturnRow) {
   };
 }
 
-/** The return's EDS report (issue 14), for EDS versions scored with rating bands (EDS 2022). */
-async function edsReportHref(db: DbClient, row: ReturnRow): Promise<string | undefined> {
+/**
+ * The return's EDS report (issue 14), for EDS versions scored with rating bands (EDS 2022): where it
+ * stands, and the form that records it for those who may (the publication page's own rule).
+ */
+async function edsReportSection(db: DbClient, user: CurrentUser, row: ReturnRow) {
   if (row.frameworkVersion.framework.code !== 'EDS') return undefined;
   const basis = await findResultsBasis(db, row.frameworkVersionId);
-  return basis && hasEdsReport(basis) ? pathTo(paths.returns.edsReport, { returnId: row.id }) : undefined;
+  if (!basis || !hasEdsReport(basis)) return undefined;
+  const year = reportYear(row.period.startDate);
+  const publication = await findPublication(db, row.providerId, EDS_REPORT_OBLIGATION, year);
+  const progress: ReportProgress = {
+    publication: publication && { url: publication.url, publishedOn: publication.publishedOn },
+    sentOn: row.edsReportSending?.sentOn ?? null,
+  };
+  return {
+    ...progress,
+    href: pathTo(paths.returns.edsReport, { returnId: row.id }),
+    recordHref: canRecordPublication(user, row.providerId)
+      ? pathTo(paths.returns.edsReportPublication, { returnId: row.id })
+      : undefined,
+  };
 }
 
 export interface ReturnSummary {
@@ -280,7 +303,7 @@ export async function returnTaskList(
     summary,
     groups,
     grading: await gradingStep(prisma, row),
-    edsReportHref: await edsReportHref(prisma, row),
+    edsReport: await edsReportSection(prisma, user, row),
     review: review && { comment: review.comment, decidedAt: review.decidedAt },
     acceptance: accepted && {
       reviewerName: accepted.reviewer.displayName,

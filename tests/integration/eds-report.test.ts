@@ -308,6 +308,41 @@ describe('where and when it was published, and sent to NHS England', () => {
     ...values,
   });
 
+  const returnPage = (id: string) => pathTo(paths.returns.show, { returnId: id });
+  const progressOf = (html: string) => {
+    const start = html.indexOf('id="eds-report-progress"');
+    if (start < 0) throw new Error('The page does not say where the EDS report stands');
+    return textOf(html.slice(start, html.indexOf('</ul>', start)));
+  };
+
+  test('the return’s page says where it stands, with the form’s link for those who may record it', async () => {
+    const lead = await signedInAgent(app, w.leadA.id);
+    const page = (await lead.get(returnPage(returnId)).expect(200)).text;
+    const progress = progressOf(page);
+    expect(progress).toContain('Published on 20 February 2027 at https://www.alpha.nhs.uk/equality/eds-2026');
+    expect(progress).toContain('Not sent to NHS England yet');
+    expect(page).toContain('href="https://www.alpha.nhs.uk/equality/eds-2026"');
+    expect(page).toContain(`href="${formPath(returnId)}"`);
+    expect(textOf(page)).toContain(
+      'Change where and when it was published, and when it was sent to NHS England',
+    );
+    const manager = await signedInAgent(app, w.manager.id);
+    expect((await manager.get(returnPage(returnId)).expect(200)).text).toContain(
+      `href="${formPath(returnId)}"`,
+    );
+    // Those who may read the return but not record its report see where it stands, not the form.
+    for (const userId of [w.viewer.id, contributorId]) {
+      const agent = await signedInAgent(app, userId);
+      const seen = (await agent.get(returnPage(returnId)).expect(200)).text;
+      expect(progressOf(seen)).toContain('Not sent to NHS England yet');
+      expect(seen).not.toContain(formPath(returnId));
+    }
+    const other = await signedInAgent(app, w.leadB.id);
+    const refused = await other.get(returnPage(returnId)).expect(404);
+    expect(refused.text).not.toContain('alpha.nhs.uk');
+    expect(refused.text).not.toContain('20 February 2027');
+  });
+
   test('refuses bad input keeping it, then updates the one publication record and audits both', async () => {
     const lead = await signedInAgent(app, w.leadA.id);
     const bad = await postForm(
@@ -393,6 +428,9 @@ describe('where and when it was published, and sent to NHS England', () => {
       'Published on the organisation’s website https://www.alpha.nhs.uk/equality/eds-report',
     );
     expect(report).toContain('Sent to NHS England 2 March 2026');
+    const progress = progressOf((await lead.get(returnPage(returnId)).expect(200)).text);
+    expect(progress).toContain('Published on 1 March 2026 at https://www.alpha.nhs.uk/equality/eds-report');
+    expect(progress).toContain('Sent to NHS England on 2 March 2026');
 
     // Saving the same again records nothing more.
     await postForm(

@@ -189,6 +189,77 @@ describe('the provider page as the hub', () => {
     expect(extendB).not.toBe(extendA);
   });
 
+  test('beside an EDS 2022 return, where its EDS report stands in words, before and after recording', async () => {
+    const manager = await signedInAgent(app(), w.manager.id);
+    const row = async () =>
+      textOf(
+        rowLinking(
+          (await manager.get(providerPage()).expect(200)).text,
+          pathTo(paths.returns.show, { returnId: w.overdue.id }),
+        ),
+      );
+    const before = await row();
+    expect(before).toContain('EDS report');
+    expect(before).toContain('Not published yet');
+    expect(before).toContain('Not sent to NHS England yet');
+    const returnPage = pathTo(paths.returns.show, { returnId: w.overdue.id });
+    const page = textOf((await manager.get(returnPage).expect(200)).text);
+    expect(page).toContain('Not published yet');
+    expect(page).toContain('Record where and when it was published, and when it was sent to NHS England');
+    // An AIS return has no EDS report, so nothing about one.
+    const ais = textOf(
+      rowLinking(
+        (await manager.get(providerPage()).expect(200)).text,
+        pathTo(paths.review.show, { returnId: w.returnA.id }),
+      ),
+    );
+    expect(ais).not.toContain('NHS England');
+
+    // The 2025/26 report's record is the one of the year 2025; another year's is not it.
+    const record = (year: number, url: string, publishedOn: string) => ({
+      providerId: w.providerA.id,
+      obligationCode: 'eds-report',
+      obligationVersion: 1,
+      year,
+      status: 'published' as const,
+      url,
+      publishedOn: new Date(publishedOn),
+      recordedById: w.leadA.id,
+      recordedAt: NOW,
+    });
+    await db.prisma.publication.create({
+      data: record(2026, 'https://www.alpha.nhs.uk/eds-2026', '2027-02-01'),
+    });
+    expect(await row()).toContain('Not published yet');
+    await db.prisma.publication.create({
+      data: record(2025, 'https://www.alpha.nhs.uk/eds-2025', '2026-06-01'),
+    });
+    await db.prisma.edsReportSending.create({
+      data: {
+        returnId: w.overdue.id,
+        sentOn: new Date('2026-06-02'),
+        recordedById: w.leadA.id,
+        recordedAt: NOW,
+      },
+    });
+    const after = await row();
+    expect(after).toContain('Published on 1 June 2026');
+    expect(after).toContain('Sent to NHS England on 2 June 2026');
+    const shown = textOf((await manager.get(returnPage).expect(200)).text);
+    expect(shown).toContain('Published on 1 June 2026 at https://www.alpha.nhs.uk/eds-2025');
+    expect(shown).toContain('Sent to NHS England on 2 June 2026');
+    expect(shown).toContain('Change where and when it was published, and when it was sent to NHS England');
+
+    // Another provider's lead sees nothing of it: not the provider page, not the return.
+    const other = await signedInAgent(app(), w.leadB.id);
+    const refusedHub = await other.get(providerPage()).expect(403);
+    const refusedReturn = await other.get(returnPage).expect(404);
+    for (const refused of [refusedHub.text, refusedReturn.text]) {
+      expect(refused).not.toContain('eds-2025');
+      expect(refused).not.toContain('1 June 2026');
+    }
+  });
+
   test('a provider lead is refused the page', async () => {
     const lead = await signedInAgent(app(), w.leadA.id);
     await lead.get(providerPage()).expect(403);
