@@ -21,6 +21,16 @@ export function queryFields(req: Request): FormBody {
   return parsed.success ? parsed.data : {};
 }
 
+/** A list's page number from its query: 1 when absent or not a page number (an old link never fails). */
+export const pageNumberField = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(100_000)
+  .optional()
+  .catch(undefined)
+  .transform((value) => value ?? 1);
+
 /** Each field's value, the first one where a field is repeated (?q=a&q=b), for GET forms. */
 export function firstValues(fields: FormBody): Record<string, string> {
   const values: Record<string, string> = {};

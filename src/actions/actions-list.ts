@@ -3,7 +3,7 @@ import { providerScope } from '../auth/access.js';
 import type { CurrentUser } from '../auth/current-user.js';
 import type { DbClient } from '../db/prisma.js';
 import { ukToday } from '../format.js';
-import { firstValues, type FormBody } from '../forms.js';
+import { firstValues, pageNumberField, type FormBody } from '../forms.js';
 import { ActionStatus } from '../generated/prisma/enums.js';
 import { pathTo, paths } from '../paths.js';
 import { actionItem, type ActionItem } from './action-items.js';
@@ -32,14 +32,7 @@ export const actionsListQuerySchema = z.object({
     .optional()
     .catch(undefined)
     .transform((value) => value === 'yes'),
-  page: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(100_000)
-    .optional()
-    .catch(undefined)
-    .transform((value) => value ?? 1),
+  page: pageNumberField,
 });
 
 export type ActionsListQuery = z.infer<typeof actionsListQuerySchema>;

@@ -3,7 +3,7 @@ import { isCommissionerEditor, providerScope } from '../auth/access.js';
 import type { CurrentUser } from '../auth/current-user.js';
 import type { DbClient } from '../db/prisma.js';
 import { ukToday } from '../format.js';
-import { firstValues, type FormBody } from '../forms.js';
+import { firstValues, pageNumberField, type FormBody } from '../forms.js';
 import { standardName } from '../frameworks/names.js';
 import { ReturnStatus } from '../generated/prisma/enums.js';
 import { pathTo, paths } from '../paths.js';
@@ -52,14 +52,7 @@ export const returnsListQuerySchema = z.object({
     .optional()
     .catch(undefined)
     .transform((value) => value ?? 'due'),
-  page: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(100_000)
-    .optional()
-    .catch(undefined)
-    .transform((value) => value ?? 1),
+  page: pageNumberField,
 });
 
 export type ReturnsListQuery = z.infer<typeof returnsListQuerySchema>;
