@@ -6,7 +6,7 @@ import { paths } from '../paths.js';
 import type { CurrentUser } from './current-user.js';
 import type { NavigationItem } from '../view-locals.js';
 import { findUserWithProviders } from './queries.js';
-import { regenerateSession } from './session.js';
+import { redirectWithSession, regenerateSession } from './session.js';
 import { permissionsFor } from './access.js';
 
 /**
@@ -92,8 +92,12 @@ export const requireSignIn: RequestHandler = (req, res, next) => {
     next();
     return;
   }
-  if (req.method === 'GET') req.session.returnTo = req.originalUrl;
-  res.redirect(paths.signIn);
+  if (req.method !== 'GET') {
+    res.redirect(paths.signIn);
+    return;
+  }
+  req.session.returnTo = req.originalUrl;
+  redirectWithSession(req, res, paths.signIn).catch(next);
 };
 
 export function requireRole(...roles: UserRole[]): RequestHandler {

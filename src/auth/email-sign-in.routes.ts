@@ -7,7 +7,7 @@ import { submitForm } from '../route-helpers.js';
 import { emailAddress } from '../users/schemas.js';
 import { auditRefusedLink, checkLink, requestSignInLink, useEmailLink } from './email-link.service.js';
 import { safeReturnTo } from './safe-return-to.js';
-import { startSignedInSession } from './session.js';
+import { redirectWithSession, startSignedInSession } from './session.js';
 
 const requestSchema = z.object({ email: emailAddress });
 
@@ -46,7 +46,7 @@ export function emailSignInRoutes(deps: AppDeps): Router {
       async ({ email }) => {
         await requestSignInLink(deps, email);
         req.session.emailLinkAddress = email;
-        res.redirect(paths.emailSignIn.sent);
+        await redirectWithSession(req, res, paths.emailSignIn.sent);
       },
       (errors) => {
         renderRequest(res, body, errors);

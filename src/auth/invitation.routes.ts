@@ -5,7 +5,7 @@ import { paths } from '../paths.js';
 import { auditRefusedLink, checkLink, useEmailLink, type LinkCheck } from './email-link.service.js';
 import { tokenFrom } from './email-sign-in.routes.js';
 import { MEMBERSHIP_ROLE_LABELS } from './roles.js';
-import { startSignedInSession } from './session.js';
+import { redirectWithSession, startSignedInSession } from './session.js';
 
 /**
  * Where an invitation email's link leads. The link is the proof that the invited mailbox is the
@@ -60,7 +60,11 @@ export function invitationRoutes(deps: AppDeps): Router {
       // Claimed by the Entra sign-in that follows in this browser (its session), not by any claim in
       // the token it brings back.
       req.session.invitationLinkId = link.id;
-      res.redirect(`${paths.entraSignIn}?login_hint=${encodeURIComponent(link.user.email)}`);
+      await redirectWithSession(
+        req,
+        res,
+        `${paths.entraSignIn}?login_hint=${encodeURIComponent(link.user.email)}`,
+      );
       return;
     }
     const outcome = await useEmailLink(deps, token, 'invitation');

@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { issueCsrfToken } from '../middleware/csrf.js';
 
 // express-session's API is callback-based; these let route handlers await it.
@@ -13,6 +13,16 @@ function saveSession(req: Request): Promise<void> {
   return new Promise((resolve, reject) => {
     req.session.save((error: unknown) => (error ? reject(asError(error)) : resolve()));
   });
+}
+
+/**
+ * Redirects once the session is stored. express-session stores a changed session only as the response
+ * ends, after the redirect's headers have gone, so a busy browser can follow the redirect before what
+ * the next page needs is there (a workbook preview arrived without its plan and sent the lead back).
+ */
+export async function redirectWithSession(req: Request, res: Response, url: string): Promise<void> {
+  await saveSession(req);
+  res.redirect(url);
 }
 
 export function destroySession(req: Request): Promise<void> {

@@ -1,3 +1,4 @@
+import { redirectWithSession } from '../auth/session.js';
 import { Router, type Request, type Response } from 'express';
 import { requireSignIn } from '../auth/current-user.middleware.js';
 import type { AppDeps } from '../deps.js';
@@ -118,7 +119,7 @@ export function historyImportRoutes(deps: AppDeps): Router {
       return;
     }
     req.session.historyImportPlan = outcome.plan;
-    res.redirect(pathTo(paths.imports.historyPreview, { providerId }));
+    await redirectWithSession(req, res, pathTo(paths.imports.historyPreview, { providerId }));
   });
 
   const planFor = (req: Request): HistoryPlan | undefined => {

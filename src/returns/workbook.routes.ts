@@ -1,3 +1,4 @@
+import { redirectWithSession } from '../auth/session.js';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { canEditForProvider } from '../auth/access.js';
@@ -90,7 +91,7 @@ export function workbookRoutes(deps: AppDeps): Router {
       return;
     }
     req.session.returnWorkbookPlan = outcome.plan;
-    res.redirect(pathTo(paths.returns.workbookPreview, { returnId }));
+    await redirectWithSession(req, res, pathTo(paths.returns.workbookPreview, { returnId }));
   });
 
   const planFor = (req: Request): WorkbookPlan | undefined => {

@@ -1,11 +1,9 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { buildTestApp } from '../support/app.js';
 import { BOUNDS } from '../support/bounds.js';
-import { launchChromium, newPersonContext, PageChecks } from '../support/browser.js';
-import { createTestDatabase } from '../support/database.js';
-import { createTwoProviderWorld, importTestStandards } from '../support/fixtures.js';
+import { startBrowserApp } from '../support/browser-app.js';
+import { newPersonContext, PageChecks } from '../support/browser.js';
+import { createTwoProviderWorld } from '../support/fixtures.js';
 
 // Issue 14: the actions list and the provider page's open actions in Chromium with JavaScript off:
 // a contract manager narrows the list to overdue actions with the form, follows an action's provider
@@ -36,15 +34,10 @@ async function signedIn(displayName: string): Promise<Page> {
 }
 
 beforeAll(async () => {
-  browser = await launchChromium();
-  cleanups.push(() => browser.close());
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const db = await createTestDatabase();
-  cleanups.push(() => db.drop());
-  await importTestStandards(db.prisma);
+  const started = await startBrowserApp(cleanups);
+  browser = started.browser;
+  baseUrl = started.baseUrl;
+  const db = started.db;
   world = await createTwoProviderWorld(db.prisma);
   const requirement = await db.prisma.requirement.findFirstOrThrow({
     where: { frameworkVersionId: world.ais.id },
@@ -72,7 +65,7 @@ beforeAll(async () => {
         links: { create: { requirementId: requirement.id } },
       },
     });
-  server.on('request', buildTestApp(db, { clock: () => NOW }));
+  started.serve(buildTestApp(db, { clock: () => NOW }));
   checks = new PageChecks(browser);
 });
 

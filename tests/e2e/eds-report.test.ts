@@ -1,17 +1,9 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Locator, Page } from 'playwright-core';
 import { buildTestApp } from '../support/app.js';
 import { BOUNDS } from '../support/bounds.js';
-import { launchChromium, newPersonContext, PageChecks, saveScreenshot } from '../support/browser.js';
-import { createTestDatabase } from '../support/database.js';
-import {
-  createPeriod,
-  createReturn,
-  createTwoProviderWorld,
-  frameworkVersion,
-  importTestStandards,
-} from '../support/fixtures.js';
+import { startBrowserApp } from '../support/browser-app.js';
+import { newPersonContext, PageChecks, saveScreenshot } from '../support/browser.js';
+import { createPeriod, createReturn, createTwoProviderWorld, frameworkVersion } from '../support/fixtures.js';
 import { answerReturn } from '../support/review-fixtures.js';
 
 // Issue 14: a provider lead opens their EDS 2022 return's report in Chromium with JavaScript off,
@@ -32,15 +24,10 @@ async function follow(target: Locator): Promise<void> {
 }
 
 beforeAll(async () => {
-  const browser = await launchChromium();
-  cleanups.push(() => browser.close());
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const db = await createTestDatabase();
-  cleanups.push(() => db.drop());
-  await importTestStandards(db.prisma);
+  const started = await startBrowserApp(cleanups);
+  const browser = started.browser;
+  baseUrl = started.baseUrl;
+  const db = started.db;
   world = await createTwoProviderWorld(db.prisma);
   const ret = await createReturn(db.prisma, {
     contractId: world.contractA.id,
@@ -76,7 +63,7 @@ beforeAll(async () => {
       updatedAt: new Date('2027-01-12T16:00:00Z'),
     },
   });
-  server.on('request', buildTestApp(db));
+  started.serve(buildTestApp(db));
   checks = new PageChecks(browser);
   const context = await newPersonContext(browser, { javaScript: false });
   context.setDefaultTimeout(BOUNDS.browserAction);

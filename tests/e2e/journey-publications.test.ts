@@ -1,10 +1,8 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { buildTestApp } from '../support/app.js';
 import { BOUNDS } from '../support/bounds.js';
-import { launchChromium, newPersonContext, PageChecks, saveScreenshot } from '../support/browser.js';
-import { createTestDatabase } from '../support/database.js';
+import { startBrowserApp } from '../support/browser-app.js';
+import { newPersonContext, PageChecks, saveScreenshot } from '../support/browser.js';
 import { pdfFile } from '../support/evidence-files.js';
 import {
   createContract,
@@ -14,7 +12,6 @@ import {
   createReturn,
   createUser,
   frameworkVersion,
-  importTestStandards,
 } from '../support/fixtures.js';
 
 // Issue 17 in Chromium with JavaScript off: a provider lead records their modern slavery statement
@@ -35,15 +32,10 @@ let manager: { id: string; displayName: string };
 const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
-  browser = await launchChromium();
-  cleanups.push(() => browser.close());
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const db = await createTestDatabase();
-  cleanups.push(() => db.drop());
-  await importTestStandards(db.prisma);
+  const started = await startBrowserApp(cleanups);
+  browser = started.browser;
+  baseUrl = started.baseUrl;
+  const db = started.db;
   manager = await createUser(db.prisma, { role: 'contract_manager', displayName: 'Cora Manager' });
   const provider = await createProvider(db.prisma, {
     name: PROVIDER,
@@ -62,7 +54,7 @@ beforeAll(async () => {
     frameworkVersionId: (await frameworkVersion(db.prisma, 'AIS', '2025')).id,
     periodId: (await createPeriod(db.prisma, '2026/27')).id,
   });
-  server.on('request', buildTestApp(db, { clock: () => TODAY }));
+  started.serve(buildTestApp(db, { clock: () => TODAY }));
   checks = new PageChecks(browser);
 });
 

@@ -1,11 +1,10 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Locator, Page } from 'playwright-core';
 import { buildTestApp } from '../support/app.js';
 import { BOUNDS } from '../support/bounds.js';
-import { launchChromium, newPersonContext, PageChecks } from '../support/browser.js';
-import { createTestDatabase } from '../support/database.js';
-import { createTwoProviderWorld, importTestStandards } from '../support/fixtures.js';
+import { startBrowserApp } from '../support/browser-app.js';
+import type { TestDatabase } from '../support/database.js';
+import { newPersonContext, PageChecks } from '../support/browser.js';
+import { createTwoProviderWorld } from '../support/fixtures.js';
 import { csvFile } from '../support/register-files.js';
 
 // A contract manager imports a register file in Chromium with JavaScript off (the forms work without
@@ -16,7 +15,7 @@ let baseUrl: string;
 let checks: PageChecks;
 let page: Page;
 let world: Awaited<ReturnType<typeof createTwoProviderWorld>>;
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let db: TestDatabase;
 const cleanups: (() => Promise<unknown>)[] = [];
 
 const link = (name: string | RegExp) => page.getByRole('link', { name, exact: true });
@@ -29,17 +28,12 @@ async function follow(target: Locator): Promise<void> {
 }
 
 beforeAll(async () => {
-  const browser = await launchChromium();
-  cleanups.push(() => browser.close());
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  db = await createTestDatabase();
-  cleanups.push(() => db.drop());
-  await importTestStandards(db.prisma);
+  const started = await startBrowserApp(cleanups);
+  const browser = started.browser;
+  baseUrl = started.baseUrl;
+  db = started.db;
   world = await createTwoProviderWorld(db.prisma);
-  server.on('request', buildTestApp(db));
+  started.serve(buildTestApp(db));
   checks = new PageChecks(browser);
   const context = await newPersonContext(browser, { javaScript: false });
   context.setDefaultTimeout(BOUNDS.browserAction);

@@ -1,15 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import ExcelJS from 'exceljs';
 import type { Locator, Page } from 'playwright-core';
 import { pathTo, paths } from '../../src/paths.js';
 import { ANSWERS_SHEET } from '../../src/returns/workbook-file.js';
 import { buildTestApp } from '../support/app.js';
 import { BOUNDS } from '../support/bounds.js';
-import { launchChromium, newPersonContext, PageChecks, saveScreenshot } from '../support/browser.js';
-import { createTestDatabase } from '../support/database.js';
-import { createTwoProviderWorld, importTestStandards } from '../support/fixtures.js';
+import { startBrowserApp } from '../support/browser-app.js';
+import type { TestDatabase } from '../support/database.js';
+import { newPersonContext, PageChecks, saveScreenshot } from '../support/browser.js';
+import { createTwoProviderWorld } from '../support/fixtures.js';
 
 // Issue 15: a provider lead round-trips their return through a spreadsheet in Chromium. They download
 // the workbook from the return's page; the test fills it in as the lead would in a spreadsheet program
@@ -21,7 +20,7 @@ let baseUrl: string;
 let checks: PageChecks;
 let page: Page;
 let world: Awaited<ReturnType<typeof createTwoProviderWorld>>;
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
+let db: TestDatabase;
 const cleanups: (() => Promise<unknown>)[] = [];
 
 const link = (name: string | RegExp) => page.getByRole('link', { name, exact: true });
@@ -56,17 +55,12 @@ function dropDownChoices(workbook: ExcelJS.Workbook, cell: ExcelJS.Cell): string
 }
 
 beforeAll(async () => {
-  const browser = await launchChromium();
-  cleanups.push(() => browser.close());
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  db = await createTestDatabase();
-  cleanups.push(() => db.drop());
-  await importTestStandards(db.prisma);
+  const started = await startBrowserApp(cleanups);
+  const browser = started.browser;
+  baseUrl = started.baseUrl;
+  db = started.db;
   world = await createTwoProviderWorld(db.prisma);
-  server.on('request', buildTestApp(db));
+  started.serve(buildTestApp(db));
   checks = new PageChecks(browser);
   const context = await newPersonContext(browser, { javaScript: true });
   context.setDefaultTimeout(BOUNDS.browserAction);

@@ -1,13 +1,11 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Locator, Page } from 'playwright-core';
 import { entriesOf } from '../../src/workforce/entry.js';
 import { readWorkforceStandards } from '../../src/workforce/indicator-files.js';
 import { buildTestApp } from '../support/app.js';
 import { BOUNDS } from '../support/bounds.js';
-import { launchChromium, newPersonContext, PageChecks, saveScreenshot } from '../support/browser.js';
-import { createTestDatabase } from '../support/database.js';
-import { createTwoProviderWorld, importTestStandards } from '../support/fixtures.js';
+import { startBrowserApp } from '../support/browser-app.js';
+import { newPersonContext, PageChecks, saveScreenshot } from '../support/browser.js';
+import { createTwoProviderWorld } from '../support/fixtures.js';
 
 // Issue 17: an NHS trust's lead completes and submits a WRES return in Chromium with JavaScript off,
 // every indicator from its form, and a contract manager accepts it. Every page passes the checks
@@ -77,17 +75,12 @@ async function checkBothWidths(page: Page, screenshot?: string): Promise<string>
 }
 
 beforeAll(async () => {
-  const browser = await launchChromium();
-  cleanups.push(() => browser.close());
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const db = await createTestDatabase();
-  cleanups.push(() => db.drop());
-  await importTestStandards(db.prisma);
+  const started = await startBrowserApp(cleanups);
+  const browser = started.browser;
+  baseUrl = started.baseUrl;
+  const db = started.db;
   world = await createTwoProviderWorld(db.prisma);
-  server.on('request', buildTestApp(db));
+  started.serve(buildTestApp(db));
   checks = new PageChecks(browser);
   for (const set of [(page: Page) => (lead = page), (page: Page) => (manager = page)]) {
     const context = await newPersonContext(browser, { javaScript: false });

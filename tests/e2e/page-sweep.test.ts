@@ -1,6 +1,4 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { match } from 'path-to-regexp';
@@ -11,9 +9,10 @@ import type { UserRole } from '../../src/generated/prisma/enums.js';
 import { createFileMailer } from '../../src/mail/file-mailer.js';
 import { buildTestApp, testConfig } from '../support/app.js';
 import { BOUNDS } from '../support/bounds.js';
-import { launchChromium, newPersonContext, PageChecks } from '../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { frameworkVersion, importTestStandards } from '../support/fixtures.js';
+import { newPersonContext, PageChecks } from '../support/browser.js';
+import { startBrowserApp } from '../support/browser-app.js';
+import type { TestDatabase } from '../support/database.js';
+import { frameworkVersion } from '../support/fixtures.js';
 import { routesOf } from '../support/routes.js';
 import { testLogger } from '../support/test-logger.js';
 
@@ -94,9 +93,8 @@ const checked = new Set<string>();
 const reached = new Set<string>();
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  closers.push(() => db.drop());
-  await importTestStandards(db.prisma);
+  const started = await startBrowserApp(closers);
+  ({ browser, db, baseUrl } = started);
   await seedDemoData(db.prisma, testLogger, new Date());
   // What the demo lacks for a few pages: a period not opened yet (its standards' pages), and an email
   // in the local mailbox.
@@ -132,15 +130,10 @@ beforeAll(async () => {
     .map((route) => ({ route, params: route.split(':').length, matches: match(route) }))
     .sort((a, b) => a.params - b.params);
   routeOf = (pathname) => matchers.find(({ matches }) => matches(pathname) !== false)?.route;
-  const server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(() => new Promise((resolve) => server.close(resolve)));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await launchChromium();
-  closers.push(() => browser.close());
+  started.serve(app);
 });
 afterAll(async () => {
-  for (const close of closers.reverse()) await close();
+  for (const close of closers) await close();
 });
 
 /** Links of ours on the page, as paths with their query, without fragments. */
