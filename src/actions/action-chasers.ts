@@ -5,7 +5,7 @@ import { sha256 } from '../hash.js';
 import { pathTo, paths } from '../paths.js';
 import { currentRequestId } from '../request-context.js';
 import {
-  CELL_STYLE,
+  emailTable,
   escapeHtml,
   FOOTNOTE_STYLE,
   htmlDocument,
@@ -234,24 +234,22 @@ export function actionChaserEmail(data: ActionChaserData): RenderedEmail {
     why,
     '',
   ].join('\n');
-  const headCell = (label: string) => `<th scope="col" style="${CELL_STYLE}">${escapeHtml(label)}</th>`;
-  const cell = (content: string) => `<td style="${CELL_STYLE}">${content}</td>`;
   const html = htmlDocument(
     subject,
     [
       `<h1 style="font-size: 28px; line-height: 1.2;">${escapeHtml(subject)}</h1>`,
       paragraph(`Dear ${data.recipientName},`),
       paragraph(intro),
-      '<table style="border-collapse: collapse;">',
-      `<caption style="text-align: left; font-weight: bold; padding-bottom: 8px;">Overdue actions on ${escapeHtml(formatDate(data.today))}</caption>`,
-      `<thead><tr>${['Action', 'Owner', 'Due date', 'Overdue by'].map(headCell).join('')}</tr></thead>`,
-      '<tbody>',
-      ...rows.map(
-        (row) =>
-          `<tr>${cell(link(row.url, row.description))}${cell(escapeHtml(row.owner))}${cell(escapeHtml(row.due))}${cell(escapeHtml(row.overdue))}</tr>`,
+      ...emailTable(
+        `Overdue actions on ${formatDate(data.today)}`,
+        ['Action', 'Owner', 'Due date', 'Overdue by'],
+        rows.map((row) => [
+          link(row.url, row.description),
+          escapeHtml(row.owner),
+          escapeHtml(row.due),
+          escapeHtml(row.overdue),
+        ]),
       ),
-      '</tbody>',
-      '</table>',
       paragraph(next),
       ...(escalation ? [paragraph(escalation)] : []),
       `<p>${link(data.listUrl, listText)}</p>`,

@@ -30,8 +30,23 @@ export function plural(count: number, noun: string): string {
 export const FOOTNOTE_STYLE = 'font-size: 14px; color: #4c6272;';
 const BODY_STYLE =
   'font-family: Arial, Helvetica, sans-serif; font-size: 16px; line-height: 1.5; color: #212b32;';
-export const CELL_STYLE =
+const CELL_STYLE =
   'text-align: left; vertical-align: top; padding: 4px 16px 4px 0; border-bottom: 1px solid #d8dde0;';
+
+/** A table of an email, as lines of HTML: a caption, column headings, and rows of cells given as HTML. */
+export function emailTable(caption: string, head: readonly string[], rows: readonly string[][]): string[] {
+  const headCell = (label: string) => `<th scope="col" style="${CELL_STYLE}">${escapeHtml(label)}</th>`;
+  const cell = (content: string) => `<td style="${CELL_STYLE}">${content}</td>`;
+  return [
+    '<table style="border-collapse: collapse;">',
+    `<caption style="text-align: left; font-weight: bold; padding-bottom: 8px;">${escapeHtml(caption)}</caption>`,
+    `<thead><tr>${head.map(headCell).join('')}</tr></thead>`,
+    '<tbody>',
+    ...rows.map((cells) => `<tr>${cells.map(cell).join('')}</tr>`),
+    '</tbody>',
+    '</table>',
+  ];
+}
 
 export function htmlDocument(title: string, body: string): string {
   return [
@@ -200,24 +215,22 @@ export function digestEmail(data: DigestEmailData): RenderedEmail {
     '',
   ].join('\n');
 
-  const headCell = (label: string) => `<th scope="col" style="${CELL_STYLE}">${escapeHtml(label)}</th>`;
-  const cell = (content: string) => `<td style="${CELL_STYLE}">${content}</td>`;
   const html = htmlDocument(
     subject,
     [
       `<h1 style="font-size: 28px; line-height: 1.2;">${escapeHtml(subject)}</h1>`,
       paragraph(`Dear ${data.recipientName},`),
       paragraph(intro),
-      '<table style="border-collapse: collapse;">',
-      `<caption style="text-align: left; font-weight: bold; padding-bottom: 8px;">Overdue returns on ${escapeHtml(formatDate(data.today))}</caption>`,
-      `<thead><tr>${['Provider and standard', 'Reporting period', 'Due date', 'Overdue by'].map(headCell).join('')}</tr></thead>`,
-      '<tbody>',
-      ...rows.map(
-        (row) =>
-          `<tr>${cell(link(row.returnUrl, `${row.providerName}: ${row.standardName} return`))}${cell(escapeHtml(row.periodLabel))}${cell(escapeHtml(row.due))}${cell(escapeHtml(row.overdue))}</tr>`,
+      ...emailTable(
+        `Overdue returns on ${formatDate(data.today)}`,
+        ['Provider and standard', 'Reporting period', 'Due date', 'Overdue by'],
+        rows.map((row) => [
+          link(row.returnUrl, `${row.providerName}: ${row.standardName} return`),
+          escapeHtml(row.periodLabel),
+          escapeHtml(row.due),
+          escapeHtml(row.overdue),
+        ]),
       ),
-      '</tbody>',
-      '</table>',
       `<p style="${FOOTNOTE_STYLE}">${escapeHtml(why)}</p>`,
     ].join('\n'),
   );
