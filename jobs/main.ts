@@ -1,10 +1,10 @@
+import { createCaches } from '../src/caches.js';
 import { loadConfigOrExit } from '../src/config.js';
 import { migrate, MigrationError } from '../src/db/migrate.js';
 import { createPool, createPrisma } from '../src/db/prisma.js';
 import { createVirusScanner, warnWithoutScanner } from '../src/evidence/virus-scanner.js';
 import { createLogger, logFormatFor } from '../src/logger.js';
 import { createMailer } from '../src/mail/mailer.js';
-import { loadObligations } from '../src/obligations/obligation-files.js';
 import { MIGRATIONS_DIR } from '../src/project-root.js';
 import { sessionSecretFor } from '../src/session-secret.js';
 import { startJobs } from './schedule.js';
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     mailer,
     scanner,
     sessionSecret,
-    caches: { obligations: loadObligations() },
+    caches: createCaches(),
   });
   logger.info('jobs ready');
 

@@ -3,6 +3,7 @@ import type { Config } from '../src/config.js';
 import * as enqueueActionChasers from './enqueue-action-chasers.js';
 import * as enqueueChasers from './enqueue-chasers.js';
 import * as enqueuePublicationChasers from './enqueue-publication-chasers.js';
+import * as enqueueWorkforceChasers from './enqueue-workforce-chasers.js';
 import * as pruneRateLimits from './prune-rate-limits.js';
 import * as pruneSessions from './prune-sessions.js';
 import type { ReminderJobDeps } from './reminder-job-deps.js';
@@ -23,9 +24,13 @@ const SCHEDULES = [
   { name: pruneRateLimits.PRUNE_RATE_LIMITS_JOB, expression: '*/15 * * * *', run: pruneRateLimits.run },
 ];
 
-/** What the scheduled jobs need: the email jobs' deps, the obligation files and the virus scanner. */
+/**
+ * What the scheduled jobs need: the email jobs' deps, the obligation and workforce standard files and
+ * the virus scanner.
+ */
 export type ScheduledJobDeps = ReminderJobDeps &
   enqueuePublicationChasers.PublicationChaserJobDeps &
+  enqueueWorkforceChasers.WorkforceChaserJobDeps &
   rescanEvidence.RescanJobDeps;
 
 interface ScheduledJob {
@@ -61,6 +66,11 @@ export function scheduledJobs(config: Config): ScheduledJob[] {
       name: enqueuePublicationChasers.ENQUEUE_PUBLICATION_CHASERS_JOB,
       expression: config.jobs.chasersCron,
       run: enqueuePublicationChasers.run,
+    },
+    {
+      name: enqueueWorkforceChasers.ENQUEUE_WORKFORCE_CHASERS_JOB,
+      expression: config.jobs.chasersCron,
+      run: enqueueWorkforceChasers.run,
     },
     {
       name: enqueueActionChasers.ENQUEUE_ACTION_CHASERS_JOB,

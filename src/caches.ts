@@ -24,11 +24,24 @@ export interface Caches {
 
 /** A bad obligation or workforce standard file stops the caller here, naming the file and each problem. */
 export function createCaches(obligationsDir?: string, workforceStandardsDir?: string): Caches {
+  const obligations = loadObligations(obligationsDir);
+  const workforce = loadWorkforceStandards(workforceStandardsDir);
+  // A return's due date comes from its standard's obligation file (src/workforce/due.ts).
+  const unknown = workforce.all.filter((standard) => !obligations.byCode.has(standard.obligation));
+  if (unknown.length > 0) {
+    throw new Error(
+      unknown
+        .map(
+          (standard) => `${standard.code} ${standard.version}: obligation ${standard.obligation} has no file`,
+        )
+        .join('\n'),
+    );
+  }
   return {
     versions: new Map(),
     matrix: createMatrixCache(),
-    obligations: loadObligations(obligationsDir),
+    obligations,
     versionMappings: createVersionMappingsCache(),
-    workforce: loadWorkforceStandards(workforceStandardsDir),
+    workforce,
   };
 }

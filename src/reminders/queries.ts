@@ -120,12 +120,20 @@ export interface NewEmail {
   createdAt: string;
   /** A chaser for an overdue publication: the one it chases (the sender re-checks it). */
   publication?: PublicationSubject;
+  /** A chaser for WRES or WDES returns: the provider, data year and standards (the sender re-checks them). */
+  workforce?: WorkforceSubject;
 }
 
 export interface PublicationSubject {
   providerId: string;
   obligationCode: string;
   year: number;
+}
+
+export interface WorkforceSubject {
+  providerId: string;
+  year: number;
+  standards: string[];
 }
 
 /** An email to one person about no return (sign-in links, invitations, access added), queued now. */
@@ -166,11 +174,14 @@ export async function insertEmailsWithAudit(
   audit: { action: string; requestId: string | null },
 ): Promise<QueuedEmail[]> {
   if (emails.length === 0) return [];
-  const rows = emails.map(({ publication, ...email }) => ({
+  const rows = emails.map(({ publication, workforce, ...email }) => ({
     ...email,
     publicationProviderId: publication?.providerId ?? null,
     publicationObligationCode: publication?.obligationCode ?? null,
     publicationYear: publication?.year ?? null,
+    workforceProviderId: workforce?.providerId ?? null,
+    workforceYear: workforce?.year ?? null,
+    workforceStandards: workforce?.standards ?? [],
   }));
   return tx.$queryRaw<QueuedEmail[]>`
     WITH input AS (
@@ -178,14 +189,17 @@ export async function insertEmailsWithAudit(
         "idempotencyKey" text, "returnId" uuid, "stage" text, "dueDate" date, "toAddress" text,
         "ccAddresses" text[], "subject" text, "textBody" text, "htmlBody" text, "nextAttemptAt" timestamptz,
         "createdAt" timestamptz, "publicationProviderId" uuid, "publicationObligationCode" text,
-        "publicationYear" integer)
+        "publicationYear" integer, "workforceProviderId" uuid, "workforceYear" integer,
+        "workforceStandards" text[])
     ), inserted AS (
       INSERT INTO outbox_emails (idempotency_key, return_id, stage, due_date, to_address, cc_addresses,
                                  subject, text_body, html_body, next_attempt_at, created_at,
-                                 publication_provider_id, publication_obligation_code, publication_year)
+                                 publication_provider_id, publication_obligation_code, publication_year,
+                                 workforce_provider_id, workforce_year, workforce_standards)
       SELECT "idempotencyKey", "returnId", "stage", "dueDate", "toAddress", "ccAddresses",
              "subject", "textBody", "htmlBody", "nextAttemptAt", "createdAt",
-             "publicationProviderId", "publicationObligationCode", "publicationYear"
+             "publicationProviderId", "publicationObligationCode", "publicationYear",
+             "workforceProviderId", "workforceYear", "workforceStandards"
       FROM input
       ORDER BY "idempotencyKey"
       ON CONFLICT (idempotency_key) DO NOTHING
@@ -221,6 +235,8 @@ export interface ClaimedEmail {
   returnDueDate: string | null;
   /** A publication chaser: whether its publication has been recorded since (null for other emails). */
   publicationRecorded: boolean | null;
+  /** A WRES or WDES chaser: whether every return it chases has been submitted since (null for others). */
+  workforceSubmitted: boolean | null;
 }
 
 // A Prisma.sql fragment is spliced into the statement, not sent as a parameter.
@@ -233,7 +249,14 @@ const CLAIMED_COLUMNS = Prisma.sql`
   CASE WHEN o.publication_provider_id IS NULL THEN NULL ELSE EXISTS (
     SELECT 1 FROM publications p
      WHERE p.provider_id = o.publication_provider_id AND p.obligation_code = o.publication_obligation_code
-       AND p.year = o.publication_year) END AS "publicationRecorded"`;
+       AND p.year = o.publication_year) END AS "publicationRecorded",
+  CASE WHEN o.workforce_provider_id IS NULL THEN NULL ELSE NOT EXISTS (
+    SELECT 1 FROM unnest(o.workforce_standards) AS s(code)
+     WHERE NOT EXISTS (
+       SELECT 1 FROM workforce_returns w
+        WHERE w.provider_id = o.workforce_provider_id AND w.standard_code = s.code
+          AND w.year = o.workforce_year AND NOT (w.status::text = ANY(${CHASED_STATUSES}::text[]))))
+  END AS "workforceSubmitted"`;
 
 /**
  * Claims up to `limit` emails for one sender: due pending rows, and rows whose sender's lease ran out

@@ -142,12 +142,16 @@ async function release(deps: SenderDeps, row: ClaimedEmail): Promise<Outcome> {
 
 /**
  * Why a chaser claimed now is no longer wanted, read at claim time (the claim statement reads the
- * return or publication as it is now): the return was submitted or its due date moved, or the
- * publication was recorded, after the chaser was queued.
+ * return, publication or WRES and WDES returns as they are now): the return was submitted or its due
+ * date moved, the publication was recorded, or every WRES or WDES return chased was submitted, after
+ * the chaser was queued.
  */
 function noLongerWanted(row: ClaimedEmail): string | undefined {
   if (row.publicationRecorded) {
     return 'Not sent: the publication was recorded before this email went out';
+  }
+  if (row.workforceSubmitted) {
+    return 'Not sent: the WRES or WDES return was submitted before this email went out';
   }
   if (!row.returnId || !row.dueDate) return undefined;
   if (!row.returnStatus || !isChased(row.returnStatus)) {

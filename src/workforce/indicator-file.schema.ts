@@ -108,6 +108,8 @@ export const workforceStandardSchema = z.strictObject({
   code: z.enum(['WRES', 'WDES']),
   version: text,
   name: text,
+  /** The obligation file (data/obligations) whose applicability and due-date rules a return follows. */
+  obligation: z.string(expect('text')).regex(/^[a-z][a-z0-9-]*$/, 'must be an obligation code'),
   groups: z.record(groupCode, text),
   parityBand: z.strictObject({
     low: z.number().positive(),

@@ -13,7 +13,19 @@ const returnFields = {
   version: true,
   submittedAt: true,
   decidedAt: true,
-  provider: { select: { id: true, name: true, odsCode: true } },
+  // The facts its due date is worked out from (src/workforce/due.ts).
+  provider: {
+    select: {
+      id: true,
+      name: true,
+      odsCode: true,
+      sector: true,
+      headcountBand: true,
+      turnoverBand: true,
+      financialYearEndMonth: true,
+      providesMentalHealthServices: true,
+    },
+  },
   answers: { select: { indicatorCode: true, inputs: true, updatedAt: true } },
   submissions: {
     select: {
@@ -72,6 +84,14 @@ export function workforceReturnsIn(
     },
     select: returnFields,
     orderBy: [{ provider: { name: 'asc' } }, { year: 'asc' }],
+  });
+}
+
+/** Every provider's returns of the data years, for the chasers: which exist and in what state. */
+export function workforceReturnsOfYears(db: Db, years: readonly number[]) {
+  return db.workforceReturn.findMany({
+    where: { year: { in: [...years] } },
+    select: { id: true, providerId: true, standardCode: true, year: true, status: true },
   });
 }
 

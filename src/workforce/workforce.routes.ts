@@ -10,6 +10,7 @@ import { FIRST_YEAR } from '../obligations/schemas.js';
 import { pathTo, paths } from '../paths.js';
 import { RETURN_STATUS_TAGS, REQUIREMENT_STATE_TAGS } from '../returns/progress.js';
 import { idFromPath, signedInUser, submitForm } from '../route-helpers.js';
+import { dueText } from './due.js';
 import { parseEntry, formValues, type Entry } from './entry.js';
 import {
   assertCanChange,
@@ -99,6 +100,7 @@ export function workforceRoutes(deps: AppDeps): Router {
         standard:
           deps.caches.workforce.all.find((item) => item.code === row.standardCode)?.name ?? row.standardCode,
         yearText: dataYearLabel(row.year),
+        due: dueText(row.due, row.status, ukToday(deps.clock())),
         tag: RETURN_STATUS_TAGS[row.status],
       })),
       start: page.canStart
@@ -150,6 +152,7 @@ export function workforceRoutes(deps: AppDeps): Router {
     const returnId = page.row.id;
     res.render('workforce/show', {
       ...returnLocals(page),
+      due: dueText(page.due, page.row.status, ukToday(deps.clock())),
       notice: notice(req),
       entries: page.entries.map((state) => entryRow(page, state)),
       checkHref: page.editable ? pathTo(paths.workforce.checkAnswers, { returnId }) : undefined,

@@ -13,6 +13,7 @@ import { Conflict, Forbidden, NotFound, ValidationFailed } from '../errors.js';
 import type { Prisma } from '../db/prisma.js';
 import { AWAITING_PROVIDER } from '../returns/progress.js';
 import { snapshotDigest, type JsonValue } from '../returns/snapshot.js';
+import { workforceDue, type WorkforceDue } from './due.js';
 import { calculate, entriesOf, type Entry, type Inputs, type Result } from './entry.js';
 import type { WorkforceStandard } from './indicator-file.schema.js';
 import { workforceStandard, type WorkforceCatalogue } from './indicator-files.js';
@@ -42,6 +43,8 @@ export interface WorkforceReturnView {
   row: WorkforceReturnRow;
   standard: WorkforceStandard;
   entries: EntryState[];
+  /** When it is due, from its standard's obligation file and the provider's recorded facts. */
+  due: WorkforceDue;
   editable: boolean;
   canSubmit: boolean;
   canReview: boolean;
@@ -91,6 +94,7 @@ function view(deps: DataDeps, user: CurrentUser, row: WorkforceReturnRow): Workf
     row,
     standard,
     entries,
+    due: workforceDue(deps.caches.obligations, standard, row.provider, row.year),
     editable: editable && canEdit(user, row.providerId),
     canSubmit: editable && isLeadOf(user, row.providerId),
     canReview: row.status === 'submitted' && isCommissionerEditor(user),
@@ -138,7 +142,16 @@ export async function providerWorkforce(deps: AppDeps, user: CurrentUser, provid
   assertCanSeeProvider(user, providerId);
   const provider = await findProviderName(deps.prisma, providerId);
   if (!provider) throw new NotFound();
-  const returns = await providerWorkforceReturns(deps.prisma, providerId);
+  const rows = await providerWorkforceReturns(deps.prisma, providerId);
+  const returns = rows.map((row) => ({
+    ...row,
+    due: workforceDue(
+      deps.caches.obligations,
+      standardOf(deps.caches.workforce, row),
+      row.provider,
+      row.year,
+    ),
+  }));
   return { provider, returns, canStart: canStart(user, providerId) };
 }
 

@@ -59,6 +59,9 @@ test('each app reads its own WRES and WDES indicator files, and a bad file stops
     expect(() => createCaches(undefined, dir)).toThrow(
       'wres-2025.json: indicator 9 names group martian, which is not in groups',
     );
+    if (board) board.group = 'bme';
+    await writeFile(join(dir, 'wres-2025.json'), JSON.stringify({ ...wres, obligation: 'wres-returns' }));
+    expect(() => createCaches(undefined, dir)).toThrow('WRES 2025: obligation wres-returns has no file');
   } finally {
     await rm(dir, { recursive: true });
   }

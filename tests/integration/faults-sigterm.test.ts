@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import * as sendEmail from '../../jobs/send-email.js';
 import { startJobs, type ScheduledJobDeps } from '../../jobs/schedule.js';
+import { createCaches } from '../../src/caches.js';
 import { sha256 } from '../../src/hash.js';
 import { createVirusScanner } from '../../src/evidence/virus-scanner.js';
 import { createMailer } from '../../src/mail/mailer.js';
@@ -21,7 +22,6 @@ import { cookieHeader, startSlowUpload } from '../support/slow-upload.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp.js';
 import { testLogger } from '../support/test-logger.js';
 import { waitFor } from '../support/wait.js';
-import { loadObligations } from '../../src/obligations/obligation-files.js';
 
 // SIGTERM, as a platform sends it before replacing an instance: requests already in flight finish,
 // new connections are refused, scheduled jobs stop between items, and the process exits 0.
@@ -159,7 +159,7 @@ test('the email sender stops between emails at shut-down: each is sent and marke
     mailer: createMailer(config.mail, testLogger),
     scanner: createVirusScanner(config.scanner),
     sessionSecret: TEST_SESSION_SECRET,
-    caches: { obligations: loadObligations() },
+    caches: createCaches(),
   };
   const batch = randomUUID();
   const total = 40;

@@ -533,3 +533,53 @@ describe('isolation', () => {
     }).expect(403);
   });
 });
+
+describe('due dates', () => {
+  // On 7 November 2026: 2026 data were due by 31 October 2026 (data/obligations/wres-report.json and
+  // wdes-report.json); what was submitted is due that day without "overdue".
+  const frozen = () => new Date('2026-11-07T09:00:00Z');
+  let frozenApp: Express;
+  let lead: Agent;
+  let leadOfB: Agent;
+
+  beforeAll(async () => {
+    frozenApp = buildTestApp(db, { clock: frozen });
+    [lead, leadOfB] = await Promise.all([
+      signedInAgent(frozenApp, world.leadA.id),
+      signedInAgent(frozenApp, world.leadB.id),
+    ]);
+    tokens.set(lead, csrfTokenFrom((await lead.get(paths.localSignIn).expect(200)).text));
+    tokens.set(leadOfB, csrfTokenFrom((await leadOfB.get(paths.localSignIn).expect(200)).text));
+  });
+
+  test('a return and its provider’s list show its due date from the obligation, or why there is none', async () => {
+    await db.prisma.provider.update({ where: { id: world.providerA.id }, data: { sector: 'nhs_trust' } });
+    await db.prisma.provider.update({ where: { id: world.providerB.id }, data: { sector: 'gp_practice' } });
+    const wdes = await startReturn(lead, world.providerA.id, 'WDES', '2026');
+    const show = textOf((await lead.get(pathTo(paths.workforce.show, { returnId: wdes })).expect(200)).text);
+    expect(show).toContain('Due: 31 October 2026 (7 days overdue)');
+    const list = textOf(
+      (await lead.get(pathTo(paths.workforce.provider, { providerId: world.providerA.id })).expect(200)).text,
+    );
+    expect(list).toContain(
+      'WDES 2026 Standard Workforce Disability Equality Standard Data 2026 data (as at 31 March 2026) Due 31 October 2026 (7 days overdue) Status Not started',
+    );
+    // The 2025 WRES return was accepted above: due 31 October 2025, nothing more said.
+    expect(list).toContain('Data 2025 data (as at 31 March 2025) Due 31 October 2025 Status Accepted');
+
+    // WDES does not apply to a GP practice, and the page says why (WRES neither, by the unverified rule).
+    const gp = await startReturn(leadOfB, world.providerB.id, 'WDES', '2026');
+    expect(
+      textOf((await leadOfB.get(pathTo(paths.workforce.show, { returnId: gp })).expect(200)).text),
+    ).toContain(
+      'Due: No due date. Not owed: Applies to NHS trusts and NHS foundation trusts. It is recorded as: GP practice.',
+    );
+    // A provider whose kind is not recorded: what to record.
+    await db.prisma.provider.update({ where: { id: world.providerB.id }, data: { sector: null } });
+    expect(
+      textOf((await leadOfB.get(pathTo(paths.workforce.show, { returnId: gp })).expect(200)).text),
+    ).toContain(
+      'Due: No due date. Applies to NHS trusts and NHS foundation trusts. Its kind of organisation is not recorded. Record it on the provider page.',
+    );
+  });
+});
