@@ -9,7 +9,7 @@ import express from 'express';
 import { setUpViews } from '../src/app.js';
 import { createPool, createPrisma } from '../src/db/prisma.js';
 import { createLogger } from '../src/logger.js';
-import { matrixViewLocals } from '../src/matrix/matrix.routes.js';
+import { matrixViewLocals, sendWithTable } from '../src/matrix/matrix.routes.js';
 import { drawnTable, matrixPage } from '../src/matrix/matrix.service.js';
 import { createCaches } from '../src/caches.js';
 import { parseMatrixQuery } from '../src/matrix/schemas.js';
@@ -49,14 +49,20 @@ const { page: precomputed } = await matrixPage(
 const ceilingApp = express();
 setUpViews(ceilingApp, true);
 ceilingApp.get('/', async (_req, res) => {
-  res.render('matrix/index', {
-    cspNonce: 'bench',
-    csrfToken: () => 'bench',
-    requestId: 'bench',
-    currentUser: admin,
-    navigation: [],
-    ...(await matrixViewLocals(precomputed, drawnTable, true)),
-  });
+  const locals = await matrixViewLocals(precomputed, drawnTable, true);
+  await sendWithTable(
+    res,
+    'matrix/index',
+    {
+      cspNonce: 'bench',
+      csrfToken: () => 'bench',
+      requestId: 'bench',
+      currentUser: admin,
+      navigation: [],
+      ...locals,
+    },
+    locals.table,
+  );
 });
 
 const appServer = app.listen(0, '127.0.0.1');

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { requireSignIn } from '../auth/current-user.middleware.js';
 import type { AppDeps } from '../deps.js';
-import { matrixLocalsFor } from '../matrix/matrix.routes.js';
+import { matrixLocalsFor, sendWithTable } from '../matrix/matrix.routes.js';
 import { paths } from '../paths.js';
 import { leadWork } from './lead-work.js';
 import { signedInUser } from '../route-helpers.js';
@@ -26,7 +26,7 @@ export function homeRoutes(deps: AppDeps): Router {
       attentionItems(deps.prisma, signedInUser(res), deps.clock()),
       matrixLocalsFor(deps, req, res),
     ]);
-    res.render('home/index', { attention, matrix });
+    await sendWithTable(res, 'home/index', { attention, matrix }, matrix.table);
   });
   return router;
 }

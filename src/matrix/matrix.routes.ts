@@ -28,20 +28,26 @@ export async function matrixLocalsFor(deps: AppDeps, req: Request, res: Response
 
 /** Renders the matrix page for the request's filters. */
 export async function renderMatrix(deps: AppDeps, req: Request, res: Response): Promise<void> {
-  res.render('matrix/index', await matrixLocalsFor(deps, req, res));
+  const locals = await matrixLocalsFor(deps, req, res);
+  await sendWithTable(res, 'matrix/index', locals, locals.table);
 }
 
 const TABLE_VIEW = join(VIEWS_DIR, 'matrix', '_table.ejs');
 
+/** Where the table goes in a rendered page (views/matrix/_matrix.ejs); sendWithTable puts it there. */
+const TABLE_SLOT = '<!-- the matrix table -->';
+
 /** The locals of views/matrix/index.ejs for a matrix page, its table rendered apart (see _table.ejs). */
 export async function matrixViewLocals(page: MatrixPage, table: TableHtml, cache: boolean) {
-  const tableHtml =
-    page.period && page.rows.length > 0
-      ? await table(() => ejs.renderFile(TABLE_VIEW, { page }, { strict: true, localsName: 'locals', cache }))
-      : '';
   return {
     page,
-    tableHtml,
+    table:
+      page.period && page.rows.length > 0
+        ? await table(() =>
+            ejs.renderFile(TABLE_VIEW, { page }, { strict: true, localsName: 'locals', cache }),
+          )
+        : null,
+    tableSlot: TABLE_SLOT,
     exportHref: matrixHref(page.query, paths.matrix.export),
     providerTypes: Object.entries(PROVIDER_TYPE_LABELS).map(([value, text]) => ({ value, text })),
     states: MATRIX_STATES.map((value) => ({ value, text: RETURN_STATUS_TAGS[value].text })),
@@ -50,6 +56,37 @@ export async function matrixViewLocals(page: MatrixPage, table: TableHtml, cache
       text: PUBLICATION_STATE_TAGS[value].text,
     })),
   };
+}
+
+/**
+ * Renders a page holding the matrix and sends it with the kept table written in its slot as bytes:
+ * the page around it is small, and the table (megabytes for a national register) is neither copied
+ * into the page's string nor encoded again per request, which kept memory high under load.
+ */
+export async function sendWithTable(
+  res: Response,
+  view: string,
+  locals: Record<string, unknown>,
+  table: Buffer | null,
+): Promise<void> {
+  const html = await new Promise<string>((resolve, reject) => {
+    res.render(view, locals, (error: Error | null, rendered: string) => {
+      if (error) reject(error);
+      else resolve(rendered);
+    });
+  });
+  const at = table ? html.indexOf(TABLE_SLOT) : -1;
+  if (!table || at < 0) {
+    res.send(html);
+    return;
+  }
+  const head = Buffer.from(html.slice(0, at));
+  const tail = Buffer.from(html.slice(at + TABLE_SLOT.length));
+  res.type('html');
+  res.setHeader('Content-Length', head.length + table.length + tail.length);
+  res.write(head);
+  res.write(table);
+  res.end(tail);
 }
 
 export function matrixRoutes(deps: AppDeps): Router {
@@ -102,8 +139,8 @@ function* csvRows(page: MatrixPage): Generator<CsvRow> {
         cell ? [cell.statusText, cell.overdueDays, cell.resultLines.join('; ')] : ['No return due', null, ''],
       ),
       ...row.obligationCells.flatMap((cell) => [
-        cell.tag.text,
-        cell.text,
+        cell.statusText,
+        cell.detail,
         cell.publication?.url ?? '',
         cell.publication ? isoDate(cell.publication.publishedOn) : '',
         cell.publication?.checkedBy ?? '',

@@ -79,14 +79,26 @@ export interface ObligationColumn {
   code: string;
   name: string;
   shortName: string;
+  /** Who it applies to and when it falls due (the obligation file's summaries), for the key. */
+  appliesTo: string;
+  due: string;
 }
 
 /** A provider's obligation in the period's year, in words (the row links to its publications page). */
 export interface ObligationCell {
   state: PublicationState;
-  tag: TagParams;
-  /** "Due on 31 October 2026", "3 days since it was due on ...", "Not applicable: <reason>" ... */
+  /** The state in words ("Not applicable", "Overdue"), as the CSV gives it. */
+  statusText: string;
+  /** The state's tag in the table, or null where the words stand alone (see PLAIN_STATES). */
+  tag: TagParams | null;
+  /**
+   * Under the state in the table: "Due on 31 October 2026", "3 days since it was due on ...", or ''.
+   * Not applicable and not known cells show no reason: what the rule asks is said once per column in
+   * the key under the table, and each provider's reason is on its publications page.
+   */
   text: string;
+  /** The CSV's detail: the text, or the reason (not applicable, not known, not due) in full. */
+  detail: string;
   /** What was recorded (the CSV's publication columns), or null. */
   publication: {
     url: string;
@@ -193,7 +205,7 @@ interface PeriodBase {
    */
   shown: Map<string, { base: BaseRow; row: MatrixRow }[]>;
   /** The table's HTML per view (see tableHtmlFor). */
-  tables: Map<string, Promise<string>>;
+  tables: Map<string, Promise<Buffer>>;
 }
 
 /** What the matrix read from the database for one fingerprint of the data it shows. */
@@ -384,7 +396,13 @@ export async function matrixPage(
     ? periodBase.columns.filter((column) => column.code === query.standard)
     : periodBase.columns;
   // Obligation columns, filtered like the standards: all, none, or the one chosen.
-  const obligations = caches.obligations.all.map(({ code, name, shortName }) => ({ code, name, shortName }));
+  const obligations = caches.obligations.all.map(({ code, name, shortName, appliesTo, due }) => ({
+    code,
+    name,
+    shortName,
+    appliesTo: appliesTo.summary,
+    due: due.summary,
+  }));
   const obligationIndexes = caches.obligations.all.flatMap((obligation, index) =>
     !query.obligation || query.obligation === obligation.code ? [index] : [],
   );
@@ -502,16 +520,17 @@ export async function matrixPage(
  * The HTML of a matrix page's table, kept in its period's data (so it goes when the data changes):
  * drawn by `draw` the first time a view (filters, sort, day, kind of viewer) of unchanged data is
  * asked for, then reused (a handful of views are kept per period). Nothing in it depends on the
- * person beyond their kind (which return page each cell links to).
+ * person beyond their kind (which return page each cell links to). Kept as bytes, written to each
+ * response as they are (sendWithTable): a page of thousands of rows is never copied per request.
  */
-export type TableHtml = (draw: () => Promise<string>) => Promise<string>;
+export type TableHtml = (draw: () => Promise<string>) => Promise<Buffer>;
 
-function keptTable(tables: Map<string, Promise<string>>, key: string): TableHtml {
-  return (draw) => remembered(tables, key, 32, draw);
+function keptTable(tables: Map<string, Promise<Buffer>>, key: string): TableHtml {
+  return (draw) => remembered(tables, key, 32, () => draw().then((html) => Buffer.from(html)));
 }
 
 /** A table drawn every time (a page of no period, or a copy of one, such as the benchmark's ceiling). */
-export const drawnTable: TableHtml = (draw) => draw();
+export const drawnTable: TableHtml = async (draw) => Buffer.from(await draw());
 
 /** A return's cell as a viewer sees it on a day: state, days overdue, result, and where it links. */
 function shownCell(item: BaseCell, today: Date, reviewer: boolean): MatrixCell {
@@ -531,10 +550,17 @@ function shownCell(item: BaseCell, today: Date, reviewer: boolean): MatrixCell {
   };
 }
 
-/** An obligation's cell: its state as a tag and in words, with the date or reason in plain text. */
+/**
+ * Obligation states shown as plain words, without a tag: those that ask nothing of anyone. Most cells
+ * are in them, so the tags left (due, overdue, not known, published but not checked) stand out, and
+ * the page is lighter by a tag's markup per cell (issue 17's size target).
+ */
+const PLAIN_STATES: readonly PublicationState[] = ['checked', 'not-applicable', 'not-due'];
+
+/** An obligation's cell: its state in words (a tag unless settled), with the date in plain text. */
 function obligationCell(status: ObligationStatus, today: Date): ObligationCell {
   const tag = PUBLICATION_STATE_TAGS[status.state];
-  let text: string;
+  let text = '';
   switch (status.state) {
     case 'checked':
     case 'published':
@@ -552,13 +578,13 @@ function obligationCell(status: ObligationStatus, today: Date): ObligationCell {
     case 'not-due':
       text = status.nextDueOn ? `Next due on ${formatDate(status.nextDueOn)}` : '';
       break;
-    default:
-      text = status.reason ?? '';
   }
   return {
     state: status.state,
-    tag,
+    statusText: tag.text,
+    tag: PLAIN_STATES.includes(status.state) ? null : tag,
     text,
+    detail: text || (status.reason ?? ''),
     publication: status.publication && {
       url: status.publication.url,
       publishedOn: status.publication.publishedOn,
