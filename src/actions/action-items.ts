@@ -1,4 +1,7 @@
 import type { DbClient } from '../db/prisma.js';
+import { requirementCounterparts } from '../frameworks/requirement-carry.js';
+import type { VersionMapping } from '../frameworks/version-mapping.schema.js';
+import { versionMappings, type VersionMappingsCache } from '../frameworks/version-mappings.js';
 import { pathTo, paths } from '../paths.js';
 import type { TagParams } from '../returns/progress.js';
 import { ACTION_STATUS_TAGS, actionDaysOverdue, actionDueText, actionLine, isOpenAction } from './actions.js';
@@ -40,43 +43,105 @@ export function actionItem(row: ActionListRow, today: Date): ActionItem {
   };
 }
 
-export interface RequirementTarget {
-  requirementId: string;
-  requirementCode: string;
+/** The standard version of the return whose requirements show actions. */
+export interface CarryVersion {
   frameworkId: string;
+  code: string;
+  framework: { code: string };
+}
+
+/** What carrying actions into one version's returns needs: the version, and the mappings to it. */
+export interface ActionCarry {
+  version: CarryVersion;
+  mappings: readonly VersionMapping[];
+}
+
+export async function actionCarry(cache: VersionMappingsCache, version: CarryVersion): Promise<ActionCarry> {
+  return { version, mappings: await versionMappings(cache) };
 }
 
 /**
- * The actions a requirement of a return shows (its page, the review, the snapshot): those linked to
- * it, and the open ones linked to the same requirement (by code) of another version of the standard,
- * so open actions carry into the next period's return without being copied.
+ * The actions a requirement of a return shows (its page, the review, the snapshot, exports): those
+ * linked to it, and the open ones linked to a requirement of another return of the standard that
+ * becomes this one (the same code in the same version; across versions, the mapping's requirement
+ * pairs), so open actions carry into the next period's return without being copied.
  */
 export function actionsForRequirement<Row extends ActionListRow>(
   rows: readonly Row[],
-  target: RequirementTarget,
+  carry: ActionCarry,
+  requirement: { id: string; code: string },
 ): Row[] {
+  const { version, mappings } = carry;
   return rows.filter((row) =>
     row.links.some(
       (link) =>
-        link.requirementId === target.requirementId ||
+        link.requirementId === requirement.id ||
         (isOpenAction(row.status) &&
-          link.requirement.code === target.requirementCode &&
-          link.requirement.frameworkVersion.frameworkId === target.frameworkId),
+          link.requirement.frameworkVersion.frameworkId === version.frameworkId &&
+          requirementCounterparts(
+            mappings,
+            {
+              frameworkCode: version.framework.code,
+              versionCode: link.requirement.frameworkVersion.code,
+              code: link.requirement.code,
+            },
+            version.code,
+          ).codes.includes(requirement.code)),
     ),
   );
 }
 
 /** The same actions a line each, for check-answers, exports and the return workbook. */
-export function actionLines(rows: readonly ActionListRow[], target: RequirementTarget): string[] {
-  return actionsForRequirement(rows, target).map(actionLine);
+export function actionLines(
+  rows: readonly ActionListRow[],
+  carry: ActionCarry,
+  requirement: { id: string; code: string },
+): string[] {
+  return actionsForRequirement(rows, carry, requirement).map(actionLine);
+}
+
+/** Another version of a standard, with its requirements (findVersionsOfFrameworks). */
+export interface OtherVersion {
+  code: string;
+  name: string;
+  frameworkId: string;
+  framework: { code: string };
+  requirements: { code: string; title: string }[];
+}
+
+/**
+ * Where an open action linked to this requirement shows in the returns of each other version of its
+ * standard, or why it does not: said on the action's page, so nothing is dropped silently.
+ */
+export function carryLines(
+  link: ActionListRow['links'][number],
+  versions: readonly OtherVersion[],
+  mappings: readonly VersionMapping[],
+): { text: string; carried: boolean }[] {
+  const from = link.requirement.frameworkVersion;
+  return versions
+    .filter((version) => version.frameworkId === from.frameworkId && version.code !== from.code)
+    .map((version) => {
+      const { codes, reason } = requirementCounterparts(
+        mappings,
+        { frameworkCode: version.framework.code, versionCode: from.code, code: link.requirement.code },
+        version.code,
+      );
+      if (reason !== null) return { text: `Not shown on ${version.name} returns: ${reason}`, carried: false };
+      const names = version.requirements
+        .filter((requirement) => codes.includes(requirement.code))
+        .map((requirement) => `${requirement.code} ${requirement.title}`);
+      return { text: `Shown on ${version.name} returns under ${names.join(' and ')}`, carried: true };
+    });
 }
 
 export async function requirementActionItems(
   db: DbClient,
+  carry: ActionCarry,
   providerId: string,
-  target: RequirementTarget,
+  requirement: { id: string; code: string },
   today: Date,
 ): Promise<ActionItem[]> {
-  const rows = await findFrameworkActions(db, providerId, target.frameworkId);
-  return actionsForRequirement(rows, target).map((row) => actionItem(row, today));
+  const rows = await findFrameworkActions(db, providerId, carry.version.frameworkId);
+  return actionsForRequirement(rows, carry, requirement).map((row) => actionItem(row, today));
 }

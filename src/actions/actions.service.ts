@@ -5,14 +5,16 @@ import type { DataDeps } from '../deps.js';
 import type { DbClient } from '../db/prisma.js';
 import { Forbidden, NotFound, ValidationFailed } from '../errors.js';
 import { isoDate, ukToday } from '../format.js';
+import { versionMappings } from '../frameworks/version-mappings.js';
 import { pathTo, paths } from '../paths.js';
 import { answerTarget, summarise, type AnswerTarget } from '../returns/returns.service.js';
-import { actionItem, requirementLabel } from './action-items.js';
-import { ACTION_STATUS_LABELS, ACTION_STATUS_TAGS, actionDueText } from './actions.js';
+import { actionItem, carryLines, requirementLabel } from './action-items.js';
+import { ACTION_STATUS_LABELS, ACTION_STATUS_TAGS, actionDueText, isOpenAction } from './actions.js';
 import {
   createAction,
   createActionUpdate,
   findAction,
+  findVersionsOfFrameworks,
   findLinkableActions,
   linkActionToRequirement,
   lockAction,
@@ -145,9 +147,25 @@ async function visibleAction(db: DbClient, user: CurrentUser, actionId: string) 
 }
 
 /** One action: its facts, the requirements it serves, its progress updates (newest first). */
-export async function actionPage({ prisma }: DataDeps, user: CurrentUser, actionId: string, now: Date) {
+export async function actionPage(
+  { prisma, caches }: DataDeps,
+  user: CurrentUser,
+  actionId: string,
+  now: Date,
+) {
   const action = await visibleAction(prisma, user, actionId);
   const today = ukToday(now);
+  // Only open actions carry into other returns (issue 14); say where each link carries, or why not.
+  const open = isOpenAction(action.status);
+  const [versions, mappings] = open
+    ? await Promise.all([
+        findVersionsOfFrameworks(
+          prisma,
+          action.links.map((link) => link.requirement.frameworkVersion.frameworkId),
+        ),
+        versionMappings(caches.versionMappings),
+      ])
+    : [[], []];
   return {
     id: action.id,
     providerName: action.provider.name,
@@ -164,7 +182,9 @@ export async function actionPage({ prisma }: DataDeps, user: CurrentUser, action
       href: link.returnId
         ? pathTo(paths.returns.requirement, { returnId: link.returnId, requirementId: link.requirementId })
         : undefined,
+      carried: open ? carryLines(link, versions, mappings) : [],
     })),
+    open,
     updates: action.updates.map((update) => ({
       text: update.text,
       by: update.author.displayName,

@@ -14,7 +14,7 @@ const linkSelect = {
       id: true,
       code: true,
       title: true,
-      frameworkVersion: { select: { name: true, frameworkId: true } },
+      frameworkVersion: { select: { name: true, code: true, frameworkId: true } },
     },
   },
 } as const;
@@ -146,6 +146,21 @@ export function findProviderOpenActions(db: DbClient, providerId: string) {
     where: { providerId, status: { in: [...OPEN_ACTION_STATUSES] } },
     select: actionListSelect,
     orderBy: ACTION_ORDER,
+  });
+}
+
+/** Every version of these standards, with its requirements: where an action's links carry to. */
+export function findVersionsOfFrameworks(db: DbClient, frameworkIds: readonly string[]) {
+  return db.frameworkVersion.findMany({
+    where: { frameworkId: { in: [...frameworkIds] } },
+    select: {
+      code: true,
+      name: true,
+      frameworkId: true,
+      framework: { select: { code: true } },
+      requirements: { select: { code: true, title: true }, orderBy: { position: 'asc' } },
+    },
+    orderBy: [{ frameworkId: 'asc' }, { code: 'asc' }],
   });
 }
 

@@ -4,6 +4,9 @@ import type { Db, Prisma } from '../db/prisma.js';
 import type { ActionStatus, ReturnStatus } from '../generated/prisma/enums.js';
 import type { Logger } from '../logger.js';
 import { defaultDueDate } from '../frameworks/due-dates.js';
+import type { VersionMapping } from '../frameworks/version-mapping.schema.js';
+import { readVersionMappings } from '../frameworks/version-mappings.js';
+import { STANDARD_MAPPINGS_DIR } from '../project-root.js';
 import { findSnapshotSource } from '../returns/queries.js';
 import { buildReturnSnapshot, snapshotDigest } from '../returns/snapshot.js';
 import {
@@ -125,6 +128,8 @@ interface SeedContext {
   tx: Tx;
   now: Date;
   standards: Standards;
+  /** The shipped version mappings: which actions each snapshot shows (issue 14). */
+  mappings: readonly VersionMapping[];
   providerIds: Map<string, string>;
   userIds: Map<string, string>;
   periods: SeededPeriod[];
@@ -157,7 +162,8 @@ async function writeDemoData(tx: Tx, now: Date): Promise<void> {
   await seedDemoPublications(tx, providerIds, userIds, now);
   await seedDemoWorkforceReturns(tx, providerIds, userIds, now);
   const periods = await seedPeriods(tx, standards);
-  const context: SeedContext = { tx, now, standards, providerIds, userIds, periods };
+  const mappings = await readVersionMappings(STANDARD_MAPPINGS_DIR);
+  const context: SeedContext = { tx, now, standards, mappings, providerIds, userIds, periods };
 
   const returns: SeededReturn[] = [];
   for (const contract of DEMO_CONTRACTS) {
@@ -619,7 +625,7 @@ async function seedSubmission(context: SeedContext, seeded: SeededReturn): Promi
     throw new Error(`Return ${seeded.key} is ${seeded.status} but has no submission date`);
   const { tx } = context;
 
-  const snapshot = buildReturnSnapshot(await findSnapshotSource(tx, seeded.id));
+  const snapshot = buildReturnSnapshot(await findSnapshotSource(tx, seeded.id, context.mappings));
   const submission = await createSubmission(tx, {
     returnId: seeded.id,
     sequence: 1,

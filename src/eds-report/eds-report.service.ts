@@ -1,5 +1,5 @@
 import { recordAudit } from '../audit/audit.js';
-import { actionsForRequirement } from '../actions/action-items.js';
+import { actionCarry, actionsForRequirement } from '../actions/action-items.js';
 import { findFrameworkActions } from '../actions/queries.js';
 import type { CurrentUser } from '../auth/current-user.js';
 import { isoDate } from '../format.js';
@@ -47,6 +47,7 @@ export async function edsReport({ prisma, caches }: DataDeps, user: CurrentUser,
   const sending = await findSending(prisma, row.id);
   const frameworkId = row.frameworkVersion.frameworkId;
   const actions = await findFrameworkActions(prisma, row.providerId, frameworkId);
+  const carry = await actionCarry(caches.versionMappings, row.frameworkVersion);
   // Per service (Domain 1): each service's answers in the lead's order of services; others once.
   const perService = basis.perService?.groupCode;
   const answerOf = (requirementId: string, serviceId: string | null) =>
@@ -78,14 +79,7 @@ export async function edsReport({ prisma, caches }: DataDeps, user: CurrentUser,
         // Named only when there are several: one service ("All services") reads as before.
         ...(service ? { serviceId: service.id, serviceName: services.length > 1 ? service.name : '' } : {}),
         // An outcome's actions once, with its first service (actions belong to the outcome).
-        actions:
-          service && service.id !== services[0]?.id
-            ? []
-            : actionsForRequirement(actions, {
-                requirementId: item.id,
-                requirementCode: item.code,
-                frameworkId,
-              }),
+        actions: service && service.id !== services[0]?.id ? [] : actionsForRequirement(actions, carry, item),
       };
     });
   });

@@ -11,6 +11,7 @@ import {
 } from '../forms.js';
 import { formatDate, formatDateTime, ukToday } from '../format.js';
 import { formatFileSize } from '../evidence/format.js';
+import { versionMappings } from '../frameworks/version-mappings.js';
 import { pathTo, paths } from '../paths.js';
 import { idFromPath, signedInUser, staffOnly } from '../route-helpers.js';
 import { sendCsv } from './csv.js';
@@ -73,7 +74,8 @@ export function exportsRoutes(deps: AppDeps): Router {
       return;
     }
     const { format, ...filter } = parsed.data;
-    const rows = requirementExportRows(prisma, signedInUser(res), filter);
+    const mappings = await versionMappings(deps.caches.versionMappings);
+    const rows = requirementExportRows(prisma, signedInUser(res), filter, mappings);
     const baseName = `requirement-answers-${fileNamePart(period.label)}`;
     if (format === 'csv') {
       await sendCsv(res, `${baseName}.csv`, REQUIREMENT_EXPORT_HEADER, rows);
@@ -133,10 +135,17 @@ export function exportsRoutes(deps: AppDeps): Router {
     const parsed = packQuerySchema.safeParse(firstValues(query));
     // A period id that is not an id names nothing: the newest period is shown instead.
     const periodId = parsed.success ? parsed.data.periodId : undefined;
-    return buildPack(prisma, user, providerId, periodId, {
-      obligations: deps.caches.obligations.all,
-      today: ukToday(deps.clock()),
-    });
+    return buildPack(
+      prisma,
+      user,
+      providerId,
+      periodId,
+      {
+        obligations: deps.caches.obligations.all,
+        today: ukToday(deps.clock()),
+      },
+      await versionMappings(deps.caches.versionMappings),
+    );
   }
 
   return router;

@@ -2,6 +2,7 @@ import { assertCanSeeProvider, permissionsFor, providerScope } from '../auth/acc
 import type { Db } from '../db/prisma.js';
 import { NotFound } from '../errors.js';
 import { standardName } from '../frameworks/names.js';
+import type { VersionMapping } from '../frameworks/version-mapping.schema.js';
 import type { ReturnStatus } from '../generated/prisma/enums.js';
 import { describeStage } from '../reminders/ladder.js';
 import { EMAIL_STATUS_TAGS, deliveryProblem } from '../reminders/outbox.service.js';
@@ -137,6 +138,7 @@ function packFrom(
   periods: Pack['periods'],
   found: readonly PackReturn[],
   actions: readonly ActionListRow[],
+  mappings: readonly VersionMapping[],
   seeTechnicalDetails: boolean,
 ): Pack {
   const evidence = new Map<string, PackEvidence>();
@@ -167,11 +169,12 @@ function packFrom(
           : (response.ratingLevel?.label ?? ''),
         score: response.ratingLevel?.score,
         narrative: response.narrative,
-        actions: actionLinesFor(actions, provider.id, {
-          requirementId: response.requirementId,
-          requirementCode: response.requirement.code,
-          frameworkId: item.frameworkVersion.frameworkId,
-        }),
+        actions: actionLinesFor(
+          actions,
+          provider.id,
+          { version: item.frameworkVersion, mappings },
+          { id: response.requirementId, code: response.requirement.code },
+        ),
         evidence: response.evidenceLinks.map((link) => link.evidence.fileName).sort(),
       };
     });
@@ -274,6 +277,7 @@ export async function buildPack(
   providerId: string,
   periodId: string | undefined,
   publications: { obligations: readonly ObligationFile[]; today: Date },
+  mappings: readonly VersionMapping[],
 ): Promise<Pack> {
   assertCanSeeProvider(user, providerId);
   const provider = await findProviderFacts(db, providerId);
@@ -293,6 +297,7 @@ export async function buildPack(
     periods.map(({ id, label }) => ({ id, label })),
     found,
     actions,
+    mappings,
     permissionsFor(user).seeTechnicalDetails,
   );
   if (!period) return pack;

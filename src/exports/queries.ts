@@ -44,7 +44,12 @@ export function findReturnsWithAnswers(db: Db, returnIds: readonly string[]) {
       provider: { select: { name: true, odsCode: true } },
       period: { select: { label: true } },
       frameworkVersion: {
-        select: { code: true, name: true, frameworkId: true, framework: { select: { name: true } } },
+        select: {
+          code: true,
+          name: true,
+          frameworkId: true,
+          framework: { select: { name: true, code: true } },
+        },
       },
       gradingRecord: {
         select: { firstDate: true, lastDate: true, groups: true, howAgreed: true, dissent: true },
@@ -131,7 +136,12 @@ export function findPackReturns(db: Db, providerId: string, periodId: string) {
       submittedAt: true,
       decidedAt: true,
       frameworkVersion: {
-        select: { code: true, name: true, frameworkId: true, framework: { select: { name: true } } },
+        select: {
+          code: true,
+          name: true,
+          frameworkId: true,
+          framework: { select: { name: true, code: true } },
+        },
       },
       gradingRecord: {
         select: { firstDate: true, lastDate: true, groups: true, howAgreed: true, dissent: true },

@@ -4,7 +4,8 @@ import type { ReviewDecision } from '../generated/prisma/enums.js';
 import { gradingRecordLines } from '../returns/grading.js';
 import { statusWords } from '../returns/progress.js';
 import type { CurrentUser } from '../auth/current-user.js';
-import { actionLines, type RequirementTarget } from '../actions/action-items.js';
+import type { VersionMapping } from '../frameworks/version-mapping.schema.js';
+import { actionLines, type ActionCarry } from '../actions/action-items.js';
 import { findActionsOfProviders, type ActionListRow } from '../actions/queries.js';
 import type { CsvRow } from './csv.js';
 import {
@@ -80,11 +81,13 @@ export function batchesOf(
 export function actionLinesFor(
   actions: readonly ActionListRow[],
   providerId: string,
-  target: RequirementTarget,
+  carry: ActionCarry,
+  requirement: { id: string; code: string },
 ): string {
   return actionLines(
     actions.filter((action) => action.providerId === providerId),
-    target,
+    carry,
+    requirement,
   ).join('\n');
 }
 
@@ -120,7 +123,11 @@ export function answerCodes(responses: readonly ServiceAnswer[]): (response: Ser
       : response.requirement.code;
 }
 
-function rowsOfReturn(item: ReturnWithAnswers, actions: readonly ActionListRow[]): CsvRow[] {
+function rowsOfReturn(
+  item: ReturnWithAnswers,
+  actions: readonly ActionListRow[],
+  mappings: readonly VersionMapping[],
+): CsvRow[] {
   const latest = item.submissions[0];
   const reviews = new Map(latest?.requirementReviews.map((review) => [review.requirementId, review]) ?? []);
   const responses = [...item.responses].sort(byAnswerOrder);
@@ -146,11 +153,12 @@ function rowsOfReturn(item: ReturnWithAnswers, actions: readonly ActionListRow[]
       response.ratingLevel ? response.ratingLevel.score : '',
       response.notApplicable ? response.notApplicableReason : '',
       response.narrative,
-      actionLinesFor(actions, item.providerId, {
-        requirementId: response.requirementId,
-        requirementCode: response.requirement.code,
-        frameworkId: item.frameworkVersion.frameworkId,
-      }),
+      actionLinesFor(
+        actions,
+        item.providerId,
+        { version: item.frameworkVersion, mappings },
+        { id: response.requirementId, code: response.requirement.code },
+      ),
       decision ? DECISION_LABELS[decision] : '',
       review?.reason ?? '',
       latest?.submittedAt ?? item.submittedAt ?? '',
@@ -168,6 +176,7 @@ export async function* requirementExportRows(
   db: Db,
   user: CurrentUser,
   filter: ExportFilter,
+  mappings: readonly VersionMapping[],
   batchRows = DEFAULT_BATCH_ROWS,
 ): AsyncGenerator<CsvRow> {
   assertCanReadRegister(user);
@@ -180,7 +189,7 @@ export async function* requirementExportRows(
     for (const id of batch) {
       const item = found.get(id);
       // A return deleted since the list was read is simply left out.
-      if (item) yield* rowsOfReturn(item, actions);
+      if (item) yield* rowsOfReturn(item, actions, mappings);
     }
   }
 }

@@ -21,6 +21,19 @@ const pairSchema = z.strictObject({
   verified: z.boolean(),
 });
 
+/**
+ * One requirement of the earlier version and the requirement of the later version it became (null:
+ * none). Several requirements may become one; open actions follow these pairs into the other version's
+ * returns (src/frameworks/requirement-carry.ts).
+ */
+const requirementPairSchema = z.strictObject({
+  from: groupCode,
+  to: groupCode.nullable(),
+  note: text,
+  source,
+  verified: z.boolean(),
+});
+
 export const versionMappingSchema = z
   .strictObject({
     framework: z.enum(['AIS', 'EDS']),
@@ -45,6 +58,14 @@ export const versionMappingSchema = z
       verified: z.boolean(),
       pairs: z.array(pairSchema),
     }),
+    /** Whether requirements correspond; `pairs` lists every requirement of the earlier version. */
+    requirements: z.strictObject({
+      mapped: z.boolean(),
+      explanation: text,
+      source,
+      verified: z.boolean(),
+      pairs: z.array(requirementPairSchema),
+    }),
   })
   .superRefine((file, ctx) => {
     const problem = (path: (string | number)[], message: string) =>
@@ -63,6 +84,17 @@ export const versionMappingSchema = z
         seen.add(code);
       });
     }
+    const requirements = file.requirements;
+    if (!requirements.mapped && requirements.pairs.length > 0)
+      problem(['requirements', 'pairs'], 'must be empty when requirements are not mapped');
+    if (requirements.mapped && requirements.pairs.length === 0)
+      problem(['requirements', 'pairs'], 'must list the pairs when requirements are mapped');
+    const seenRequirements = new Set<string>();
+    requirements.pairs.forEach((pair, index) => {
+      if (seenRequirements.has(pair.from))
+        problem(['requirements', 'pairs', index, 'from'], `repeats requirement ${pair.from}`);
+      seenRequirements.add(pair.from);
+    });
     pairs.forEach((pair, index) => {
       if (pair.from === null && pair.to === null)
         problem(['groups', 'pairs', index], 'must name a group on at least one side');

@@ -3,6 +3,8 @@ import type { CurrentUser } from '../auth/current-user.js';
 import type { DataDeps } from '../deps.js';
 import { formatDate, formatDateTime, ukToday } from '../format.js';
 import { standardName } from '../frameworks/names.js';
+import type { VersionMapping } from '../frameworks/version-mapping.schema.js';
+import { versionMappings } from '../frameworks/version-mappings.js';
 import { pathTo, paths } from '../paths.js';
 import { isOverdue, OVERDUE_TAG, RETURN_STATUS_TAGS, type TagParams } from '../returns/progress.js';
 import { findCarryForwardSource } from '../returns/queries.js';
@@ -51,8 +53,13 @@ export interface LeadWork {
   decisions: LeadDecision[];
 }
 
-export async function leadWork({ prisma }: DataDeps, user: CurrentUser, now: Date): Promise<LeadWork> {
+export async function leadWork(
+  { prisma, caches }: DataDeps,
+  user: CurrentUser,
+  now: Date,
+): Promise<LeadWork> {
   const today = ukToday(now);
+  const mappings = await versionMappings(caches.versionMappings);
   const rows = await findLeadReturns(
     prisma,
     user.providerIds,
@@ -60,7 +67,7 @@ export async function leadWork({ prisma }: DataDeps, user: CurrentUser, now: Dat
   );
   const items: LeadWorkItem[] = [];
   // One return after another: a lead has a handful, and only some need a second look.
-  for (const row of rows) items.push(await workItem(prisma, user, row, today));
+  for (const row of rows) items.push(await workItem(prisma, mappings, user, row, today));
   // Overdue first (most overdue first), then by due date as found.
   items.sort((a, b) => Number(b.overdue) - Number(a.overdue));
 
@@ -93,6 +100,7 @@ function returnTitle(row: {
 
 async function workItem(
   prisma: DataDeps['prisma'],
+  mappings: readonly VersionMapping[],
   user: CurrentUser,
   row: LeadReturnRow,
   today: Date,
@@ -124,7 +132,7 @@ async function workItem(
       action = { text: 'Continue', href: show };
       break;
     case 'returned': {
-      const review = await returnedReview(prisma, row.id);
+      const review = await returnedReview(prisma, row.id, mappings);
       const left = review?.requirements.filter((requirement) => !requirement.changed).length ?? 0;
       action =
         left > 0

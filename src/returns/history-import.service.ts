@@ -10,6 +10,7 @@ import { resultLines } from '../frameworks/result-lines.js';
 import { computeResults } from '../frameworks/results.js';
 import { findResultsBasis } from '../frameworks/results.queries.js';
 import { versionContent } from '../frameworks/version-content.js';
+import { versionMappings } from '../frameworks/version-mappings.js';
 import { importFileKind } from '../imports/import-file.js';
 import { lockPeriod } from '../periods/queries.js';
 import {
@@ -338,6 +339,7 @@ export async function applyHistoryPlan(
   const provider = await staffProvider(prisma, user, plan.providerId);
   const { requirements } = await versionContent(caches.versions, prisma, plan.frameworkVersionId);
   const byRequirement = new Map(plan.answers.map((item) => [item.requirementId, item.answer]));
+  const mappings = await versionMappings(caches.versionMappings);
   return prisma.$transaction(async (tx) => {
     if (!(await lockPeriod(tx, plan.periodId))) throw new NotFound();
     const value = targetValue(plan.periodId, plan.frameworkVersionId);
@@ -369,7 +371,7 @@ export async function applyHistoryPlan(
         };
       }),
     });
-    const snapshot = buildReturnSnapshot(await findSnapshotSource(tx, created.id));
+    const snapshot = buildReturnSnapshot(await findSnapshotSource(tx, created.id, mappings));
     const submission = await createSubmission(tx, {
       returnId: created.id,
       sequence: 1,

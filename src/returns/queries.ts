@@ -1,6 +1,7 @@
 import type { DbClient, Prisma } from '../db/prisma.js';
 import type { ReturnStatus } from '../generated/prisma/enums.js';
 import { actionsForRequirement } from '../actions/action-items.js';
+import type { VersionMapping } from '../frameworks/version-mapping.schema.js';
 import { findFrameworkActions } from '../actions/queries.js';
 import type { SnapshotSource } from './snapshot.js';
 
@@ -281,7 +282,11 @@ export async function markReturnCarriedForward(
 }
 
 /** Everything a submission snapshot records, read inside the submitting transaction. */
-export async function findSnapshotSource(tx: DbClient, returnId: string): Promise<SnapshotSource> {
+export async function findSnapshotSource(
+  tx: DbClient,
+  returnId: string,
+  mappings: readonly VersionMapping[],
+): Promise<SnapshotSource> {
   const row = await tx.return.findUniqueOrThrow({
     where: { id: returnId },
     select: {
@@ -322,6 +327,7 @@ export async function findSnapshotSource(tx: DbClient, returnId: string): Promis
     },
   });
   const actions = await findFrameworkActions(tx, row.providerId, row.frameworkVersion.frameworkId);
+  const carry = { version: row.frameworkVersion, mappings };
   return {
     returnId: row.id,
     provider: row.provider,
@@ -337,11 +343,7 @@ export async function findSnapshotSource(tx: DbClient, returnId: string): Promis
     // With each answer, the actions its page shows (issue 14).
     responses: row.responses.map(({ evidenceLinks, ...response }) => ({
       ...response,
-      actions: actionsForRequirement(actions, {
-        requirementId: response.requirement.id,
-        requirementCode: response.requirement.code,
-        frameworkId: row.frameworkVersion.frameworkId,
-      }),
+      actions: actionsForRequirement(actions, carry, response.requirement),
       evidence: evidenceLinks.map((link) => ({
         sha256: link.evidence.fileSha256,
         fileName: link.evidence.fileName,

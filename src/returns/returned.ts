@@ -1,4 +1,5 @@
 import type { DbClient } from '../db/prisma.js';
+import type { VersionMapping } from '../frameworks/version-mapping.schema.js';
 import { parseSnapshot } from '../review/snapshot-diff.js';
 import { findReturnedSubmission, findSnapshotSource } from './queries.js';
 import {
@@ -28,11 +29,15 @@ export interface ReturnedReview {
 }
 
 /** The returned requirements of a return whose latest submission was returned; undefined otherwise. */
-export async function returnedReview(db: DbClient, returnId: string): Promise<ReturnedReview | undefined> {
+export async function returnedReview(
+  db: DbClient,
+  returnId: string,
+  mappings: readonly VersionMapping[],
+): Promise<ReturnedReview | undefined> {
   const latest = await findReturnedSubmission(db, returnId);
   if (latest?.review?.decision !== 'returned') return undefined;
   const submitted = responsesByCode(parseSnapshot(latest.snapshot));
-  const current = responsesByCode(buildReturnSnapshot(await findSnapshotSource(db, returnId)));
+  const current = responsesByCode(buildReturnSnapshot(await findSnapshotSource(db, returnId, mappings)));
   return {
     comment: latest.review.comment,
     decidedAt: latest.review.decidedAt,

@@ -22,6 +22,7 @@ import {
 } from '../eds-report/report.js';
 import { standardName } from '../frameworks/names.js';
 import { findResultsBasis } from '../frameworks/results.queries.js';
+import { versionMappings } from '../frameworks/version-mappings.js';
 import {
   requirementOfVersion,
   versionContent,
@@ -68,7 +69,7 @@ import {
 import { assertEditable, isEditable } from './rules.js';
 import { gradingRecordLines, needsGradingRecord } from './grading.js';
 import { buildReturnSnapshot, snapshotDigest } from './snapshot.js';
-import { actionLines, requirementActionItems } from '../actions/action-items.js';
+import { actionCarry, actionLines, requirementActionItems } from '../actions/action-items.js';
 import { findFrameworkActions } from '../actions/queries.js';
 import { returnedReview, type ReturnedReview } from './returned.js';
 
@@ -290,7 +291,7 @@ export async function returnTaskList(
 ) {
   const row = await visibleReturn(prisma, user, returnId);
   const summary = summarise(user, row, now);
-  const review = await returnedReview(prisma, row.id);
+  const review = await returnedReview(prisma, row.id, await versionMappings(caches.versionMappings));
   const groups = await taskListGroups(caches.versions, prisma, row, review);
   const source =
     summary.canEdit && row.status === 'not_started'
@@ -344,17 +345,14 @@ export async function requirementPage(
   const requirement = await visibleRequirement(caches.versions, prisma, row, requirementId);
   const [answer, review] = await Promise.all([
     findAnswer(prisma, row.id, requirement.id),
-    returnedReview(prisma, row.id),
+    returnedReview(prisma, row.id, await versionMappings(caches.versionMappings)),
   ]);
   const items = answer ? ((await evidenceForResponses(prisma, [answer.id])).get(answer.id) ?? []) : [];
   const actions = await requirementActionItems(
     prisma,
+    await actionCarry(caches.versionMappings, row.frameworkVersion),
     row.providerId,
-    {
-      requirementId: requirement.id,
-      requirementCode: requirement.code,
-      frameworkId: row.frameworkVersion.frameworkId,
-    },
+    requirement,
     ukToday(now),
   );
   return {
@@ -749,7 +747,8 @@ export async function checkAnswersPage(
   now: Date,
 ) {
   const row = await visibleReturn(prisma, user, returnId);
-  const review = await returnedReview(prisma, row.id);
+  const mappings = await versionMappings(caches.versionMappings);
+  const review = await returnedReview(prisma, row.id, mappings);
   const groups = await taskListGroups(caches.versions, prisma, row, review);
   const requirements = groups.flatMap((group) => group.requirements);
   const answerIds = requirements.flatMap((requirement) =>
@@ -757,12 +756,8 @@ export async function checkAnswersPage(
   );
   const evidence = await evidenceForResponses(prisma, answerIds);
   const actions = await findFrameworkActions(prisma, row.providerId, row.frameworkVersion.frameworkId);
-  const actionLinesOf = (requirement: TaskListRequirement) =>
-    actionLines(actions, {
-      requirementId: requirement.id,
-      requirementCode: requirement.code,
-      frameworkId: row.frameworkVersion.frameworkId,
-    });
+  const carry = { version: row.frameworkVersion, mappings };
+  const actionLinesOf = (requirement: TaskListRequirement) => actionLines(actions, carry, requirement);
   const evidenceOf = (requirement: TaskListRequirement) =>
     evidenceListItems(
       requirement.answer ? (evidence.get(requirement.answer.id) ?? []) : [],
@@ -825,11 +820,12 @@ export async function submitReturn(
   replies: ReadonlyMap<string, string> = new Map(),
 ): Promise<SubmitOutcome> {
   const row = await submittableReturn(prisma, user, returnId);
+  const mappings = await versionMappings(caches.versionMappings);
   return prisma.$transaction(async (tx) => {
     const status = await lockReturn(tx, row.id);
     if (!status) throw new NotFound();
     assertEditable(status);
-    const review = await returnedReview(tx, row.id);
+    const review = await returnedReview(tx, row.id, mappings);
     const groups = await taskListGroups(caches.versions, tx, row, review);
     if (incompleteItems(groups).length > 0) return { kind: 'incomplete' as const };
     if ((await blockedEvidence(tx, groups)).length > 0) return { kind: 'blocked-evidence' as const };
@@ -857,7 +853,7 @@ export async function submitReturn(
       })),
     );
 
-    const snapshot = buildReturnSnapshot(await findSnapshotSource(tx, row.id));
+    const snapshot = buildReturnSnapshot(await findSnapshotSource(tx, row.id, mappings));
     const submission = await createSubmission(tx, {
       returnId: row.id,
       sequence: (await lastSubmissionSequence(tx, row.id)) + 1,

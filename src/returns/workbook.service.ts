@@ -1,4 +1,4 @@
-import { actionLines } from '../actions/action-items.js';
+import { actionCarry, actionLines } from '../actions/action-items.js';
 import { findFrameworkActions } from '../actions/queries.js';
 import { recordAudit } from '../audit/audit.js';
 import { assertCanEditForProvider, canEditForProvider, isCommissionerEditor } from '../auth/access.js';
@@ -69,15 +69,9 @@ export async function downloadReturnWorkbook(
   const name = standardName(row.frameworkVersion.framework.name, row.frameworkVersion.code);
   const frameworkId = row.frameworkVersion.frameworkId;
   const actions = await findFrameworkActions(prisma, row.providerId, frameworkId);
+  const carry = await actionCarry(caches.versionMappings, row.frameworkVersion);
   const linesPerRequirement = new Map(
-    requirements.map((requirement) => [
-      requirement.id,
-      actionLines(actions, {
-        requirementId: requirement.id,
-        requirementCode: requirement.code,
-        frameworkId,
-      }).join('\n'),
-    ]),
+    requirements.map((requirement) => [requirement.id, actionLines(actions, carry, requirement).join('\n')]),
   );
   const content = await buildReturnWorkbook({
     providerName: row.provider.name,

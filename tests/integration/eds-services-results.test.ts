@@ -1,6 +1,8 @@
 import { computeResults, parseTally, responsesFromTally } from '../../src/frameworks/results.js';
 import { findResultsBasis } from '../../src/frameworks/results.queries.js';
 import { pathTo, paths } from '../../src/paths.js';
+import { readVersionMappings } from '../../src/frameworks/version-mappings.js';
+import { STANDARD_MAPPINGS_DIR } from '../../src/project-root.js';
 import { findSnapshotSource } from '../../src/returns/queries.js';
 import { parseSnapshot } from '../../src/review/snapshot-diff.js';
 import { buildReturnSnapshot } from '../../src/returns/snapshot.js';
@@ -122,7 +124,9 @@ test('Domain 1 is the mean of two services’ totals: 5.5 of 12, overall 16.5 of
   });
 
   // From a submission's snapshot: each service's subtotal by name, in the lead's order.
-  const snapshot = buildReturnSnapshot(await findSnapshotSource(db.prisma, ret.id));
+  const snapshot = buildReturnSnapshot(
+    await findSnapshotSource(db.prisma, ret.id, await readVersionMappings(STANDARD_MAPPINGS_DIR)),
+  );
   expect(snapshot.services).toEqual([
     { serviceId: maternity.id, name: 'Maternity', whyChosen: 'Patients told us waiting times differ' },
     { serviceId: community.id, name: 'Community nursing', whyChosen: 'Complaints rose' },

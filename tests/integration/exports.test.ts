@@ -3,6 +3,8 @@ import { parse } from 'csv-parse/sync';
 import type supertest from 'supertest';
 import type { Db } from '../../src/db/prisma.js';
 import { REQUIREMENT_EXPORT_HEADER, requirementExportRows } from '../../src/exports/requirement-export.js';
+import { readVersionMappings } from '../../src/frameworks/version-mappings.js';
+import { STANDARD_MAPPINGS_DIR } from '../../src/project-root.js';
 import { pathTo, paths } from '../../src/paths.js';
 import type { CurrentUser } from '../../src/auth/current-user.js';
 import { buildTestApp, signedInAgent } from '../support/app.js';
@@ -424,7 +426,13 @@ describe('streaming a large export', () => {
       providerIds: [],
       leadProviderIds: [],
     };
-    const rows = requirementExportRows(client, staff, { periodId }, 100);
+    const rows = requirementExportRows(
+      client,
+      staff,
+      { periodId },
+      await readVersionMappings(STANDARD_MAPPINGS_DIR),
+      100,
+    );
     const first = await rows.next();
     expect(first.done).toBe(false);
     expect(reads).toHaveLength(2);

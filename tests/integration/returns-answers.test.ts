@@ -1,3 +1,5 @@
+import { readVersionMappings } from '../../src/frameworks/version-mappings.js';
+import { STANDARD_MAPPINGS_DIR } from '../../src/project-root.js';
 import { findSnapshotSource } from '../../src/returns/queries.js';
 import { buildReturnSnapshot } from '../../src/returns/snapshot.js';
 import { buildTestApp, csrfTokenFrom, signedInAgent } from '../support/app.js';
@@ -137,7 +139,9 @@ describe('task list', () => {
         submittedById: w.leadA.id,
         declaration: 'Declared',
         // The answers as they stand: a real snapshot, so nothing counts as changed since.
-        snapshot: buildReturnSnapshot(await findSnapshotSource(db.prisma, w.returnA.id)),
+        snapshot: buildReturnSnapshot(
+          await findSnapshotSource(db.prisma, w.returnA.id, await readVersionMappings(STANDARD_MAPPINGS_DIR)),
+        ),
         snapshotSha256: 'a'.repeat(64),
       },
     });

@@ -380,7 +380,26 @@ describe('version mappings (data/standards/mappings)', () => {
         if (pair.from !== null) expect(from).toContain(pair.from);
         if (pair.to !== null) expect(to).toContain(pair.to);
       }
+      // Requirement pairs (what open actions follow, issue 14): every requirement of the earlier
+      // version once, each to a requirement the later version has.
+      const requirementsOf = async (code: string) =>
+        (
+          await db.prisma.requirement.findMany({
+            where: { frameworkVersion: { code, framework: { code: mapping.framework } } },
+            select: { code: true },
+            orderBy: [{ group: { position: 'asc' } }, { position: 'asc' }],
+          })
+        ).map((requirement) => requirement.code);
+      const [fromRequirements, toRequirements] = await Promise.all([
+        requirementsOf(mapping.fromVersion),
+        requirementsOf(mapping.toVersion),
+      ]);
+      if (mapping.requirements.mapped)
+        expect(mapping.requirements.pairs.map((pair) => pair.from)).toEqual(fromRequirements);
+      for (const pair of mapping.requirements.pairs)
+        if (pair.to !== null) expect(toRequirements).toContain(pair.to);
     }
+    expect(mappings.map((mapping) => mapping.requirements.mapped)).toEqual([true, false]);
   });
 
   test('a bad mapping file is refused, naming the file and each problem', async () => {
@@ -397,6 +416,7 @@ describe('version mappings (data/standards/mappings)', () => {
           verified: false,
           overallResult: { comparable: true, explanation: 'x', source: '', verified: false },
           groups: { mapped: false, explanation: 'x', source: 'x', verified: false, pairs: [] },
+          requirements: { mapped: false, explanation: 'x', source: 'x', verified: false, pairs: [] },
         }),
       );
       await expect(readVersionMappings(dir)).rejects.toThrow(

@@ -1,6 +1,8 @@
 import { sha256 as digestOf } from '../../src/hash.js';
 import type { Db } from '../../src/db/prisma.js';
 import type { ReviewDecision } from '../../src/generated/prisma/enums.js';
+import { readVersionMappings } from '../../src/frameworks/version-mappings.js';
+import { STANDARD_MAPPINGS_DIR } from '../../src/project-root.js';
 import { findSnapshotSource } from '../../src/returns/queries.js';
 import { buildReturnSnapshot, snapshotDigest } from '../../src/returns/snapshot.js';
 
@@ -155,7 +157,9 @@ export async function submitReturn(
   submittedById: string,
   submittedAt: Date = new Date(),
 ) {
-  const snapshot = buildReturnSnapshot(await findSnapshotSource(prisma, returnId));
+  const snapshot = buildReturnSnapshot(
+    await findSnapshotSource(prisma, returnId, await readVersionMappings(STANDARD_MAPPINGS_DIR)),
+  );
   const sequence = (await prisma.returnSubmission.count({ where: { returnId } })) + 1;
   const submission = await prisma.returnSubmission.create({
     data: {

@@ -127,6 +127,7 @@ const MAPPING: VersionMapping = {
       { from: null, to: '6', note: 'n', source: 's', verified: false },
     ],
   },
+  requirements: { mapped: false, explanation: 'Not compared.', source: 's', verified: false, pairs: [] },
 };
 
 /** A stored snapshot (format 1) with these ratings; `null` unrated, 'n/a' not applicable. */
