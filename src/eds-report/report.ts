@@ -2,6 +2,7 @@ import { formatDate } from '../format.js';
 import { yearOf } from '../obligations/derive.js';
 import {
   levelView,
+  shownScore,
   totalScoreResults,
   type RatedResponse,
   type ResultsBasis,
@@ -157,7 +158,8 @@ export function buildEdsReport(input: ReportInput): EdsReport {
       title: group.title,
       heading: `${basis.groupLabel} ${group.code}: ${group.title}`,
       outcomes,
-      subtotal: subtotal?.subtotal ?? 0,
+      // As the words beside it show it, to one decimal place (a mean of services may be 22/3).
+      subtotal: subtotal ? shownScore(subtotal.exactSubtotal) : 0,
       maximum: subtotal?.maximum ?? 0,
       // scoreText: a mean of services' totals to one decimal place, "7.5 out of 12 (mean of 2 services)".
       totalText: subtotal

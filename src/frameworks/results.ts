@@ -165,6 +165,9 @@ export interface TotalScoreResults {
     heading: string;
     subtotal: number;
     maximum: number;
+    /** The same exactly (a mean of services may be 22/3): what formatScore and shownScore read. */
+    exactSubtotal: ExactScore;
+    exactMaximum: ExactScore;
     /** "7.5 out of 12 (mean of 2 services)", or "9 out of 12" (one service, or not per service). */
     scoreText: string;
     ratedCount: number;
@@ -307,6 +310,8 @@ export function totalScoreResults(
       heading: group.heading,
       subtotal: group.subtotal,
       maximum: group.maximum,
+      exactSubtotal: group.exactSubtotal,
+      exactMaximum: group.exactMaximum,
       scoreText: group.scoreText,
       ratedCount: group.ratedCount,
       requirementCount: group.requirementCount,
@@ -389,6 +394,14 @@ export function formatScore(score: ExactScore): string {
   if (score.numerator % score.denominator === 0) return String(score.numerator / score.denominator);
   const tenths = Math.floor((20 * score.numerator + score.denominator) / (2 * score.denominator));
   return `${Math.floor(tenths / 10)}.${tenths % 10}`;
+}
+
+/**
+ * A score as a number the way formatScore shows it (7.3 for 22/3): for a spreadsheet cell that must
+ * say what the words beside it say, not a longer fraction than the printed report.
+ */
+export function shownScore(score: ExactScore): number {
+  return Number(formatScore(score));
 }
 
 /** EDS2: each outcome's grade, the number of outcomes per grade, and each goal's lowest grade. */

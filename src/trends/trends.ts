@@ -1,4 +1,9 @@
-import { computeResults, type ComputedResults, type ResultsBasis } from '../frameworks/results.js';
+import {
+  computeResults,
+  formatScore,
+  type ComputedResults,
+  type ResultsBasis,
+} from '../frameworks/results.js';
 import type { VersionMapping } from '../frameworks/version-mapping.schema.js';
 import type { ReturnStatus } from '../generated/prisma/enums.js';
 import { RETURN_STATUS_TAGS } from '../returns/progress.js';
@@ -113,7 +118,13 @@ export function overallResult(results: ComputedResults): string {
 /** Each group's result: its level when fully rated (EDS2 goal, AIS step), or its subtotal (EDS 2022). */
 function groupResults(results: ComputedResults): Map<string, string> {
   if (results.kind === 'total-score')
-    return new Map(results.groups.map((group) => [group.code, `${group.subtotal} out of ${group.maximum}`]));
+    return new Map(
+      results.groups.map((group) => [
+        group.code,
+        // One decimal place, as every page shows a mean of services' totals (not 7.333333333333333).
+        `${formatScore(group.exactSubtotal)} out of ${formatScore(group.exactMaximum)}`,
+      ]),
+    );
   const groups = results.kind === 'grades' ? results.groups : results.steps;
   return new Map(
     groups.map((group) => [group.code, group.complete && group.level ? group.level.label : NOT_FULLY_RATED]),

@@ -1,3 +1,4 @@
+import ExcelJS from 'exceljs';
 import { computeResults, parseTally, responsesFromTally } from '../../src/frameworks/results.js';
 import { findResultsBasis } from '../../src/frameworks/results.queries.js';
 import { pathTo, paths } from '../../src/paths.js';
@@ -197,4 +198,86 @@ test('Domain 1 is the mean of two services’ totals: 5.5 of 12, overall 16.5 of
     total: 16.5,
     band: { label: 'Developing' },
   });
+});
+
+test('a mean that is not a whole number of tenths: the report workbook’s cell says 7.3, as the words beside it', async () => {
+  // Three services: 8, 3 and 11 of 12; Domain 1 is 22/3 = 7.333..., shown "7.3 out of 12".
+  const w = await createTwoProviderWorld(db.prisma);
+  const eds = await frameworkVersion(db.prisma, 'EDS', '2022');
+  const ret = await createReturn(db.prisma, {
+    contractId: w.contractA.id,
+    providerId: w.providerA.id,
+    frameworkVersionId: eds.id,
+    periodId: (await createPeriod(db.prisma)).id,
+  });
+  const [first] = await db.prisma.returnService.findMany({ where: { returnId: ret.id } });
+  if (!first) throw new Error('no service');
+  const services = [
+    { id: first.id, ratings: MATERNITY },
+    {
+      id: (
+        await db.prisma.returnService.create({ data: { returnId: ret.id, name: 'Community', position: 2 } })
+      ).id,
+      ratings: COMMUNITY,
+    },
+    {
+      id: (
+        await db.prisma.returnService.create({
+          data: { returnId: ret.id, name: 'Mental health', position: 3 },
+        })
+      ).id,
+      ratings: { '1A': 'excelling', '1B': 'excelling', '1C': 'excelling', '1D': 'achieving' } as Record<
+        string,
+        string
+      >,
+    },
+  ];
+  for (const requirement of await requirementsInOrder(db.prisma, eds.id)) {
+    const level = (code: string) =>
+      requirement.ratingScale.levels.find((candidate) => candidate.code === code)?.id;
+    if (requirement.group.code !== '1') {
+      await db.prisma.response.updateMany({
+        where: { returnId: ret.id, requirementId: requirement.id },
+        data: { ratingLevelId: level('achieving'), narrative: 'Evidence' },
+      });
+      continue;
+    }
+    for (const service of services) {
+      const data = { ratingLevelId: level(service.ratings[requirement.code] ?? ''), narrative: 'Evidence' };
+      const updated = await db.prisma.response.updateMany({
+        where: { returnId: ret.id, requirementId: requirement.id, serviceId: service.id },
+        data,
+      });
+      if (updated.count === 0)
+        await db.prisma.response.create({
+          data: { returnId: ret.id, requirementId: requirement.id, serviceId: service.id, ...data },
+        });
+    }
+  }
+
+  const lead = await signedInAgent(buildTestApp(db), w.leadA.id);
+  const page = await lead.get(pathTo(paths.returns.edsReport, { returnId: ret.id })).expect(200);
+  expect(page.text).toContain('Domain 1 score: 7.3 out of 12 (mean of 3 services)');
+  const res = await lead
+    .get(pathTo(paths.returns.edsReportXlsx, { returnId: ret.id }))
+    .buffer(true)
+    .parse((response, callback) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => callback(null, Buffer.concat(chunks)));
+    })
+    .expect(200);
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.load(res.body as ArrayBuffer);
+  const sheet = workbook.getWorksheet('Domain 1');
+  if (!sheet) throw new Error('no Domain 1 sheet');
+  const total = sheet.getRow(sheet.rowCount);
+  expect(total.getCell(3).type).toBe(ExcelJS.ValueType.Number);
+  expect(total.getCell(3).value).toBe(7.3);
+  expect(total.getCell(4).value).toBe('7.3 out of 12 (mean of 3 services)');
+  // Overall: 22/3 + 8 + 6 = 64/3, shown to one decimal place as well.
+  const overall = workbook.getWorksheet('Overall rating');
+  const rows: unknown[][] = [];
+  overall?.eachRow((row) => rows.push((row.values as unknown[]).slice(1)));
+  expect(Object.fromEntries(rows as [string, string][])['Total score']).toBe('21.3 out of 33');
 });
