@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { Db } from '../db/prisma.js';
-import { formatDate, ukToday } from '../format.js';
+import { z } from 'zod';
+import { formatDate, isoDate, ukToday } from '../format.js';
 import { sha256 } from '../hash.js';
 import { pathTo, paths } from '../paths.js';
 import { currentRequestId } from '../request-context.js';
@@ -20,10 +21,12 @@ import {
   findExistingKeys,
   findLeadsOfProviders,
   insertEmailsWithAudit,
+  type ActionState,
   type NewEmail,
 } from '../reminders/queries.js';
 import { SERVICE_NAME } from '../view-locals.js';
 import { actionsListHref } from './actions-list.js';
+import { OPEN_ACTION_STATUSES } from './actions.js';
 import { findOverdueOpenActions, markActionsChased } from './queries.js';
 
 // Issue 14: overdue actions are chased by email, on the returns' reminder ladder (REMINDER_LADDER's
@@ -124,11 +127,12 @@ export async function enqueueActionChasers(deps: ActionChaserDeps, now: Date): P
         const copied = providerManagers.filter(
           (manager) => manager.email.toLowerCase() !== recipient.email.toLowerCase(),
         );
-        const rendered = actionChaserEmail({
+        const data: ActionChaserData = {
           recipientName: recipient.displayName,
           providerName,
           today,
           actions: chased.map(({ action }) => ({
+            id: action.id,
             description: action.description,
             owner: action.owner,
             dueDate: action.dueDate,
@@ -138,7 +142,8 @@ export async function enqueueActionChasers(deps: ActionChaserDeps, now: Date): P
           escalatedTo: copied.map((manager) => manager.displayName),
           toLead: providerLeads.length > 0,
           organisationName: deps.config.organisationName,
-        });
+        };
+        const rendered = actionChaserEmail(data);
         chasers.push({
           idempotencyKey: actionChaserKey(providerId, chased, recipient.email),
           returnId: null,
@@ -151,6 +156,7 @@ export async function enqueueActionChasers(deps: ActionChaserDeps, now: Date): P
           htmlBody: rendered.html,
           nextAttemptAt: now.toISOString(),
           createdAt: now.toISOString(),
+          actionDigest: storedDigest(data),
         });
       }
       for (const { action, stage } of chased) marked.push({ id: action.id, stage: stage.key });
@@ -184,7 +190,7 @@ export interface ActionChaserData {
   recipientName: string;
   providerName: string;
   today: Date;
-  actions: { description: string; owner: string; dueDate: Date; url: string }[];
+  actions: { id: string; description: string; owner: string; dueDate: Date; url: string }[];
   /** The actions list narrowed to the provider's overdue actions. */
   listUrl: string;
   /** The contract managers copied in (escalation), by name; none before it. */
@@ -192,6 +198,75 @@ export interface ActionChaserData {
   /** False when the provider has no lead and its contract managers are chased instead. */
   toLead: boolean;
   organisationName: string;
+}
+
+// What a queued digest keeps (outbox_emails.action_digest): its data, dates as YYYY-MM-DD.
+const storedDigestSchema = z.object({
+  recipientName: z.string(),
+  providerName: z.string(),
+  today: z.iso.date(),
+  actions: z.array(
+    z.object({
+      id: z.string(),
+      description: z.string(),
+      owner: z.string(),
+      dueDate: z.iso.date(),
+      url: z.string(),
+    }),
+  ),
+  listUrl: z.string(),
+  escalatedTo: z.array(z.string()),
+  toLead: z.boolean(),
+  organisationName: z.string(),
+});
+
+function storedDigest(data: ActionChaserData): z.input<typeof storedDigestSchema> {
+  return {
+    ...data,
+    today: isoDate(data.today),
+    actions: data.actions.map((action) => ({ ...action, dueDate: isoDate(action.dueDate) })),
+  };
+}
+
+/** What the sender does with a queued digest, its actions read as they are now. */
+export type DigestAtSend =
+  | { kind: 'as-written' }
+  | { kind: 'cancel'; reason: string }
+  | { kind: 'rewrite'; email: RenderedEmail; reason: string };
+
+/**
+ * Re-checks a digest as it is sent (issue 14): an action done, cancelled, deleted or given a new due
+ * date since it was queued is left out and the email written again from the rest, with the same
+ * recipient, escalation and day; none left, the digest is not sent.
+ */
+export function digestAtSend(stored: unknown, states: readonly ActionState[]): DigestAtSend {
+  const data = storedDigestSchema.parse(stored);
+  const now = new Map(states.map((state) => [state.id, state]));
+  const left = data.actions.filter((action) => {
+    const state = now.get(action.id);
+    return (
+      state &&
+      OPEN_ACTION_STATUSES.some((status) => status === state.status) &&
+      state.dueDate === action.dueDate
+    );
+  });
+  if (left.length === data.actions.length) return { kind: 'as-written' };
+  if (left.length === 0)
+    return {
+      kind: 'cancel',
+      reason:
+        'Not sent: every action it listed was marked done or cancelled, deleted, or given a new due date before this email went out',
+    };
+  const dropped = data.actions.length - left.length;
+  return {
+    kind: 'rewrite',
+    email: actionChaserEmail({
+      ...data,
+      today: new Date(data.today),
+      actions: left.map((action) => ({ ...action, dueDate: new Date(action.dueDate) })),
+    }),
+    reason: `${plural(dropped, 'action')} left out: marked done or cancelled, deleted, or given a new due date before this email went out`,
+  };
 }
 
 /** The digest of a provider's overdue actions to one recipient, in text and HTML (every value escaped). */

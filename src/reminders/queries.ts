@@ -122,6 +122,8 @@ export interface NewEmail {
   publication?: PublicationSubject;
   /** A chaser for WRES or WDES returns: the provider, data year and standards (the sender re-checks them). */
   workforce?: WorkforceSubject;
+  /** An overdue-actions digest: what it was written from (the sender re-checks its actions). */
+  actionDigest?: Prisma.InputJsonValue;
 }
 
 export interface PublicationSubject {
@@ -174,8 +176,9 @@ export async function insertEmailsWithAudit(
   audit: { action: string; requestId: string | null },
 ): Promise<QueuedEmail[]> {
   if (emails.length === 0) return [];
-  const rows = emails.map(({ publication, workforce, ...email }) => ({
+  const rows = emails.map(({ publication, workforce, actionDigest, ...email }) => ({
     ...email,
+    actionDigest: actionDigest ?? null,
     publicationProviderId: publication?.providerId ?? null,
     publicationObligationCode: publication?.obligationCode ?? null,
     publicationYear: publication?.year ?? null,
@@ -190,16 +193,16 @@ export async function insertEmailsWithAudit(
         "ccAddresses" text[], "subject" text, "textBody" text, "htmlBody" text, "nextAttemptAt" timestamptz,
         "createdAt" timestamptz, "publicationProviderId" uuid, "publicationObligationCode" text,
         "publicationYear" integer, "workforceProviderId" uuid, "workforceYear" integer,
-        "workforceStandards" text[])
+        "workforceStandards" text[], "actionDigest" jsonb)
     ), inserted AS (
       INSERT INTO outbox_emails (idempotency_key, return_id, stage, due_date, to_address, cc_addresses,
                                  subject, text_body, html_body, next_attempt_at, created_at,
                                  publication_provider_id, publication_obligation_code, publication_year,
-                                 workforce_provider_id, workforce_year, workforce_standards)
+                                 workforce_provider_id, workforce_year, workforce_standards, action_digest)
       SELECT "idempotencyKey", "returnId", "stage", "dueDate", "toAddress", "ccAddresses",
              "subject", "textBody", "htmlBody", "nextAttemptAt", "createdAt",
              "publicationProviderId", "publicationObligationCode", "publicationYear",
-             "workforceProviderId", "workforceYear", "workforceStandards"
+             "workforceProviderId", "workforceYear", "workforceStandards", "actionDigest"
       FROM input
       ORDER BY "idempotencyKey"
       ON CONFLICT (idempotency_key) DO NOTHING
@@ -237,6 +240,16 @@ export interface ClaimedEmail {
   publicationRecorded: boolean | null;
   /** A WRES or WDES chaser: whether every return it chases has been submitted since (null for others). */
   workforceSubmitted: boolean | null;
+  /** An overdue-actions digest as written (null for other emails), and its actions as they are now. */
+  actionDigest: unknown;
+  actionStates: ActionState[] | null;
+}
+
+/** An action listed in a digest as it is when the digest is sent (a deleted one is missing). */
+export interface ActionState {
+  id: string;
+  status: string;
+  dueDate: string | null;
 }
 
 // A Prisma.sql fragment is spliced into the statement, not sent as a parameter.
@@ -256,7 +269,14 @@ const CLAIMED_COLUMNS = Prisma.sql`
        SELECT 1 FROM workforce_returns w
         WHERE w.provider_id = o.workforce_provider_id AND w.standard_code = s.code
           AND w.year = o.workforce_year AND NOT (w.status::text = ANY(${CHASED_STATUSES}::text[]))))
-  END AS "workforceSubmitted"`;
+  END AS "workforceSubmitted",
+  o.action_digest AS "actionDigest",
+  CASE WHEN o.action_digest IS NULL THEN NULL ELSE COALESCE((
+    SELECT jsonb_agg(jsonb_build_object('id', a.id::text, 'status', a.status::text,
+                                        'dueDate', to_char(a.due_date, 'YYYY-MM-DD')))
+      FROM actions a
+     WHERE a.id::text IN (SELECT listed->>'id' FROM jsonb_array_elements(o.action_digest->'actions') AS listed)),
+    '[]'::jsonb) END AS "actionStates"`;
 
 /**
  * Claims up to `limit` emails for one sender: due pending rows, and rows whose sender's lease ran out
@@ -318,6 +338,34 @@ export async function markSent(
              jsonb_build_object('status', 'sent', 'to', to_address, 'cc', to_jsonb(cc_addresses),
                                 'attempts', attempts, 'sentAt', sent_at, 'refused', ${outcome.note}::text),
              ${outcome.requestId}
+      FROM updated
+    )
+    SELECT id::text AS "id" FROM updated`;
+  return rows.length === 1;
+}
+
+/**
+ * Writes a claimed email again just before it is sent (a digest some of whose actions were closed
+ * since it was queued), so the outbox holds what went out, and audits it with the reason.
+ */
+export async function rewriteClaimedEmail(
+  db: DbClient,
+  outcome: Outcome & { subject: string; textBody: string; htmlBody: string; reason: string },
+): Promise<boolean> {
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    WITH before AS (
+      SELECT id, subject FROM outbox_emails
+       WHERE id = ${outcome.id}::uuid AND status = 'sending' AND attempts = ${outcome.attempts}
+    ), updated AS (
+      UPDATE outbox_emails o
+      SET subject = ${outcome.subject}, text_body = ${outcome.textBody}, html_body = ${outcome.htmlBody}
+      FROM before
+      WHERE o.id = before.id
+      RETURNING o.id, o.return_id, before.subject AS old_subject, o.subject
+    ), audited AS (
+      INSERT INTO audit_events (action, entity_type, entity_id, return_id, before, after, request_id)
+      SELECT 'email.rewritten', 'outbox_email', id::text, return_id, jsonb_build_object('subject', old_subject),
+             jsonb_build_object('subject', subject, 'reason', ${outcome.reason}::text), ${outcome.requestId}
       FROM updated
     )
     SELECT id::text AS "id" FROM updated`;

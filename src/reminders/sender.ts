@@ -1,3 +1,4 @@
+import { digestAtSend } from '../actions/action-chasers.js';
 import { expandEmailLinks } from '../auth/email-links.js';
 import { nextAttemptAt } from '../backoff.js';
 import type { Config } from '../config.js';
@@ -12,6 +13,7 @@ import {
   markForRetry,
   markSent,
   releaseClaim,
+  rewriteClaimedEmail,
   type ClaimedEmail,
 } from './queries.js';
 
@@ -185,6 +187,22 @@ async function deliver(deps: SenderDeps, row: ClaimedEmail): Promise<Outcome> {
       'cancelled',
     );
   }
+  // An overdue-actions digest lists only the actions still open and due as written (issue 14).
+  const digest =
+    row.actionDigest === null ? undefined : digestAtSend(row.actionDigest, row.actionStates ?? []);
+  if (digest?.kind === 'cancel') {
+    return recorded(
+      await markFinished(deps.prisma, { ...claim, status: 'cancelled', reason: digest.reason }),
+      'cancelled',
+    );
+  }
+  let email = { subject: row.subject, textBody: row.textBody, htmlBody: row.htmlBody };
+  if (digest?.kind === 'rewrite') {
+    email = { subject: digest.email.subject, textBody: digest.email.text, htmlBody: digest.email.html };
+    // Recorded before it is sent: nothing goes out that the outbox does not hold.
+    if (!(await rewriteClaimedEmail(deps.prisma, { ...claim, ...email, reason: digest.reason })))
+      return recorded(false, 'lostLease');
+  }
   if (row.attempts > maxAttempts) {
     // Only a row whose senders kept dying mid-send gets here.
     const reason = `Gave up after ${maxAttempts} attempts: no sender finished sending it`;
@@ -197,9 +215,9 @@ async function deliver(deps: SenderDeps, row: ClaimedEmail): Promise<Outcome> {
       messageId: messageId(row, deps.config.publicBaseUrl),
       to: row.toAddress,
       cc: row.ccAddresses,
-      subject: row.subject,
-      text: expandEmailLinks(row.textBody, deps.sessionSecret, deps.config.publicBaseUrl),
-      html: expandEmailLinks(row.htmlBody, deps.sessionSecret, deps.config.publicBaseUrl),
+      subject: email.subject,
+      text: expandEmailLinks(email.textBody, deps.sessionSecret, deps.config.publicBaseUrl),
+      html: expandEmailLinks(email.htmlBody, deps.sessionSecret, deps.config.publicBaseUrl),
       headers: { 'X-Tracker-Email-Key': row.idempotencyKey },
     });
     if (result.rejected.length > 0) {
