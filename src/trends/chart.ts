@@ -13,9 +13,17 @@ export interface ChartInput {
     label: string;
     /** Drawn as a dashed rule with this text above the group: "Version changed here: ...". */
     boundary?: string | null;
-    /** `text` is the value as shown beside the bar ("1.88"); the number itself without it. */
-    bars: readonly { label: string; value: number; text?: string }[];
+    /**
+     * `text` is the value as shown beside the bar ("1.88"); the number itself without it. `outside`:
+     * the figure is outside the band (the caller judges it, as a bar of 0 may stand for no figure).
+     */
+    bars: readonly { label: string; value: number; text?: string; outside?: boolean }[];
   }[];
+  /**
+   * A range drawn as a shaded band between two dashed lines, with its label above the plot ("Parity
+   * band 0.80 to 1.25"); the description then names each bar outside it, so it is never seen only.
+   */
+  band?: { low: number; high: number; label: string };
 }
 
 export interface ChartBar {
@@ -33,11 +41,25 @@ export interface ChartBar {
   textY: number;
 }
 
+export interface ChartBand {
+  label: string;
+  /** The band's edges across the plot, and its top and bottom. */
+  lowX: number;
+  highX: number;
+  y1: number;
+  y2: number;
+  labelX: number;
+  labelY: number;
+  /** "Outside it: Alpha, 2025: 1.88." or "No figure is outside it.": also in the description. */
+  outside: string;
+}
+
 export interface ChartGeometry {
   title: string;
   description: string;
   width: number;
   height: number;
+  band: ChartBand | undefined;
   groups: { label: string; x: number; y: number }[];
   boundaries: { text: string; textY: number; lineY: number }[];
   bars: ChartBar[];
@@ -61,6 +83,8 @@ export const CHART_LAYOUT = {
   barGap: 6,
   axisHeight: 48,
   boundaryHeight: 30,
+  /** Room above the plot for a band's label. */
+  bandLabelHeight: 24,
   top: 8,
 } as const;
 
@@ -74,15 +98,21 @@ export function niceMaximum(value: number): number {
 
 export function buildBarChart(input: ChartInput): ChartGeometry {
   const layout = CHART_LAYOUT;
+  // The band is always in view, however small the figures.
   const maximum = niceMaximum(
-    Math.max(0, ...input.groups.flatMap((group) => group.bars.map((bar) => bar.value))),
+    Math.max(
+      0,
+      input.band?.high ?? 0,
+      ...input.groups.flatMap((group) => group.bars.map((bar) => bar.value)),
+    ),
   );
   const axisX = layout.labelWidth;
   const scale = (value: number) => (value / maximum) * layout.plotWidth;
   const groups: ChartGeometry['groups'] = [];
   const boundaries: ChartGeometry['boundaries'] = [];
   const bars: ChartBar[] = [];
-  let y = layout.top;
+  const plotTop = layout.top + (input.band ? layout.bandLabelHeight : 0);
+  let y = plotTop;
   for (const group of input.groups) {
     if (group.boundary) {
       boundaries.push({ text: group.boundary, textY: y + 20, lineY: y + 4 });
@@ -109,11 +139,16 @@ export function buildBarChart(input: ChartInput): ChartGeometry {
   }
   const plotBottom = y;
   const tickValues = [0, maximum / 2, maximum].filter((value) => Number.isInteger(value));
+  const band =
+    input.band && bandGeometry(input, axisX + scale(input.band.low), axisX + scale(input.band.high));
   return {
     title: input.title,
-    description: input.description,
+    description: band
+      ? `${input.description} ${band.label}: shaded between two dashed lines. ${band.outside}`
+      : input.description,
     width: layout.width,
     height: plotBottom + layout.axisHeight,
+    band: band && { ...band, y1: plotTop - 4, y2: plotBottom },
     groups,
     boundaries,
     bars,
@@ -126,5 +161,22 @@ export function buildBarChart(input: ChartInput): ChartGeometry {
       titleX: axisX + layout.plotWidth / 2,
       titleY: plotBottom + 40,
     },
+  };
+}
+
+function bandGeometry(input: ChartInput, lowX: number, highX: number) {
+  const outside = input.groups.flatMap((group) =>
+    group.bars
+      .filter((bar) => bar.outside)
+      .map((bar) => `${group.label}, ${bar.label}: ${bar.text ?? bar.value}`),
+  );
+  return {
+    label: input.band?.label ?? '',
+    lowX,
+    highX,
+    // The label starts over the band's low edge, pulled back so it stays inside the chart.
+    labelX: Math.min(lowX, CHART_LAYOUT.width - 200),
+    labelY: CHART_LAYOUT.top + 14,
+    outside: outside.length === 0 ? 'No figure is outside it.' : `Outside it: ${outside.join('; ')}.`,
   };
 }

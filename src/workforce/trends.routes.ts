@@ -5,7 +5,7 @@ import type { AppDeps } from '../deps.js';
 import { pathTo, paths } from '../paths.js';
 import { RETURN_STATUS_TAGS } from '../returns/progress.js';
 import { idFromPath, signedInUser } from '../route-helpers.js';
-import { buildBarChart } from '../trends/chart.js';
+import { buildBarChart, type ChartGeometry } from '../trends/chart.js';
 import { oneDecimal } from './calculations.js';
 import type { Entry } from './entry.js';
 import type { WorkforceStandard } from './indicator-file.schema.js';
@@ -32,7 +32,7 @@ function cellText(cell: TrendCell): string {
 function valueLabel(standard: WorkforceStandard, entry: Entry): string | undefined {
   switch (entry.kind) {
     case 'relative-likelihood':
-      return `Relative likelihood (1.00 is parity; the parity band is ${standard.parityBand.low.toFixed(2)} to ${standard.parityBand.high.toFixed(2)})`;
+      return `Relative likelihood (1.00 is parity; the parity band is ${parityBandText(standard)})`;
     case 'representation':
       return 'Percentage of the workforce';
     case 'declaration':
@@ -44,6 +44,57 @@ function valueLabel(standard: WorkforceStandard, entry: Entry): string | undefin
 }
 
 const standardSlug = (standard: WorkforceStandard) => standard.code.toLowerCase();
+
+const parityBandText = (standard: WorkforceStandard) =>
+  `${standard.parityBand.low.toFixed(2)} to ${standard.parityBand.high.toFixed(2)}`;
+
+/**
+ * An indicator's chart where it has one number per provider and year: a bar for each year with its
+ * figure as text, and for relative likelihoods the parity band (data) shaded with its label, the
+ * description naming each figure outside it. Undefined when there is nothing to draw.
+ */
+function indicatorChart(
+  standard: WorkforceStandard,
+  entry: Entry,
+  title: string,
+  description: string,
+  groups: readonly { label: string; cells: readonly TrendCell[] }[],
+  /** A year without a return: "Not submitted" across providers, "No return" on a provider's trends. */
+  noReturn: string,
+): ChartGeometry | undefined {
+  const axis = valueLabel(standard, entry);
+  const withFigures = groups.filter((group) => group.cells.some((cell) => cell.result));
+  if (!axis || withFigures.length === 0) return undefined;
+  const likelihood = entry.kind === 'relative-likelihood';
+  return buildBarChart({
+    title,
+    description,
+    valueLabel: axis,
+    groups: withFigures.map((group) => ({
+      label: group.label,
+      bars: group.cells.map((cell) => ({
+        label: String(cell.year),
+        value: Math.max(0, cell.result?.value ?? 0),
+        text:
+          cell.status === undefined
+            ? noReturn
+            : cell.result?.value === undefined
+              ? cellText(cell)
+              : likelihood
+                ? cell.result.shown
+                : `${oneDecimal(cell.result.value)}%`,
+        outside: cell.result?.flags.some((flag) => flag.kind === 'outside-parity') ?? false,
+      })),
+    })),
+    ...(likelihood && {
+      band: {
+        low: standard.parityBand.low,
+        high: standard.parityBand.high,
+        label: `Parity band ${parityBandText(standard)}`,
+      },
+    }),
+  });
+}
 
 export function workforceTrendsRoutes(deps: AppDeps): Router {
   const router = Router();
@@ -59,7 +110,7 @@ export function workforceTrendsRoutes(deps: AppDeps): Router {
       standardName: `${standard.name} (${standard.code})`,
       code: standard.code,
       years: page.years.map(dataYearLabel),
-      parityBand: `${standard.parityBand.low.toFixed(2)} to ${standard.parityBand.high.toFixed(2)}`,
+      parityBand: parityBandText(standard),
       smallNumbers: standard.smallNumbers.below,
       returnsHref: pathTo(paths.workforce.provider, { providerId }),
       others: deps.caches.workforce.all
@@ -72,6 +123,14 @@ export function workforceTrendsRoutes(deps: AppDeps): Router {
         id: `indicator-${indicator.entry.code}`,
         name: indicator.name,
         title: indicator.entry.title,
+        chart: indicatorChart(
+          standard,
+          indicator.entry,
+          `${indicator.name} for ${page.provider.name} by data year`,
+          `A bar for each data year (${page.years.join(', ')}) with its figure written beside it; the table below has the same figures with their status and warnings.`,
+          [{ label: page.provider.name, cells: indicator.cells }],
+          'No return',
+        ),
         icbHref: staff
           ? pathTo(paths.workforce.icbIndicator, {
               standard: standardSlug(standard),
@@ -125,29 +184,14 @@ export function workforceTrendsRoutes(deps: AppDeps): Router {
     const standard = standardFromPath(deps.caches.workforce, req.params.standard);
     const code = typeof req.params.indicatorCode === 'string' ? req.params.indicatorCode : '';
     const page = await icbIndicator(deps, signedInUser(res), standard, code, deps.clock());
-    const axis = valueLabel(standard, page.entry);
-    const withFigures = page.providers.filter((provider) => provider.cells.some((cell) => cell.result));
-    const chart =
-      axis && withFigures.length > 0
-        ? buildBarChart({
-            title: `${page.name} across providers`,
-            description: `For each provider, a bar for each data year (${page.years.join(', ')}) with its figure written beside it; the table below has the same figures with their warnings.`,
-            valueLabel: axis,
-            groups: withFigures.map((provider) => ({
-              label: provider.name,
-              bars: provider.cells.map((cell) => ({
-                label: String(cell.year),
-                value: Math.max(0, cell.result?.value ?? 0),
-                text:
-                  cell.result?.value === undefined
-                    ? cellText(cell)
-                    : page.entry.kind === 'relative-likelihood'
-                      ? cell.result.shown
-                      : `${oneDecimal(cell.result.value)}%`,
-              })),
-            })),
-          })
-        : undefined;
+    const chart = indicatorChart(
+      standard,
+      page.entry,
+      `${page.name} across providers`,
+      `For each provider, a bar for each data year (${page.years.join(', ')}) with its figure written beside it; the table below has the same figures with their warnings.`,
+      page.providers.map((provider) => ({ label: provider.name, cells: provider.cells })),
+      'Not submitted',
+    );
     res.render('workforce/icb-indicator', {
       name: page.name,
       title: page.entry.title,
@@ -156,7 +200,7 @@ export function workforceTrendsRoutes(deps: AppDeps): Router {
       source: page.entry.source,
       code: standard.code,
       isLikelihood: page.entry.kind === 'relative-likelihood',
-      parityBand: `${standard.parityBand.low.toFixed(2)} to ${standard.parityBand.high.toFixed(2)}`,
+      parityBand: parityBandText(standard),
       smallNumbers: standard.smallNumbers.below,
       backHref: pathTo(paths.workforce.icb, { standard: standardSlug(standard) }),
       chart,

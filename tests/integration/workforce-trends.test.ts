@@ -114,11 +114,23 @@ describe("a provider's trends", () => {
     expect(html).toContain('aria-label="WRES indicator 2 by year (scrolls sideways)"');
     // A provider's people are not offered the view across providers.
     expect(html).not.toContain(icbOf('2'));
+    // Indicator 2's chart: a bar a year, the parity band shaded and labelled, and the text
+    // alternative naming the figure outside it (the table's warnings say it too).
+    const svg =
+      /<svg class="app-chart"[^>]*aria-labelledby="indicator-2-chart-title[\s\S]*?<\/svg>/.exec(html)?.[0] ??
+      '';
+    expect(svg).toContain('app-chart__band-area');
+    expect(svg).toContain('>Parity band 0.80 to 1.25</text>');
+    for (const figure of ['>1.88<', '>1.00<', '>1.20<']) expect(svg).toContain(figure);
+    expect(svg).toContain(
+      'Parity band 0.80 to 1.25: shaded between two dashed lines. Outside it: Alpha Hospitals NHS Trust, 2024: 1.88.</desc>',
+    );
   });
 
   test('a year with no return says so; WDES has its own page', async () => {
     const text = textOf((await leadB.get(trendsOf(world.providerB.id)).expect(200)).text);
     expect(text).toContain('2024 data (as at 31 March 2024) No return No return');
+    expect((await leadB.get(trendsOf(world.providerB.id)).expect(200)).text).toContain('>No return</text>');
     expect(text).toContain(
       'Accepted 0.80 Small numbers: only 8 Black and minority ethnic (BME) staff shortlisted, fewer than 10; read with care',
     );
@@ -169,6 +181,11 @@ describe('an indicator across providers', () => {
       expect(svg).toContain(figure);
     expect(svg).not.toContain('5.00');
     expect(svg).toContain('Relative likelihood (1.00 is parity; the parity band is 0.80 to 1.25)');
+    // The band is drawn and labelled; the text alternative names the one figure outside it (0.80 is
+    // on its edge, inside).
+    expect(svg).toContain('app-chart__band-edge');
+    expect(svg).toContain('>Parity band 0.80 to 1.25</text>');
+    expect(svg).toContain('Outside it: Alpha Hospitals NHS Trust, 2024: 1.88.</desc>');
     // Each provider's name leads to its own trends.
     expect(html).toContain(`href="${trendsOf(world.providerB.id)}"`);
   });
