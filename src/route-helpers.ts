@@ -61,3 +61,9 @@ export function idFromPath(value: string | string[] | undefined): string {
   if (!parsed.success) throw new NotFound();
   return parsed.data;
 }
+
+/** An optional id from the query string (`?service=<uuid>`): null when absent, else as `idFromPath`. */
+export function optionalIdFromQuery(value: unknown): string | null {
+  if (value === undefined) return null;
+  return idFromPath(typeof value === 'string' ? value : undefined);
+}

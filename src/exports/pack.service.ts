@@ -200,9 +200,11 @@ function packFrom(
         submittedAt: submission.submittedAt,
         submittedBy: submission.submittedBy.displayName,
       };
+      // Each service's decision on a per-service outcome, named by its service ("1A (Maternity)").
+      const codeOf = answerCodes(submission.requirementReviews);
       const perRequirement = [...submission.requirementReviews].sort(byAnswerOrder).map((review) => ({
         ...base,
-        about: `${review.requirement.code} ${review.requirement.title}`,
+        about: `${codeOf(review)} ${review.requirement.title}`,
         decision: DECISION_LABELS[review.decision],
         reason: review.reason,
         decidedAt: review.decidedAt,

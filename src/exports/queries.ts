@@ -62,13 +62,14 @@ export function findReturnsWithAnswers(db: Db, returnIds: readonly string[]) {
           submittedAt: true,
           review: { select: { decision: true, comment: true, decidedAt: true } },
           requirementReviews: {
-            select: { requirementId: true, decision: true, reason: true, decidedAt: true },
+            select: { requirementId: true, serviceId: true, decision: true, reason: true, decidedAt: true },
           },
         },
       },
       responses: {
         select: {
           requirementId: true,
+          serviceId: true,
           narrative: true,
           notApplicable: true,
           notApplicableReason: true,
@@ -196,6 +197,7 @@ export function findPackReturns(db: Db, providerId: string, periodId: string) {
               reason: true,
               decidedAt: true,
               requirement: { select: { code: true, title: true, position: true } },
+              service: { select: { name: true, position: true } },
               reviewer: { select: { displayName: true } },
             },
           },

@@ -129,14 +129,17 @@ function rowsOfReturn(
   mappings: readonly VersionMapping[],
 ): CsvRow[] {
   const latest = item.submissions[0];
-  const reviews = new Map(latest?.requirementReviews.map((review) => [review.requirementId, review]) ?? []);
+  // Each service's answer has its own decision (issue 14).
+  const answerOf = (answer: { requirementId: string; serviceId: string | null }) =>
+    `${answer.requirementId} ${answer.serviceId ?? ''}`;
+  const reviews = new Map(latest?.requirementReviews.map((review) => [answerOf(review), review]) ?? []);
   const responses = [...item.responses].sort(byAnswerOrder);
   const codeOf = answerCodes(responses);
   const grading = item.gradingRecord
     ? gradingRecordLines(item.gradingRecord).map((line) => line.value)
     : ['', '', '', ''];
   return responses.map((response) => {
-    const review = reviews.get(response.requirementId);
+    const review = reviews.get(answerOf(response));
     // A requirement's own decision; failing that, the decision on the whole submission.
     const decision = review?.decision ?? latest?.review?.decision;
     return [

@@ -103,7 +103,15 @@ export function findReturnedSubmission(db: DbClient, returnId: string) {
       review: { select: { decision: true, comment: true, decidedAt: true } },
       requirementReviews: {
         where: { decision: 'returned' },
-        select: { id: true, requirementId: true, reason: true, requirement: { select: { code: true } } },
+        select: {
+          id: true,
+          requirementId: true,
+          serviceId: true,
+          reason: true,
+          requirement: { select: { code: true } },
+          service: { select: { name: true } },
+        },
+        orderBy: [{ requirement: { position: 'asc' } }, { service: { position: 'asc' } }],
       },
     },
     orderBy: { sequence: 'desc' },

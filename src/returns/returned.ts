@@ -1,6 +1,6 @@
 import type { DbClient } from '../db/prisma.js';
 import type { VersionMapping } from '../frameworks/version-mapping.schema.js';
-import { parseSnapshot } from '../review/snapshot-diff.js';
+import { answerKey, parseSnapshot } from '../review/snapshot-diff.js';
 import { findReturnedSubmission, findSnapshotSource } from './queries.js';
 import {
   buildReturnSnapshot,
@@ -16,7 +16,12 @@ import {
 export interface ReturnedRequirement {
   requirementReviewId: string;
   requirementId: string;
+  /** The service whose answer was returned, for a requirement answered per service (issue 14). */
+  serviceId: string | null;
+  serviceName: string | null;
   code: string;
+  /** The code naming the service where answered per service: "1A (Maternity services)". */
+  label: string;
   reason: string;
   /** The answer or its evidence differs from what was returned. */
   changed: boolean;
@@ -36,18 +41,24 @@ export async function returnedReview(
 ): Promise<ReturnedReview | undefined> {
   const latest = await findReturnedSubmission(db, returnId);
   if (latest?.review?.decision !== 'returned') return undefined;
-  const submitted = responsesByCode(parseSnapshot(latest.snapshot));
-  const current = responsesByCode(buildReturnSnapshot(await findSnapshotSource(db, returnId, mappings)));
+  const submitted = responsesByAnswer(parseSnapshot(latest.snapshot));
+  const current = responsesByAnswer(buildReturnSnapshot(await findSnapshotSource(db, returnId, mappings)));
   return {
     comment: latest.review.comment,
     decidedAt: latest.review.decidedAt,
     requirements: latest.requirementReviews.map((review) => {
-      const before = submitted.get(review.requirement.code);
-      const now = current.get(review.requirement.code);
+      // A resubmission keeps the same service rows, so a service's answer is found by its id.
+      const key = answerKey(review.requirement.code, review.serviceId);
+      const before = submitted.get(key);
+      const now = current.get(key);
+      const serviceName = review.service?.name ?? null;
       return {
         requirementReviewId: review.id,
         requirementId: review.requirementId,
+        serviceId: review.serviceId,
+        serviceName,
         code: review.requirement.code,
+        label: serviceName ? `${review.requirement.code} (${serviceName})` : review.requirement.code,
         reason: review.reason,
         changed: canonicalOrNone(before) !== canonicalOrNone(now),
       };
@@ -55,8 +66,30 @@ export async function returnedReview(
   };
 }
 
-function responsesByCode(snapshot: ReturnSnapshot): Map<string, SnapshotResponse> {
-  return new Map(snapshot.responses.map((response) => [response.requirementCode, response]));
+/**
+ * What was sent back for each requirement (by id), for pages that show one line per requirement:
+ * each service's reason named by its service where answered per service ("Maternity services:
+ * ..."), and whether any of them is still unchanged.
+ */
+export function returnedByRequirement(
+  review: ReturnedReview | undefined,
+): Map<string, { reason: string; awaitingChange: boolean }> {
+  const byRequirement = new Map<string, { reason: string; awaitingChange: boolean }>();
+  for (const item of review?.requirements ?? []) {
+    const reason = item.serviceName ? `${item.serviceName}: ${item.reason}` : item.reason;
+    const seen = byRequirement.get(item.requirementId);
+    byRequirement.set(item.requirementId, {
+      reason: seen ? `${seen.reason} ${reason}` : reason,
+      awaitingChange: (seen?.awaitingChange ?? false) || !item.changed,
+    });
+  }
+  return byRequirement;
+}
+
+function responsesByAnswer(snapshot: ReturnSnapshot): Map<string, SnapshotResponse> {
+  return new Map(
+    snapshot.responses.map((response) => [answerKey(response.requirementCode, response.serviceId), response]),
+  );
 }
 
 function canonicalOrNone(response: SnapshotResponse | undefined): string {

@@ -71,7 +71,7 @@ import { gradingRecordLines, needsGradingRecord } from './grading.js';
 import { buildReturnSnapshot, snapshotDigest } from './snapshot.js';
 import { actionCarry, actionLines, requirementActionItems } from '../actions/action-items.js';
 import { findFrameworkActions } from '../actions/queries.js';
-import { returnedReview, type ReturnedReview } from './returned.js';
+import { returnedByRequirement, returnedReview, type ReturnedReview } from './returned.js';
 
 // The provider side of a return: who may see and change it, and every change in one transaction
 // with its audit event. Routes call these and turn the results into pages.
@@ -258,7 +258,7 @@ async function taskListGroups(
   const { groups } = await versionContent(versions, db, row.frameworkVersionId);
   const answers = await findAnswers(db, row.id);
   const byRequirement = new Map(answers.map((answer) => [answer.requirementId, answer]));
-  const returned = new Map(review?.requirements.map((item) => [item.requirementId, item]));
+  const returned = returnedByRequirement(review);
   return groups.map((group) => {
     const requirements = group.requirements.map(({ id, code, title }) => {
       const answer = byRequirement.get(id);
@@ -270,7 +270,7 @@ async function taskListGroups(
         state: requirementState(answer),
         answer,
         returnedReason: sentBack?.reason,
-        awaitingChange: sentBack !== undefined && !sentBack.changed,
+        awaitingChange: sentBack?.awaitingChange ?? false,
       };
     });
     return {
@@ -363,7 +363,7 @@ export async function requirementPage(
     subject: requirementSubject(row.frameworkVersion.framework.code, requirement.code),
     answer,
     hasAnswer: answer !== null,
-    returnedReason: review?.requirements.find((item) => item.requirementId === requirement.id)?.reason,
+    returnedReason: returnedByRequirement(review).get(requirement.id)?.reason,
     evidence: evidenceListItems(items, row.period.startDate),
   };
 }

@@ -32,6 +32,7 @@ export function findSubmittedReturns(db: DbClient) {
 
 const REQUIREMENT_REVIEW_SELECT = {
   requirementId: true,
+  serviceId: true,
   decision: true,
   reason: true,
   decidedAt: true,
@@ -115,7 +116,7 @@ const decidedSubmissionSelect = {
   id: true,
   sequence: true,
   snapshot: true,
-  requirementReviews: { select: { requirementId: true, decision: true, reason: true } },
+  requirementReviews: { select: { requirementId: true, serviceId: true, decision: true, reason: true } },
 } as const;
 
 /** The latest submission of a return with the requirement codes and ids of its version. */
@@ -157,9 +158,15 @@ export function findReturnDates(tx: Tx, returnId: string) {
   });
 }
 
-export function findRequirementReview(tx: Tx, submissionId: string, requirementId: string) {
-  return tx.requirementReview.findUnique({
-    where: { submissionId_requirementId: { submissionId, requirementId } },
+/** The decision on one requirement (and service, for a per-service requirement) of a submission. */
+export function findRequirementReview(
+  tx: Tx,
+  submissionId: string,
+  requirementId: string,
+  serviceId: string | null,
+) {
+  return tx.requirementReview.findFirst({
+    where: { submissionId, requirementId, serviceId },
     select: { id: true, decision: true, reason: true, reviewerId: true, decidedAt: true },
   });
 }
@@ -167,21 +174,27 @@ export function findRequirementReview(tx: Tx, submissionId: string, requirementI
 export interface RequirementReviewData {
   submissionId: string;
   requirementId: string;
+  serviceId: string | null;
   reviewerId: string;
   decision: ReviewDecision;
   reason: string;
   decidedAt: Date;
 }
 
-/** One decision per submission and requirement: a second decision replaces the first. */
-export function upsertRequirementReview(tx: Tx, data: RequirementReviewData) {
-  const { submissionId, requirementId, ...fields } = data;
-  return tx.requirementReview.upsert({
-    where: { submissionId_requirementId: { submissionId, requirementId } },
-    create: data,
-    update: fields,
+/**
+ * One decision per submission, requirement and service: a second decision replaces the first. Read
+ * then written (the key has a nullable column, which Prisma's upsert cannot name); callers hold the
+ * return's lock, so no other decision on it comes between.
+ */
+export async function upsertRequirementReview(tx: Tx, data: RequirementReviewData) {
+  const { submissionId, requirementId, serviceId, ...fields } = data;
+  const existing = await tx.requirementReview.findFirst({
+    where: { submissionId, requirementId, serviceId },
     select: { id: true },
   });
+  if (existing)
+    return tx.requirementReview.update({ where: { id: existing.id }, data: fields, select: { id: true } });
+  return tx.requirementReview.create({ data, select: { id: true } });
 }
 
 export function createReturnReview(tx: Tx, data: Prisma.ReturnReviewUncheckedCreateInput) {

@@ -12,7 +12,7 @@ import {
   textField,
 } from '../forms.js';
 import { pathTo, paths } from '../paths.js';
-import { idFromPath, signedInUser } from '../route-helpers.js';
+import { idFromPath, optionalIdFromQuery, signedInUser } from '../route-helpers.js';
 import {
   acceptReturn,
   acceptUnchangedRequirements,
@@ -22,6 +22,7 @@ import {
   getDecisionPage,
   getRequirementReview,
   getReviewPage,
+  requirementReviewHref,
   returnToProvider,
   returnToProviderProblems,
   reviewQueue,
@@ -31,6 +32,7 @@ import {
 import {
   allDecisionFields,
   overallDecisionSchema,
+  type DecidableAnswer,
   parseAllDecisions,
   parseReturnToProvider,
   requirementDecisionSchema,
@@ -96,19 +98,24 @@ function renderRequirement(
     values,
     errors,
     errorList: errorList(errors, { decision: '#decision', reason: '#reason' }),
-    action: pathTo(paths.review.requirement, {
-      returnId: page.returnId,
-      requirementId: requirement.requirementId ?? '',
-    }),
+    action: requirementReviewHref(page.returnId, requirement.requirementId ?? '', requirement.serviceId),
     backHref: `${pathTo(paths.review.show, { returnId: page.returnId })}#${requirement.anchor}`,
   });
 }
 
-/** The requirements of a review that can be decided (those of the version, in page order). */
-function decidable(page: ReviewPage): { requirementId: string; code: string }[] {
+/** The answers of a review that can be decided (those of the version's requirements, in page order). */
+function decidable(page: ReviewPage): DecidableAnswer[] {
   return page.groups.flatMap((group) =>
     group.requirements.flatMap((item) =>
-      item.requirementId ? [{ requirementId: item.requirementId, code: item.code }] : [],
+      item.requirementId
+        ? [
+            {
+              key: item.key,
+              code: item.code,
+              answer: { requirementId: item.requirementId, serviceId: item.serviceId },
+            },
+          ]
+        : [],
     ),
   );
 }
@@ -118,7 +125,7 @@ function currentDecisions(page: ReviewPage): Record<string, { decision: string; 
   const values: Record<string, { decision: string; reason: string }> = {};
   for (const item of page.groups.flatMap((group) => group.requirements)) {
     if (item.requirementId)
-      values[item.requirementId] = {
+      values[item.key] = {
         decision: item.review?.decision ?? '',
         reason: item.review?.reason ?? '',
       };
@@ -134,8 +141,8 @@ function renderAll(
 ): void {
   // The summary lists the problems in the page's order.
   const ordered: FieldErrors = {};
-  for (const { requirementId } of decidable(page)) {
-    for (const field of Object.values(allDecisionFields(requirementId))) {
+  for (const { key } of decidable(page)) {
+    for (const field of Object.values(allDecisionFields(key))) {
       const message = errors[field];
       if (message) ordered[field] = message;
     }
@@ -165,12 +172,14 @@ export function reviewRoutes(deps: AppDeps): Router {
     renderReview(res, page, NO_DECISION_VALUES, {}, acceptedNotice(accepted));
   });
 
+  // `?service=<id>`: one service's answer to a requirement answered per service (issue 14).
   router.get(paths.review.requirement, requireSignIn, async (req, res) => {
     const { page, requirement } = await getRequirementReview(
       deps.prisma,
       signedInUser(res),
       idFromPath(req.params.returnId),
       idFromPath(req.params.requirementId),
+      optionalIdFromQuery(req.query.service),
     );
     renderRequirement(res, page, requirement, {
       decision: requirement.review?.decision ?? '',
@@ -181,9 +190,18 @@ export function reviewRoutes(deps: AppDeps): Router {
   router.post(paths.review.requirement, requireSignIn, async (req, res) => {
     const user = signedInUser(res);
     const returnId = idFromPath(req.params.returnId);
-    const requirementId = idFromPath(req.params.requirementId);
+    const answer = {
+      requirementId: idFromPath(req.params.requirementId),
+      serviceId: optionalIdFromQuery(req.query.service),
+    };
     // Loads the page first: it checks who may decide and that the return still waits for review.
-    const { page, requirement } = await getRequirementReview(deps.prisma, user, returnId, requirementId);
+    const { page, requirement } = await getRequirementReview(
+      deps.prisma,
+      user,
+      returnId,
+      answer.requirementId,
+      answer.serviceId,
+    );
     const body = formBody(req);
     const values = { decision: textField(body, 'decision'), reason: textField(body, 'reason') };
     const form = parseForm(requirementDecisionSchema(requirement.code), body);
@@ -191,14 +209,15 @@ export function reviewRoutes(deps: AppDeps): Router {
       renderRequirement(res.status(400), page, requirement, values, form.errors);
       return;
     }
-    await decideRequirement(deps.prisma, user, returnId, requirementId, form.data, deps.clock());
-    // "Save and next": the next requirement in the page's order; after the last, the decision.
+    await decideRequirement(deps.prisma, user, returnId, answer, form.data, deps.clock());
+    // "Save and next": the next answer in the page's order (the next service's, where per service);
+    // after the last, the decision.
     if (textField(body, 'then') === 'next') {
       const order = page.groups.flatMap((group) => group.requirements);
-      const next = order[order.findIndex((item) => item.requirementId === requirementId) + 1];
+      const next = order[order.findIndex((item) => item.key === requirement.key) + 1];
       res.redirect(
         next?.requirementId
-          ? pathTo(paths.review.requirement, { returnId, requirementId: next.requirementId })
+          ? requirementReviewHref(returnId, next.requirementId, next.serviceId)
           : `${pathTo(paths.review.show, { returnId })}#decide`,
       );
       return;

@@ -37,7 +37,9 @@ import {
 } from './queries.js';
 import type { RequirementDecisionInput, ReturnToProviderInput } from './schemas.js';
 import {
+  answerKey,
   diffSnapshots,
+  matchServices,
   snapshotActionLines,
   parseSnapshot,
   type RequirementChanges,
@@ -170,6 +172,11 @@ export interface EvidenceView {
 
 export interface RequirementView {
   requirementId: string | null;
+  /** The service the answer is for (issue 14: EDS 2022 Domain 1 is answered per service). */
+  serviceId: string | null;
+  /** What the decision is keyed by: the requirement, and its service when answered per service. */
+  key: string;
+  /** The requirement code, with the service's name when the return assesses several: "1A (Maternity)". */
   code: string;
   title: string;
   /** The element id of the requirement's section on the review page. */
@@ -210,6 +217,8 @@ export interface ReviewPage {
   dueDateText: string;
   submission: { sequence: number; submittedAtText: string; submittedByName: string; sha256: string };
   resubmitted: boolean;
+  /** On a resubmission: the services assessed now and not before, and the reverse (by name). */
+  serviceChanges: { added: string[]; removed: string[] } | null;
   results: ComputedResults;
   groupLabel: string;
   groups: GroupView[];
@@ -263,15 +272,17 @@ export async function getReviewPage(db: Db, user: CurrentUser, returnId: string)
   const requirementIds = new Map(
     row.frameworkVersion.requirements.map((requirement) => [requirement.code, requirement.id]),
   );
-  const reviews = new Map(latest.requirementReviews.map((review) => [review.requirementId, review]));
+  const reviews = new Map(latest.requirementReviews.map((review) => [reviewKey(review), review]));
   const previousReviews = new Map(
-    (previous?.requirementReviews ?? []).map((review) => [review.requirementId, review]),
+    (previous?.requirementReviews ?? []).map((review) => [reviewKey(review), review]),
   );
+  const services = previousSnapshot ? matchServices(previousSnapshot, snapshot) : null;
   const canDecide = isCommissionerEditor(user) && row.status === 'submitted';
   const unchangedAcceptedCount =
-    canDecide && previous && changes
+    canDecide && previous && previousSnapshot
       ? acceptedLastTimeUnchanged(
-          changes,
+          previousSnapshot,
+          snapshot,
           requirementIds,
           latest.requirementReviews,
           previous.requirementReviews,
@@ -283,16 +294,21 @@ export async function getReviewPage(db: Db, user: CurrentUser, returnId: string)
   const serviceIndex = (serviceId: string) => (serviceIds.length > 1 ? serviceIds.indexOf(serviceId) : -1);
   const requirementView = (response: SnapshotResponse): RequirementView => {
     const requirementId = requirementIds.get(response.requirementCode) ?? null;
-    const review = requirementId ? reviews.get(requirementId) : undefined;
-    const previousReview = requirementId ? previousReviews.get(requirementId) : undefined;
+    const serviceId = response.serviceId ?? null;
+    const key = requirementId ? reviewKey({ requirementId, serviceId }) : '';
+    const review = reviews.get(key);
+    // The same service's decision last time (matched by id, else by name).
+    const previousService = serviceId ? (services?.previousOf.get(serviceId) ?? null) : null;
+    const previousReview = requirementId
+      ? previousReviews.get(reviewKey({ requirementId, serviceId: previousService }))
+      : undefined;
     // An outcome answered per service (EDS 2022 Domain 1) is shown once per service, named by it.
     const service = response.serviceId ? serviceIndex(response.serviceId) : -1;
     return {
       requirementId,
-      code:
-        service >= 0
-          ? `${response.requirementCode} (${response.serviceName ?? ''})`
-          : response.requirementCode,
+      serviceId,
+      key,
+      code: answerLabel(response, serviceIds.length),
       title: response.requirementTitle,
       anchor: requirementAnchor(response.requirementCode) + (service >= 0 ? `-service-${service + 1}` : ''),
       rating: ratingView(response, basis),
@@ -314,13 +330,10 @@ export async function getReviewPage(db: Db, user: CurrentUser, returnId: string)
           scan: stored ? scanStateView(stored.file.scanStatus, stored.file.scanSignature) : null,
         };
       }),
-      changes: changes?.get(response.requirementCode) ?? null,
+      changes: changes?.get(answerKey(response.requirementCode, response.serviceId)) ?? null,
       review: review ? decisionView(review) : null,
       previousReview: previousReview ? decisionView(previousReview) : null,
-      decideHref:
-        canDecide && requirementId
-          ? pathTo(paths.review.requirement, { returnId: row.id, requirementId })
-          : null,
+      decideHref: canDecide && requirementId ? requirementReviewHref(row.id, requirementId, serviceId) : null,
     };
   };
 
@@ -349,6 +362,10 @@ export async function getReviewPage(db: Db, user: CurrentUser, returnId: string)
       sha256: latest.snapshotSha256,
     },
     resubmitted: latest.sequence > 1,
+    serviceChanges:
+      services && (services.added.length > 0 || services.removed.length > 0)
+        ? { added: services.added, removed: services.removed }
+        : null,
     results: computeResults(snapshot.responses, basis),
     grading: snapshot.grading
       ? gradingRecordLines(gradingFactsFromSnapshot(snapshot.grading))
@@ -378,21 +395,47 @@ export async function getReviewPage(db: Db, user: CurrentUser, returnId: string)
   };
 }
 
-/** The page of one requirement's decision form: only while the return waits for review. */
+/**
+ * The page of one requirement's decision form (for one service's answer, where answered per
+ * service): only while the return waits for review.
+ */
 export async function getRequirementReview(
   db: Db,
   user: CurrentUser,
   returnId: string,
   requirementId: string,
+  serviceId: string | null,
 ): Promise<{ page: ReviewPage; requirement: RequirementView }> {
   assertReviewer(user);
   const page = await getReviewPage(db, user, returnId);
   const requirement = page.groups
     .flatMap((group) => group.requirements)
-    .find((item) => item.requirementId === requirementId);
+    .find((item) => item.key === reviewKey({ requirementId, serviceId }));
   if (!requirement) throw new NotFound();
   if (page.status !== 'submitted') throw notWaitingForReview(page.status);
   return { page, requirement };
+}
+
+/** The decision form of one requirement, and of one service's answer where answered per service. */
+export function requirementReviewHref(
+  returnId: string,
+  requirementId: string,
+  serviceId: string | null,
+): string {
+  const href = pathTo(paths.review.requirement, { returnId, requirementId });
+  return serviceId ? `${href}?service=${encodeURIComponent(serviceId)}` : href;
+}
+
+/** What a decision is keyed by: its requirement, and its service for a per-service requirement. */
+export function reviewKey(review: { requirementId: string; serviceId: string | null }): string {
+  return review.serviceId ? `${review.requirementId} ${review.serviceId}` : review.requirementId;
+}
+
+/** An answer's requirement code, naming its service when the return assesses several: "1A (Maternity)". */
+function answerLabel(response: SnapshotResponse, serviceCount: number): string {
+  return response.serviceId && serviceCount > 1
+    ? `${response.requirementCode} (${response.serviceName ?? ''})`
+    : response.requirementCode;
 }
 
 export function requirementAnchor(code: string): string {
@@ -445,12 +488,18 @@ export async function decideRequirement(
   db: Db,
   user: CurrentUser,
   returnId: string,
-  requirementId: string,
+  answer: DecidedAnswer,
   input: RequirementDecisionInput,
   now: Date,
 ): Promise<void> {
   assertReviewer(user);
-  await db.$transaction((tx) => decideWithin(tx, user, returnId, requirementId, input, now, 'always'));
+  await db.$transaction((tx) => decideWithin(tx, user, returnId, answer, input, now, 'always'));
+}
+
+/** The answer a decision is on: a requirement, and its service where answered per service. */
+export interface DecidedAnswer {
+  requirementId: string;
+  serviceId: string | null;
 }
 
 /**
@@ -462,14 +511,14 @@ export async function decideRequirements(
   db: Db,
   user: CurrentUser,
   returnId: string,
-  decisions: readonly { requirementId: string; input: RequirementDecisionInput }[],
+  decisions: readonly { answer: DecidedAnswer; input: RequirementDecisionInput }[],
   now: Date,
 ): Promise<number> {
   assertReviewer(user);
   return db.$transaction(async (tx) => {
     let changed = 0;
-    for (const { requirementId, input } of decisions) {
-      if (await decideWithin(tx, user, returnId, requirementId, input, now, 'when-changed')) changed += 1;
+    for (const { answer, input } of decisions) {
+      if (await decideWithin(tx, user, returnId, answer, input, now, 'when-changed')) changed += 1;
     }
     return changed;
   });
@@ -480,7 +529,7 @@ async function decideWithin(
   tx: Prisma.TransactionClient,
   user: CurrentUser,
   returnId: string,
-  requirementId: string,
+  { requirementId, serviceId }: DecidedAnswer,
   input: RequirementDecisionInput,
   now: Date,
   record: 'always' | 'when-changed',
@@ -492,21 +541,25 @@ async function decideWithin(
   const submission = await findLatestSubmission(tx, returnId);
   if (!requirement || !submission) throw new NotFound();
   const snapshot = parseSnapshot(submission.snapshot);
-  if (!snapshot.responses.some((response) => response.requirementCode === requirement.code))
-    throw new NotFound();
+  // The answer as submitted: for a per-service requirement, the named service's (none without one).
+  const answer = snapshot.responses.find(
+    (response) => response.requirementCode === requirement.code && (response.serviceId ?? null) === serviceId,
+  );
+  if (!answer) throw new NotFound();
 
-  const before = await findRequirementReview(tx, submission.id, requirementId);
+  const before = await findRequirementReview(tx, submission.id, requirementId, serviceId);
   if (record === 'when-changed' && before?.decision === input.decision && before.reason === input.reason)
     return false;
   const saved = await upsertRequirementReview(tx, {
     submissionId: submission.id,
     requirementId,
+    serviceId,
     reviewerId: user.id,
     decision: input.decision,
     reason: input.reason,
     decidedAt: now,
   });
-  const state = (review: ReviewState) => reviewAuditState(requirement.code, submission.sequence, review);
+  const state = (review: ReviewState) => reviewAuditState(answer, submission.sequence, review);
   await recordAudit(tx, {
     actorId: user.id,
     action: before ? 'requirement_review.changed' : 'requirement_review.decided',
@@ -526,10 +579,11 @@ interface ReviewState {
   decidedAt: Date;
 }
 
-/** A requirement decision as the audit trail records it. */
-function reviewAuditState(requirementCode: string, submissionSequence: number, review: ReviewState) {
+/** A requirement decision as the audit trail records it (with the service's name where per service). */
+function reviewAuditState(answer: SnapshotResponse, submissionSequence: number, review: ReviewState) {
   return {
-    requirementCode,
+    requirementCode: answer.requirementCode,
+    ...(answer.serviceId ? { serviceName: answer.serviceName ?? '' } : {}),
     submissionSequence,
     decision: review.decision,
     reason: review.reason,
@@ -538,28 +592,47 @@ function reviewAuditState(requirementCode: string, submissionSequence: number, r
   };
 }
 
-/**
- * The requirements of a resubmission a reviewer may accept in one step: accepted on the previous
- * submission, unchanged since (answer and evidence alike), and not yet decided on this one.
- */
-function acceptedLastTimeUnchanged(
-  changes: ReadonlyMap<string, RequirementChanges>,
-  requirementIds: ReadonlyMap<string, string>,
-  decidedNow: readonly { requirementId: string }[],
-  decidedBefore: readonly { requirementId: string; decision: ReviewDecision }[],
-): { requirementId: string; code: string }[] {
-  const decided = new Set(decidedNow.map((review) => review.requirementId));
-  const acceptedBefore = new Set(
-    decidedBefore.filter((review) => review.decision === 'accepted').map((review) => review.requirementId),
-  );
-  return [...changes]
-    .filter(([, change]) => change.status === 'unchanged')
-    .map(([code]) => ({ code, requirementId: requirementIds.get(code) ?? '' }))
-    .filter(({ requirementId }) => acceptedBefore.has(requirementId) && !decided.has(requirementId));
+interface DecisionRow {
+  requirementId: string;
+  serviceId: string | null;
+  decision: ReviewDecision;
 }
 
 /**
- * Accepts every requirement `acceptedLastTimeUnchanged` finds, each recorded and audited as the
+ * The answers of a resubmission a reviewer may accept in one step: accepted on the previous
+ * submission (the same service's, where per service), unchanged since (answer and evidence alike),
+ * and not yet decided on this one.
+ */
+function acceptedLastTimeUnchanged(
+  previous: ReturnSnapshot,
+  latest: ReturnSnapshot,
+  requirementIds: ReadonlyMap<string, string>,
+  decidedNow: readonly DecisionRow[],
+  decidedBefore: readonly DecisionRow[],
+): { answer: DecidedAnswer; response: SnapshotResponse }[] {
+  const changes = diffSnapshots(previous, latest);
+  const { previousOf } = matchServices(previous, latest);
+  const decided = new Set(decidedNow.map(reviewKey));
+  const acceptedBefore = new Set(
+    decidedBefore.filter((review) => review.decision === 'accepted').map(reviewKey),
+  );
+  return latest.responses.flatMap((response) => {
+    const requirementId = requirementIds.get(response.requirementCode);
+    if (!requirementId) return [];
+    if (changes.get(answerKey(response.requirementCode, response.serviceId))?.status !== 'unchanged')
+      return [];
+    const serviceId = response.serviceId ?? null;
+    const previousServiceId = serviceId ? (previousOf.get(serviceId) ?? null) : null;
+    const answer = { requirementId, serviceId };
+    return acceptedBefore.has(reviewKey({ requirementId, serviceId: previousServiceId })) &&
+      !decided.has(reviewKey(answer))
+      ? [{ answer, response }]
+      : [];
+  });
+}
+
+/**
+ * Accepts every answer `acceptedLastTimeUnchanged` finds, each recorded and audited as the
  * reviewer's own decision; the count says how many. Only while the return waits for review.
  */
 export async function acceptUnchangedRequirements(
@@ -574,16 +647,17 @@ export async function acceptUnchangedRequirements(
     const previous = await findPreviousSubmission(tx, returnId, submission.sequence);
     if (!previous) return 0;
     const accepting = acceptedLastTimeUnchanged(
-      diffSnapshots(parseSnapshot(previous.snapshot), snapshot),
+      parseSnapshot(previous.snapshot),
+      snapshot,
       requirementIds,
       submission.requirementReviews,
       previous.requirementReviews,
     );
-    for (const { requirementId, code } of accepting) {
+    for (const { answer, response } of accepting) {
       const decision = { decision: 'accepted' as const, reason: '', reviewerId: user.id, decidedAt: now };
       const saved = await upsertRequirementReview(tx, {
         submissionId: submission.id,
-        requirementId,
+        ...answer,
         ...decision,
       });
       await recordAudit(tx, {
@@ -593,7 +667,7 @@ export async function acceptUnchangedRequirements(
         entityId: saved.id,
         returnId,
         after: {
-          ...reviewAuditState(code, submission.sequence, decision),
+          ...reviewAuditState(response, submission.sequence, decision),
           unchangedSinceAcceptedOn: previous.sequence,
         },
       });
@@ -607,20 +681,26 @@ interface Outstanding {
   returned: string[];
 }
 
-/** Requirement codes of the latest submission still undecided, and those returned. */
+/**
+ * Answers of the latest submission still undecided, and those returned, by code ("1A (Maternity)"
+ * where the return assesses several services: each service's outcome is decided on its own).
+ */
 function outstanding(
   snapshot: ReturnSnapshot,
   requirementIds: Map<string, string>,
-  reviews: readonly { requirementId: string; decision: ReviewDecision; reason: string }[],
+  reviews: readonly (DecisionRow & { reason: string })[],
 ): Outstanding {
-  const byRequirement = new Map(reviews.map((review) => [review.requirementId, review]));
+  const byAnswer = new Map(reviews.map((review) => [reviewKey(review), review]));
+  const serviceCount = snapshot.services?.length ?? 0;
   const undecided: string[] = [];
   const returned: string[] = [];
   for (const response of snapshot.responses) {
-    const id = requirementIds.get(response.requirementCode);
-    const review = id ? byRequirement.get(id) : undefined;
-    if (!review) undecided.push(response.requirementCode);
-    else if (review.decision === 'returned') returned.push(response.requirementCode);
+    const requirementId = requirementIds.get(response.requirementCode);
+    const review = requirementId
+      ? byAnswer.get(reviewKey({ requirementId, serviceId: response.serviceId ?? null }))
+      : undefined;
+    if (!review) undecided.push(answerLabel(response, serviceCount));
+    else if (review.decision === 'returned') returned.push(answerLabel(response, serviceCount));
   }
   return { undecided, returned };
 }

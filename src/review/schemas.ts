@@ -61,16 +61,27 @@ export function parseReturnToProvider(body: FormBody): FormResult<ReturnToProvid
   return { ok: true, data: { newDueDate: due.date, comment: comment.data } };
 }
 
-/** The fields of one requirement on the "decide every requirement" page (ids are field names too). */
-export function allDecisionFields(requirementId: string): { decision: string; reason: string } {
-  return { decision: `decision-${requirementId}`, reason: `reason-${requirementId}` };
+/**
+ * The fields of one answer on the "decide every requirement" page (ids are field names too), by the
+ * answer's key: its requirement id, and its service id where answered per service.
+ */
+export function allDecisionFields(key: string): { decision: string; reason: string } {
+  const name = key.replace(' ', '-');
+  return { decision: `decision-${name}`, reason: `reason-${name}` };
 }
 
-export interface AllDecisionsForm {
-  /** What was posted for each requirement, kept to show again on errors. */
+/** One answer the page decides: its key, its code as shown ("1A (Maternity)") and what it decides. */
+export interface DecidableAnswer<A = { requirementId: string; serviceId: string | null }> {
+  key: string;
+  code: string;
+  answer: A;
+}
+
+export interface AllDecisionsForm<A> {
+  /** What was posted for each answer (by key), kept to show again on errors. */
   values: Record<string, { decision: string; reason: string }>;
-  /** The requirements given a decision (blank ones are left as they are). */
-  decisions: { requirementId: string; input: RequirementDecisionInput }[];
+  /** The answers given a decision (blank ones are left as they are). */
+  decisions: { answer: A; input: RequirementDecisionInput }[];
   errors: Record<string, string>;
 }
 
@@ -79,17 +90,17 @@ export interface AllDecisionsForm {
  * one-requirement schema. A requirement left without a decision stays as it is (undecided, or its
  * earlier decision); a reason without a decision is a mistake worth saying.
  */
-export function parseAllDecisions(
+export function parseAllDecisions<A>(
   body: FormBody,
-  requirements: readonly { requirementId: string; code: string }[],
-): AllDecisionsForm {
-  const values: AllDecisionsForm['values'] = {};
-  const decisions: AllDecisionsForm['decisions'] = [];
+  answers: readonly DecidableAnswer<A>[],
+): AllDecisionsForm<A> {
+  const values: AllDecisionsForm<A>['values'] = {};
+  const decisions: AllDecisionsForm<A>['decisions'] = [];
   const errors: Record<string, string> = {};
-  for (const { requirementId, code } of requirements) {
-    const names = allDecisionFields(requirementId);
+  for (const { key, code, answer } of answers) {
+    const names = allDecisionFields(key);
     const posted = { decision: textField(body, names.decision), reason: textField(body, names.reason) };
-    values[requirementId] = posted;
+    values[key] = posted;
     if (posted.decision === '') {
       if (posted.reason.trim() !== '')
         errors[names.decision] = `Select whether to accept or return requirement ${code}`;
@@ -97,7 +108,7 @@ export function parseAllDecisions(
     }
     const parsed = requirementDecisionSchema(code).safeParse(posted);
     if (parsed.success) {
-      decisions.push({ requirementId, input: parsed.data });
+      decisions.push({ answer, input: parsed.data });
       continue;
     }
     for (const issue of parsed.error.issues) {

@@ -82,20 +82,69 @@ export interface RequirementChanges {
   evidenceRemoved: EvidenceItem[];
 }
 
+/** An answer's key in a snapshot: its requirement code, and its service when answered per service. */
+export function answerKey(requirementCode: string, serviceId: string | null | undefined): string {
+  return serviceId ? `${requirementCode} ${serviceId}` : requirementCode;
+}
+
+export interface ServiceMatches {
+  /** The previous submission's service id for each service of the latest that was there before. */
+  previousOf: Map<string, string>;
+  /** Names of the services the latest submission assesses and the previous did not, and the reverse. */
+  added: string[];
+  removed: string[];
+}
+
 /**
- * What changed in each requirement's answer between two submissions of a return, keyed by
- * requirement code. Evidence is compared by content (SHA-256): the same file is the same evidence
- * whatever it is called.
+ * Pairs the services of two submissions of a return (issue 14): a resubmission keeps the same service
+ * rows, so the same id is the same service; otherwise (a service removed and added again) the same
+ * name is.
+ */
+export function matchServices(previous: ReturnSnapshot, latest: ReturnSnapshot): ServiceMatches {
+  const before = previous.services ?? [];
+  const previousOf = new Map<string, string>();
+  for (const service of latest.services ?? []) {
+    const match =
+      before.find((candidate) => candidate.serviceId === service.serviceId) ??
+      before.find((candidate) => candidate.name === service.name);
+    if (match) previousOf.set(service.serviceId, match.serviceId);
+  }
+  const matched = new Set(previousOf.values());
+  return {
+    previousOf,
+    added: (latest.services ?? [])
+      .filter((service) => !previousOf.has(service.serviceId))
+      .map((service) => service.name),
+    removed: before.filter((service) => !matched.has(service.serviceId)).map((service) => service.name),
+  };
+}
+
+/**
+ * What changed in each answer between two submissions of a return, keyed by `answerKey` of the
+ * latest's answer: per requirement, and per service where answers are (its service matched by
+ * `matchServices`; an answer from before services, with none, stands for every service). Evidence is
+ * compared by content (SHA-256): the same file is the same evidence whatever it is called.
  */
 export function diffSnapshots(
   previous: ReturnSnapshot,
   latest: ReturnSnapshot,
 ): Map<string, RequirementChanges> {
-  const before = new Map(previous.responses.map((response) => [response.requirementCode, response]));
+  const { previousOf } = matchServices(previous, latest);
+  const before = new Map(
+    previous.responses.map((response) => [answerKey(response.requirementCode, response.serviceId), response]),
+  );
+  const previousAnswer = (response: SnapshotResponse) => {
+    if (!response.serviceId) return before.get(response.requirementCode);
+    const previousService = previousOf.get(response.serviceId);
+    return (
+      (previousService ? before.get(answerKey(response.requirementCode, previousService)) : undefined) ??
+      before.get(response.requirementCode)
+    );
+  };
   return new Map(
     latest.responses.map((response) => [
-      response.requirementCode,
-      diffResponse(before.get(response.requirementCode), response),
+      answerKey(response.requirementCode, response.serviceId),
+      diffResponse(previousAnswer(response), response),
     ]),
   );
 }

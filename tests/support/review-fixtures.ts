@@ -4,6 +4,8 @@ import type { ReviewDecision } from '../../src/generated/prisma/enums.js';
 import { readVersionMappings } from '../../src/frameworks/version-mappings.js';
 import { STANDARD_MAPPINGS_DIR } from '../../src/project-root.js';
 import { findSnapshotSource } from '../../src/returns/queries.js';
+import { upsertRequirementReview } from '../../src/review/queries.js';
+import { parseSnapshot } from '../../src/review/snapshot-diff.js';
 import { buildReturnSnapshot, snapshotDigest } from '../../src/returns/snapshot.js';
 
 // Submitted returns made directly in the database, as the provider side would leave them: answers
@@ -179,12 +181,18 @@ export async function submitReturn(
   return submission;
 }
 
-/** Decides every requirement of a submission directly (set-up for tests about the overall decision). */
+/**
+ * Decides every requirement of a submission directly (set-up for tests about the overall decision):
+ * each service's answer of a per-service requirement on its own, `decide` told the service's name.
+ */
 export async function decideEveryRequirement(
   prisma: Db,
   submissionId: string,
   reviewerId: string,
-  decide: (code: string) => { decision: ReviewDecision; reason?: string } | undefined = () => ({
+  decide: (
+    code: string,
+    serviceName?: string,
+  ) => { decision: ReviewDecision; reason?: string } | undefined = () => ({
     decision: 'accepted',
   }),
 ): Promise<void> {
@@ -192,20 +200,24 @@ export async function decideEveryRequirement(
     where: { id: submissionId },
     include: { return: { include: { frameworkVersion: { include: { requirements: true } } } } },
   });
+  const answers = parseSnapshot(submission.snapshot).responses;
   for (const requirement of submission.return.frameworkVersion.requirements) {
-    const choice = decide(requirement.code);
-    if (!choice) continue;
-    await prisma.requirementReview.upsert({
-      where: { submissionId_requirementId: { submissionId, requirementId: requirement.id } },
-      create: {
+    const services = answers
+      .filter((answer) => answer.requirementCode === requirement.code && answer.serviceId)
+      .map((answer) => ({ id: answer.serviceId ?? null, name: answer.serviceName }));
+    for (const service of services.length > 0 ? services : [{ id: null, name: undefined }]) {
+      const choice = decide(requirement.code, service.name);
+      if (!choice) continue;
+      await upsertRequirementReview(prisma, {
         submissionId,
         requirementId: requirement.id,
+        serviceId: service.id,
         reviewerId,
         decision: choice.decision,
         reason: choice.reason ?? '',
-      },
-      update: { decision: choice.decision, reason: choice.reason ?? '' },
-    });
+        decidedAt: new Date(),
+      });
+    }
   }
 }
 
