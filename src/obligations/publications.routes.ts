@@ -18,6 +18,7 @@ import type { ObligationFile } from './obligation-file.schema.js';
 import {
   checkPublication,
   obligationFromPath,
+  onlyProviderOf,
   providerPublications,
   publicationForRecording,
   publicationsOverview,
@@ -60,6 +61,11 @@ export function publicationRoutes(deps: AppDeps): Router {
   router.get(paths.publications.overview, requireSignIn, async (req, res) => {
     const user = signedInUser(res);
     const year = yearChosen(req);
+    const own = onlyProviderOf(user);
+    if (own) {
+      res.redirect(`${pathTo(paths.publications.provider, { providerId: own })}?year=${year}`);
+      return;
+    }
     const rows = await publicationsOverview(deps, user, year);
     const all = deps.caches.obligations.all;
     res.render('publications/overview', {
@@ -134,6 +140,8 @@ export function publicationRoutes(deps: AppDeps): Router {
       yearLabel: yearLabel(year),
       yearItems: yearItems(),
       notice: done,
+      // Back to the overview, except for a person of this provider alone (the overview sends them here).
+      overviewHref: onlyProviderOf(user) ? undefined : `${paths.publications.overview}?year=${year}`,
       providerHref: user.role === 'provider_lead' ? undefined : pathTo(paths.providers.show, { providerId }),
       rows: page.statuses.map((status) => ({
         code: status.obligation.code,

@@ -93,6 +93,14 @@ export interface ProviderPublications {
   canCheck: boolean;
 }
 
+/**
+ * A provider's person with a single provider: that provider, whose own page is their view of the
+ * publications (the overview across providers is a table of one row for them). Undefined otherwise.
+ */
+export function onlyProviderOf(user: CurrentUser): string | undefined {
+  return user.role === 'provider_lead' && user.providerIds.length === 1 ? user.providerIds[0] : undefined;
+}
+
 /** Staff who edit the register, and the provider's leads (the EDS report's form uses it too). */
 export function canRecordPublication(user: CurrentUser, providerId: string): boolean {
   return canRecord(user, providerId);

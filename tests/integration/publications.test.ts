@@ -1,6 +1,11 @@
 import { buildTestApp, csrfTokenFrom, signedInAgent, type Agent } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { createProviderLead, createTwoProviderWorld, importTestStandards } from '../support/fixtures.js';
+import {
+  createProvider,
+  createProviderLead,
+  createTwoProviderWorld,
+  importTestStandards,
+} from '../support/fixtures.js';
 import { pdfFile, windowsExecutable } from '../support/evidence-files.js';
 
 // Equality publications (issue 17): what a provider owes in a year from its recorded facts, a lead
@@ -313,11 +318,33 @@ describe('who may see and do what', () => {
       .type('form')
       .send({ _csrf: token });
     expect(check.status).toBe(404);
-    const overview = await other.get('/publications').expect(200);
-    expect(overview.text).toContain(world.providerB.name);
-    expect(overview.text).not.toContain(world.providerA.name);
-    expect(overview.text).not.toContain('alpha.example.nhs.uk');
+    // A lead of one provider is taken to their own provider's page (the year kept), with no way back
+    // to an overview of one row.
+    const overview = await other.get('/publications?year=2025').expect(302);
+    expect(overview.headers.location).toBe(pageOf(world.providerB.id, 2025));
+    const own = await other.get(pageOf(world.providerB.id, 2025)).expect(200);
+    expect(own.text).toContain(world.providerB.name);
+    expect(own.text).not.toContain(world.providerA.name);
+    expect(own.text).not.toContain('alpha.example.nhs.uk');
+    expect(own.text).not.toContain('Back to equality publications');
     expect(await db.prisma.publication.count({ where: { url: { contains: 'evil' } } })).toBe(0);
+  });
+
+  test('a lead of two providers gets the overview of those two only; staff get every provider and the way back', async () => {
+    const third = await createProvider(db.prisma, { name: 'Charlie Community Care' });
+    const both = await createProviderLead(db.prisma, world.providerB.id, { displayName: 'Bea Both' });
+    await db.prisma.membership.create({ data: { userId: both.id, providerId: third.id } });
+    const lead = await signedInAgent(app, both.id);
+    const overview = (await lead.get('/publications').expect(200)).text;
+    expect(overview).toContain(world.providerB.name);
+    expect(overview).toContain('Charlie Community Care');
+    expect(overview).not.toContain(world.providerA.name);
+    expect((await lead.get(pageOf(third.id)).expect(200)).text).toContain('Back to equality publications');
+    const manager = await signedInAgent(app, world.manager.id);
+    await manager.get('/publications').expect(200);
+    expect((await manager.get(pageOf(world.providerB.id)).expect(200)).text).toContain(
+      'Back to equality publications',
+    );
   });
 
   test('a contributor and a viewer read but cannot record; only staff editors check', async () => {
