@@ -245,6 +245,36 @@ describe('which obligations apply to each kind of provider (year 2026/27)', () =
     });
   });
 
+  test('a provider recorded as another kind (250 to 999 staff, £10m to £36m) owes the AIS self-assessment, the private-sector pay gap date and (unverified) the WRES report, and no WDES report', () => {
+    const other: ProviderFacts = {
+      sector: 'other',
+      headcountBand: 'from_250_to_999',
+      turnoverBand: 'from_10m_to_under_36m',
+      financialYearEndMonth: 3,
+      providesMentalHealthServices: false,
+    };
+    // By hand from data/obligations: AIS yearly 31 March (first 2027); pay gap 4 April outside the
+    // public sectors (4 April 2026 is in 2026/27); WRES every sector but GP practices and local
+    // authorities; WDES, EDS, PSED and health inequalities NHS trusts (and councils) only; modern
+    // slavery needs £36m; PCREF mental health services.
+    expect(summary(other, 2026)).toEqual({
+      'ais-self-assessment': 'due 2027-03-31',
+      'eds-report': 'not-applicable',
+      'equality-information': 'not-applicable',
+      'equality-objectives': 'not-applicable',
+      'gender-pay-gap': 'due 2026-04-04',
+      'health-inequalities-statement': 'not-applicable',
+      'modern-slavery-statement': 'not-applicable',
+      'pcref-plan': 'not-applicable',
+      'wdes-report': 'not-applicable',
+      'wres-report': 'due 2026-10-31',
+    });
+    expect(deriveObligation(obligation('wdes-report'), other, 2026)).toEqual({
+      state: 'not-applicable',
+      reason: 'Applies to NHS trusts and NHS foundation trusts. It is recorded as: other.',
+    });
+  });
+
   test('with nothing recorded, an obligation that depends on a fact is not known, naming the fact', () => {
     const derived = Object.fromEntries(
       deriveAll(obligations(), NOTHING_RECORDED, 2026).map(({ obligation: item, derived: result }) => [
