@@ -8,13 +8,14 @@ import { findSnapshotSource } from '../../src/returns/queries.js';
 import { buildTestApp, signedInAgent } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
+  createPeriod,
   createReturn,
   createTwoProviderWorld,
   frameworkVersion,
   importTestStandards,
 } from '../support/fixtures.js';
 import { textOf } from '../support/review-fixtures.js';
-import { requirementPath, type World } from './returns-helpers.js';
+import { postForm, requirementPath, type World } from './returns-helpers.js';
 
 // Issue 14: open actions carry into the next period's return by what each requirement became, as the
 // version mapping (data/standards/mappings) says: the same code within a version, the mapping's
@@ -179,6 +180,64 @@ test('an EDS2 action is not carried into EDS 2022, and its page says why', async
   // Another provider's lead learns nothing of it.
   const leadB = await signedInAgent(app(), w.leadB.id);
   await leadB.get(pathTo(paths.actions.show, { actionId: action.id })).expect(404);
+});
+
+test('an action links to requirements of two standards and shows on both, and in the list under each', async () => {
+  const eds2022 = await frameworkVersion(db.prisma, 'EDS', '2022');
+  const eds = await createReturn(db.prisma, {
+    contractId: w.contractA.id,
+    providerId: w.providerA.id,
+    frameworkVersionId: eds2022.id,
+    periodId: (await createPeriod(db.prisma)).id,
+  });
+  const staffTraining = await requirementOf(w.ais.id, '1.3');
+  const edsOutcome = await requirementOf(eds2022.id, '2A');
+  const lead = await signedInAgent(app(), w.leadA.id);
+  const added = await postForm(
+    lead,
+    pathTo(paths.actions.add, { returnId: w.returnA.id, requirementId: staffTraining.id }),
+    pathTo(paths.actions.add, { returnId: w.returnA.id, requirementId: staffTraining.id }),
+    {
+      description: 'Equality and accessibility training for all staff',
+      owner: 'Learning lead',
+      'dueDate-day': '31',
+      'dueDate-month': '7',
+      'dueDate-year': '2027',
+    },
+  );
+  expect(added.status).toBe(302);
+  const action = await db.prisma.action.findFirstOrThrow({
+    where: { description: 'Equality and accessibility training for all staff' },
+  });
+  const linkPage = pathTo(paths.actions.add, { returnId: eds.id, requirementId: edsOutcome.id });
+  const linked = await postForm(
+    lead,
+    linkPage,
+    pathTo(paths.actions.link, { returnId: eds.id, requirementId: edsOutcome.id }),
+    { actionId: action.id },
+  );
+  expect(linked.status).toBe(302);
+
+  await Promise.all(
+    [requirementPath(w.returnA.id, staffTraining.id), requirementPath(eds.id, edsOutcome.id)].map(
+      async (page) => expect((await lead.get(page).expect(200)).text).toContain(actionHref(action.id)),
+    ),
+  );
+  const shown = textOf(
+    (await lead.get(pathTo(paths.actions.show, { actionId: action.id })).expect(200)).text,
+  );
+  expect(shown).toContain(
+    'Accessible Information Standard (2025) 1.3 Staff know how to ask and have been trained',
+  );
+  expect(shown).toContain('EDS 2022 2A');
+  // An AIS 2025 requirement that was new in 2025 says so for AIS 2016 returns.
+  expect(shown).toContain(
+    'Shown on Accessible Information Standard (2016) returns under 1.5 Staff are aware of the standard and trained',
+  );
+  for (const standard of ['AIS', 'EDS']) {
+    const list = await lead.get(`${paths.actions.list}?standard=${standard}`).expect(200);
+    expect(list.text).toContain(actionHref(action.id));
+  }
 });
 
 describe('requirementCounterparts', () => {
