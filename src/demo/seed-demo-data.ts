@@ -174,6 +174,7 @@ async function writeDemoData(tx: Tx, now: Date): Promise<void> {
     await seedEvidence(context, evidence, byKey);
   }
   await seedNotApplicableAnswers(tx, returns);
+  await seedDomainOneServices(tx, returns);
   await seedGradingRecords(tx, returns);
   for (const seeded of returns) {
     await seedSubmission(context, seeded);
@@ -779,6 +780,77 @@ async function seedNotApplicableAnswers(tx: Tx, returns: readonly SeededReturn[]
         notApplicableReason: pick(NOT_APPLICABLE_REASONS, candidate.requirement.code === '4.1' ? 1 : 0),
       },
     });
+  }
+}
+
+// ---- issue 14: EDS 2022 Domain 1 assessed per service -------------------------------------------
+
+const DEMO_SERVICES = [
+  {
+    name: 'Maternity',
+    whyChosen: 'Patients from some communities told us they wait longer for a first appointment.',
+  },
+  {
+    name: 'Community mental health',
+    whyChosen: 'Complaints about access rose last year, most from people who need an interpreter.',
+  },
+] as const;
+
+/**
+ * The first two EDS 2022 returns in progress or submitted (not yet decided) assess two services in Domain 1, not "All services": the
+ * one service the database gave their Domain 1 answers is renamed, and the second service's answers
+ * are a level lower where the scale allows (so the Domain 1 score is a mean of two different totals).
+ */
+async function seedDomainOneServices(tx: Tx, returns: readonly SeededReturn[]): Promise<void> {
+  // Not yet decided: the demo's reviews decide each requirement once, not per service.
+  const started = returns
+    .filter((seeded) => seeded.responseIds.length > 0 && ['in_progress', 'submitted'].includes(seeded.status))
+    .map((seeded) => seeded.id);
+  const chosen = await tx.return.findMany({
+    where: { id: { in: started }, frameworkVersion: { perServiceGroupCode: { not: null } } },
+    select: { id: true, services: { select: { id: true }, orderBy: { position: 'asc' } } },
+    orderBy: { id: 'asc' },
+    take: 2,
+  });
+  for (const { id, services } of chosen) {
+    const [first, second] = DEMO_SERVICES;
+    const existing = services[0];
+    if (!existing) throw new Error(`EDS 2022 return ${id} has no Domain 1 service`);
+    await tx.returnService.update({ where: { id: existing.id }, data: first });
+    const added = await tx.returnService.create({ data: { returnId: id, ...second, position: 2 } });
+    const answers = await tx.response.findMany({
+      where: { returnId: id, serviceId: existing.id },
+      select: {
+        requirementId: true,
+        ratingLevel: { select: { score: true } },
+        narrative: true,
+        updatedById: true,
+        createdAt: true,
+        updatedAt: true,
+        requirement: {
+          select: { ratingScale: { select: { levels: { select: { id: true, score: true } } } } },
+        },
+      },
+    });
+    for (const answer of answers) {
+      const score = answer.ratingLevel?.score;
+      const lower =
+        score === undefined
+          ? undefined
+          : answer.requirement.ratingScale.levels.find((level) => level.score === Math.max(0, score - 1));
+      await tx.response.create({
+        data: {
+          returnId: id,
+          requirementId: answer.requirementId,
+          serviceId: added.id,
+          ratingLevelId: lower?.id ?? null,
+          narrative: answer.narrative && `${second.name}: ${answer.narrative}`,
+          updatedById: answer.updatedById,
+          createdAt: answer.createdAt,
+          updatedAt: answer.updatedAt,
+        },
+      });
+    }
   }
 }
 

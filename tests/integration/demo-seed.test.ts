@@ -285,7 +285,9 @@ describe('seedDemoData on an empty database', () => {
   test('gives every return a response per requirement, answered from its own scale once started', () => {
     for (const row of returns) {
       const requirementIds = row.frameworkVersion.requirements.map((r) => r.id).sort();
-      expect(row.responses.map((response) => response.requirementId).sort()).toEqual(requirementIds);
+      // Once per requirement (per service for EDS 2022 Domain 1: see the services test below).
+      const answeredRequirements = new Set(row.responses.map((response) => response.requirementId));
+      expect([...answeredRequirements].sort()).toEqual(requirementIds);
       const answered = row.responses.filter(
         (response) => response.ratingLevel !== null || response.notApplicable,
       );
@@ -344,6 +346,27 @@ describe('seedDemoData on an empty database', () => {
       where: { snapshot: { path: ['responses'], array_contains: [{ notApplicable: true }] } },
     });
     expect(frozen).toBeGreaterThan(0);
+  });
+
+  test('has EDS 2022 returns assessing two Domain 1 services, each graded by a recorded panel', async () => {
+    const returns = await db.prisma.return.findMany({
+      where: { services: { some: { position: 2 } } },
+      include: {
+        services: { orderBy: { position: 'asc' } },
+        gradingRecord: true,
+        frameworkVersion: true,
+        responses: { where: { serviceId: { not: null } }, select: { serviceId: true, ratingLevelId: true } },
+      },
+    });
+    expect(returns.length).toBeGreaterThanOrEqual(1);
+    for (const ret of returns) {
+      expect(ret.frameworkVersion.code).toBe('2022');
+      expect(ret.services.map((service) => service.name)).toEqual(['Maternity', 'Community mental health']);
+      expect(ret.gradingRecord?.groups.length).toBeGreaterThan(0);
+      // Outcomes 1A-1D answered once for each service.
+      for (const service of ret.services)
+        expect(ret.responses.filter((response) => response.serviceId === service.id)).toHaveLength(4);
+    }
   });
 
   test('freezes every submitted, accepted and returned return in a submission whose digest matches', () => {
