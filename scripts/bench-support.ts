@@ -245,6 +245,16 @@ export async function seedCommissioner(
      CROSS JOIN unnest(ARRAY[${years.join(',')}]) AS y(year)
      CROSS JOIN LATERAL (SELECT (ARRAY[NULL, 'published', 'checked', 'checked'])[1 + abs(hashtext(p.id::text || o.code || y.year)) % 4] AS status) s
      WHERE s.status IS NOT NULL`);
+  // WRES and WDES returns for the periods' years: for each provider and standard, none or one in a
+  // state picked by a hash, so the matrix's workforce columns show every state (issue 17).
+  await prisma.$executeRawUnsafe(`
+    INSERT INTO workforce_returns (provider_id, standard_code, standard_version, year, status, created_by_id)
+    SELECT p.id, w.code, w.version, y.year, s.status::return_status, '${admin.id}'
+      FROM providers p
+     CROSS JOIN (VALUES ('WRES', '2025'), ('WDES', '2023')) AS w(code, version)
+     CROSS JOIN unnest(ARRAY[${years.join(',')}]) AS y(year)
+     CROSS JOIN LATERAL (SELECT (ARRAY[NULL, 'in_progress', 'submitted', 'returned', 'accepted', 'accepted'])[1 + abs(hashtext(p.id::text || w.code || y.year)) % 6] AS status) s
+     WHERE s.status IS NOT NULL`);
   await prisma.$executeRawUnsafe('ANALYZE');
 
   const inProgress = await prisma.return.findFirstOrThrow({
@@ -258,6 +268,7 @@ export async function seedCommissioner(
     evidence: await prisma.evidence.count(),
     evidence_links: await prisma.evidenceLink.count(),
     publications: await prisma.publication.count(),
+    workforce_returns: await prisma.workforceReturn.count(),
   };
   return {
     adminId: admin.id,

@@ -117,6 +117,11 @@ function csvHeader(page: MatrixPage): string[] {
       `${column.name}: days overdue`,
       `${column.name}: result`,
     ]),
+    ...page.workforceColumns.flatMap((column) => [
+      `${column.name} return: state`,
+      `${column.name} return: days overdue`,
+      `${column.name} return: due date`,
+    ]),
     ...page.obligationColumns.flatMap((column) => [
       `${column.name}: state`,
       `${column.name}: detail`,
@@ -138,6 +143,11 @@ function* csvRows(page: MatrixPage): Generator<CsvRow> {
       ...row.cells.flatMap((cell) =>
         cell ? [cell.statusText, cell.overdueDays, cell.resultLines.join('; ')] : ['No return due', null, ''],
       ),
+      ...row.workforceCells.flatMap((cell) => [
+        cell.statusText,
+        cell.overdueDays,
+        cell.dueOn ? isoDate(cell.dueOn) : '',
+      ]),
       ...row.obligationCells.flatMap((cell) => [
         cell.statusText,
         cell.detail,

@@ -10,6 +10,7 @@ import { pathTo, paths } from '../paths.js';
 import { PROVIDER_TYPE_LABELS } from '../providers/provider-types.js';
 import { remembered } from '../remembered.js';
 import {
+  AWAITING_PROVIDER,
   IMPORTED_TAG,
   isOverdue,
   RETURN_STATUS_TAGS,
@@ -27,7 +28,10 @@ import {
 } from './queries.js';
 import type { MatrixQuery } from './schemas.js';
 import { yearOf } from '../obligations/derive.js';
-import type { ObligationCatalogue } from '../obligations/obligation-files.js';
+import type { Caches } from '../caches.js';
+import { workforceDue, type WorkforceDue } from '../workforce/due.js';
+import { workforceStandard } from '../workforce/indicator-files.js';
+import { workforceReturnsOfYears } from '../workforce/queries.js';
 import {
   onDay,
   PUBLICATION_STATE_TAGS,
@@ -72,6 +76,35 @@ export interface MatrixColumn {
   code: string;
   name: string;
   versionName: string;
+}
+
+/** A WRES or WDES return as a column (data/workforce-standards): the period's financial year. */
+export interface WorkforceColumn {
+  /** "WRES", "WDES": the header, and the standard filter's value. */
+  code: string;
+  /** "Workforce Race Equality Standard". */
+  name: string;
+}
+
+/**
+ * A provider's WRES or WDES return for the period's year: its status, or why none is owed. Owed and
+ * due as the standard's obligation (wres-report, wdes-report) says, through workforceDue.
+ */
+export interface WorkforceCell {
+  /** The return's status; not started where one is owed and not begun; null where none is owed or it is not known. */
+  status: ReturnStatus | null;
+  /** The status in words ("In progress", "Not applicable", "Not known"), as the CSV gives it. */
+  statusText: string;
+  /** Its tag, or null where the words stand alone (not applicable, not due). */
+  tag: TagParams | null;
+  overdueDays: number | null;
+  /** "Overdue by 3 days", or null. */
+  overdueText: string | null;
+  dueOn: Date | null;
+  /** "Due on 31 October 2026" while the provider still owes it and it is not overdue; else ''. */
+  dueText: string;
+  /** The return's page (its review page for a reviewer when submitted); null where there is no return yet. */
+  href: string | null;
 }
 
 /** An equality obligation (data/obligations) as a column: the period's financial year. */
@@ -138,6 +171,8 @@ export interface MatrixRow {
   typeLabel: string;
   /** One entry per column, null where the provider has no return for that standard. */
   cells: (MatrixCell | null)[];
+  /** One entry per WRES/WDES column. */
+  workforceCells: WorkforceCell[];
   /** One entry per obligation column. */
   obligationCells: ObligationCell[];
 }
@@ -157,6 +192,10 @@ export interface MatrixPage {
   periods: { id: string; label: string }[];
   period: { id: string; label: string } | null;
   columns: MatrixColumn[];
+  /** The WRES and WDES return columns shown (after the standards). */
+  workforceColumns: WorkforceColumn[];
+  /** Every standard and workforce return, for the standard filter (the columns shown may be fewer). */
+  standardOptions: { code: string; name: string }[];
   obligationColumns: ObligationColumn[];
   /** Every obligation, for the filter (the columns shown may be fewer). */
   obligations: ObligationColumn[];
@@ -192,10 +231,13 @@ interface BaseRow {
   cells: Map<string, BaseCell>;
   /** Its obligations in the period's financial year, in catalogue order, before the day is known. */
   obligations: ObligationStatus[];
+  /** Per workforce column: when its return is due (or why not) and the return, if there is one. */
+  workforce: { due: WorkforceDue; item: { id: string; status: ReturnStatus } | null }[];
 }
 
 interface PeriodBase {
   columns: MatrixColumn[];
+  workforceColumns: WorkforceColumn[];
   /** The financial year the period's obligations are for (2026 for 2026/27). */
   year: number;
   rows: BaseRow[];
@@ -261,18 +303,30 @@ async function matrixBase(prisma: Db, cache: MatrixCache): Promise<MatrixBase> {
 /** Every provider of a period (active, or with a return in it) with its returns and their results. */
 async function buildPeriodBase(
   prisma: Db,
-  cache: MatrixCache,
-  obligations: ObligationCatalogue,
+  caches: Pick<Caches, 'matrix' | 'obligations' | 'workforce'>,
   periodId: string,
   year: number,
 ): Promise<PeriodBase> {
-  const [versions, providers, managerLinks] = await Promise.all([
+  const cache = caches.matrix;
+  const [versions, providers, managerLinks, workforceReturns] = await Promise.all([
     findPeriodVersions(prisma, periodId),
     findMatrixProviders(prisma, periodId),
     findContractManagerLinks(prisma),
+    workforceReturnsOfYears(prisma, [year]),
   ]);
   // Two statements whatever the number of providers (publicationsAround).
-  const obligationStatuses = await statusesBeforeTheDay(prisma, obligations.all, providers, year);
+  const obligationStatuses = await statusesBeforeTheDay(prisma, caches.obligations.all, providers, year);
+  // One column per workforce standard (its latest version decides who owes it and by when). A
+  // return's year is its data year, whose report falls due in the financial year of the same number.
+  const workforceStandards = [...new Set(caches.workforce.all.map((standard) => standard.code))].flatMap(
+    (code) => workforceStandard(caches.workforce, code) ?? [],
+  );
+  const workforceItems = new Map(
+    workforceReturns.map((item) => [
+      `${item.providerId} ${item.standardCode}`,
+      { id: item.id, status: item.status },
+    ]),
+  );
   const bases = await Promise.all(versions.map((version) => findResultsBasis(prisma, version.id)));
   const versionInfo = new Map(
     versions.map((version, index) => [
@@ -339,9 +393,20 @@ async function buildPeriodBase(
       searchText: `${provider.name}\n${provider.odsCode}`.toLowerCase(),
       cells,
       obligations: obligationStatuses.get(provider.id) ?? [],
+      workforce: workforceStandards.map((standard) => ({
+        due: workforceDue(caches.obligations, standard, provider, year),
+        item: workforceItems.get(`${provider.id} ${standard.code}`) ?? null,
+      })),
     };
   });
-  return { columns, year, rows, shown: new Map(), tables: new Map() };
+  return {
+    columns,
+    workforceColumns: workforceStandards.map(({ code, name }) => ({ code, name })),
+    year,
+    rows,
+    shown: new Map(),
+    tables: new Map(),
+  };
 }
 
 /** The result lines of a return from its tally (computeResults in memory), cached by version and tally. */
@@ -376,6 +441,8 @@ export async function matrixPage(
       periods: periodList,
       period: null,
       columns: [],
+      workforceColumns: [],
+      standardOptions: [],
       obligationColumns: [],
       obligations: [],
       rows: [],
@@ -390,11 +457,16 @@ export async function matrixPage(
   }
 
   const periodBase = await remembered(base.byPeriod, chosen.id, 16, () =>
-    buildPeriodBase(prisma, caches.matrix, caches.obligations, chosen.id, yearOf(chosen.startDate)),
+    buildPeriodBase(prisma, caches, chosen.id, yearOf(chosen.startDate)),
   );
+  // The standard filter chooses among the standards and the workforce returns alike.
   const columns = query.standard
     ? periodBase.columns.filter((column) => column.code === query.standard)
     : periodBase.columns;
+  const workforceIndexes = periodBase.workforceColumns.flatMap((column, index) =>
+    !query.standard || query.standard === column.code ? [index] : [],
+  );
+  const workforceColumns = workforceIndexes.flatMap((index) => periodBase.workforceColumns[index] ?? []);
   // Obligation columns, filtered like the standards: all, none, or the one chosen.
   const obligations = caches.obligations.all.map(({ code, name, shortName, appliesTo, due }) => ({
     code,
@@ -428,6 +500,10 @@ export async function matrixPage(
           const item = base.cells.get(column.frameworkId);
           return item ? shownCell(item, today, reviewer) : null;
         }),
+        workforceCells: workforceIndexes.flatMap((index) => {
+          const item = base.workforce[index];
+          return item ? [workforceCell(item.due, item.item, today, reviewer)] : [];
+        }),
         obligationCells: obligationIndexes.flatMap((index) => {
           const status = base.obligations[index];
           return status ? [obligationCell(onDay(status, today), today)] : [];
@@ -445,10 +521,13 @@ export async function matrixPage(
     )
     .map(({ row }) => row);
 
-  // State and overdue filters look at the shown columns (all, or the chosen standard).
-  if (query.state) rows = rows.filter((row) => row.cells.some((cell) => cell?.status === query.state));
-  if (query.overdue) rows = rows.filter((row) => row.cells.some((cell) => cell?.overdueDays != null));
-  if (query.standard) rows = rows.filter((row) => row.cells.some((cell) => cell !== null));
+  // State and overdue filters look at the shown return columns (all, or the chosen standard),
+  // WRES and WDES included.
+  const returnCells = (row: MatrixRow) => [...row.cells, ...row.workforceCells];
+  if (query.state) rows = rows.filter((row) => returnCells(row).some((cell) => cell?.status === query.state));
+  if (query.overdue) rows = rows.filter((row) => returnCells(row).some((cell) => cell?.overdueDays != null));
+  if (query.standard)
+    rows = rows.filter((row) => returnCells(row).some((cell) => cell !== null && cell.status !== null));
   // One obligation chosen: the providers it applies to (or may: not known).
   if (query.obligation && obligationColumns.length > 0)
     rows = rows.filter((row) => row.obligationCells.some((cell) => cell.state !== 'not-applicable'));
@@ -469,11 +548,13 @@ export async function matrixPage(
   rows = sortRows(rows, sortKey, query.order, columns);
 
   const cells = rows.flatMap((row) => row.cells);
+  // Returns by state count the WRES and WDES returns owed too; "no return due" is the standards'.
+  const owed = [...cells, ...rows.flatMap((row) => row.workforceCells)];
   const counts = MATRIX_STATES.map((state) => ({
     label: RETURN_STATUS_TAGS[state].text,
-    count: cells.filter((cell) => cell?.status === state).length,
+    count: owed.filter((cell) => cell?.status === state).length,
   }));
-  counts.push({ label: 'Overdue', count: cells.filter((cell) => cell?.overdueDays != null).length });
+  counts.push({ label: 'Overdue', count: owed.filter((cell) => cell?.overdueDays != null).length });
   const noReturn = cells.filter((cell) => cell === null).length;
   if (noReturn > 0) counts.push({ label: 'No return due', count: noReturn });
 
@@ -499,6 +580,11 @@ export async function matrixPage(
       code,
       name,
       versionName,
+    })),
+    workforceColumns,
+    standardOptions: [...periodBase.columns, ...periodBase.workforceColumns].map(({ code, name }) => ({
+      code,
+      name,
     })),
     obligationColumns,
     obligations,
@@ -547,6 +633,51 @@ function shownCell(item: BaseCell, today: Date, reviewer: boolean): MatrixCell {
     importedTag: item.imported ? IMPORTED_TAG : null,
     statusText: statusWords(item.status, item.imported),
     href: pathTo(reviewable ? paths.review.show : paths.returns.show, { returnId: item.returnId }),
+  };
+}
+
+/** A WRES or WDES return's cell on a day: its status, or why none is owed, and where it links. */
+function workforceCell(
+  due: WorkforceDue,
+  item: { id: string; status: ReturnStatus } | null,
+  today: Date,
+  reviewer: boolean,
+): WorkforceCell {
+  const dueOn = due.kind === 'due' ? due.dueOn : null;
+  if (!item && due.kind === 'none') {
+    const tag = PUBLICATION_STATE_TAGS[due.state];
+    return {
+      status: null,
+      statusText: tag.text,
+      tag: PLAIN_STATES.includes(due.state) ? null : tag,
+      overdueDays: null,
+      overdueText: null,
+      dueOn: null,
+      dueText: '',
+      href: null,
+    };
+  }
+  const status = item?.status ?? 'not_started';
+  const overdueDays =
+    dueOn && isOverdue(status, dueOn, today)
+      ? Math.round((today.getTime() - dueOn.getTime()) / DAY_MS)
+      : null;
+  return {
+    status,
+    statusText: RETURN_STATUS_TAGS[status].text,
+    tag: RETURN_STATUS_TAGS[status],
+    overdueDays,
+    overdueText: overdueDays === null ? null : `Overdue by ${plural(overdueDays, 'day')}`,
+    dueOn,
+    dueText:
+      dueOn && overdueDays === null && AWAITING_PROVIDER.includes(status)
+        ? `Due on ${formatDate(dueOn)}`
+        : '',
+    href: item
+      ? pathTo(reviewer && status === 'submitted' ? paths.workforce.review : paths.workforce.show, {
+          returnId: item.id,
+        })
+      : null,
   };
 }
 

@@ -1,6 +1,6 @@
 import type { ReturnStatus } from '../generated/prisma/enums.js';
 import { formatDate } from '../format.js';
-import { deriveObligation, type ProviderFacts } from '../obligations/derive.js';
+import { deriveObligation, type Derived, type ProviderFacts } from '../obligations/derive.js';
 import type { ObligationCatalogue } from '../obligations/obligation-files.js';
 import { plural } from '../reminders/emails.js';
 import { daysBetween, isChased } from '../reminders/ladder.js';
@@ -13,8 +13,11 @@ import type { WorkforceStandard } from './indicator-file.schema.js';
 
 export type WorkforceDue =
   | { kind: 'due'; dueOn: Date }
-  /** No due date for this provider: not applicable, or a fact the rule needs is not recorded. */
-  | { kind: 'none'; reason: string };
+  /**
+   * No due date for this provider: not applicable, not due in the year, or a fact the rule needs is
+   * not recorded (which one, for the matrix's cells).
+   */
+  | { kind: 'none'; state: Exclude<Derived['state'], 'due'>; reason: string };
 
 export function workforceDue(
   obligations: ObligationCatalogue,
@@ -29,6 +32,7 @@ export function workforceDue(
   if (derived.state === 'due') return { kind: 'due', dueOn: derived.dueOn };
   return {
     kind: 'none',
+    state: derived.state,
     reason: derived.state === 'not-applicable' ? `Not owed: ${derived.reason}` : derived.reason,
   };
 }

@@ -191,7 +191,9 @@ describe('the matrix page', () => {
     expect(text).toMatch(/>EDS<span class="nhsuk-u-visually-hidden"> \(Equality Delivery System\)<\/span>/);
     const key = /<p class="nhsuk-body-s" id="matrix-key">([^<]*)<\/p>/.exec(text)?.[1];
     expect(key).toBe(
-      'Column headings: AIS is the Accessible Information Standard, EDS is the Equality Delivery System. ' +
+      'Column headings: AIS is the Accessible Information Standard, EDS is the Equality Delivery System, ' +
+        'WDES is the Workforce Disability Equality Standard return, owed and due as its report is, ' +
+        'WRES is the Workforce Race Equality Standard return, owed and due as its report is. ' +
         'The columns after them are the provider’s equality publications for the period’s financial year.',
     );
   });
@@ -429,5 +431,78 @@ describe('equality obligations as columns', () => {
     expect(checked.text).toContain(
       `Checked,Published on 1 October 2026,https://www.heron.example.org/wres,2026-10-01,${checker.displayName},${NOW.toISOString()}`,
     );
+  });
+});
+
+describe('WRES and WDES returns as columns', () => {
+  test('each provider’s return status for the year, overdue after its report’s due date, not applicable where its rule says, filtered and in the CSV', async () => {
+    // An NHS trust owes both (due 31 October 2026, 161 days before NOW); a GP practice neither.
+    const trust = await createProvider(db.prisma, { name: 'Kestrel NHS Trust', sector: 'nhs_trust' });
+    await createProvider(db.prisma, { name: 'Lark Surgery', sector: 'gp_practice' });
+    await createProvider(db.prisma, { name: 'Merlin Clinic', sector: null });
+    const wres = await db.prisma.workforceReturn.create({
+      data: {
+        providerId: trust.id,
+        standardCode: 'WRES',
+        standardVersion: '2025',
+        year: 2026,
+        status: 'submitted',
+        createdById: world.leadA.id,
+      },
+      select: { id: true },
+    });
+    const page = await managerAgent.get(`${paths.matrix.show}?period=${world.period.id}`).expect(200);
+    expect(page.text).toContain(
+      '>WRES<span class="nhsuk-u-visually-hidden"> (Workforce Race Equality Standard return)</span></th>',
+    );
+    const kestrel = rowText(page.text, 'Kestrel NHS Trust');
+    // Submitted (no longer overdue), linked to its review for a contract manager; WDES not started.
+    expect(kestrel).toContain('Submitted View WRES return of Kestrel NHS Trust');
+    expect(page.text).toContain(`href="/workforce/returns/${wres.id}/review"`);
+    expect(kestrel).toContain('Not started Overdue by 161 days');
+    const lark = rowText(page.text, 'Lark Surgery');
+    expect(lark).toMatch(
+      /^ Lark Surgery Publications of Lark Surgery \S+ [^<]*?No return due No return due Not applicable Not applicable /,
+    );
+    // Facts not recorded: not known, never a guess.
+    expect(rowText(page.text, 'Merlin Clinic')).toContain('No return due No return due Not known Not known');
+
+    // Filtered like the standards: the WRES column alone, the providers that owe or have one.
+    const names = async (query: string) =>
+      providerOrder(
+        (await managerAgent.get(`${paths.matrix.show}?period=${world.period.id}&${query}`).expect(200)).text,
+      );
+    const wresOnly = (await managerAgent.get(`${paths.matrix.show}?standard=WRES`).expect(200)).text;
+    expect(wresOnly).toContain('<option value="WRES" selected>');
+    expect(wresOnly).not.toContain('>WDES<span');
+    expect(wresOnly).not.toContain('>AIS<span');
+    expect(providerOrder(wresOnly)).toContain('Kestrel NHS Trust');
+    expect(providerOrder(wresOnly)).not.toContain('Lark Surgery');
+    expect(await names('standard=WRES&state=submitted')).toEqual(['Kestrel NHS Trust']);
+    expect(await names('standard=WDES&overdue=yes')).toContain('Kestrel NHS Trust');
+    expect(await names('standard=WRES&overdue=yes')).not.toContain('Kestrel NHS Trust');
+
+    // In the CSV: state, days overdue, due date.
+    const csv = await managerAgent
+      .get(`${paths.matrix.export}?period=${world.period.id}&q=kestrel`)
+      .expect(200);
+    const [header, line] = csv.text
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    expect(header).toContain(
+      'Workforce Race Equality Standard return: state,Workforce Race Equality Standard return: days overdue,Workforce Race Equality Standard return: due date',
+    );
+    expect(line).toContain('Not started,161,2026-10-31');
+    expect(line).toContain('Submitted,,2026-10-31');
+
+    // A decision shows on the next view (the matrix's kept data follows workforce returns).
+    await db.prisma.workforceReturn.update({ where: { id: wres.id }, data: { status: 'accepted' } });
+    const after = await managerAgent.get(`${paths.matrix.show}?period=${world.period.id}`).expect(200);
+    expect(rowText(after.text, 'Kestrel NHS Trust')).toContain(
+      'Accepted View WRES return of Kestrel NHS Trust',
+    );
+    expect(after.text).toContain(`href="/workforce/returns/${wres.id}"`);
+    expect(rowText(after.text, 'Lark Surgery')).not.toContain('View');
   });
 });
