@@ -25,9 +25,10 @@ import { setUpSession } from './middleware/session.js';
 import { NHSUK_FRONTEND_VERSION, setUpStatic } from './middleware/static.js';
 import { extensionRoutes } from './returns/extension.routes.js';
 import { gradingRoutes } from './returns/grading.routes.js';
+import { servicesRoutes } from './returns/services.routes.js';
 import { edsReportRoutes } from './eds-report/eds-report.routes.js';
 import { periodRoutes } from './periods/periods.routes.js';
-import { pathTo, paths } from './paths.js';
+import { pathTo, paths, withService } from './paths.js';
 import { peopleRoutes } from './people/people.routes.js';
 import { providerRoutes } from './providers/providers.routes.js';
 import { mailboxRoutes } from './mail/mailbox.routes.js';
@@ -54,6 +55,7 @@ export function setUpViews(app: express.Express, cacheCompiled: boolean): void {
   if (cacheCompiled) app.enable('view cache');
   app.locals.paths = paths;
   app.locals.pathTo = pathTo;
+  app.locals.withService = withService;
   app.locals.serviceName = SERVICE_NAME;
   app.locals.nhsukVersion = NHSUK_FRONTEND_VERSION;
   app.locals.format = viewFormat;
@@ -100,6 +102,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(periodRoutes(deps));
   app.use(extensionRoutes(deps));
   app.use(gradingRoutes(deps));
+  app.use(servicesRoutes(deps));
   app.use(edsReportRoutes(deps));
   app.use(actionRoutes(deps));
   app.use(returnsRoutes(deps));

@@ -66,6 +66,12 @@ export const paths = {
     workbook: '/returns/:returnId/workbook.xlsx',
     // Issue 14: who graded an EDS return (its panel, dates, how scores were agreed).
     grading: '/returns/:returnId/grading',
+    // Issue 14: the services an EDS 2022 return assesses in Domain 1 (each answers 1A-1D on the
+    // requirement page with ?service=<id>): the list, then adding, changing and removing one.
+    services: '/returns/:returnId/services',
+    serviceAdd: '/returns/:returnId/services/add',
+    serviceChange: '/returns/:returnId/services/:serviceId/change',
+    serviceRemove: '/returns/:returnId/services/:serviceId/remove',
     // Uploading the filled-in workbook, then its preview (confirmed on the same page).
     workbookUpload: '/returns/:returnId/workbook/upload',
     workbookPreview: '/returns/:returnId/workbook/preview',
@@ -170,4 +176,12 @@ export function pathTo(pattern: string, params: Record<string, string>): string 
     if (value === undefined) throw new Error(`pathTo: no value for :${name} in ${pattern}`);
     return encodeURIComponent(value);
   });
+}
+
+/**
+ * A link to a requirement's page (or its evidence) for one service (issue 14: EDS 2022 Domain 1 is
+ * answered per service): `?service=<id>`; unchanged without a service.
+ */
+export function withService(path: string, serviceId: string | null | undefined): string {
+  return serviceId ? `${path}?service=${encodeURIComponent(serviceId)}` : path;
 }

@@ -1,4 +1,4 @@
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { assertAdmin, assertCanReadRegister, assertCommissionerEditor } from './auth/access.js';
 import { Forbidden, NotFound, ValidationFailed } from './errors.js';
@@ -66,4 +66,12 @@ export function idFromPath(value: string | string[] | undefined): string {
 export function optionalIdFromQuery(value: unknown): string | null {
   if (value === undefined) return null;
   return idFromPath(typeof value === 'string' ? value : undefined);
+}
+
+/**
+ * The service a requirement's page is for (issue 14: `?service=<id>`): undefined when the link names
+ * none; anything that is not one id cannot name a service, so it is "not found".
+ */
+export function serviceFromQuery(req: Request): string | undefined {
+  return optionalIdFromQuery(req.query.service) ?? undefined;
 }

@@ -1,5 +1,5 @@
 import type { CurrentUser } from './auth/current-user.js';
-import type { Paths, pathTo } from './paths.js';
+import type { Paths, pathTo, withService } from './paths.js';
 import type { ViewFormat } from './view-format.js';
 import { type Permissions } from './auth/access.js';
 
@@ -15,6 +15,7 @@ export interface NavigationItem {
 export interface ViewLocals {
   paths: Paths;
   pathTo: typeof pathTo;
+  withService: typeof withService;
   serviceName: string;
   /** Version of nhsuk-frontend: its compiled CSS and JS file names carry it. */
   nhsukVersion: string;

@@ -1,10 +1,10 @@
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { requireSignIn } from '../auth/current-user.middleware.js';
 import type { CurrentUser } from '../auth/current-user.js';
 import type { AppDeps } from '../deps.js';
 import { errorSummary, formBody, parseForm, queryFields, textField, type FieldErrors } from '../forms.js';
-import { pathTo, paths } from '../paths.js';
-import { idFromPath, signedInUser, submitForm } from '../route-helpers.js';
+import { pathTo, paths, withService } from '../paths.js';
+import { idFromPath, serviceFromQuery, signedInUser, submitForm } from '../route-helpers.js';
 import { OVERDUE_TAG } from '../returns/progress.js';
 import { answerTarget } from '../returns/returns.service.js';
 import { ACTION_STATUS_LABELS } from './actions.js';
@@ -39,26 +39,30 @@ export function actionRoutes(deps: AppDeps): Router {
   const router = Router();
   const { clock } = deps;
 
-  const ids = (params: Record<string, string | string[] | undefined>) => ({
-    returnId: idFromPath(params.returnId),
-    requirementId: idFromPath(params.requirementId),
+  // The service whose page the action was added from (issue 14) is carried so the user goes back there.
+  const ids = (req: Request) => ({
+    returnId: idFromPath(req.params.returnId),
+    requirementId: idFromPath(req.params.requirementId),
+    serviceId: serviceFromQuery(req),
   });
+
+  const backTo = ({ returnId, requirementId, serviceId }: ReturnType<typeof ids>) =>
+    withService(pathTo(paths.returns.requirement, { returnId, requirementId }), serviceId);
 
   async function renderAdd(
     res: Response,
     user: CurrentUser,
-    returnId: string,
-    requirementId: string,
+    { returnId, requirementId, serviceId }: ReturnType<typeof ids>,
     view: { values: NewActionValues; errors?: FieldErrors; linkErrors?: FieldErrors; actionId?: string },
   ) {
-    const page = await addActionPage(deps, user, returnId, requirementId, clock());
+    const page = await addActionPage(deps, user, returnId, requirementId, clock(), serviceId);
     const errors: FieldErrors = {};
     for (const field of NEW_ACTION_FIELDS) if (view.errors?.[field]) errors[field] = view.errors[field];
     const linkErrors = view.linkErrors ?? {};
     res.render('actions/add', {
       ...page,
-      addAction: pathTo(paths.actions.add, { returnId, requirementId }),
-      linkAction: pathTo(paths.actions.link, { returnId, requirementId }),
+      addAction: withService(pathTo(paths.actions.add, { returnId, requirementId }), serviceId),
+      linkAction: withService(pathTo(paths.actions.link, { returnId, requirementId }), serviceId),
       values: view.values,
       selectedAction: view.actionId ?? '',
       errors,
@@ -78,42 +82,40 @@ export function actionRoutes(deps: AppDeps): Router {
   });
 
   router.get(paths.actions.add, requireSignIn, async (req, res) => {
-    const { returnId, requirementId } = ids(req.params);
-    await renderAdd(res, signedInUser(res), returnId, requirementId, { values: EMPTY_ACTION });
+    await renderAdd(res, signedInUser(res), ids(req), { values: EMPTY_ACTION });
   });
 
   router.post(paths.actions.add, requireSignIn, async (req, res) => {
     const user = signedInUser(res);
-    const { returnId, requirementId } = ids(req.params);
+    const at = ids(req);
     // Refuse other providers, staff and frozen returns before looking at what was posted.
-    const target = await answerTarget(deps, user, returnId, requirementId);
+    const target = await answerTarget(deps, user, at.returnId, at.requirementId, at.serviceId);
     const body = formBody(req);
     await submitForm(
       res,
       readNewActionForm(body),
       async (input) => {
         await addAction(deps, user, target, input, clock());
-        res.redirect(`${pathTo(paths.returns.requirement, { returnId, requirementId })}#actions`);
+        res.redirect(`${backTo(at)}#actions`);
       },
-      (errors) =>
-        renderAdd(res, user, returnId, requirementId, { values: newActionValuesFromBody(body), errors }),
+      (errors) => renderAdd(res, user, at, { values: newActionValuesFromBody(body), errors }),
     );
   });
 
   router.post(paths.actions.link, requireSignIn, async (req, res) => {
     const user = signedInUser(res);
-    const { returnId, requirementId } = ids(req.params);
-    const target = await answerTarget(deps, user, returnId, requirementId);
+    const at = ids(req);
+    const target = await answerTarget(deps, user, at.returnId, at.requirementId, at.serviceId);
     const body = formBody(req);
     await submitForm(
       res,
       parseForm(linkActionSchema, body),
       async ({ actionId }) => {
         await linkAction(deps, user, target, actionId, clock());
-        res.redirect(`${pathTo(paths.returns.requirement, { returnId, requirementId })}#actions`);
+        res.redirect(`${backTo(at)}#actions`);
       },
       (linkErrors) =>
-        renderAdd(res, user, returnId, requirementId, {
+        renderAdd(res, user, at, {
           values: EMPTY_ACTION,
           linkErrors,
           actionId: textField(body, 'actionId'),

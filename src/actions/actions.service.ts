@@ -6,7 +6,7 @@ import type { DbClient } from '../db/prisma.js';
 import { Forbidden, NotFound, ValidationFailed } from '../errors.js';
 import { isoDate, ukToday } from '../format.js';
 import { versionMappings } from '../frameworks/version-mappings.js';
-import { pathTo, paths } from '../paths.js';
+import { pathTo, paths, withService } from '../paths.js';
 import { answerTarget, summarise, type AnswerTarget } from '../returns/returns.service.js';
 import { actionItem, carryLines, requirementLabel } from './action-items.js';
 import { ACTION_STATUS_LABELS, ACTION_STATUS_TAGS, actionDueText, isOpenAction } from './actions.js';
@@ -43,8 +43,9 @@ export async function addActionPage(
   returnId: string,
   requirementId: string,
   now: Date,
+  serviceId?: string,
 ) {
-  const target = await answerTarget(deps, user, returnId, requirementId);
+  const target = await answerTarget(deps, user, returnId, requirementId, serviceId);
   const today = ukToday(now);
   const linkable = await findLinkableActions(deps.prisma, target.row.providerId, target.requirement.id);
   return {
@@ -52,7 +53,10 @@ export async function addActionPage(
     summary: summarise(user, target.row, now),
     requirement: target.requirement,
     subject: target.subject,
-    requirementHref: pathTo(paths.returns.requirement, { returnId, requirementId }),
+    requirementHref: withService(
+      pathTo(paths.returns.requirement, { returnId, requirementId }),
+      target.service?.id,
+    ),
     linkable: linkable.map((row) => {
       const item = actionItem(row, today);
       return { value: row.id, text: row.description, hint: `${item.dueText}. ${row.owner}` };

@@ -5,8 +5,8 @@ import type { AppDeps } from '../deps.js';
 import { formatDate } from '../format.js';
 import { errorSummary, formBody, parseForm, type FieldErrors } from '../forms.js';
 import { closeAfterResponse } from '../middleware/close-after-response.js';
-import { pathTo, paths } from '../paths.js';
-import { idFromPath, signedInUser, submitForm } from '../route-helpers.js';
+import { pathTo, paths, withService } from '../paths.js';
+import { idFromPath, serviceFromQuery, signedInUser, submitForm } from '../route-helpers.js';
 import { evidenceListItems, fileDescription, periodCoveredText } from './evidence-list.js';
 import {
   assertCanChangeEvidence,
@@ -74,8 +74,8 @@ export function evidenceRoutes(deps: AppDeps): Router {
   };
 
   router.get(paths.evidence.upload, requireSignIn, async (req, res) => {
-    const { returnId, requirementId } = targetOf(req);
-    const page = await evidencePage(deps, signedInUser(res), returnId, requirementId);
+    const { returnId, requirementId, serviceId } = targetOf(req);
+    const page = await evidencePage(deps, signedInUser(res), returnId, requirementId, serviceId);
     const done = typeof req.query.done === 'string' ? NOTICES[req.query.done] : undefined;
     render(res, page, { notice: done });
   });
@@ -84,11 +84,12 @@ export function evidenceRoutes(deps: AppDeps): Router {
   // from the `_csrf` field the form sends before the file, before a byte of the file is read.
   router.post(paths.evidence.upload, requireSignIn, async (req, res) => {
     const user = signedInUser(res);
-    const { returnId, requirementId } = targetOf(req);
+    const at = targetOf(req);
+    const { returnId, requirementId, serviceId } = at;
     let target: EvidenceTarget;
     try {
       // Refuse (404, 403, 409) before reading the body.
-      target = await assertCanChangeEvidence(deps, user, returnId, requirementId);
+      target = await assertCanChangeEvidence(deps, user, returnId, requirementId, serviceId);
     } catch (error) {
       closeAfterResponse(req, res);
       throw error;
@@ -107,7 +108,7 @@ export function evidenceRoutes(deps: AppDeps): Router {
         ...(period.ok ? {} : period.errors),
       };
       res.status(read.outcome === 'too-large' ? 413 : 400);
-      render(res, await evidencePage(deps, user, returnId, requirementId), {
+      render(res, await evidencePage(deps, user, returnId, requirementId, serviceId), {
         errors,
         values: periodCoveredValues(read.fields),
       });
@@ -124,39 +125,46 @@ export function evidenceRoutes(deps: AppDeps): Router {
             : stored.alreadyInLibrary
               ? 'already-in-library'
               : 'uploaded';
-    res.redirect(`${pathTo(paths.evidence.upload, { returnId, requirementId })}?done=${done}`);
+    res.redirect(evidencePageAfter(at, done));
   });
 
   router.post(paths.evidence.link, requireSignIn, async (req, res) => {
     const user = signedInUser(res);
-    const { returnId, requirementId } = targetOf(req);
-    const target = await assertCanChangeEvidence(deps, user, returnId, requirementId);
+    const at = targetOf(req);
+    const { returnId, requirementId, serviceId } = at;
+    const target = await assertCanChangeEvidence(deps, user, returnId, requirementId, serviceId);
     await submitForm(
       res,
       parseForm(linkEvidenceSchema, formBody(req)),
       async ({ evidenceId }) => {
         const { alreadyLinked } = await linkEvidence(deps, user, target, evidenceId);
-        const done = alreadyLinked ? 'already-linked' : 'linked';
-        res.redirect(`${pathTo(paths.evidence.upload, { returnId, requirementId })}?done=${done}`);
+        res.redirect(evidencePageAfter(at, alreadyLinked ? 'already-linked' : 'linked'));
       },
       async (errors) => {
-        render(res, await evidencePage(deps, user, returnId, requirementId), { errors });
+        render(res, await evidencePage(deps, user, returnId, requirementId, serviceId), { errors });
       },
     );
   });
 
   router.post(paths.evidence.unlink, requireSignIn, async (req, res) => {
-    const { returnId, requirementId } = targetOf(req);
+    const at = targetOf(req);
+    const { returnId, requirementId, serviceId } = at;
     const evidenceId = idFromPath(req.params.evidenceId);
-    const { removed } = await unlinkEvidence(deps, signedInUser(res), returnId, requirementId, evidenceId);
+    const { removed } = await unlinkEvidence(
+      deps,
+      signedInUser(res),
+      returnId,
+      requirementId,
+      evidenceId,
+      serviceId,
+    );
     const form = parseForm(unlinkEvidenceSchema, formBody(req));
     // The requirement page has the same list: going back there keeps the user where they were.
     if (form.ok && form.data.returnTo === 'requirement') {
-      res.redirect(pathTo(paths.returns.requirement, { returnId, requirementId }));
+      res.redirect(withService(pathTo(paths.returns.requirement, { returnId, requirementId }), serviceId));
       return;
     }
-    const done = removed ? 'removed' : 'not-linked';
-    res.redirect(`${pathTo(paths.evidence.upload, { returnId, requirementId })}?done=${done}`);
+    res.redirect(evidencePageAfter(at, removed ? 'removed' : 'not-linked'));
   });
 
   router.get(paths.evidence.download, requireSignIn, async (req, res) => {
@@ -177,8 +185,20 @@ export function evidenceRoutes(deps: AppDeps): Router {
   return router;
 }
 
-function targetOf(req: Request): { returnId: string; requirementId: string } {
-  return { returnId: idFromPath(req.params.returnId), requirementId: idFromPath(req.params.requirementId) };
+/** The requirement (and, issue 14, the service of a requirement answered per service) in the URL. */
+function targetOf(req: Request): { returnId: string; requirementId: string; serviceId: string | undefined } {
+  return {
+    returnId: idFromPath(req.params.returnId),
+    requirementId: idFromPath(req.params.requirementId),
+    serviceId: serviceFromQuery(req),
+  };
+}
+
+/** The evidence page of the target, after a change: `done` says what happened. */
+function evidencePageAfter(target: ReturnType<typeof targetOf>, done: string): string {
+  const { returnId, requirementId, serviceId } = target;
+  const path = withService(pathTo(paths.evidence.upload, { returnId, requirementId }), serviceId);
+  return `${path}${serviceId ? '&' : '?'}done=${done}`;
 }
 
 interface RenderExtra {
@@ -213,9 +233,9 @@ function renderEvidencePage(
     errorList: errorSummary(errors, PERIOD_COVERED_FIELDS),
     values: extra.values ?? {},
     notice: extra.notice,
-    requirementHref: pathTo(paths.returns.requirement, {
-      returnId: target.returnId,
-      requirementId: target.requirementId,
-    }),
+    requirementHref: withService(
+      pathTo(paths.returns.requirement, { returnId: target.returnId, requirementId: target.requirementId }),
+      target.service?.id,
+    ),
   });
 }

@@ -8,6 +8,7 @@ import { isoDate } from '../format.js';
 import { standardName } from '../frameworks/names.js';
 import { requirementOfVersion } from '../frameworks/version-content.js';
 import type { EvidenceScanStatus, ReturnStatus } from '../generated/prisma/enums.js';
+import { findService } from '../returns/queries.js';
 import { assertEditable, isEditable } from '../returns/rules.js';
 import type { CurrentUser } from '../auth/current-user.js';
 import { isDownloadable } from './evidence-list.js';
@@ -57,6 +58,8 @@ export interface EvidenceTarget {
   standardName: string;
   requirementCode: string;
   requirementTitle: string;
+  /** The service answered for (issue 14: EDS 2022 Domain 1), when the page names one. */
+  service: { id: string; name: string } | undefined;
   /** Absent until the provider answers or links evidence. */
   responseId: string | undefined;
 }
@@ -67,6 +70,7 @@ async function visibleTarget(
   user: CurrentUser,
   returnId: string,
   requirementId: string,
+  serviceId: string | undefined,
 ): Promise<EvidenceTarget> {
   assertIds(returnId, requirementId);
   const row = await findReturnForEvidence(prisma, returnId);
@@ -79,6 +83,13 @@ async function visibleTarget(
     requirementId,
   );
   if (!requirement) throw new NotFound();
+  // A service named must be one of this return's, for a requirement answered per service. Without
+  // one, a per-service requirement's evidence is the first service's (an older link).
+  const service = serviceId === undefined ? undefined : await findService(prisma, row.id, serviceId);
+  if (serviceId !== undefined) {
+    const perService = requirement.group.code === row.frameworkVersion.perServiceGroupCode;
+    if (!service || !perService) throw new NotFound();
+  }
   return {
     returnId: row.id,
     requirementId: requirement.id,
@@ -90,7 +101,8 @@ async function visibleTarget(
     standardName: standardName(row.frameworkVersion.framework.name, row.frameworkVersion.code),
     requirementCode: requirement.code,
     requirementTitle: requirement.title,
-    responseId: await findResponseId(prisma, row.id, requirement.id),
+    service: service ? { id: service.id, name: service.name } : undefined,
+    responseId: await findResponseId(prisma, row.id, requirement.id, service?.id),
   };
 }
 
@@ -103,8 +115,9 @@ export async function assertCanChangeEvidence(
   user: CurrentUser,
   returnId: string,
   requirementId: string,
+  serviceId?: string,
 ): Promise<EvidenceTarget> {
-  const target = await visibleTarget(deps, user, returnId, requirementId);
+  const target = await visibleTarget(deps, user, returnId, requirementId, serviceId);
   assertCanEditForProvider(user, target.providerId);
   assertEditable(target.status);
   return target;
@@ -113,7 +126,7 @@ export async function assertCanChangeEvidence(
 /** The target's response, made now if the provider has not answered yet. */
 async function responseOf(tx: DbClient, target: EvidenceTarget): Promise<string> {
   // Responses are never deleted: one that existed when the target was read still does.
-  return target.responseId ?? ensureResponse(tx, target.returnId, target.requirementId);
+  return target.responseId ?? ensureResponse(tx, target.returnId, target.requirementId, target.service?.id);
 }
 
 export interface EvidencePage {
@@ -131,9 +144,10 @@ export async function evidencePage(
   user: CurrentUser,
   returnId: string,
   requirementId: string,
+  serviceId?: string,
 ): Promise<EvidencePage> {
   const { prisma } = deps;
-  const target = await visibleTarget(deps, user, returnId, requirementId);
+  const target = await visibleTarget(deps, user, returnId, requirementId, serviceId);
   const isLead = user.role === 'provider_lead';
   const canEdit = isLead && isEditable(target.status);
   const linked = target.responseId
@@ -401,15 +415,16 @@ export async function unlinkEvidence(
   returnId: string,
   requirementId: string,
   evidenceId: string,
+  serviceId?: string,
 ): Promise<{ removed: boolean }> {
   const { prisma } = deps;
-  const target = await assertCanChangeEvidence(deps, user, returnId, requirementId);
+  const target = await assertCanChangeEvidence(deps, user, returnId, requirementId, serviceId);
   assertIds(evidenceId);
   const evidence = await findEvidence(prisma, evidenceId);
   if (evidence?.providerId !== target.providerId) throw new NotFound();
   return prisma.$transaction(async (tx) => {
     assertEditable((await lockReturnStatus(tx, target.returnId)) ?? 'accepted');
-    const responseId = await findResponseId(tx, target.returnId, target.requirementId);
+    const responseId = await findResponseId(tx, target.returnId, target.requirementId, target.service?.id);
     const removed = responseId ? (await deleteEvidenceLink(tx, evidence.id, responseId)) > 0 : false;
     if (removed) await auditLink(tx, user, target, evidence, 'evidence.unlinked');
     return { removed };

@@ -89,7 +89,9 @@ export async function findReturnForEvidence(prisma: DbClient, returnId: string) 
       frameworkVersionId: true,
       provider: { select: { name: true } },
       period: { select: { label: true, startDate: true } },
-      frameworkVersion: { select: { code: true, framework: { select: { name: true } } } },
+      frameworkVersion: {
+        select: { code: true, perServiceGroupCode: true, framework: { select: { name: true } } },
+      },
     },
   });
 }

@@ -10,6 +10,9 @@ const ACTION_LABELS: Record<string, string> = {
   'return.started': 'Return started',
   'response.saved': 'Answer saved',
   'return.carried_forward': 'Answers carried forward from an earlier return',
+  'return.service_added': 'Service added',
+  'return.service_changed': 'Service changed',
+  'return.service_removed': 'Service removed, with its answers',
   'evidence.uploaded': 'Evidence uploaded',
   'evidence.linked': 'Evidence added to an answer',
   'evidence.unlinked': 'Evidence removed from an answer',
@@ -44,6 +47,7 @@ const FIELD_LABELS: Record<string, string> = {
   fileName: 'File',
   fileSha256: 'File SHA-256',
   answers: 'Answers in the file',
+  answersRemoved: 'Answers removed',
 };
 
 /**

@@ -45,6 +45,9 @@ export function findReturn(db: DbClient, returnId: string) {
           groupLabel: true,
           frameworkId: true,
           framework: { select: { code: true, name: true } },
+          // Issue 14: the group answered once per service (EDS 2022 Domain 1) and how many services.
+          perServiceGroupCode: true,
+          perServiceMinimum: true,
         },
       },
       carriedFrom: { select: { period: { select: { label: true } } } },
@@ -163,7 +166,12 @@ export async function updateAnswerAtVersion(
 
 export function createAnswer(
   tx: Tx,
-  data: AnswerData & { returnId: string; requirementId: string; updatedById: string },
+  data: AnswerData & {
+    returnId: string;
+    requirementId: string;
+    serviceId: string | null;
+    updatedById: string;
+  },
 ) {
   return tx.response.create({ data, select: { id: true } });
 }
@@ -251,8 +259,61 @@ export function findServices(db: DbClient, returnId: string) {
   });
 }
 
+export type ServiceRow = Awaited<ReturnType<typeof findServices>>[number];
+
 export function countServices(db: DbClient, returnId: string): Promise<number> {
   return db.returnService.count({ where: { returnId } });
+}
+
+/** One service of a return (null for another return's, or none). */
+export function findService(db: DbClient, returnId: string, serviceId: string) {
+  return db.returnService.findFirst({
+    where: { id: serviceId, returnId },
+    select: { id: true, name: true, whyChosen: true, position: true },
+  });
+}
+
+export interface ServiceData {
+  name: string;
+  whyChosen: string;
+}
+
+/** Adds a service after the return's last one. */
+export async function createService(tx: Tx, returnId: string, data: ServiceData) {
+  const { _max } = await tx.returnService.aggregate({ where: { returnId }, _max: { position: true } });
+  return tx.returnService.create({
+    data: { returnId, ...data, position: (_max.position ?? 0) + 1 },
+    select: { id: true },
+  });
+}
+
+export async function updateService(tx: Tx, serviceId: string, data: ServiceData): Promise<void> {
+  await tx.returnService.update({ where: { id: serviceId }, data, select: { id: true } });
+}
+
+/**
+ * How many answers of a service hold anything (a rating, "not applicable", a narrative or evidence):
+ * what removing it would lose. A new return's empty rows are not answers to the people who remove it.
+ */
+export function countServiceAnswers(db: DbClient, serviceId: string): Promise<number> {
+  return db.response.count({
+    where: {
+      serviceId,
+      OR: [
+        { ratingLevelId: { not: null } },
+        { notApplicable: true },
+        { narrative: { not: '' } },
+        { evidenceLinks: { some: {} } },
+      ],
+    },
+  });
+}
+
+/** Removes one service; its answers go with it (the foreign key cascades). Gives how many went. */
+export async function deleteService(tx: Tx, serviceId: string): Promise<number> {
+  const answers = await countServiceAnswers(tx, serviceId);
+  await tx.returnService.delete({ where: { id: serviceId }, select: { id: true } });
+  return answers;
 }
 
 /** Removes a return's services and, with them, their answers. */
@@ -407,9 +468,15 @@ export function findReturnAuditEvents(db: DbClient, returnId: string) {
 export async function findResponseCodes(db: DbClient, returnId: string): Promise<Map<string, string>> {
   const rows = await db.response.findMany({
     where: { returnId },
-    select: { id: true, requirement: { select: { code: true } } },
+    select: { id: true, requirement: { select: { code: true } }, service: { select: { name: true } } },
   });
-  return new Map(rows.map((row) => [row.id, row.requirement.code]));
+  // Issue 14: an answer for a service names it ("1A, Maternity").
+  return new Map(
+    rows.map((row) => [
+      row.id,
+      row.service ? `${row.requirement.code}, ${row.service.name}` : row.requirement.code,
+    ]),
+  );
 }
 
 export function findSubmissions(db: DbClient, returnId: string) {

@@ -11,7 +11,8 @@ import {
   type FormBody,
 } from '../forms.js';
 import { pathTo, paths } from '../paths.js';
-import { idFromPath, signedInUser } from '../route-helpers.js';
+import { idFromPath, serviceFromQuery, signedInUser } from '../route-helpers.js';
+import { NotFound } from '../errors.js';
 import { formatDateTime } from '../format.js';
 import { chaseHistory } from '../reminders/outbox.service.js';
 import { historyRows } from './history.js';
@@ -39,6 +40,7 @@ import {
 } from './returns.service.js';
 import { parseReturnsListQuery, returnsListPage } from './returns-list.js';
 import { answerFormSchema, declarationSchema, NOT_APPLICABLE_RATING, repliesFrom } from './schemas.js';
+import { minimumText } from './services.js';
 
 // What every returns view may use to show dates and status tags.
 const viewHelpers = {
@@ -143,7 +145,12 @@ export function returnsRoutes(deps: AppDeps): Router {
   router.get(paths.returns.requirement, requireSignIn, async (req, res) => {
     const returnId = idFromPath(req.params.returnId);
     const requirementId = idFromPath(req.params.requirementId);
-    const page = await requirementPage(deps, signedInUser(res), returnId, requirementId, clock());
+    const serviceId = serviceFromQuery(req);
+    const page = await requirementPage(deps, signedInUser(res), returnId, requirementId, clock(), serviceId);
+    if (page.kind === 'redirect') {
+      res.redirect(page.location);
+      return;
+    }
     renderRequirement(res, page, { values: valuesFromAnswer(page.answer) });
   });
 
@@ -152,7 +159,7 @@ export function returnsRoutes(deps: AppDeps): Router {
     const returnId = idFromPath(req.params.returnId);
     const requirementId = idFromPath(req.params.requirementId);
     // Refuse other providers, staff and frozen returns before looking at what was posted.
-    const target = await answerTarget(deps, user, returnId, requirementId);
+    const target = await answerTarget(deps, user, returnId, requirementId, serviceFromQuery(req));
     const body = formBody(req);
     const complete = body.action !== 'draft';
     const parsed = parseForm(
@@ -166,7 +173,9 @@ export function returnsRoutes(deps: AppDeps): Router {
     );
     // The page is read only when it is shown again: a save that works goes straight on.
     const showAgain = async (status: number, view: (page: RequirementPage) => RequirementView) => {
-      const page = await requirementPage(deps, user, returnId, requirementId, clock());
+      const page = await requirementPage(deps, user, returnId, requirementId, clock(), target.service?.id);
+      // Removed meanwhile: its page is gone.
+      if (page.kind === 'redirect') throw new NotFound();
       res.status(status);
       renderRequirement(res, page, view(page));
     };
@@ -199,12 +208,8 @@ export function returnsRoutes(deps: AppDeps): Router {
       }));
       return;
     }
-    const next = complete ? target.nextRequirementId : undefined;
-    res.redirect(
-      next
-        ? pathTo(paths.returns.requirement, { returnId, requirementId: next })
-        : pathTo(paths.returns.show, { returnId }),
-    );
+    const next = complete ? target.next : undefined;
+    res.redirect(next ?? pathTo(paths.returns.show, { returnId }));
   });
 
   router.post(paths.returns.carryForward, requireSignIn, async (req, res) => {
@@ -256,13 +261,25 @@ export function returnsRoutes(deps: AppDeps): Router {
           )
         : {}),
     };
+    // What is missing, each linked to the page where it is put right (issue 14: a service and its outcome).
+    const elsewhere = [
+      ...(outcome?.kind === 'too-few-services'
+        ? [{ text: `Add ${minimumText(outcome.minimum)} you assessed before you submit`, href: outcome.href }]
+        : []),
+      ...(outcome?.kind === 'incomplete'
+        ? outcome.items.map((item) => ({
+            text: `${item.code}${item.serviceName ? ` for ${item.serviceName}` : ''}: ${item.problem}`,
+            href: item.href,
+          }))
+        : []),
+    ];
     const page = await checkAnswersPage(deps, user, returnId, clock());
     res.status(400);
     res.render('returns/check-answers', {
       ...viewHelpers,
       ...page,
       errors,
-      errorList: errorSummary(errors),
+      errorList: [...errorSummary(errors), ...elsewhere],
       // What they wrote is kept.
       replyValues: Object.fromEntries(
         page.returned.map((item) => {

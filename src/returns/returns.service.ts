@@ -32,7 +32,7 @@ import {
 import type { ReturnStatus } from '../generated/prisma/enums.js';
 import type { CurrentUser } from '../auth/current-user.js';
 import { ukToday } from '../format.js';
-import { pathTo, paths } from '../paths.js';
+import { pathTo, paths, withService } from '../paths.js';
 import { groupState, isOverdue, requirementState, type RequirementState } from './progress.js';
 import {
   createAnswer,
@@ -60,15 +60,18 @@ import {
   deleteServices,
   createServices,
   findServices,
+  findService,
   type AnswerData,
   type AnswerRow,
   type ReturnRow,
+  type ServiceRow,
   type Tx,
   findGradingRecord,
 } from './queries.js';
 import { assertEditable, isEditable } from './rules.js';
 import { gradingRecordLines, needsGradingRecord } from './grading.js';
 import { buildReturnSnapshot, snapshotDigest } from './snapshot.js';
+import { perServiceRule, type PerServiceRule } from './services.js';
 import { actionCarry, actionLines, requirementActionItems } from '../actions/action-items.js';
 import { findFrameworkActions } from '../actions/queries.js';
 import { returnedByRequirement, returnedReview, type ReturnedReview } from './returned.js';
@@ -142,6 +145,21 @@ async function gradingStep(db: DbClient, row: ReturnRow) {
     lines: record ? gradingRecordLines(record) : [],
   };
 }
+
+/**
+ * The "Services assessed" step (issue 14) of a version answered per service (EDS 2022 Domain 1):
+ * undefined for other versions; otherwise its services, the fewest allowed, and the step's state.
+ */
+async function servicesStep(db: DbClient, row: ReturnRow) {
+  const rule = perServiceRule(row.frameworkVersion);
+  if (!rule) return undefined;
+  const services = await findServices(db, row.id);
+  const state: RequirementState =
+    services.length === 0 ? 'not_started' : services.length < rule.minimum ? 'in_progress' : 'completed';
+  return { ...rule, services, state, href: pathTo(paths.returns.services, { returnId: row.id }) };
+}
+
+export type ServicesStep = NonNullable<Awaited<ReturnType<typeof servicesStep>>>;
 
 /**
  * The return's EDS report (issue 14), for EDS versions scored with rating bands (EDS 2022): where it
@@ -229,6 +247,10 @@ interface TaskListRequirement {
   id: string;
   code: string;
   title: string;
+  /** The service it is answered for (issue 14: EDS 2022 Domain 1), if answered per service. */
+  service: { id: string; name: string } | undefined;
+  /** Its page (for the service). */
+  href: string;
   state: RequirementState;
   answer: AnswerRow | undefined;
   returnedReason: string | undefined;
@@ -239,13 +261,38 @@ interface TaskListRequirement {
   awaitingChange: boolean;
 }
 
+interface TaskListService {
+  id: string;
+  name: string;
+  state: RequirementState;
+  awaitingChangeCount: number;
+  requirements: TaskListRequirement[];
+}
+
 interface TaskListGroup {
   code: string;
   title: string;
   state: RequirementState;
   /** Its requirements returned and not changed yet: the group shows "Returned - needs changes". */
   awaitingChangeCount: number;
+  /** Every requirement to answer: a group answered per service has each once per service. */
   requirements: TaskListRequirement[];
+  /** A group answered per service (issue 14): its requirements service by service, in order. */
+  services: TaskListService[] | undefined;
+}
+
+/** Where requirements stand together: none to answer yet (no services) is not started. */
+function stateOf(requirements: readonly TaskListRequirement[]): RequirementState {
+  return requirements.length === 0 ? 'not_started' : groupState(requirements.map((item) => item.state));
+}
+
+function awaitingCount(requirements: readonly TaskListRequirement[]): number {
+  return requirements.filter((requirement) => requirement.awaitingChange).length;
+}
+
+/** The answer of a requirement for a service (null: not answered per service). */
+function answerKey(requirementId: string, serviceId: string | null): string {
+  return `${requirementId} ${serviceId ?? ''}`;
 }
 
 async function taskListGroups(
@@ -257,28 +304,61 @@ async function taskListGroups(
   // One after the other: inside a transaction the queries share one connection.
   const { groups } = await versionContent(versions, db, row.frameworkVersionId);
   const answers = await findAnswers(db, row.id);
-  const byRequirement = new Map(answers.map((answer) => [answer.requirementId, answer]));
-  const returned = returnedByRequirement(review);
+  const rule = perServiceRule(row.frameworkVersion);
+  const services = rule ? await findServices(db, row.id) : [];
+  const byKey = new Map(answers.map((answer) => [answerKey(answer.requirementId, answer.serviceId), answer]));
+  // A decision per service (issue 14) is that service's; one without a service is the requirement's.
+  const byService = new Map(
+    review?.requirements.map((item) => [answerKey(item.requirementId, item.serviceId), item]),
+  );
+  const byRequirement = returnedByRequirement(review);
+  const item = (requirement: VersionRequirement, service?: ServiceRow): TaskListRequirement => {
+    const answer = byKey.get(answerKey(requirement.id, service?.id ?? null));
+    const own = service ? byService.get(answerKey(requirement.id, service.id)) : undefined;
+    const sentBack = own
+      ? { reason: own.reason, awaitingChange: !own.changed }
+      : service
+        ? undefined
+        : byRequirement.get(requirement.id);
+    return {
+      id: requirement.id,
+      code: requirement.code,
+      title: requirement.title,
+      service: service && { id: service.id, name: service.name },
+      href: withService(
+        pathTo(paths.returns.requirement, { returnId: row.id, requirementId: requirement.id }),
+        service?.id,
+      ),
+      state: requirementState(answer),
+      answer,
+      returnedReason: sentBack?.reason,
+      awaitingChange: sentBack?.awaitingChange ?? false,
+    };
+  };
   return groups.map((group) => {
-    const requirements = group.requirements.map(({ id, code, title }) => {
-      const answer = byRequirement.get(id);
-      const sentBack = returned.get(id);
-      return {
-        id,
-        code,
-        title,
-        state: requirementState(answer),
-        answer,
-        returnedReason: sentBack?.reason,
-        awaitingChange: sentBack?.awaitingChange ?? false,
-      };
-    });
+    const serviceLists =
+      rule?.groupCode === group.code
+        ? services.map((service) => {
+            const requirements = group.requirements.map((requirement) => item(requirement, service));
+            return {
+              id: service.id,
+              name: service.name,
+              state: stateOf(requirements),
+              awaitingChangeCount: awaitingCount(requirements),
+              requirements,
+            };
+          })
+        : undefined;
+    const requirements = serviceLists
+      ? serviceLists.flatMap((service) => service.requirements)
+      : group.requirements.map((requirement) => item(requirement));
     return {
       code: group.code,
       title: group.title,
-      state: groupState(requirements.map((requirement) => requirement.state)),
-      awaitingChangeCount: requirements.filter((requirement) => requirement.awaitingChange).length,
+      state: stateOf(requirements),
+      awaitingChangeCount: awaitingCount(requirements),
       requirements,
+      services: serviceLists,
     };
   });
 }
@@ -298,11 +378,15 @@ export async function returnTaskList(
       ? await findCarryForwardSource(prisma, carryTarget(row))
       : null;
   const requirements = groups.flatMap((group) => group.requirements);
+  const services = await servicesStep(prisma, row);
   const accepted =
     row.status === 'accepted' ? (await findLatestSubmission(prisma, row.id))?.review : undefined;
   return {
     summary,
     groups,
+    services,
+    // The workbook has one row per outcome (workbook.service.ts refuses several services): no link.
+    workbookNotForServices: (services?.services.length ?? 0) > 1,
     grading: await gradingStep(prisma, row),
     edsReport: await edsReportSection(prisma, user, row),
     review: review && { comment: review.comment, decidedAt: review.decidedAt },
@@ -334,17 +418,62 @@ function progressText(completed: number, total: number, returnedLeft: number): s
   return `${done} ${returnedLeft === 1 ? '1 returned requirement still needs' : `${returnedLeft} returned requirements still need`} changes.`;
 }
 
+/** The per-service rule of a return's version when it applies to this requirement (issue 14). */
+function perServiceRuleFor(row: ReturnRow, requirement: VersionRequirement): PerServiceRule | undefined {
+  const rule = perServiceRule(row.frameworkVersion);
+  return rule?.groupCode === requirement.group.code ? rule : undefined;
+}
+
+/**
+ * The service a requirement's page is for (issue 14): none for a requirement not answered per
+ * service (a service named there is not found); for one answered per service, the named service of
+ * this return (any other: not found). Named nowhere (an older link), the page is the first service's.
+ */
+async function pageService(
+  db: DbClient,
+  user: CurrentUser,
+  row: ReturnRow,
+  requirement: VersionRequirement,
+  serviceId: string | undefined,
+): Promise<{ service: ServiceRow | undefined } | { redirect: string }> {
+  if (!perServiceRuleFor(row, requirement)) {
+    if (serviceId !== undefined) throw new NotFound();
+    return { service: undefined };
+  }
+  const services = await findServices(db, row.id);
+  if (serviceId === undefined) {
+    const [first] = services;
+    if (first) {
+      const path = pathTo(paths.returns.requirement, { returnId: row.id, requirementId: requirement.id });
+      return { redirect: withService(path, first.id) };
+    }
+    // No services yet: they are named first (or, for those who cannot, the task list says so).
+    return {
+      redirect: pathTo(canEdit(user, row) ? paths.returns.services : paths.returns.show, {
+        returnId: row.id,
+      }),
+    };
+  }
+  const service = services.find((candidate) => candidate.id === serviceId);
+  if (!service) throw new NotFound();
+  return { service };
+}
+
 export async function requirementPage(
   { prisma, caches }: DataDeps,
   user: CurrentUser,
   returnId: string,
   requirementId: string,
   now: Date,
+  serviceId?: string,
 ) {
   const row = await visibleReturn(prisma, user, returnId);
   const requirement = await visibleRequirement(caches.versions, prisma, row, requirementId);
+  const resolved = await pageService(prisma, user, row, requirement, serviceId);
+  if ('redirect' in resolved) return { kind: 'redirect' as const, location: resolved.redirect };
+  const { service } = resolved;
   const [answer, review] = await Promise.all([
-    findAnswer(prisma, row.id, requirement.id),
+    findAnswer(prisma, row.id, requirement.id, service?.id),
     returnedReview(prisma, row.id, await versionMappings(caches.versionMappings)),
   ]);
   const items = answer ? ((await evidenceForResponses(prisma, [answer.id])).get(answer.id) ?? []) : [];
@@ -355,11 +484,16 @@ export async function requirementPage(
     requirement,
     ukToday(now),
   );
+  const ids = { returnId: row.id, requirementId: requirement.id };
   return {
+    kind: 'page' as const,
     summary: summarise(user, row, now),
     actions,
-    addActionHref: pathTo(paths.actions.add, { returnId: row.id, requirementId: requirement.id }),
+    addActionHref: withService(pathTo(paths.actions.add, ids), service?.id),
     requirement,
+    service,
+    /** The page itself (the form posts here). */
+    requirementHref: withService(pathTo(paths.returns.requirement, ids), service?.id),
     subject: requirementSubject(row.frameworkVersion.framework.code, requirement.code),
     answer,
     hasAnswer: answer !== null,
@@ -368,7 +502,7 @@ export async function requirementPage(
   };
 }
 
-export type RequirementPage = Awaited<ReturnType<typeof requirementPage>>;
+export type RequirementPage = Extract<Awaited<ReturnType<typeof requirementPage>>, { kind: 'page' }>;
 
 /** Refuses a submission before the form is read: another provider, staff, a contributor, a frozen return. */
 export async function assertCanSubmit(
@@ -391,29 +525,66 @@ async function submittableReturn(db: DbClient, user: CurrentUser, returnId: stri
 export interface AnswerTarget {
   row: ReturnRow;
   requirement: VersionRequirement;
+  /** The service answered for (issue 14), for a requirement answered per service. */
+  service: ServiceRow | undefined;
   subject: string;
-  /** The requirement after this one in task-list order ("Save and continue"), if any. */
-  nextRequirementId: string | undefined;
+  /** The page after this one in task-list order ("Save and continue"), if any. */
+  next: string | undefined;
+}
+
+/**
+ * The pages of a return's requirements in task-list order: a group answered per service (issue 14)
+ * service by service, each service through all of the group's requirements.
+ */
+function answerPages(
+  row: ReturnRow,
+  groups: readonly { code: string; requirements: readonly VersionRequirement[] }[],
+  services: readonly ServiceRow[],
+) {
+  const rule = perServiceRule(row.frameworkVersion);
+  return groups.flatMap((group) =>
+    (rule?.groupCode === group.code ? services : [undefined]).flatMap((service) =>
+      group.requirements.map((requirement) => ({ requirementId: requirement.id, serviceId: service?.id })),
+    ),
+  );
 }
 
 /**
  * The return, refused unless this user may change it (another provider's: 404; staff: 403; frozen:
- * 409), and the requirement being answered (404 unless it is one of the return's standard).
+ * 409), and the requirement being answered (404 unless it is one of the return's standard, or, if
+ * answered per service, unless the service named is one of the return's; named nowhere, an older
+ * form's, the first service, as the database takes an answer without a service).
  */
 export async function answerTarget(
   { prisma, caches }: DataDeps,
   user: CurrentUser,
   returnId: string,
   requirementId: string,
+  serviceId?: string,
 ): Promise<AnswerTarget> {
   const row = await editableReturn(prisma, user, returnId);
   const requirement = await visibleRequirement(caches.versions, prisma, row, requirementId);
-  const { requirements } = await versionContent(caches.versions, prisma, row.frameworkVersionId);
+  const resolved = await pageService(prisma, user, row, requirement, serviceId);
+  const services = await findServices(prisma, row.id);
+  const service = 'redirect' in resolved ? services[0] : resolved.service;
+  if ('redirect' in resolved && !service) throw new NotFound();
+  const { groups } = await versionContent(caches.versions, prisma, row.frameworkVersionId);
+  const pages = answerPages(row, groups, services);
+  const at = pages.findIndex(
+    (page) => page.requirementId === requirement.id && page.serviceId === service?.id,
+  );
+  const next = pages[at + 1];
   return {
     row,
     requirement,
+    service,
     subject: requirementSubject(row.frameworkVersion.framework.code, requirement.code),
-    nextRequirementId: requirements[requirements.indexOf(requirement) + 1]?.id,
+    next:
+      next &&
+      withService(
+        pathTo(paths.returns.requirement, { returnId: row.id, requirementId: next.requirementId }),
+        next.serviceId,
+      ),
   };
 }
 
@@ -474,7 +645,7 @@ const EMPTY_ANSWER = {
 export async function saveAnswer(
   { prisma }: DataDeps,
   user: CurrentUser,
-  { row, requirement }: AnswerTarget,
+  { row, requirement, service }: AnswerTarget,
   input: AnswerInput,
   now: Date,
 ): Promise<SaveOutcome> {
@@ -483,7 +654,9 @@ export async function saveAnswer(
     const status = await lockReturn(tx, row.id);
     if (!status) throw new NotFound();
     assertEditable(status);
-    return saveAnswerIn(tx, user, row.id, requirement, status, input, now);
+    // Removed since the page was read: its answers went with it.
+    if (service && !(await findService(tx, row.id, service.id))) throw new NotFound();
+    return saveAnswerIn(tx, user, row.id, requirement, status, input, now, service?.id);
   });
 }
 
@@ -508,9 +681,11 @@ export async function saveAnswerIn(
   status: ReturnStatus,
   input: AnswerInput,
   now: Date,
+  /** The service answered for (issue 14); without one, a per-service answer is the first service's. */
+  serviceId?: string,
 ): Promise<SaveOutcome> {
   const level = requirement.ratingScale.levels.find((candidate) => candidate.code === input.ratingCode);
-  const current = await findAnswer(tx, returnId, requirement.id);
+  const current = await findAnswer(tx, returnId, requirement.id, serviceId);
   const { before, after, changed } = changedFields(
     current
       ? auditFields({ ...current, ratingCode: current.ratingLevel?.code ?? null })
@@ -530,11 +705,18 @@ export async function saveAnswerIn(
   let responseId: string;
   if (current) {
     if ((await updateAnswerAtVersion(tx, current.id, input.version, data)) === 0) {
-      return { kind: 'conflict' as const, current: await reread(tx, returnId, requirement.id) };
+      return { kind: 'conflict' as const, current: await reread(tx, returnId, requirement.id, serviceId) };
     }
     responseId = current.id;
   } else {
-    responseId = (await createAnswer(tx, { ...data, returnId, requirementId: requirement.id })).id;
+    responseId = (
+      await createAnswer(tx, {
+        ...data,
+        returnId,
+        requirementId: requirement.id,
+        serviceId: serviceId ?? null,
+      })
+    ).id;
   }
   await recordAudit(tx, {
     actorId: user.id,
@@ -549,8 +731,13 @@ export async function saveAnswerIn(
   return { kind: 'saved' as const };
 }
 
-async function reread(tx: Tx, returnId: string, requirementId: string): Promise<AnswerRow> {
-  const answer = await findAnswer(tx, returnId, requirementId);
+async function reread(
+  tx: Tx,
+  returnId: string,
+  requirementId: string,
+  serviceId: string | undefined,
+): Promise<AnswerRow> {
+  const answer = await findAnswer(tx, returnId, requirementId, serviceId);
   if (!answer) throw new NotFound();
   return answer;
 }
@@ -696,6 +883,10 @@ export interface IncompleteItem {
   id: string;
   code: string;
   title: string;
+  /** The service it is answered for (issue 14), if answered per service. */
+  serviceName: string | undefined;
+  /** Where to fix it. */
+  href: string;
   problem: string;
 }
 
@@ -712,7 +903,13 @@ async function blockedEvidence(db: DbClient, groups: TaskListGroup[]) {
   return requirements.flatMap((requirement) =>
     (requirement.answer ? (evidence.get(requirement.answer.id) ?? []) : [])
       .filter((item) => item.scanStatus === 'infected')
-      .map((item) => ({ id: requirement.id, code: requirement.code, fileName: item.fileName })),
+      .map((item) => ({
+        id: requirement.id,
+        code: requirement.code,
+        serviceName: requirement.service?.name,
+        href: requirement.href,
+        fileName: item.fileName,
+      })),
   );
 }
 
@@ -724,6 +921,8 @@ function incompleteItems(groups: TaskListGroup[]): IncompleteItem[] {
         id: requirement.id,
         code: requirement.code,
         title: requirement.title,
+        serviceName: requirement.service?.name,
+        href: requirement.href,
         problem: incompleteProblem(requirement),
       })),
   );
@@ -765,20 +964,33 @@ export async function checkAnswersPage(
     );
   return {
     summary: summarise(user, row, now),
-    groups: groups.map((group) => ({
-      ...group,
-      requirements: group.requirements.map((requirement) => ({
+    groups: groups.map((group) => {
+      const shown = (requirement: TaskListRequirement) => ({
         ...requirement,
         evidence: evidenceOf(requirement),
         actionLines: actionLinesOf(requirement),
-      })),
-    })),
+      });
+      return {
+        ...group,
+        requirements: group.requirements.map(shown),
+        services: group.services?.map((service) => ({
+          ...service,
+          requirements: service.requirements.map(shown),
+        })),
+      };
+    }),
     incomplete: incompleteItems(groups),
     blocked: await blockedEvidence(prisma, groups),
+    services: await servicesStep(prisma, row),
     grading: await gradingStep(prisma, row),
-    // What the reviewer sent back, each with their reason and whether it has been changed since.
+    // What the reviewer sent back, each with their reason and whether it has been changed since
+    // (once per requirement, however many services answer it).
     returned: requirements
-      .filter((requirement) => requirement.returnedReason !== undefined)
+      .filter(
+        (requirement, index) =>
+          requirement.returnedReason !== undefined &&
+          requirements.findIndex((other) => other.id === requirement.id) === index,
+      )
       .map((requirement) => ({
         id: requirement.id,
         code: requirement.code,
@@ -798,7 +1010,9 @@ export function replyField(requirementId: string): string {
 
 export type SubmitOutcome =
   | { kind: 'submitted' }
-  | { kind: 'incomplete' }
+  /** Fewer services than the standard's data asks for (issue 14: EDS 2022 Domain 1). */
+  | { kind: 'too-few-services'; minimum: number; href: string }
+  | { kind: 'incomplete'; items: IncompleteItem[] }
   /** A standard graded by panels without its grading record (issue 14). */
   | { kind: 'ungraded' }
   /** A file on an answer was blocked by the virus check. */
@@ -826,8 +1040,12 @@ export async function submitReturn(
     if (!status) throw new NotFound();
     assertEditable(status);
     const review = await returnedReview(tx, row.id, mappings);
+    const services = await servicesStep(tx, row);
+    if (services && services.services.length < services.minimum)
+      return { kind: 'too-few-services' as const, minimum: services.minimum, href: services.href };
     const groups = await taskListGroups(caches.versions, tx, row, review);
-    if (incompleteItems(groups).length > 0) return { kind: 'incomplete' as const };
+    const incomplete = incompleteItems(groups);
+    if (incomplete.length > 0) return { kind: 'incomplete' as const, items: incomplete };
     if ((await blockedEvidence(tx, groups)).length > 0) return { kind: 'blocked-evidence' as const };
     if ((await gradingStep(tx, row))?.recorded === false) return { kind: 'ungraded' as const };
     // A returned requirement goes back changed, or with the provider's answer to the reviewer.

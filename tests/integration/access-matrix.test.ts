@@ -108,6 +108,15 @@ const RULES = `
   # Who graded an EDS return (issue 14): provider A's people while it is editable; staff cannot change it.
   GET     /returns/:returnId/grading                                            signin    403      ok       ok       404      403      403
   POST    /returns/:returnId/grading                                            signin    403      ok       ok       404      403      403
+  # The services an EDS 2022 return assesses in Domain 1 (issue 14): as its answers, provider A's people
+  # while it is editable. The service in the URL is one of its own for each actor who may remove it.
+  GET     /returns/:returnId/services                                           signin    403      ok       ok       404      403      403
+  GET     /returns/:returnId/services/add                                       signin    403      ok       ok       404      403      403
+  POST    /returns/:returnId/services/add                                       signin    403      ok       ok       404      403      403
+  GET     /returns/:returnId/services/:serviceId/change                         signin    403      ok       ok       404      403      403
+  POST    /returns/:returnId/services/:serviceId/change                         signin    403      ok       ok       404      403      403
+  GET     /returns/:returnId/services/:serviceId/remove                         signin    403      ok       ok       404      403      403
+  POST    /returns/:returnId/services/:serviceId/remove                         signin    403      ok       ok       404      403      403
   # The EDS report of an EDS 2022 return (issue 14): whoever may see the return.
   GET     /returns/:returnId/eds-report                                         signin    ok       ok       ok       404      ok       ok
   GET     /returns/:returnId/eds-report.xlsx                                    signin    ok       ok       ok       404      ok       ok
@@ -274,6 +283,8 @@ let evidenceId: string;
 let requirementId: string;
 let params: Record<string, string>;
 let edsReturnId: string;
+/** Services of the EDS 2022 return, one per actor (those allowed to remove one remove their own). */
+let serviceSubjects: Record<Actor, string>;
 /** Provider A's WRES return (the workforce pages' :returnId). */
 let workforceReturnId: string;
 // Provider A's AIS return of a later period, still open: where actions are added from.
@@ -384,6 +395,23 @@ beforeAll(async () => {
     })
   ).id;
 
+  const serviceOf = async (name: string) =>
+    (
+      await db.prisma.returnService.create({
+        data: { returnId: edsReturnId, name, whyChosen: 'For the access matrix', position: 10 },
+      })
+    ).id;
+  const sharedService = await serviceOf('Matrix shared service');
+  serviceSubjects = {
+    anonymous: sharedService,
+    viewer: sharedService,
+    leadA: await serviceOf('Matrix service of lead A'),
+    contribA: await serviceOf('Matrix service of contributor A'),
+    leadB: sharedService,
+    manager: sharedService,
+    admin: sharedService,
+  };
+
   workforceReturnId = (
     await db.prisma.workforceReturn.create({
       data: {
@@ -466,13 +494,15 @@ function urlOf(path: string, actor: Actor): string {
     ? { ...params, ...mailboxParams }
     : path === paths.returns.grading || path.startsWith(paths.returns.edsReport)
       ? { ...params, returnId: edsReturnId }
-      : path.startsWith('/workforce/returns/')
-        ? { ...params, returnId: workforceReturnId }
-        : path === paths.actions.add || path === paths.actions.link
-          ? { ...params, returnId: openReturnId }
-          : path.startsWith('/providers/:providerId/people/:userId')
-            ? { ...params, userId: peopleSubjects[actor] }
-            : params;
+      : path.startsWith(paths.returns.services)
+        ? { ...params, returnId: edsReturnId, serviceId: serviceSubjects[actor] }
+        : path.startsWith('/workforce/returns/')
+          ? { ...params, returnId: workforceReturnId }
+          : path === paths.actions.add || path === paths.actions.link
+            ? { ...params, returnId: openReturnId }
+            : path.startsWith('/providers/:providerId/people/:userId')
+              ? { ...params, userId: peopleSubjects[actor] }
+              : params;
   return path.replace(/:([A-Za-z]+)/g, (_match, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`No value for :${name} (${path}): add one to params`);
@@ -525,6 +555,10 @@ function bodyFor(key: string, actor: Actor): Body {
         groups: ['staff-networks', 'trade-unions'],
         howAgreed: 'By consensus at the panel',
       }),
+    'POST /returns/:returnId/services/add': () =>
+      form({ name: `Matrix added ${unique()}`, whyChosen: 'Added by the access matrix' }),
+    'POST /returns/:returnId/services/:serviceId/change': () =>
+      form({ name: `Matrix renamed ${unique()}`, whyChosen: 'Changed by the access matrix' }),
     'POST /returns/:returnId/eds-report/publication': () =>
       form({
         url: 'https://www.alpha.nhs.uk/eds',
@@ -647,6 +681,10 @@ async function snapshotOfProviderA() {
     }),
     returns: await db.prisma.return.findMany({ where: { providerId }, orderBy: { id: 'asc' } }),
     responses: await db.prisma.response.findMany({
+      where: { returnId: { in: returnIds } },
+      orderBy: { id: 'asc' },
+    }),
+    services: await db.prisma.returnService.findMany({
       where: { returnId: { in: returnIds } },
       orderBy: { id: 'asc' },
     }),

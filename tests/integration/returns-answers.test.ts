@@ -1,5 +1,6 @@
 import { readVersionMappings } from '../../src/frameworks/version-mappings.js';
 import { STANDARD_MAPPINGS_DIR } from '../../src/project-root.js';
+import { withService } from '../../src/paths.js';
 import { findSnapshotSource } from '../../src/returns/queries.js';
 import { buildReturnSnapshot } from '../../src/returns/snapshot.js';
 import { buildTestApp, csrfTokenFrom, signedInAgent } from '../support/app.js';
@@ -369,7 +370,9 @@ describe('answering a requirement', () => {
     });
     const [outcome] = await requirementsInOrder(db.prisma, eds.id);
     const lead = await signedInAgent(buildTestApp(db), w.leadA.id);
-    const url = requirementPath(edsReturn.id, outcome?.id ?? '');
+    // Domain 1 is answered per service (issue 14): the page of the return's first, "All services".
+    const service = await db.prisma.returnService.findFirstOrThrow({ where: { returnId: edsReturn.id } });
+    const url = withService(requirementPath(edsReturn.id, outcome?.id ?? ''), service.id);
     const response = await postForm(lead, url, url, { ...answerFields(), version: '1' });
     expect(response.status).toBe(400);
     expect(response.text).toContain('Enter a narrative for outcome 1A');

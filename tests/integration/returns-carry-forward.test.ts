@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { pathTo, paths } from '../../src/paths.js';
 import { buildTestApp, signedInAgent } from '../support/app.js';
+import { textOf } from '../support/review-fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
   createReturn,
@@ -352,4 +353,46 @@ test('an EDS 2022 return carries its services, each with its own Domain 1 answer
   // Domains 2 and 3 are answered once, with no service.
   const others = await db.prisma.response.count({ where: { returnId: target.id, serviceId: null } });
   expect(others).toBe((await requirementsInOrder(db.prisma, eds.id)).length - domainOne.length);
+  // The task list shows both services' outcomes to confirm, and no "All services".
+  const taskList = textOf((await lead.get(returnPath(target.id)).expect(200)).text);
+  expect(taskList).toMatch(/Services assessed in Domain 1 Maternity, Community nursing Completed/);
+  expect(taskList).toMatch(/Community nursing Community nursing status: Carried forward: confirm/);
+  expect(taskList).not.toContain('All services');
+});
+
+test('services named in a new EDS 2022 return start it: carrying forward can no longer replace them', async () => {
+  const w = base;
+  const eds = await frameworkVersion(db.prisma, 'EDS', '2022');
+  const accepted = await earlierReturn(w, w.contractB, {
+    frameworkVersionId: eds.id,
+    startYear: 2023,
+    status: 'accepted',
+  });
+  const period = await db.prisma.reportingPeriod.create({
+    data: {
+      label: `2024/25 ${randomUUID().slice(0, 6)}`,
+      startDate: new Date('2024-04-01'),
+      endDate: new Date('2025-03-31'),
+    },
+  });
+  const target = await createReturn(db.prisma, {
+    contractId: w.contractB.id,
+    providerId: w.providerB.id,
+    frameworkVersionId: eds.id,
+    periodId: period.id,
+  });
+  const lead = await signedInAgent(buildTestApp(db, { clock: () => NOW }), w.leadB.id);
+  expect(textOf((await lead.get(returnPath(target.id)).expect(200)).text)).toContain(
+    `Start from your ${accepted.period.label} return`,
+  );
+  const add = pathTo(paths.returns.serviceAdd, { returnId: target.id });
+  expect((await postForm(lead, add, add, { name: 'Maternity', whyChosen: 'Chosen now' })).status).toBe(302);
+  const page = textOf((await lead.get(returnPath(target.id)).expect(200)).text);
+  expect(page).not.toContain('Start from your');
+  expect((await postForm(lead, returnPath(target.id), carryPath(target.id), {})).status).toBe(409);
+  expect(
+    (
+      await db.prisma.returnService.findMany({ where: { returnId: target.id }, orderBy: { position: 'asc' } })
+    ).map((service) => service.name),
+  ).toEqual(['All services', 'Maternity']);
 });

@@ -4,7 +4,7 @@ import ejs from 'ejs';
 import express from 'express';
 import request from 'supertest';
 import { NHSUK_DIST_DIR, NHSUK_FRONTEND_VERSION, setUpStatic } from '../../src/middleware/static.js';
-import { pathTo, paths } from '../../src/paths.js';
+import { pathTo, withService, paths } from '../../src/paths.js';
 import { PUBLIC_DIR, VIEWS_DIR } from '../../src/project-root.js';
 import type { CurrentUser } from '../../src/auth/current-user.js';
 import { viewFormat } from '../../src/view-format.js';
@@ -30,6 +30,7 @@ function baseLocals(overrides: Partial<ViewLocals> = {}): ViewLocals {
   return {
     paths,
     pathTo,
+    withService,
     serviceName: SERVICE_NAME,
     nhsukVersion: NHSUK_FRONTEND_VERSION,
     format: viewFormat,
