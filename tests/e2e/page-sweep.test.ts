@@ -96,8 +96,24 @@ beforeAll(async () => {
   const started = await startBrowserApp(closers);
   ({ browser, db, baseUrl } = started);
   await seedDemoData(db.prisma, testLogger, new Date());
-  // What the demo lacks for a few pages: a period not opened yet (its standards' pages), and an email
-  // in the local mailbox.
+  // What the demo lacks for a few pages: a period not opened yet (its standards' pages), an email in
+  // the local mailbox, and a service on each open EDS 2022 return (the pages that change or remove one).
+  const openEds = await db.prisma.return.findMany({
+    where: {
+      status: { in: ['not_started', 'in_progress'] },
+      frameworkVersion: { code: '2022' },
+      services: { none: {} },
+    },
+    select: { id: true },
+  });
+  await db.prisma.returnService.createMany({
+    data: openEds.map((row) => ({
+      returnId: row.id,
+      name: 'All services',
+      whyChosen: 'Domain 1 was assessed for all services together.',
+      position: 1,
+    })),
+  });
   const ais = await frameworkVersion(db.prisma, 'AIS', '2025');
   await db.prisma.reportingPeriod.create({
     data: {
