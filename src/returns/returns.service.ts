@@ -316,7 +316,10 @@ async function taskListGroups(
     const answer = byKey.get(answerKey(requirement.id, service?.id ?? null));
     const own = service ? byService.get(answerKey(requirement.id, service.id)) : undefined;
     const sentBack = own
-      ? { reason: own.reason, awaitingChange: !own.changed }
+      ? {
+          reason: own.serviceName ? `${own.serviceName}: ${own.reason}` : own.reason,
+          awaitingChange: !own.changed,
+        }
       : service
         ? undefined
         : byRequirement.get(requirement.id);
