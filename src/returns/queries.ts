@@ -295,6 +295,11 @@ export async function updateService(tx: Tx, serviceId: string, data: ServiceData
  * How many answers of a service hold anything (a rating, "not applicable", a narrative or evidence):
  * what removing it would lose. A new return's empty rows are not answers to the people who remove it.
  */
+/** Decisions reviewers made on a service's outcomes in earlier submissions (kept on the record). */
+export function countServiceDecisions(db: DbClient, serviceId: string): Promise<number> {
+  return db.requirementReview.count({ where: { serviceId } });
+}
+
 export function countServiceAnswers(db: DbClient, serviceId: string): Promise<number> {
   return db.response.count({
     where: {

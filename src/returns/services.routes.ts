@@ -13,7 +13,14 @@ import {
   serviceValuesFromBody,
   type ServiceValues,
 } from './services.js';
-import { addService, changeService, removeService, servicePage, servicesPage } from './services.service.js';
+import {
+  addService,
+  changeService,
+  removeService,
+  reviewedServiceText,
+  servicePage,
+  servicesPage,
+} from './services.service.js';
 
 // Issue 14: the "Services assessed" step of an EDS 2022 return (see services.service.ts).
 
@@ -91,6 +98,7 @@ export function servicesRoutes(deps: AppDeps): Router {
       summary: page.summary,
       service: page.service,
       answerCount: page.answerCount,
+      reviewedText: page.decisionCount > 0 ? reviewedServiceText(page.service.name) : undefined,
       action: pathTo(paths.returns.serviceRemove, { returnId, serviceId }),
       servicesHref: pathTo(paths.returns.services, { returnId }),
     });

@@ -2,9 +2,10 @@ import { recordAudit } from '../audit/audit.js';
 import type { CurrentUser } from '../auth/current-user.js';
 import type { DataDeps } from '../deps.js';
 import type { DbClient } from '../db/prisma.js';
-import { NotFound, ValidationFailed } from '../errors.js';
+import { Conflict, NotFound, ValidationFailed } from '../errors.js';
 import {
   countServiceAnswers,
+  countServiceDecisions,
   createService,
   deleteService,
   findService,
@@ -50,7 +51,12 @@ export async function servicePage(
   const page = await servicesPage(deps, user, returnId, now);
   const service = page.services.find((candidate) => candidate.id === serviceId);
   if (!service) throw new NotFound();
-  return { ...page, service, answerCount: await countServiceAnswers(deps.prisma, service.id) };
+  return {
+    ...page,
+    service,
+    answerCount: await countServiceAnswers(deps.prisma, service.id),
+    decisionCount: await countServiceDecisions(deps.prisma, service.id),
+  };
 }
 
 /** Inside the return's lock: refuses a name another service of the return has, whatever its case. */
@@ -131,6 +137,14 @@ export function changeService(
   });
 }
 
+/** Why a service the reviewer has decided on cannot be removed, for the page and the refusal. */
+export function reviewedServiceText(name: string): string {
+  return (
+    `${name} cannot be removed: the commissioning team has reviewed its outcomes in an earlier ` +
+    'submission, and their decisions stay on the record. You can rename it or change its answers.'
+  );
+}
+
 export function removeService(
   deps: DataDeps,
   user: CurrentUser,
@@ -142,6 +156,9 @@ export function removeService(
     const service = await findService(tx, row.id, serviceId);
     // Removed already (a second click): nothing left to do.
     if (!service) return false;
+    // A reviewed service stays: removing it would delete the reviewer's decisions from the record.
+    if ((await countServiceDecisions(tx, service.id)) > 0)
+      throw new Conflict(reviewedServiceText(service.name));
     const answersRemoved = await deleteService(tx, service.id);
     await recordAudit(tx, {
       actorId: user.id,

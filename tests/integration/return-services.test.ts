@@ -12,7 +12,7 @@ import {
   frameworkVersion,
   importTestStandards,
 } from '../support/fixtures.js';
-import { textOf } from '../support/review-fixtures.js';
+import { submitReturn, textOf } from '../support/review-fixtures.js';
 import { postForm, returnPath, type Agent, type World } from './returns-helpers.js';
 
 // Issue 14: the "Services assessed" step of an EDS 2022 return: the provider's people name the
@@ -284,6 +284,54 @@ describe('changing and removing services', () => {
     await lead.get(removePath(ret.id, service?.id ?? '')).expect(404);
     await lead.get(changePath(ret.id, 'not-a-uuid')).expect(404);
   });
+});
+
+test('a service the reviewer decided on stays: removing it is refused, saying why', async () => {
+  const ret = await edsReturn();
+  const lead = await signedInAgent(buildTestApp(db), w.leadA.id);
+  const [first] = await services(ret.id);
+  await add(lead, ret.id, 'Outpatients');
+  // Reviewed in a first submission, then returned to the provider.
+  const submission = await submitReturn(db.prisma, ret.id, w.leadA.id);
+  const requirement = await db.prisma.requirement.findFirstOrThrow({
+    where: { frameworkVersionId: ret.frameworkVersionId, code: '1A' },
+  });
+  await db.prisma.requirementReview.create({
+    data: {
+      submissionId: submission.id,
+      requirementId: requirement.id,
+      serviceId: first?.id,
+      reviewerId: w.manager.id,
+      decision: 'returned',
+      reason: 'Say which groups the panel heard from.',
+    },
+  });
+  await db.prisma.return.update({ where: { id: ret.id }, data: { status: 'returned' } });
+
+  const confirm = await lead.get(removePath(ret.id, first?.id ?? '')).expect(200);
+  expect(textOf(confirm.text)).toContain(
+    'All services cannot be removed: the commissioning team has reviewed its outcomes',
+  );
+  expect(confirm.text).not.toContain('Remove service');
+  const refused = await postForm(
+    lead,
+    removePath(ret.id, first?.id ?? ''),
+    removePath(ret.id, first?.id ?? ''),
+    {},
+  );
+  expect(refused.status).toBe(409);
+  expect(textOf(refused.text)).toContain('their decisions stay on the record');
+  expect((await services(ret.id)).map((service) => service.name)).toEqual(['All services', 'Outpatients']);
+  expect(await db.prisma.requirementReview.count({ where: { submissionId: submission.id } })).toBe(1);
+  // A service no one reviewed can still go.
+  const [, outpatients] = await services(ret.id);
+  const removed = await postForm(
+    lead,
+    removePath(ret.id, outpatients?.id ?? ''),
+    removePath(ret.id, outpatients?.id ?? ''),
+    {},
+  );
+  expect(removed.status).toBe(302);
 });
 
 describe('who may change services', () => {
