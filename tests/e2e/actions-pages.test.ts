@@ -1,8 +1,8 @@
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { buildTestApp } from '../support/app.js';
 import { BOUNDS } from '../support/bounds.js';
 import { startBrowserApp } from '../support/browser-app.js';
-import { newPersonContext, PageChecks } from '../support/browser.js';
+import { follow, newPersonContext, PageChecks } from '../support/browser.js';
 import { createTwoProviderWorld } from '../support/fixtures.js';
 
 // Issue 14: the actions list and the provider page's open actions in Chromium with JavaScript off:
@@ -16,12 +16,6 @@ let checks: PageChecks;
 let world: Awaited<ReturnType<typeof createTwoProviderWorld>>;
 const cleanups: (() => Promise<unknown>)[] = [];
 const NOW = new Date('2027-01-15T10:00:00Z');
-
-async function follow(page: Page, target: Locator): Promise<void> {
-  const loaded = page.waitForEvent('load');
-  await target.click();
-  await loaded;
-}
 
 async function signedIn(displayName: string): Promise<Page> {
   const context = await newPersonContext(browser, { javaScript: false });

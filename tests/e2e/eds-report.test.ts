@@ -1,8 +1,8 @@
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { buildTestApp } from '../support/app.js';
 import { BOUNDS } from '../support/bounds.js';
 import { startBrowserApp } from '../support/browser-app.js';
-import { newPersonContext, PageChecks, saveScreenshot } from '../support/browser.js';
+import { follow, newPersonContext, PageChecks, saveScreenshot } from '../support/browser.js';
 import { createPeriod, createReturn, createTwoProviderWorld, frameworkVersion } from '../support/fixtures.js';
 import { answerReturn } from '../support/review-fixtures.js';
 
@@ -16,12 +16,6 @@ let page: Page;
 let world: Awaited<ReturnType<typeof createTwoProviderWorld>>;
 let returnId: string;
 const cleanups: (() => Promise<unknown>)[] = [];
-
-async function follow(target: Locator): Promise<void> {
-  const loaded = page.waitForEvent('load');
-  await target.click();
-  await loaded;
-}
 
 beforeAll(async () => {
   const started = await startBrowserApp(cleanups);
@@ -77,10 +71,10 @@ afterAll(async () => {
 test('the lead reads the EDS report at 1280 and 320 px and as printed', async () => {
   await page.goto(`${baseUrl}/sign-in/local`);
   await page.getByRole('radio', { name: world.leadA.displayName }).check();
-  await follow(page.getByRole('button', { name: 'Sign in', exact: true }));
+  await follow(page, page.getByRole('button', { name: 'Sign in', exact: true }));
   await page.goto(`${baseUrl}/returns/${returnId}`);
   await checks.check(page);
-  await follow(page.getByRole('link', { name: 'EDS report for 2026/27', exact: true }));
+  await follow(page, page.getByRole('link', { name: 'EDS report for 2026/27', exact: true }));
   expect(await checks.check(page)).toMatch(/^EDS report: Alpha Hospitals NHS Trust, 2026\/27 - /);
   for (const name of [
     'About this report',

@@ -1,8 +1,8 @@
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { buildTestApp } from '../support/app.js';
 import { BOUNDS } from '../support/bounds.js';
 import { startBrowserApp } from '../support/browser-app.js';
-import { newPersonContext, PageChecks, saveScreenshot } from '../support/browser.js';
+import { follow, newPersonContext, PageChecks, signInLocally } from '../support/browser.js';
 import { createPeriod, createReturn, createTwoProviderWorld, frameworkVersion } from '../support/fixtures.js';
 
 // Issue 14: an NHS trust's lead completes an EDS 2022 return in Chromium with JavaScript off, as
@@ -45,29 +45,6 @@ const LATER_DOMAINS: [string, string][] = [
   ['3C', 'Achieving'],
 ];
 
-async function follow(page: Page, target: Locator): Promise<void> {
-  const loaded = page.waitForEvent('load');
-  await target.click();
-  await loaded;
-}
-
-async function signIn(page: Page, name: string): Promise<void> {
-  await page.goto(`${baseUrl}/sign-in/local`);
-  await page.getByRole('radio', { name }).check();
-  await follow(page, page.getByRole('button', { name: 'Sign in', exact: true }));
-}
-
-/** Checks the page, then again at 320 px (reflow), and saves both screenshots when named. */
-async function checkBothWidths(page: Page, screenshot?: string): Promise<string> {
-  const title = await checks.check(page);
-  if (screenshot) await saveScreenshot(page, screenshot);
-  await page.setViewportSize({ width: 320, height: 900 });
-  await checks.check(page, { scan: false });
-  if (screenshot) await saveScreenshot(page, `${screenshot}-320`);
-  await page.setViewportSize({ width: 1280, height: 900 });
-  return title;
-}
-
 /** Answers the outcome open in `page` with a rating and a narrative, and saves it. */
 async function answer(page: Page, level: string, narrative: string): Promise<void> {
   await page.getByRole('radio', { name: level, exact: true }).check();
@@ -103,9 +80,9 @@ afterAll(async () => {
 });
 
 test('the lead names the two services the panel assessed, after an empty name is refused', async () => {
-  await signIn(lead, world.leadA.displayName);
+  await signInLocally(lead, baseUrl, world.leadA.displayName);
   await lead.goto(returnUrl);
-  await checkBothWidths(lead);
+  await checks.checkBothWidths(lead);
   await follow(lead, lead.getByRole('link', { name: /^Services assessed in Domain 1/ }));
   expect(await checks.check(lead)).toMatch(/^Services assessed - /);
 
@@ -127,7 +104,7 @@ test('the lead names the two services the panel assessed, after an empty name is
   await lead.getByLabel('Name of the service').fill(SERVICES[1].name);
   await lead.getByLabel('Why you chose this service').fill(SERVICES[1].why);
   await follow(lead, lead.getByRole('button', { name: 'Save service', exact: true }));
-  await checkBothWidths(lead, 'eds-services');
+  await checks.checkBothWidths(lead, 'eds-services');
   const listed = await lead.locator('main').innerText();
   for (const service of SERVICES) {
     expect(listed).toContain(service.name);
@@ -143,14 +120,14 @@ test('the lead scores 1A-1D for each service, then Domains 2 and 3 once', async 
       // The first outcome page is scanned; the rest come from the same template.
       const first = service === SERVICES[0] && code === DOMAIN_1[0];
       const title = first
-        ? await checkBothWidths(lead, 'eds-services-outcome')
+        ? await checks.checkBothWidths(lead, 'eds-services-outcome')
         : await checks.check(lead, { scan: false });
       expect(title).toContain(service.name);
       await answer(lead, service.level, `${service.name}, ${code}: what the panel heard and read.`);
     }
   }
   await lead.goto(returnUrl);
-  await checkBothWidths(lead, 'eds-services-task-list');
+  await checks.checkBothWidths(lead, 'eds-services-task-list');
   for (const [code, level] of LATER_DOMAINS) {
     await lead.goto(returnUrl);
     await follow(lead, lead.getByRole('link', { name: new RegExp(`^${code} `) }));
@@ -178,7 +155,7 @@ test('the lead records who graded the outcomes, checks the answers and submits',
       .getByRole('button', { name: 'Check your answers', exact: true })
       .or(lead.getByRole('link', { name: /^Check your answers/ })),
   );
-  await checkBothWidths(lead, 'eds-services-check-answers');
+  await checks.checkBothWidths(lead, 'eds-services-check-answers');
   const answers = await lead.locator('main').innerText();
   for (const service of SERVICES) expect(answers).toContain(service.name);
   await lead.locator('#declaration').check();
@@ -187,14 +164,14 @@ test('the lead records who graded the outcomes, checks the answers and submits',
 });
 
 test('the contract manager accepts every outcome of both services, and the report combines them', async () => {
-  await signIn(manager, world.manager.displayName);
+  await signInLocally(manager, baseUrl, world.manager.displayName);
   await manager.goto(`${baseUrl}/review`);
   await checks.check(manager);
   await follow(
     manager,
     manager.getByRole('link', { name: /^Equality Delivery System 2022 return of Alpha/ }),
   );
-  await checkBothWidths(manager, 'eds-services-review');
+  await checks.checkBothWidths(manager, 'eds-services-review');
   await follow(
     manager,
     manager.getByRole('link', { name: 'Decide every requirement on one page', exact: true }),
@@ -213,7 +190,7 @@ test('the contract manager accepts every outcome of both services, and the repor
 
   await manager.goto(returnUrl);
   await follow(manager, manager.getByRole('link', { name: 'EDS report for 2026/27', exact: true }));
-  await checkBothWidths(manager, 'eds-services-report');
+  await checks.checkBothWidths(manager, 'eds-services-report');
   const totals = await manager
     .getByRole('table', { name: 'Domain scores, total and overall rating' })
     .innerText();

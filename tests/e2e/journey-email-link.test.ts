@@ -5,7 +5,7 @@ import { createMailer } from '../../src/mail/mailer.js';
 import { sendDueEmails } from '../../src/reminders/sender.js';
 import { buildTestApp, TEST_SESSION_SECRET, testConfig } from '../support/app.js';
 import { BOUNDS } from '../support/bounds.js';
-import { launchChromium, newPersonContext, PageChecks } from '../support/browser.js';
+import { follow, launchChromium, newPersonContext, PageChecks } from '../support/browser.js';
 import { createTestDatabase } from '../support/database.js';
 import { createTwoProviderWorld, importTestStandards } from '../support/fixtures.js';
 import { linkIn } from '../support/people.js';
@@ -44,12 +44,6 @@ const button = (page: Page, name: string) => page.getByRole('button', { name, ex
 /** A link styled as a button (role="button") or a plain link. */
 const action = (page: Page, name: string) => button(page, name).or(link(page, name));
 const textOf = async (target: Locator) => (await target.innerText()).replace(/\s+/g, ' ').trim();
-
-async function follow(page: Page, target: Locator): Promise<void> {
-  const loaded = page.waitForEvent('load');
-  await target.click();
-  await loaded;
-}
 
 async function goto(page: Page, url: string): Promise<void> {
   await page.goto(url.startsWith('/') ? `${baseUrl}${url}` : url);

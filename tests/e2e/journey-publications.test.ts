@@ -1,8 +1,8 @@
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { buildTestApp } from '../support/app.js';
 import { BOUNDS } from '../support/bounds.js';
 import { startBrowserApp } from '../support/browser-app.js';
-import { newPersonContext, PageChecks, saveScreenshot } from '../support/browser.js';
+import { follow, newPersonContext, PageChecks, saveScreenshot } from '../support/browser.js';
 import { pdfFile } from '../support/evidence-files.js';
 import {
   createContract,
@@ -62,12 +62,6 @@ afterAll(async () => {
   for (const cleanup of cleanups) await cleanup();
 });
 
-async function follow(page: Page, target: Locator): Promise<void> {
-  const loaded = page.waitForEvent('load');
-  await target.click();
-  await loaded;
-}
-
 async function signIn(name: string): Promise<Page> {
   const context = await newPersonContext(browser, { javaScript: false });
   context.setDefaultTimeout(BOUNDS.browserAction);
@@ -78,17 +72,6 @@ async function signIn(name: string): Promise<Page> {
   await follow(page, page.getByRole('button', { name: 'Sign in', exact: true }));
   await checks.check(page);
   return page;
-}
-
-/** Checks the page at 1280 px and at 320 px, saving a screenshot at each when named. */
-async function checkBothWidths(page: Page, name?: string): Promise<string> {
-  const title = await checks.check(page);
-  if (name) await saveScreenshot(page, name);
-  await page.setViewportSize({ width: 320, height: 900 });
-  await checks.check(page, { scan: false });
-  if (name) await saveScreenshot(page, `${name}-320`);
-  await page.setViewportSize({ width: 1280, height: 900 });
-  return title;
 }
 
 /** The provider's cell in the matrix's modern slavery column, as text. */
@@ -118,13 +101,13 @@ test('a lead records the modern slavery statement with a copy; the contract mana
   // its page, not an overview of one row.
   const page = await signIn(lead.displayName);
   await follow(page, page.getByRole('link', { name: 'Equality publications', exact: true }));
-  expect(await checkBothWidths(page, 'publications-provider-lead')).toMatch(
+  expect(await checks.checkBothWidths(page, 'publications-provider-lead')).toMatch(
     /^Equality publications, 2026\/27: Oakwood Independent Hospital - /,
   );
   const row = page.locator('#obligation-modern-slavery-statement');
   await expect(row.innerText()).resolves.toContain('Overdue');
   await follow(page, page.getByRole('link', { name: 'Record the Modern slavery statement' }));
-  expect(await checkBothWidths(page, 'publications-record')).toMatch(
+  expect(await checks.checkBothWidths(page, 'publications-record')).toMatch(
     /^Modern slavery statement, 2026\/27: Oakwood Independent Hospital - /,
   );
 
@@ -145,7 +128,7 @@ test('a lead records the modern slavery statement with a copy; the contract mana
     buffer: pdfFile(),
   });
   await follow(page, page.getByRole('button', { name: 'Save publication' }));
-  await checkBothWidths(page, 'publications-provider-recorded');
+  await checks.checkBothWidths(page, 'publications-provider-recorded');
   await expect(page.getByRole('alert').innerText()).resolves.toContain('The publication has been recorded.');
   const recorded = (await row.innerText()).replace(/\s+/g, ' ');
   expect(recorded).toContain('Published, not checked yet');
@@ -160,7 +143,7 @@ test('a lead records the modern slavery statement with a copy; the contract mana
   await checks.check(staff);
   expect(await modernSlaveryCell(staff)).toMatch(/^Published, not checked yet /);
   await follow(staff, staff.getByRole('link', { name: `Publications of ${PROVIDER}` }));
-  await checkBothWidths(staff);
+  await checks.checkBothWidths(staff);
   await follow(staff, staff.getByRole('button', { name: /^Mark as checked/ }));
   await checks.check(staff);
   await expect(staff.getByRole('alert').innerText()).resolves.toContain(
@@ -175,5 +158,5 @@ test('a lead records the modern slavery statement with a copy; the contract mana
   await staff.reload();
   await checks.check(staff);
   expect(await modernSlaveryCell(staff)).toMatch(/^Checked /);
-  await checkBothWidths(staff, 'publications-matrix-checked');
+  await checks.checkBothWidths(staff, 'publications-matrix-checked');
 });

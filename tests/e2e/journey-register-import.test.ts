@@ -1,9 +1,9 @@
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { buildTestApp } from '../support/app.js';
 import { BOUNDS } from '../support/bounds.js';
 import { startBrowserApp } from '../support/browser-app.js';
 import type { TestDatabase } from '../support/database.js';
-import { newPersonContext, PageChecks } from '../support/browser.js';
+import { follow, newPersonContext, PageChecks } from '../support/browser.js';
 import { createTwoProviderWorld } from '../support/fixtures.js';
 import { csvFile } from '../support/register-files.js';
 
@@ -20,12 +20,6 @@ const cleanups: (() => Promise<unknown>)[] = [];
 
 const link = (name: string | RegExp) => page.getByRole('link', { name, exact: true });
 const button = (name: string) => page.getByRole('button', { name, exact: true });
-
-async function follow(target: Locator): Promise<void> {
-  const loaded = page.waitForEvent('load');
-  await target.click();
-  await loaded;
-}
 
 beforeAll(async () => {
   const started = await startBrowserApp(cleanups);
@@ -47,12 +41,12 @@ afterAll(async () => {
 test('a contract manager imports a register file, without JavaScript', async () => {
   await page.goto(`${baseUrl}/sign-in/local`);
   await page.getByRole('radio', { name: world.manager.displayName }).check();
-  await follow(button('Sign in'));
-  await follow(link('Providers'));
-  await follow(link('Import providers, contracts and leads from a file'));
+  await follow(page, button('Sign in'));
+  await follow(page, link('Providers'));
+  await follow(page, link('Import providers, contracts and leads from a file'));
   expect(await checks.check(page)).toMatch(/^Import providers from a file - /);
 
-  await follow(button('Check the file'));
+  await follow(page, button('Check the file'));
   expect(await checks.check(page)).toMatch(/^Error: Import providers from a file - /);
   expect(await page.getByRole('alert').innerText()).toContain('Select a CSV or Excel file to import');
 
@@ -93,7 +87,7 @@ test('a contract manager imports a register file, without JavaScript', async () 
       ['J', 'Broken Row', 'Hospice', ...empty],
     ]),
   });
-  await follow(button('Check the file'));
+  await follow(page, button('Check the file'));
   expect(await checks.check(page)).toMatch(/^Check the changes before importing - /);
   const errors = page.getByRole('table', { name: 'Rows with errors' });
   expect(await errors.innerText()).toContain('ODS code must be 3 to 10 letters and numbers');
@@ -101,15 +95,15 @@ test('a contract manager imports a register file, without JavaScript', async () 
     'Invite jo@example.org as a lead',
   );
 
-  await follow(button('Import these changes'));
+  await follow(page, button('Import these changes'));
   expect(await checks.check(page)).toMatch(/^Providers imported - /);
   expect(await db.prisma.provider.count({ where: { odsCode: { in: ['JR1', 'JR2'] } } })).toBe(2);
 
   // NHS England's GP practices file, adding the practices that are not on the register yet.
-  await follow(link('import another file'));
-  await follow(link('load providers from an ODS file'));
+  await follow(page, link('import another file'));
+  await follow(page, link('load providers from an ODS file'));
   expect(await checks.check(page)).toMatch(/^Load providers from an ODS file - /);
-  await follow(button('Check the file'));
+  await follow(page, button('Check the file'));
   expect(await checks.check(page)).toMatch(/^Error: Load providers from an ODS file - /);
   await page.getByLabel('GP practices (epraccur.csv)').check();
   await page.getByLabel('Add the open organisations in the file that are not on the register yet').check();
@@ -123,9 +117,9 @@ test('a contract manager imports a register file, without JavaScript', async () 
     mimeType: 'text/csv',
     buffer: csvFile([practice]),
   });
-  await follow(button('Check the file'));
+  await follow(page, button('Check the file'));
   expect(await checks.check(page)).toMatch(/^Check the changes before importing - /);
-  await follow(button('Import these changes'));
+  await follow(page, button('Import these changes'));
   expect(await checks.check(page)).toMatch(/^Providers imported - /);
   expect(await db.prisma.provider.count({ where: { odsCode: 'J86001', type: 'gp_practice' } })).toBe(1);
 });

@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import ExcelJS from 'exceljs';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { pathTo, paths } from '../../src/paths.js';
 import { ANSWERS_SHEET } from '../../src/returns/workbook-file.js';
 import { buildTestApp } from '../support/app.js';
 import { BOUNDS } from '../support/bounds.js';
 import { startBrowserApp } from '../support/browser-app.js';
 import type { TestDatabase } from '../support/database.js';
-import { newPersonContext, PageChecks, saveScreenshot } from '../support/browser.js';
+import { follow, newPersonContext, PageChecks, saveScreenshot } from '../support/browser.js';
 import { createTwoProviderWorld } from '../support/fixtures.js';
 
 // Issue 15: a provider lead round-trips their return through a spreadsheet in Chromium. They download
@@ -25,12 +25,6 @@ const cleanups: (() => Promise<unknown>)[] = [];
 
 const link = (name: string | RegExp) => page.getByRole('link', { name, exact: true });
 const button = (name: string) => page.getByRole('button', { name, exact: true });
-
-async function follow(target: Locator): Promise<void> {
-  const loaded = page.waitForEvent('load');
-  await target.click();
-  await loaded;
-}
 
 /** The page at 1280 px and at 320 px wide, for the README. */
 async function screenshots(name: string): Promise<void> {
@@ -74,7 +68,7 @@ afterAll(async () => {
 test('a provider lead downloads their return as a workbook, fills it in, uploads it and saves it', async () => {
   await page.goto(`${baseUrl}/sign-in/local`);
   await page.getByRole('radio', { name: world.leadA.displayName }).check();
-  await follow(button('Sign in'));
+  await follow(page, button('Sign in'));
   await page.goto(`${baseUrl}${pathTo(paths.returns.show, { returnId: world.returnA.id })}`);
   expect(await checks.check(page)).toContain('Alpha Hospitals NHS Trust');
   await expect(page.locator('#progress').innerText()).resolves.toMatch(/^You have completed 0 of \d+ /);
@@ -103,10 +97,10 @@ test('a provider lead downloads their return as a workbook, fills it in, uploads
   expect(filled.length).toBeGreaterThan(1);
   const content = Buffer.from(await workbook.xlsx.writeBuffer());
 
-  await follow(link('Upload your filled-in workbook'));
+  await follow(page, link('Upload your filled-in workbook'));
   expect(await checks.check(page)).toMatch(/^Upload your filled-in workbook - Alpha Hospitals NHS Trust/);
   await screenshots('return-workbook-upload');
-  await follow(button('Check the workbook'));
+  await follow(page, button('Check the workbook'));
   expect(await checks.check(page)).toMatch(/^Error: Upload your filled-in workbook - /);
   expect(await page.getByRole('alert').innerText()).toContain('Select the workbook to upload');
   await page.getByLabel('Choose the workbook').setInputFiles({
@@ -114,7 +108,7 @@ test('a provider lead downloads their return as a workbook, fills it in, uploads
     mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
     buffer: content,
   });
-  await follow(button('Check the workbook'));
+  await follow(page, button('Check the workbook'));
 
   expect(await checks.check(page)).toMatch(/^Check what your workbook changes - Alpha Hospitals NHS Trust/);
   const preview = await page.locator('main').innerText();
@@ -126,7 +120,7 @@ test('a provider lead downloads their return as a workbook, fills it in, uploads
     expect(preview).toContain(answer.rating);
   }
   await screenshots('return-workbook-preview');
-  await follow(button('Save these changes'));
+  await follow(page, button('Save these changes'));
 
   // Back on the return: every requirement answered, and the answers as saved.
   expect(page.url()).toBe(`${baseUrl}${pathTo(paths.returns.show, { returnId: world.returnA.id })}`);
@@ -134,7 +128,7 @@ test('a provider lead downloads their return as a workbook, fills it in, uploads
   await expect(page.locator('#progress').innerText()).resolves.toBe(
     `You have completed ${String(filled.length)} of ${String(filled.length)} requirements.`,
   );
-  await follow(button('Check your answers'));
+  await follow(page, button('Check your answers'));
   await checks.check(page);
   const answers = await page.locator('main').innerText();
   for (const answer of filled) {

@@ -1,10 +1,10 @@
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { entriesOf } from '../../src/workforce/entry.js';
 import { readWorkforceStandards } from '../../src/workforce/indicator-files.js';
 import { buildTestApp } from '../support/app.js';
 import { BOUNDS } from '../support/bounds.js';
 import { startBrowserApp } from '../support/browser-app.js';
-import { newPersonContext, PageChecks, saveScreenshot } from '../support/browser.js';
+import { follow, newPersonContext, PageChecks, signInLocally } from '../support/browser.js';
 import { createTwoProviderWorld } from '../support/fixtures.js';
 
 // Issue 17: an NHS trust's lead completes and submits a WRES return in Chromium with JavaScript off,
@@ -51,29 +51,6 @@ function figuresFor(code: string): Record<string, string> {
   );
 }
 
-async function follow(page: Page, target: Locator): Promise<void> {
-  const loaded = page.waitForEvent('load');
-  await target.click();
-  await loaded;
-}
-
-async function signIn(page: Page, name: string): Promise<void> {
-  await page.goto(`${baseUrl}/sign-in/local`);
-  await page.getByRole('radio', { name }).check();
-  await follow(page, page.getByRole('button', { name: 'Sign in', exact: true }));
-}
-
-/** Checks the page, then again at 320 px (reflow), and saves both screenshots when named. */
-async function checkBothWidths(page: Page, screenshot?: string): Promise<string> {
-  const title = await checks.check(page);
-  if (screenshot) await saveScreenshot(page, screenshot);
-  await page.setViewportSize({ width: 320, height: 900 });
-  await checks.check(page, { scan: false });
-  if (screenshot) await saveScreenshot(page, `${screenshot}-320`);
-  await page.setViewportSize({ width: 1280, height: 900 });
-  return title;
-}
-
 beforeAll(async () => {
   const started = await startBrowserApp(cleanups);
   const browser = started.browser;
@@ -96,9 +73,9 @@ afterAll(async () => {
 let returnUrl: string;
 
 test('the lead starts a WRES return for the trust', async () => {
-  await signIn(lead, world.leadA.displayName);
+  await signInLocally(lead, baseUrl, world.leadA.displayName);
   await lead.goto(`${baseUrl}/providers/${world.providerA.id}/workforce`);
-  await checkBothWidths(lead);
+  await checks.checkBothWidths(lead);
   await lead.getByRole('radio', { name: 'Workforce Race Equality Standard (WRES)' }).check();
   await lead.getByLabel('Year of the data').selectOption('2025');
   await follow(lead, lead.getByRole('button', { name: 'Start return', exact: true }));
@@ -115,7 +92,7 @@ test('the lead enters every indicator from its form and reads what it gives', as
     expect(lead.url()).toContain('done=saved');
     const title =
       entry.code === '1' || entry.code === '2'
-        ? await checkBothWidths(lead, `wres-indicator-${entry.code}`)
+        ? await checks.checkBothWidths(lead, `wres-indicator-${entry.code}`)
         : await checks.check(lead);
     expect(title).toMatch(new RegExp(`^WRES indicator ${entry.code}: `));
   }
@@ -132,7 +109,7 @@ test('the lead enters every indicator from its form and reads what it gives', as
 test('the lead checks the answers and submits', async () => {
   await lead.goto(returnUrl);
   await follow(lead, lead.getByRole('link', { name: 'Check your answers and submit', exact: true }));
-  await checkBothWidths(lead, 'wres-check-answers');
+  await checks.checkBothWidths(lead, 'wres-check-answers');
   await follow(lead, lead.getByRole('button', { name: 'Submit return', exact: true }));
   await checks.check(lead);
   await expect(
@@ -141,7 +118,7 @@ test('the lead checks the answers and submits', async () => {
 });
 
 test('the contract manager accepts it, and the trust’s trends show it', async () => {
-  await signIn(manager, world.manager.displayName);
+  await signInLocally(manager, baseUrl, world.manager.displayName);
   await manager.goto(returnUrl);
   await checks.check(manager);
   await manager.getByRole('radio', { name: 'Accept the return' }).check();
@@ -149,12 +126,12 @@ test('the contract manager accepts it, and the trust’s trends show it', async 
   await checks.check(manager);
   await expect(manager.getByText('The return has been accepted.').isVisible()).resolves.toBe(true);
   await follow(manager, manager.getByRole('link', { name: /^WRES trends over three years/ }));
-  await checkBothWidths(manager, 'wres-trends');
+  await checks.checkBothWidths(manager, 'wres-trends');
   await follow(
     manager,
     manager.getByRole('link', { name: 'WRES indicator 2 across providers', exact: true }),
   );
-  const title = await checkBothWidths(manager, 'wres-indicator-2-across-providers');
+  const title = await checks.checkBothWidths(manager, 'wres-indicator-2-across-providers');
   expect(title).toMatch(/^WRES indicator 2 across providers/);
   await expect(manager.locator('svg.app-chart').isVisible()).resolves.toBe(true);
 });

@@ -201,6 +201,20 @@ export class PageChecks {
   }
 
   /**
+   * Checks the page at 1280 px, then again at 320 px (reflow only: same HTML), saving a screenshot
+   * at each when named (`<name>.png`, `<name>-320.png`). Returns the title.
+   */
+  async checkBothWidths(page: Page, screenshot?: string): Promise<string> {
+    const title = await this.check(page);
+    if (screenshot) await saveScreenshot(page, screenshot);
+    await page.setViewportSize({ width: REFLOW_WIDTH, height: 900 });
+    await this.check(page, { scan: false });
+    if (screenshot) await saveScreenshot(page, `${screenshot}-320`);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    return title;
+  }
+
+  /**
    * Titles seen on more than one page: empty when every page has its own. A page's error state has
    * its own title already ("Error: ").
    */
@@ -328,6 +342,20 @@ export async function sidewaysScroll(page: Page): Promise<string | undefined> {
   } finally {
     await page.setViewportSize(size);
   }
+}
+
+/** Clicks a link or button and waits for the page it loads (forms work without JavaScript). */
+export async function follow(page: Page, target: Locator): Promise<void> {
+  const loaded = page.waitForEvent('load');
+  await target.click();
+  await loaded;
+}
+
+/** Signs in as the named person on the local sign-in page (tests and the demo only). */
+export async function signInLocally(page: Page, baseUrl: string, name: string): Promise<void> {
+  await page.goto(`${baseUrl}/sign-in/local`);
+  await page.getByRole('radio', { name }).check();
+  await follow(page, page.getByRole('button', { name: 'Sign in', exact: true }));
 }
 
 /**
