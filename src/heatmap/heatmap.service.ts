@@ -144,7 +144,7 @@ export async function getHeatMap(db: Db, choice: HeatMapChoice): Promise<HeatMap
     { text: 'Not rated', colour: 'none' },
   ];
 
-  const cellFor = (column: (typeof columns)[number], code: string | null | undefined): HeatMapCell => {
+  const levelCell = (column: (typeof columns)[number], code: string | null | undefined): HeatMapCell => {
     if (code === null || code === undefined) return { text: 'Not rated', colour: 'none' };
     if (code === NOT_APPLICABLE_TALLY_CODE) return { text: 'Not applicable', colour: 'none' };
     const level = column.levels.get(code);
@@ -154,6 +154,18 @@ export async function getHeatMap(db: Db, choice: HeatMapChoice): Promise<HeatMap
       text: showsScore ? `${level.label} (${level.score})` : level.label,
       colour: level.tagColour ?? 'none',
     };
+  };
+  const cellFor = (column: (typeof columns)[number], codes: (string | null)[] | undefined): HeatMapCell => {
+    if (!codes || codes.length < 2) return levelCell(column, codes?.[0]);
+    // Answered per service (EDS 2022 Domain 1): the weakest service's level, saying so, never
+    // whichever service happened to come last.
+    const rated = codes.flatMap((code) => {
+      const level = code ? column.levels.get(code) : undefined;
+      return level ? [level] : [];
+    });
+    const weakest = rated.sort((a, b) => a.score - b.score)[0];
+    const cell = levelCell(column, weakest ? weakest.code : codes[0]);
+    return { ...cell, text: `${cell.text}, lowest of ${String(codes.length)} services` };
   };
   const rowOf = (item: (typeof returns)[number], inProgress: boolean): HeatMapRow => {
     const ratings = inProgress ? item.draftRatings : item.ratings;

@@ -57,13 +57,16 @@ export interface HeatMapReturnRow {
   imported: boolean;
   /** The latest submission's time, or null when the return was never submitted. */
   submittedAt: Date | null;
-  /** Requirement code -> rating level code (null: unrated) from the latest submission's snapshot. */
-  ratings: Record<string, string | null> | null;
+  /**
+   * Requirement code -> its rating level codes (null: unrated) from the latest submission's snapshot:
+   * one per answer, so several where the requirement is answered per service (EDS 2022 Domain 1).
+   */
+  ratings: Record<string, (string | null)[]> | null;
   /**
    * The saved (draft) answers' rating codes, only for a return in progress when they were asked
    * for; null otherwise.
    */
-  draftRatings: Record<string, string | null> | null;
+  draftRatings: Record<string, (string | null)[]> | null;
 }
 
 /**
@@ -87,23 +90,27 @@ export function findReturnsWithLatestRatings(
     JOIN providers p ON p.id = r.provider_id
     LEFT JOIN LATERAL (
       SELECT s.submitted_at,
-             (SELECT jsonb_object_agg(answer ->> 'requirementCode',
-                       CASE WHEN answer ? 'notApplicable' THEN to_jsonb(':not-applicable'::text)
-                            ELSE answer -> 'ratingLevelCode' END)
-              FROM jsonb_array_elements(s.snapshot -> 'responses') AS answer) AS ratings
+             (SELECT jsonb_object_agg(code, codes) FROM (
+                SELECT answer ->> 'requirementCode' AS code,
+                       jsonb_agg(CASE WHEN answer ? 'notApplicable' THEN to_jsonb(':not-applicable'::text)
+                                      ELSE answer -> 'ratingLevelCode' END) AS codes
+                FROM jsonb_array_elements(s.snapshot -> 'responses') AS answer
+                GROUP BY 1) per_requirement) AS ratings
       FROM return_submissions s
       WHERE s.return_id = r.id
       ORDER BY s.sequence DESC
       LIMIT 1
     ) latest ON true
     LEFT JOIN LATERAL (
-      SELECT jsonb_object_agg(q.code,
-               CASE WHEN answer.not_applicable THEN to_jsonb(':not-applicable'::text) ELSE to_jsonb(l.code) END)
-               AS ratings
-      FROM responses answer
-      JOIN requirements q ON q.id = answer.requirement_id
-      LEFT JOIN rating_levels l ON l.id = answer.rating_level_id
-      WHERE answer.return_id = r.id
+      SELECT jsonb_object_agg(code, codes) AS ratings FROM (
+        SELECT q.code,
+               jsonb_agg(CASE WHEN answer.not_applicable THEN to_jsonb(':not-applicable'::text)
+                              ELSE to_jsonb(l.code) END) AS codes
+        FROM responses answer
+        JOIN requirements q ON q.id = answer.requirement_id
+        LEFT JOIN rating_levels l ON l.id = answer.rating_level_id
+        WHERE answer.return_id = r.id
+        GROUP BY q.code) per_requirement
     ) draft ON ${withDrafts}::boolean AND r.status = 'in_progress'
     WHERE r.framework_version_id = ${frameworkVersionId}::uuid AND r.period_id = ${periodId}::uuid
     ORDER BY p.name, p.ods_code`;

@@ -16,7 +16,7 @@ import {
   frameworkVersion,
   importTestStandards,
 } from '../support/fixtures.js';
-import { submitReturn } from '../support/review-fixtures.js';
+import { submitReturn, textOf } from '../support/review-fixtures.js';
 import { requirementsInOrder } from './returns-helpers.js';
 
 // Issue 14: an EDS 2022 return assessing two services in Domain 1. Worked by hand:
@@ -192,6 +192,13 @@ test('Domain 1 is the mean of two services’ totals: 5.5 of 12, overall 16.5 of
   expect(review.text).toContain('Community Evidence for 1C');
   expect(review.text).toContain('16.5 out of 33');
   expect(review.text).toContain('5.5 out of 12 (mean of 2 services)');
+  // The heat map: one cell per outcome, the weakest service's level, saying so (1A: Excelling and
+  // Developing; 1C: Achieving and Undeveloped), never whichever service's answer came last.
+  const heatmap = textOf(
+    (await staff.get(`${paths.heatmap}?standard=${eds.id}&period=${period.id}`).expect(200)).text,
+  );
+  expect(heatmap).toContain('Developing (1), lowest of 2 services');
+  expect(heatmap).toContain('Undeveloped (0), lowest of 2 services');
   // As trends and the review read it back from the database: the services survive the round trip.
   const stored = await db.prisma.returnSubmission.findFirstOrThrow({ where: { returnId: ret.id } });
   expect(computeResults(parseSnapshot(stored.snapshot).responses, basis)).toMatchObject({
