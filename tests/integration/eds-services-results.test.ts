@@ -192,6 +192,11 @@ test('Domain 1 is the mean of two services’ totals: 5.5 of 12, overall 16.5 of
   expect(review.text).toContain('Community Evidence for 1C');
   expect(review.text).toContain('16.5 out of 33');
   expect(review.text).toContain('5.5 out of 12 (mean of 2 services)');
+  // The matrix reads the same tally: the provider's cell gives the combined score.
+  const matrix = textOf(
+    (await staff.get(`${paths.matrix.show}?period=${period.id}&obligation=none`).expect(200)).text,
+  );
+  expect(matrix).toContain('Score 16.5 out of 33');
   // The heat map: one cell per outcome, the weakest service's level, saying so (1A: Excelling and
   // Developing; 1C: Achieving and Undeveloped), never whichever service's answer came last.
   const heatmap = textOf(
