@@ -153,7 +153,9 @@ const ids = {} as Record<
   | 'email'
   | 'registerImport'
   | 'workforceReturn'
-  | 'workforceSubmitted',
+  | 'workforceSubmitted'
+  | 'servicesReturn'
+  | 'service',
   string
 >;
 
@@ -266,6 +268,18 @@ const FORMS: Record<string, PostForm> = {
       dissent: '',
     }),
     echoed: ['howAgreed', 'dissent'],
+  },
+  'POST /returns/:returnId/services/add': {
+    who: 'leadA',
+    url: () => pathTo(paths.returns.serviceAdd, { returnId: ids.servicesReturn }),
+    fields: () => ({ name: `Service ${String(Math.random()).slice(2, 10)}`, whyChosen: 'Waits differ' }),
+    echoed: ['name', 'whyChosen'],
+  },
+  'POST /returns/:returnId/services/:serviceId/change': {
+    who: 'leadA',
+    url: () => pathTo(paths.returns.serviceChange, { returnId: ids.servicesReturn, serviceId: ids.service }),
+    fields: () => ({ name: 'Maternity', whyChosen: 'Complaints rose' }),
+    echoed: ['name', 'whyChosen'],
   },
   'POST /returns/:returnId/eds-report/publication': {
     who: 'leadA',
@@ -522,6 +536,8 @@ const NOT_FUZZED: Record<string, string> = {
     'no fields; records the past return waiting in the session (return-history-import.test.ts); without one it saves nothing and redirects',
   'POST /providers/:providerId/people/:userId/remove':
     'no fields; removes the person it names (people.test.ts, access-matrix.test.ts; CSRF: hostile-requests.test.ts)',
+  'POST /returns/:returnId/services/:serviceId/remove':
+    'no fields; removes the service it names (return-services.test.ts, access-matrix.test.ts; CSRF: hostile-requests.test.ts)',
   'POST /providers/:providerId/publications/:obligationCode/:year/check':
     'no fields; marks the publication it names checked (publications.test.ts, access-matrix.test.ts)',
 };
@@ -652,6 +668,18 @@ beforeAll(async () => {
       frameworkVersionId: (await frameworkVersion(db.prisma, 'EDS', '2022')).id,
       periodId: (await createPeriod(db.prisma, 'Fuzz grading')).id,
     })
+  ).id;
+  // An EDS 2022 return of its own for the services forms: a new return starts with "All services".
+  ids.servicesReturn = (
+    await createReturn(db.prisma, {
+      contractId: world.contractA.id,
+      providerId: world.providerA.id,
+      frameworkVersionId: (await frameworkVersion(db.prisma, 'EDS', '2022')).id,
+      periodId: (await createPeriod(db.prisma, 'Fuzz services')).id,
+    })
+  ).id;
+  ids.service = (
+    await db.prisma.returnService.findFirstOrThrow({ where: { returnId: ids.servicesReturn } })
   ).id;
   for (const key of ['reviewReturn', 'decisionReturn'] as const) {
     const row = await returnOfA(`Fuzz ${key}`);

@@ -116,6 +116,7 @@ describe('CSRF', () => {
       year: '2026',
       // The token is checked before any route reads these: they need only fill the path.
       indicatorCode: '2',
+      serviceId: '00000000-0000-4000-8000-000000000000',
     };
     const url = (route: string) =>
       pathTo(route.replace(/^POST /, ''), Object.fromEntries(Object.entries(params)));
