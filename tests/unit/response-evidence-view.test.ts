@@ -4,7 +4,7 @@ import { evidenceListItems } from '../../src/evidence/evidence-list.js';
 import { formatFileSize } from '../../src/evidence/format.js';
 import { MEDIA_TYPE_LABELS } from '../../src/evidence/media-type.js';
 import type { EvidenceItem } from '../../src/evidence/queries.js';
-import { pathTo, paths } from '../../src/paths.js';
+import { pathTo, paths, withService } from '../../src/paths.js';
 import { VIEWS_DIR } from '../../src/project-root.js';
 
 // views/evidence/_response-evidence.ejs is included by the returns pages and the evidence page; what it
@@ -35,6 +35,7 @@ function render(items: EvidenceItem[], params: Record<string, unknown> = {}): Pr
   return ejs.renderFile(join(VIEWS_DIR, 'evidence', '_response-evidence.ejs'), {
     paths,
     pathTo,
+    withService,
     csrfToken: () => 'the-token',
     returnId,
     requirementId,
