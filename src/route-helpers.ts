@@ -62,16 +62,12 @@ export function idFromPath(value: string | string[] | undefined): string {
   return parsed.data;
 }
 
-/** An optional id from the query string (`?service=<uuid>`): null when absent, else as `idFromPath`. */
-export function optionalIdFromQuery(value: unknown): string | null {
-  if (value === undefined) return null;
-  return idFromPath(typeof value === 'string' ? value : undefined);
-}
-
 /**
  * The service a requirement's page is for (issue 14: `?service=<id>`): undefined when the link names
  * none; anything that is not one id cannot name a service, so it is "not found".
  */
 export function serviceFromQuery(req: Request): string | undefined {
-  return optionalIdFromQuery(req.query.service) ?? undefined;
+  const value = req.query.service;
+  if (value === undefined) return undefined;
+  return idFromPath(typeof value === 'string' ? value : undefined);
 }

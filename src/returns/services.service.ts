@@ -51,12 +51,11 @@ export async function servicePage(
   const page = await servicesPage(deps, user, returnId, now);
   const service = page.services.find((candidate) => candidate.id === serviceId);
   if (!service) throw new NotFound();
-  return {
-    ...page,
-    service,
-    answerCount: await countServiceAnswers(deps.prisma, service.id),
-    decisionCount: await countServiceDecisions(deps.prisma, service.id),
-  };
+  const [answerCount, decisionCount] = await Promise.all([
+    countServiceAnswers(deps.prisma, service.id),
+    countServiceDecisions(deps.prisma, service.id),
+  ]);
+  return { ...page, service, answerCount, decisionCount };
 }
 
 /** Inside the return's lock: refuses a name another service of the return has, whatever its case. */

@@ -12,7 +12,7 @@ import {
   textField,
 } from '../forms.js';
 import { pathTo, paths } from '../paths.js';
-import { idFromPath, optionalIdFromQuery, signedInUser } from '../route-helpers.js';
+import { idFromPath, serviceFromQuery, signedInUser } from '../route-helpers.js';
 import {
   acceptReturn,
   acceptUnchangedRequirements,
@@ -179,7 +179,7 @@ export function reviewRoutes(deps: AppDeps): Router {
       signedInUser(res),
       idFromPath(req.params.returnId),
       idFromPath(req.params.requirementId),
-      optionalIdFromQuery(req.query.service),
+      serviceFromQuery(req) ?? null,
     );
     renderRequirement(res, page, requirement, {
       decision: requirement.review?.decision ?? '',
@@ -192,7 +192,7 @@ export function reviewRoutes(deps: AppDeps): Router {
     const returnId = idFromPath(req.params.returnId);
     const answer = {
       requirementId: idFromPath(req.params.requirementId),
-      serviceId: optionalIdFromQuery(req.query.service),
+      serviceId: serviceFromQuery(req) ?? null,
     };
     // Loads the page first: it checks who may decide and that the return still waits for review.
     const { page, requirement } = await getRequirementReview(
