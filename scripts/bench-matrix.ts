@@ -3,10 +3,11 @@
 // providers; AIS 2025, EDS2 and EDS 2022 returns for three periods with every requirement answered;
 // 50,000 evidence records; publication records and WRES/WDES returns for the periods' years. The
 // app runs in a child process (scripts/bench-matrix-server.ts) and autocannon loads it from this one
-// with 10 connections; the server's memory is read from /proc. The "ceiling" is the same page
-// rendered by EJS from data computed once, in the same child process and under the same load. The app keeps what it read and drew while the data is unchanged, the ceiling
-// draws every time, so the app may beat its "ceiling"; the first view after a change is timed apart.
-// Prints a table and, last, one JSON line. Not part of the test run.
+// with 10 connections, asking for gzip as a browser does (and once for no compression); the app's
+// memory is read from /proc. The "ceiling" is the same page rendered by EJS from data computed once,
+// in a child process of its own, under the same load. The app keeps what it read and drew while the
+// data is unchanged, the ceiling draws every time, so the app may beat its "ceiling"; the first view
+// after a change is timed apart. Prints a table and, last, one JSON line. Not part of the test run.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,9 +16,10 @@ import type { Db } from '../src/db/prisma.js';
 import { createLogger } from '../src/logger.js';
 import { pathTo, paths } from '../src/paths.js';
 import type { CurrentUser } from '../src/auth/current-user.js';
+import { signedInCookie } from '../tests/support/app.js';
 import { SERVER_HEAP_LIMIT } from '../tests/support/server-process.js';
-import type { BenchServerAddresses } from './bench-matrix-server.js';
-import { openBenchDatabase, seedCommissioner, signIn, THREE_PERIODS } from './bench-support.js';
+import type { BenchRole } from './bench-matrix-server.js';
+import { openBenchDatabase, seedCommissioner, THREE_PERIODS } from './bench-support.js';
 
 const PROVIDERS = 2_000;
 const EVIDENCE_PER_PROVIDER = 25; // 50,000 evidence records
@@ -37,13 +39,13 @@ function serverMemory(pid: number): { rss: number; peak: number } {
 }
 
 interface BenchServer {
-  addresses: Promise<BenchServerAddresses>;
+  address: Promise<string>;
   pid: number;
   stop(): Promise<void>;
 }
 
-/** Starts scripts/bench-matrix-server.ts in a child process, with the loader this script runs under. */
-function startBenchServer(url: string, admin: CurrentUser): BenchServer {
+/** Starts scripts/bench-matrix-server.ts as `role` in a child process, with the loader this script runs under. */
+function startBenchServer(role: BenchRole, url: string, admin: CurrentUser): BenchServer {
   const child = spawn(
     process.execPath,
     [...process.execArgv, SERVER_HEAP_LIMIT, join(import.meta.dirname, 'bench-matrix-server.ts')],
@@ -51,6 +53,7 @@ function startBenchServer(url: string, admin: CurrentUser): BenchServer {
       env: {
         ...process.env,
         BENCH_DATABASE_URL: url,
+        BENCH_ROLE: role,
         BENCH_ADMIN: JSON.stringify(admin),
         BENCH_NOW: NOW.toISOString(),
       },
@@ -58,17 +61,17 @@ function startBenchServer(url: string, admin: CurrentUser): BenchServer {
     },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const addresses = new Promise<BenchServerAddresses>((resolve, reject) => {
+  const address = new Promise<string>((resolve, reject) => {
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const line = output.split('\n').find((candidate) => candidate.startsWith('{'));
-      if (line) resolve(JSON.parse(line) as BenchServerAddresses);
+      if (line) resolve((JSON.parse(line) as { address: string }).address);
     });
-    void exited.then(() => reject(new Error(`The benchmark server exited before listening: ${output}`)));
+    void exited.then(() => reject(new Error(`The benchmark's ${role} exited before listening: ${output}`)));
   });
   return {
-    addresses,
+    address,
     pid: child.pid ?? 0,
     async stop() {
       child.kill('SIGTERM');
@@ -80,7 +83,7 @@ function startBenchServer(url: string, admin: CurrentUser): BenchServer {
 async function main(): Promise<void> {
   const bench = await openBenchDatabase(logger);
   const { url, prisma } = bench;
-  let server: BenchServer | undefined;
+  const servers: BenchServer[] = [];
   try {
     const seedStarted = performance.now();
     const fixture = await seedCommissioner(prisma, logger, {
@@ -96,9 +99,12 @@ async function main(): Promise<void> {
       return;
     }
 
-    server = startBenchServer(url, fixture.adminUser);
-    const { app: base, ceiling: ceilingBase } = await server.addresses;
-    const cookie = await signIn(base, fixture.adminId);
+    const server = startBenchServer('app', url, fixture.adminUser);
+    const ceilingServer = startBenchServer('ceiling', url, fixture.adminUser);
+    servers.push(server, ceilingServer);
+    const [base, ceilingBase] = await Promise.all([server.address, ceilingServer.address]);
+    const cookie = await signedInCookie(base, fixture.adminId);
+    console.log(`server RSS once listening: ${String(mb(serverMemory(server.pid).rss))} MB`);
 
     const matrixPath = paths.matrix.show;
     const first = await get(base, matrixPath, cookie);
@@ -119,44 +125,44 @@ async function main(): Promise<void> {
     const ceilingFirst = await get(ceilingBase, '/', cookie);
     const standardsOnlyFirst = await get(base, `${matrixPath}?obligation=none`, cookie);
     console.log(
-      `matrix page ${(first.text.length / 1024).toFixed(0)} KB (${(standardsOnlyFirst.text.length / 1024).toFixed(0)} KB without the publication columns), ceiling page ${(ceilingFirst.text.length / 1024).toFixed(0)} KB`,
+      `matrix page ${kb(first.text.length)} KB, ${kb(first.wireBytes)} KB on the wire (${first.encoding}); ${kb(standardsOnlyFirst.text.length)} KB without the publication columns; ceiling page ${kb(ceilingFirst.text.length)} KB`,
     );
 
-    const results: { name: string; p50: number; p95: number; rps: number; errors: number }[] = [];
-    const matrix = await load('matrix, all providers', base, matrixPath, cookie);
-    results.push(matrix);
-    const ceiling = await load('ceiling (precomputed)', ceilingBase, '/', cookie);
-    results.push(ceiling);
+    // Each load's row notes the server's peak RSS so far (VmHWM), to see which load raised it.
+    const results: Awaited<ReturnType<typeof load>>[] = [];
+    const pid = server.pid;
+    const measure = (name: string, at: string, path: string, compressed = true) =>
+      load(name, at, path, cookie, pid, compressed).then((row) => {
+        results.push(row);
+        return row;
+      });
+    const matrix = await measure('matrix, all providers', base, matrixPath);
+    // The same for a client that asks for no compression: every byte of the table on the wire.
+    const uncompressed = await measure('matrix, not compressed', base, matrixPath, false);
+    const ceiling = await measure('ceiling (precomputed)', ceilingBase, '/');
     // The same matrix without the publication columns: what those columns cost under the same load.
-    const standardsOnly = await load('matrix, standards only', base, `${matrixPath}?obligation=none`, cookie);
-    results.push(standardsOnly);
-    const filtered = await load(
+    const standardsOnly = await measure('matrix, standards only', base, `${matrixPath}?obligation=none`);
+    const filtered = await measure(
       'matrix, filtered',
       base,
       `${matrixPath}?type=care_home&state=in_progress&sort=standard-AIS`,
-      cookie,
     );
-    results.push(filtered);
-
-    const heatmap = await load('heat map', base, paths.heatmap, cookie);
-    results.push(heatmap);
-    const returnPage = await load(
+    const heatmap = await measure('heat map', base, paths.heatmap);
+    const returnPage = await measure(
       'return page',
       base,
       pathTo(paths.returns.show, { returnId: fixture.returnId }),
-      cookie,
     );
-    results.push(returnPage);
 
     const afterChange = await viewsAfterChange(base, matrixPath, cookie, prisma);
 
     const csv = await csvExport(base, cookie, fixture.periodIds, server.pid);
 
     console.log('');
-    console.log('load (10 connections)            p50 ms   p95 ms      req/s   errors');
+    console.log('load (10 connections)            p50 ms   p95 ms      req/s   errors  peak RSS MB');
     for (const row of results) {
       console.log(
-        `${row.name.padEnd(30)} ${row.p50.toFixed(0).padStart(8)} ${row.p95.toFixed(0).padStart(8)} ${row.rps.toFixed(1).padStart(10)} ${String(row.errors).padStart(8)}`,
+        `${row.name.padEnd(30)} ${row.p50.toFixed(0).padStart(8)} ${row.p95.toFixed(0).padStart(8)} ${row.rps.toFixed(1).padStart(10)} ${String(row.errors).padStart(8)} ${String(row.peakMb).padStart(12)}`,
       );
     }
     console.log(
@@ -184,6 +190,10 @@ async function main(): Promise<void> {
         matrix_p50_ms: matrix.p50,
         matrix_p95_ms: matrix.p95,
         matrix_rps: round(matrix.rps),
+        matrix_kb: Math.round(first.text.length / 1024),
+        matrix_gzip_kb: Math.round(first.wireBytes / 1024),
+        uncompressed_matrix_p95_ms: uncompressed.p95,
+        uncompressed_matrix_rps: round(uncompressed.rps),
         ceiling_rps: round(ceiling.rps),
         ratio: round(ratio, 2),
         matrix_after_change_median_ms: round(afterChange.median),
@@ -200,34 +210,46 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
-    await server?.stop();
+    await Promise.all(servers.map((server) => server.stop()));
     await bench.close();
   }
 }
 
+const kb = (bytes: number) => (bytes / 1024).toFixed(0);
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 
 async function get(base: string, path: string, cookie: string) {
+  // fetch asks for gzip and inflates; Content-Length is the size on the wire.
   const response = await fetch(`${base}${path}`, { headers: { cookie } });
-  return { status: response.status, text: await response.text() };
+  return {
+    status: response.status,
+    text: await response.text(),
+    wireBytes: Number(response.headers.get('content-length') ?? 0),
+    encoding: response.headers.get('content-encoding') ?? 'none',
+  };
 }
 
-async function load(name: string, base: string, path: string, cookie: string) {
+/** What Chromium asks for; `compressed` false asks for none (a script, say). */
+const BROWSER_ENCODINGS = 'gzip, deflate, br, zstd';
+
+async function load(
+  name: string,
+  base: string,
+  path: string,
+  cookie: string,
+  pid: number,
+  compressed: boolean,
+) {
+  const headers = { cookie, 'accept-encoding': compressed ? BROWSER_ENCODINGS : 'identity' };
   // A short warm-up (JIT, connection pool), then the measured run.
-  await autocannon({
-    url: `${base}${path}`,
-    connections: CONNECTIONS,
-    duration: 2,
-    headers: { cookie },
-    workers: 1,
-  });
+  await autocannon({ url: `${base}${path}`, connections: CONNECTIONS, duration: 2, headers, workers: 1 });
   const result = await autocannon({
     url: `${base}${path}`,
     connections: CONNECTIONS,
     duration: DURATION_SECONDS,
     workers: 1,
-    headers: { cookie },
+    headers,
   });
   return {
     name,
@@ -235,6 +257,7 @@ async function load(name: string, base: string, path: string, cookie: string) {
     p95: percentile95(result),
     rps: result.requests.average,
     errors: result.errors + result.non2xx + result.timeouts,
+    peakMb: mb(serverMemory(pid).peak),
   };
 }
 

@@ -13,7 +13,8 @@ import { createLogger } from '../src/logger.js';
 import { pathTo, paths } from '../src/paths.js';
 import { STANDARDS_DIR } from '../src/project-root.js';
 import { submitReturn } from '../src/returns/returns.service.js';
-import { createBenchApp, openBenchDatabase, signIn } from './bench-support.js';
+import { signedInCookie } from '../tests/support/app.js';
+import { createBenchApp, openBenchDatabase } from './bench-support.js';
 
 const REQUIREMENTS = 40;
 const EVIDENCE_ITEMS = 100;
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
     await new Promise((resolve) => server.once('listening', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-    const lead = await signIn(base, fixture.leadId);
+    const lead = await signedInCookie(base, fixture.leadId);
     const rows: { page: string; median: number; p95: number; bytes: number }[] = [];
     rows.push(
       await measure(
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
       ),
     );
     await submitReturn({ prisma, caches: createCaches() }, fixture.leadUser, fixture.returnId, new Date());
-    const manager = await signIn(base, fixture.managerId);
+    const manager = await signedInCookie(base, fixture.managerId);
     rows.push(
       await measure(
         'review, 100 evidence (manager)',

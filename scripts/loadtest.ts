@@ -15,17 +15,11 @@ import { sha256 } from '../src/hash.js';
 import { createLogger } from '../src/logger.js';
 import { pathTo, paths } from '../src/paths.js';
 import { freePort } from '../src/startup.js';
-import { csrfTokenFrom } from '../tests/support/app.js';
+import { csrfTokenFrom, signedInCookie } from '../tests/support/app.js';
 import { pdfFile, pngFile } from '../tests/support/evidence-files.js';
 import { createProviderLead, createUser } from '../tests/support/fixtures.js';
 import { startServerProcess, type ServerProcess } from '../tests/support/server-process.js';
-import {
-  openBenchDatabase,
-  seedCommissioner,
-  signIn,
-  THREE_PERIODS,
-  type BenchDatabase,
-} from './bench-support.js';
+import { openBenchDatabase, seedCommissioner, THREE_PERIODS, type BenchDatabase } from './bench-support.js';
 
 const USERS = positiveInteger('LOADTEST_USERS', 50);
 const SECONDS = positiveInteger('LOADTEST_SECONDS', 60);
@@ -254,7 +248,7 @@ async function signInAll(base: string, world: World): Promise<VirtualUser[]> {
     users.push(
       ...(await Promise.all(
         batch.map(async (user) => {
-          const cookie = await signIn(base, user.userId);
+          const cookie = await signedInCookie(base, user.userId);
           if (!cookie) throw new Error(`Could not sign in user ${user.userId}`);
           const page = await fetch(`${base}${paths.returns.list}`, { headers: { cookie } });
           if (page.status !== 200) throw new Error(`Signed-in user ${user.userId} got ${page.status}`);

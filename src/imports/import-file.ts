@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { parse as parseCsv } from 'csv-parse';
-import ExcelJS from 'exceljs';
+import { loadExcelJs } from '../exports/xlsx.js';
 
 // Reading an uploaded spreadsheet, CSV or XLSX, as rows of text. Both are read as streams (csv-parse;
 // exceljs's streaming WorkbookReader, first sheet only), so a file's rows are checked one by one and
@@ -79,7 +79,8 @@ async function* csvRows(content: Buffer): AsyncGenerator<FileRow> {
 }
 
 async function* xlsxRows(content: Buffer): AsyncGenerator<FileRow> {
-  const workbook = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([content]), {
+  const excel = await loadExcelJs();
+  const workbook = new excel.stream.xlsx.WorkbookReader(Readable.from([content]), {
     worksheets: 'emit',
     sharedStrings: 'cache',
     styles: 'cache',

@@ -9,6 +9,7 @@ import type { ProviderType, ReturnStatus } from '../generated/prisma/enums.js';
 import { pathTo, paths } from '../paths.js';
 import { PROVIDER_TYPE_LABELS } from '../providers/provider-types.js';
 import { remembered } from '../remembered.js';
+import { deflatePart, type DeflatedPart } from '../gzip-parts.js';
 import {
   AWAITING_PROVIDER,
   IMPORTED_TAG,
@@ -247,7 +248,7 @@ interface PeriodBase {
    */
   shown: Map<string, { base: BaseRow; row: MatrixRow }[]>;
   /** The table's HTML per view (see tableHtmlFor). */
-  tables: Map<string, Promise<Buffer>>;
+  tables: Map<string, Promise<TableBytes>>;
 }
 
 /** What the matrix read from the database for one fingerprint of the data it shows. */
@@ -609,14 +610,32 @@ export async function matrixPage(
  * person beyond their kind (which return page each cell links to). Kept as bytes, written to each
  * response as they are (sendWithTable): a page of thousands of rows is never copied per request.
  */
-export type TableHtml = (draw: () => Promise<string>) => Promise<Buffer>;
+export type TableHtml = (draw: () => Promise<string>) => Promise<TableBytes>;
 
-function keptTable(tables: Map<string, Promise<Buffer>>, key: string): TableHtml {
-  return (draw) => remembered(tables, key, 32, () => draw().then((html) => Buffer.from(html)));
+/** A drawn table: its bytes, and the same compressed for a browser that asks for gzip (made once, when first asked). */
+export interface TableBytes {
+  html: Buffer;
+  gzipPart(): Promise<DeflatedPart>;
+}
+
+function tableBytes(html: string): TableBytes {
+  const bytes = Buffer.from(html);
+  let part: Promise<DeflatedPart> | undefined;
+  return {
+    html: bytes,
+    gzipPart() {
+      part ??= deflatePart(bytes, true);
+      return part;
+    },
+  };
+}
+
+function keptTable(tables: Map<string, Promise<TableBytes>>, key: string): TableHtml {
+  return (draw) => remembered(tables, key, 32, () => draw().then(tableBytes));
 }
 
 /** A table drawn every time (a page of no period, or a copy of one, such as the benchmark's ceiling). */
-export const drawnTable: TableHtml = async (draw) => Buffer.from(await draw());
+export const drawnTable: TableHtml = async (draw) => tableBytes(await draw());
 
 /** A return's cell as a viewer sees it on a day: state, days overdue, result, and where it links. */
 function shownCell(item: BaseCell, today: Date, reviewer: boolean): MatrixCell {

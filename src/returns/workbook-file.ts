@@ -1,4 +1,4 @@
-import ExcelJS from 'exceljs';
+import { loadExcelJs } from '../exports/xlsx.js';
 import type { VersionRequirement } from '../frameworks/version-content.js';
 import type { AnswerRow } from './queries.js';
 
@@ -76,7 +76,7 @@ function instructions(content: WorkbookContent): string[] {
 
 /** The workbook for a return, as a complete file in memory (a return has tens of rows, not thousands). */
 export async function buildReturnWorkbook(content: WorkbookContent): Promise<Buffer> {
-  const workbook = new ExcelJS.Workbook();
+  const workbook = new (await loadExcelJs()).Workbook();
   const help = workbook.addWorksheet('How to fill it in');
   help.getColumn(1).width = 120;
   instructions(content).forEach((line, index) => {

@@ -1,4 +1,4 @@
-import ExcelJS from 'exceljs';
+import { loadExcelJs } from '../exports/xlsx.js';
 import { cellText } from '../imports/import-file.js';
 import { ANSWERS_SHEET, READ_ONLY_COLUMNS, TOKEN_SHEET, WORKBOOK_COLUMNS } from './workbook-file.js';
 
@@ -22,7 +22,7 @@ export type WorkbookRead = { ok: true; token: string; rows: WorkbookRow[] } | { 
 const normalise = (header: string) => header.toLowerCase().replace(/\s+/g, ' ').trim();
 
 export async function readReturnWorkbook(content: Buffer, maxRows: number): Promise<WorkbookRead> {
-  const workbook = new ExcelJS.Workbook();
+  const workbook = new (await loadExcelJs()).Workbook();
   try {
     await workbook.xlsx.load(content as unknown as ArrayBuffer);
   } catch {

@@ -1,7 +1,11 @@
+import { once } from 'node:events';
+import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import zlib from 'node:zlib';
 import pg from 'pg';
 import supertest from 'supertest';
 import { paths } from '../../src/paths.js';
-import { buildTestApp, signedInAgent } from '../support/app.js';
+import { buildTestApp, csrfTokenFrom, signedInAgent, signedInCookie } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
   createContract,
@@ -95,6 +99,50 @@ describe('who may see the matrix', () => {
     const home = (await lead.get(paths.home).expect(200)).text;
     expect(home).not.toContain('Compliance matrix');
     expect(home).toContain('Alpha Hospitals NHS Trust');
+  });
+});
+
+/** A GET's headers and body as sent (not inflated), asking for the encodings given. */
+async function rawGet(url: string, cookie: string, acceptEncoding: string) {
+  return new Promise<{ headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+    httpGet(url, { headers: { cookie, 'accept-encoding': acceptEncoding } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ headers: response.headers, body: Buffer.concat(chunks) }));
+    }).on('error', reject);
+  });
+}
+
+describe('sent compressed to browsers', () => {
+  test('the matrix and the staff home page: the table compressed, the page around it (its CSRF token) as it is, the same page as without compression', async () => {
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const base = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
+      const cookie = await signedInCookie(base, world.manager.id);
+      const tableOf = (html: string) => html.slice(html.indexOf('<table'), html.indexOf('</table>'));
+      for (const path of [paths.matrix.show, paths.home]) {
+        const plain = await rawGet(`${base}${path}`, cookie, 'identity');
+        const gzipped = await rawGet(`${base}${path}`, cookie, 'gzip, deflate, br, zstd');
+        for (const response of [plain, gzipped]) {
+          expect(response.headers.vary).toMatch(/Accept-Encoding/);
+          expect(Number(response.headers['content-length'])).toBe(response.body.length);
+        }
+        expect(plain.headers['content-encoding']).toBeUndefined();
+        expect(gzipped.headers['content-encoding']).toBe('gzip');
+        const html = zlib.gunzipSync(gzipped.body).toString();
+        expect(tableOf(html)).toContain('Alpha Hospitals NHS Trust');
+        expect(tableOf(html)).toBe(tableOf(plain.body.toString()));
+        expect(html).toMatch(/<\/html>\s*$/);
+        // The table shrinks; the page's secret is sent as it is, never compressed beside what the
+        // request chose (the filters it echoes), so a response's size says nothing of it.
+        expect(gzipped.body.length).toBeLessThan(Buffer.byteLength(html));
+        expect(gzipped.body.includes(csrfTokenFrom(html))).toBe(true);
+      }
+    } finally {
+      server.close();
+      server.closeAllConnections();
+    }
   });
 });
 

@@ -67,6 +67,22 @@ export function csrfTokenFrom(html: string): string {
   return match[1];
 }
 
+/**
+ * Signs in at a listening server's URL through the local sign-in form; returns the session cookie
+ * ("name=value"), for clients other than supertest (the benchmarks, raw HTTP).
+ */
+export async function signedInCookie(base: string, userId: string): Promise<string> {
+  const page = await fetch(`${base}/sign-in/local`);
+  const cookie = (page.headers.getSetCookie()[0] ?? '').split(';')[0] ?? '';
+  const response = await fetch(`${base}/sign-in/local`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: csrfTokenFrom(await page.text()), userId }).toString(),
+  });
+  return (response.headers.getSetCookie()[0] ?? '').split(';')[0] ?? '';
+}
+
 /** Signs in through the local sign-in form as a browser would (an app, or a server's URL); returns the agent. */
 export async function signedInAgent(app: ReturnType<typeof buildTestApp> | string, userId: string) {
   const agent = supertest.agent(app);
