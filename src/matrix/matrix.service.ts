@@ -544,9 +544,14 @@ export async function matrixPage(
       label: column.code,
       fullName: column.name,
     })),
+    ...workforceColumns.map((column) => ({
+      key: `standard-${column.code}`,
+      label: column.code,
+      fullName: `${column.name} return`,
+    })),
   ];
   const sortKey = sortKeys.some((item) => item.key === query.sort) ? query.sort : 'provider';
-  rows = sortRows(rows, sortKey, query.order, columns);
+  rows = sortRows(rows, sortKey, query.order, columns, workforceColumns);
 
   const cells = rows.flatMap((row) => row.cells);
   // Returns by state count the WRES and WDES returns owed too; "no return due" is the standards'.
@@ -749,6 +754,7 @@ function sortRows(
   key: string,
   order: 'asc' | 'desc',
   columns: readonly MatrixColumn[],
+  workforceColumns: readonly WorkforceColumn[],
 ): MatrixRow[] {
   const byName = (a: MatrixRow, b: MatrixRow) =>
     collator.compare(a.name, b.name) || collator.compare(a.odsCode, b.odsCode);
@@ -756,10 +762,12 @@ function sortRows(
   if (key === 'ods') compare = (a, b) => collator.compare(a.odsCode, b.odsCode);
   else if (key === 'type') compare = (a, b) => collator.compare(a.typeLabel, b.typeLabel) || byName(a, b);
   else if (key.startsWith('standard-')) {
+    // A standard's column, or a WRES/WDES return's (none owed, or not known, sorts as no return).
     const index = columns.findIndex((column) => `standard-${column.code}` === key);
+    const workforceIndex = workforceColumns.findIndex((column) => `standard-${column.code}` === key);
     const rank = (row: MatrixRow) => {
-      const cell = row.cells[index];
-      if (!cell) return [9, 0] as const;
+      const cell = index >= 0 ? row.cells[index] : row.workforceCells[workforceIndex];
+      if (!cell?.status) return [9, 0] as const;
       // Overdue first within each state, most overdue first.
       return [STATE_ORDER[cell.status], -(cell.overdueDays ?? -1)] as const;
     };

@@ -500,8 +500,9 @@ describe('WRES and WDES returns as columns', () => {
       select: { id: true },
     });
     const page = await managerAgent.get(`${paths.matrix.show}?period=${world.period.id}`).expect(200);
-    expect(page.text).toContain(
-      '>WRES<span class="nhsuk-u-visually-hidden"> (Workforce Race Equality Standard return)</span></th>',
+    // Headed by a sort link, like a standard's column.
+    expect(page.text).toMatch(
+      /<a class="nhsuk-link" href="[^"]*sort=standard-WRES">WRES<span class="nhsuk-u-visually-hidden"> \(Workforce Race Equality Standard return\)<\/span>/,
     );
     const kestrel = rowText(page.text, 'Kestrel NHS Trust');
     // Submitted (no longer overdue), linked to its review for a contract manager; WDES not started.
@@ -529,6 +530,30 @@ describe('WRES and WDES returns as columns', () => {
     expect(await names('standard=WRES&state=submitted')).toEqual(['Kestrel NHS Trust']);
     expect(await names('standard=WDES&overdue=yes')).toContain('Kestrel NHS Trust');
     expect(await names('standard=WRES&overdue=yes')).not.toContain('Kestrel NHS Trust');
+
+    // Sorted by the WRES return: work still owed first (in progress before submitted), then none owed
+    // or not known, by name; the other way round when sorted descending.
+    const wren = await createProvider(db.prisma, { name: 'Wren NHS Trust', sector: 'nhs_trust' });
+    await db.prisma.workforceReturn.create({
+      data: {
+        providerId: wren.id,
+        standardCode: 'WRES',
+        standardVersion: '2025',
+        year: 2026,
+        status: 'in_progress',
+        createdById: world.leadA.id,
+      },
+    });
+    const ours = ['Wren NHS Trust', 'Kestrel NHS Trust', 'Lark Surgery', 'Merlin Clinic'];
+    const sorted = await managerAgent
+      .get(`${paths.matrix.show}?period=${world.period.id}&sort=standard-WRES`)
+      .expect(200);
+    expect(providerOrder(sorted.text).filter((name) => ours.includes(name))).toEqual(ours);
+    expect(sorted.text).toContain('sorted by Workforce Race Equality Standard return, ascending');
+    expect(sorted.text).toMatch(/aria-sort="ascending"><a class="nhsuk-link" href="[^"]*order=desc">WRES</);
+    expect((await names('sort=standard-WRES&order=desc')).filter((name) => ours.includes(name))).toEqual(
+      [...ours].reverse(),
+    );
 
     // In the CSV: state, days overdue, due date.
     const csv = await managerAgent
