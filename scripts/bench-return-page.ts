@@ -51,7 +51,13 @@ async function main(): Promise<void> {
         pathTo(paths.returns.checkAnswers, { returnId: fixture.returnId }),
       ),
     );
-    await submitReturn({ prisma, caches: createCaches() }, fixture.leadUser, fixture.returnId, new Date());
+    const submitted = await submitReturn(
+      { prisma, caches: createCaches() },
+      fixture.leadUser,
+      fixture.returnId,
+      new Date(),
+    );
+    if (submitted.kind !== 'submitted') throw new Error(`The return was not submitted: ${submitted.kind}`);
     const manager = await signedInCookie(base, fixture.managerId);
     rows.push(
       await measure(
@@ -113,8 +119,15 @@ async function importBenchStandard(prisma: Db): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-standard-'));
   const file = {
     ...model,
-    // An extra version of EDS: the file format allows only the frameworks the app knows.
-    version: { ...(model.version as object), code: 'bench', name: 'EDS benchmark', groupLabel: 'Group' },
+    // An extra version of EDS: the file format allows only the frameworks the app knows. Without
+    // EDS 2022's services (its perService names a group this file does not have): one answer each.
+    version: {
+      ...(model.version as object),
+      code: 'bench',
+      name: 'EDS benchmark',
+      groupLabel: 'Group',
+      perService: undefined,
+    },
     overallRatingBands: [
       { minTotal: 0, maxTotal: 59, label: 'Developing', position: 1, source: 'benchmark', verified: false },
       { minTotal: 60, maxTotal: 120, label: 'Achieving', position: 2, source: 'benchmark', verified: false },
@@ -173,6 +186,17 @@ async function seed(prisma: Db) {
       },
     },
     include: { responses: true },
+  });
+  // EDS is graded by panels: the return goes for review with its grading record (issue 14).
+  await prisma.gradingRecord.create({
+    data: {
+      returnId: bench.id,
+      firstDate: new Date('2027-01-15'),
+      groups: ['Staff network'],
+      howAgreed: 'By consensus at the grading panel.',
+      updatedById: lead.id,
+      updatedAt: new Date(),
+    },
   });
   for (let index = 0; index < EVIDENCE_ITEMS; index++) {
     const content = Buffer.from(`Evidence document ${index}\n${'Lorem evidence line.\n'.repeat(50)}`);
