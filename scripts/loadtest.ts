@@ -13,7 +13,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sha256 } from '../src/hash.js';
 import { createLogger } from '../src/logger.js';
-import { pathTo, paths } from '../src/paths.js';
+import { pathTo, paths, withService } from '../src/paths.js';
 import { freePort } from '../src/startup.js';
 import { csrfTokenFrom, signedInCookie } from '../tests/support/app.js';
 import { pdfFile, pngFile } from '../tests/support/evidence-files.js';
@@ -59,11 +59,15 @@ const STAFF_ACTIONS = [
 interface Requirement {
   id: string;
   levelCodes: string[];
+  /** Answered per service (EDS 2022 Domain 1): its page is opened for one of the return's services. */
+  perService: boolean;
 }
 
 interface ReturnTarget {
   returnId: string;
   requirements: Requirement[];
+  /** The return's services (EDS 2022), as its task list links to them. */
+  serviceIds: string[];
 }
 
 interface VirtualUser {
@@ -195,7 +199,7 @@ async function seed(bench: BenchDatabase) {
   const leads: { userId: string; own: ReturnTarget }[] = [];
   for (const row of editable.rows) {
     const lead = await createProviderLead(prisma, row.provider_id, { displayName: 'Load Test Lead' });
-    leads.push({ userId: lead.id, own: { returnId: row.id, requirements: aisRequirements } });
+    leads.push({ userId: lead.id, own: { returnId: row.id, requirements: aisRequirements, serviceIds: [] } });
   }
   const managers = await prisma.user.findMany({ where: { role: 'contract_manager' }, select: { id: true } });
   const staff: { userId: string; role: 'contract_manager' | 'viewer' }[] = [];
@@ -209,12 +213,16 @@ async function seed(bench: BenchDatabase) {
       staff.push({ userId: manager.id, role: 'contract_manager' });
     }
   }
-  const returns = await pool.query<{ id: string; framework_version_id: string }>(
-    'SELECT id, framework_version_id FROM returns',
+  const returns = await pool.query<{ id: string; framework_version_id: string; service_ids: string[] }>(
+    `SELECT r.id, r.framework_version_id,
+            coalesce(array_agg(s.id) FILTER (WHERE s.id IS NOT NULL), '{}') AS service_ids
+       FROM returns r LEFT JOIN return_services s ON s.return_id = r.id
+      GROUP BY r.id`,
   );
   const allReturns: ReturnTarget[] = returns.rows.map((row) => ({
     returnId: row.id,
     requirements: requirementsOf.get(row.framework_version_id) ?? [],
+    serviceIds: row.service_ids,
   }));
   return { leads, staff, allReturns, counts: { ...seeded.counts, leads: leads.length, staff: staff.length } };
 }
@@ -222,15 +230,23 @@ async function seed(bench: BenchDatabase) {
 type World = Awaited<ReturnType<typeof seed>>;
 
 async function requirementsByVersion(bench: BenchDatabase): Promise<Map<string, Requirement[]>> {
-  const { rows } = await bench.pool.query<{ id: string; framework_version_id: string; codes: string[] }>(
-    `SELECT q.id, q.framework_version_id, array_agg(l.code ORDER BY l.position) AS codes
+  const { rows } = await bench.pool.query<{
+    id: string;
+    framework_version_id: string;
+    codes: string[];
+    per_service: boolean;
+  }>(
+    `SELECT q.id, q.framework_version_id, array_agg(l.code ORDER BY l.position) AS codes,
+            bool_or(g.code = v.per_service_group_code) AS per_service
        FROM requirements q JOIN rating_levels l ON l.scale_id = q.rating_scale_id
+       JOIN requirement_groups g ON g.id = q.group_id
+       JOIN framework_versions v ON v.id = q.framework_version_id
       GROUP BY q.id, q.framework_version_id`,
   );
   const byVersion = new Map<string, Requirement[]>();
   for (const row of rows) {
     const list = byVersion.get(row.framework_version_id) ?? [];
-    list.push({ id: row.id, levelCodes: row.codes });
+    list.push({ id: row.id, levelCodes: row.codes, perService: row.per_service });
     byVersion.set(row.framework_version_id, list);
   }
   return byVersion;
@@ -292,12 +308,7 @@ async function runUser(base: string, user: VirtualUser, world: World, deadline: 
           await get(base, user, 'return page', pathTo(paths.returns.show, { returnId: target.returnId }));
           break;
         case 'requirement page':
-          await get(
-            base,
-            user,
-            'requirement page',
-            requirementPath(target.returnId, pick(target.requirements).id),
-          );
+          await get(base, user, 'requirement page', staffRequirementPath(target));
           break;
       }
     }
@@ -310,6 +321,15 @@ async function runUser(base: string, user: VirtualUser, world: World, deadline: 
 
 const requirementPath = (returnId: string, requirementId: string) =>
   pathTo(paths.returns.requirement, { returnId, requirementId });
+
+/** A requirement of any return, for one of its services where it is answered per service. */
+function staffRequirementPath(target: ReturnTarget): string {
+  const requirement = pick(target.requirements);
+  const path = requirementPath(target.returnId, requirement.id);
+  return requirement.perService && target.serviceIds.length > 0
+    ? withService(path, pick(target.serviceIds))
+    : path;
+}
 
 /** Opens the requirement (for the answer's version, as the form carries it), then saves a new answer. */
 async function saveAnswer(base: string, user: VirtualUser, returnId: string, requirement: Requirement) {
