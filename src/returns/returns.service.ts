@@ -431,19 +431,19 @@ function perServiceRuleFor(row: ReturnRow, requirement: VersionRequirement): Per
  * The service a requirement's page is for (issue 14): none for a requirement not answered per
  * service (a service named there is not found); for one answered per service, the named service of
  * this return (any other: not found). Named nowhere (an older link), the page is the first service's.
+ * `services` are the return's (read by the caller, only where the version answers per service).
  */
-async function pageService(
-  db: DbClient,
+function pageService(
   user: CurrentUser,
   row: ReturnRow,
   requirement: VersionRequirement,
   serviceId: string | undefined,
-): Promise<{ service: ServiceRow | undefined } | { redirect: string }> {
+  services: readonly ServiceRow[],
+): { service: ServiceRow | undefined } | { redirect: string } {
   if (!perServiceRuleFor(row, requirement)) {
     if (serviceId !== undefined) throw new NotFound();
     return { service: undefined };
   }
-  const services = await findServices(db, row.id);
   if (serviceId === undefined) {
     const [first] = services;
     if (first) {
@@ -472,7 +472,8 @@ export async function requirementPage(
 ) {
   const row = await visibleReturn(prisma, user, returnId);
   const requirement = await visibleRequirement(caches.versions, prisma, row, requirementId);
-  const resolved = await pageService(prisma, user, row, requirement, serviceId);
+  const services = perServiceRuleFor(row, requirement) ? await findServices(prisma, row.id) : [];
+  const resolved = pageService(user, row, requirement, serviceId, services);
   if ('redirect' in resolved) return { kind: 'redirect' as const, location: resolved.redirect };
   const { service } = resolved;
   const [answer, review] = await Promise.all([
@@ -567,8 +568,9 @@ export async function answerTarget(
 ): Promise<AnswerTarget> {
   const row = await editableReturn(prisma, user, returnId);
   const requirement = await visibleRequirement(caches.versions, prisma, row, requirementId);
-  const resolved = await pageService(prisma, user, row, requirement, serviceId);
-  const services = await findServices(prisma, row.id);
+  // The return's services, read once: the page's, and the order of the pages that follow it.
+  const services = perServiceRule(row.frameworkVersion) ? await findServices(prisma, row.id) : [];
+  const resolved = pageService(user, row, requirement, serviceId, services);
   const service = 'redirect' in resolved ? services[0] : resolved.service;
   if ('redirect' in resolved && !service) throw new NotFound();
   const { groups } = await versionContent(caches.versions, prisma, row.frameworkVersionId);

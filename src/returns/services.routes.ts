@@ -3,6 +3,7 @@ import { requireSignIn } from '../auth/current-user.middleware.js';
 import type { AppDeps } from '../deps.js';
 import { errorSummary, formBody, parseForm, type FieldErrors } from '../forms.js';
 import { pathTo, paths } from '../paths.js';
+import type { ReturnSummary } from './returns.service.js';
 import { idFromPath, signedInUser, submitForm } from '../route-helpers.js';
 import {
   minimumText,
@@ -17,6 +18,7 @@ import {
   addService,
   changeService,
   removeService,
+  removeServicePage,
   reviewedServiceText,
   servicePage,
   servicesPage,
@@ -46,14 +48,15 @@ export function servicesRoutes(deps: AppDeps): Router {
 
   router.get(paths.returns.serviceAdd, requireSignIn, async (req, res) => {
     const returnId = idFromPath(req.params.returnId);
-    await renderForm(deps, res, returnId, undefined, { name: '', whyChosen: '' });
+    const { summary } = await servicesPage(deps, signedInUser(res), returnId, now());
+    renderForm(res, summary, returnId, undefined, { name: '', whyChosen: '' });
   });
 
   router.post(paths.returns.serviceAdd, requireSignIn, async (req, res) => {
     const returnId = idFromPath(req.params.returnId);
     const user = signedInUser(res);
     // Refuse other providers, staff and frozen returns before looking at what was posted.
-    await servicesPage(deps, user, returnId, now());
+    const { summary } = await servicesPage(deps, user, returnId, now());
     const body = formBody(req);
     await submitForm(
       res,
@@ -62,22 +65,24 @@ export function servicesRoutes(deps: AppDeps): Router {
         await addService(deps, user, returnId, input, now());
         res.redirect(pathTo(paths.returns.services, { returnId }));
       },
-      (errors) => renderForm(deps, res, returnId, undefined, serviceValuesFromBody(body), errors),
+      (errors) => {
+        renderForm(res, summary, returnId, undefined, serviceValuesFromBody(body), errors);
+      },
     );
   });
 
   router.get(paths.returns.serviceChange, requireSignIn, async (req, res) => {
     const returnId = idFromPath(req.params.returnId);
     const serviceId = idFromPath(req.params.serviceId);
-    const { service } = await servicePage(deps, signedInUser(res), returnId, serviceId, now());
-    await renderForm(deps, res, returnId, serviceId, { name: service.name, whyChosen: service.whyChosen });
+    const { summary, service } = await servicePage(deps, signedInUser(res), returnId, serviceId, now());
+    renderForm(res, summary, returnId, serviceId, { name: service.name, whyChosen: service.whyChosen });
   });
 
   router.post(paths.returns.serviceChange, requireSignIn, async (req, res) => {
     const returnId = idFromPath(req.params.returnId);
     const serviceId = idFromPath(req.params.serviceId);
     const user = signedInUser(res);
-    await servicePage(deps, user, returnId, serviceId, now());
+    const { summary } = await servicePage(deps, user, returnId, serviceId, now());
     const body = formBody(req);
     await submitForm(
       res,
@@ -86,14 +91,16 @@ export function servicesRoutes(deps: AppDeps): Router {
         await changeService(deps, user, returnId, serviceId, input, now());
         res.redirect(pathTo(paths.returns.services, { returnId }));
       },
-      (errors) => renderForm(deps, res, returnId, serviceId, serviceValuesFromBody(body), errors),
+      (errors) => {
+        renderForm(res, summary, returnId, serviceId, serviceValuesFromBody(body), errors);
+      },
     );
   });
 
   router.get(paths.returns.serviceRemove, requireSignIn, async (req, res) => {
     const returnId = idFromPath(req.params.returnId);
     const serviceId = idFromPath(req.params.serviceId);
-    const page = await servicePage(deps, signedInUser(res), returnId, serviceId, now());
+    const page = await removeServicePage(deps, signedInUser(res), returnId, serviceId, now());
     res.render('returns/service-remove', {
       summary: page.summary,
       service: page.service,
@@ -114,23 +121,22 @@ export function servicesRoutes(deps: AppDeps): Router {
   return router;
 }
 
-/** The add or change form (serviceId: the service changed), with what was typed and any errors. */
-async function renderForm(
-  deps: AppDeps,
+/**
+ * The add or change form (serviceId: the service changed), with what was typed and any errors, under
+ * the return's summary (from the page the route has read already).
+ */
+function renderForm(
   res: Response,
+  summary: ReturnSummary,
   returnId: string,
   serviceId: string | undefined,
   values: ServiceValues,
   errors: FieldErrors = {},
-): Promise<void> {
-  const user = signedInUser(res);
-  const page = serviceId
-    ? await servicePage(deps, user, returnId, serviceId, deps.clock())
-    : await servicesPage(deps, user, returnId, deps.clock());
+): void {
   const ordered: FieldErrors = {};
   for (const field of SERVICE_FIELDS) if (errors[field]) ordered[field] = errors[field];
   res.render('returns/service-form', {
-    summary: page.summary,
+    summary,
     heading: serviceId ? 'Change a service' : 'Add a service',
     action: serviceId
       ? pathTo(paths.returns.serviceChange, { returnId, serviceId })

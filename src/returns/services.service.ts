@@ -51,11 +51,23 @@ export async function servicePage(
   const page = await servicesPage(deps, user, returnId, now);
   const service = page.services.find((candidate) => candidate.id === serviceId);
   if (!service) throw new NotFound();
+  return { ...page, service };
+}
+
+/** The remove page's service, with what removing it would take away (or why it cannot go). */
+export async function removeServicePage(
+  deps: DataDeps,
+  user: CurrentUser,
+  returnId: string,
+  serviceId: string,
+  now: Date,
+) {
+  const page = await servicePage(deps, user, returnId, serviceId, now);
   const [answerCount, decisionCount] = await Promise.all([
-    countServiceAnswers(deps.prisma, service.id),
-    countServiceDecisions(deps.prisma, service.id),
+    countServiceAnswers(deps.prisma, page.service.id),
+    countServiceDecisions(deps.prisma, page.service.id),
   ]);
-  return { ...page, service, answerCount, decisionCount };
+  return { ...page, answerCount, decisionCount };
 }
 
 /** Inside the return's lock: refuses a name another service of the return has, whatever its case. */
