@@ -70,11 +70,22 @@ export const keyboard: Interaction = {
   fill: typeWithKeyboard,
   choose: chooseWithKeyboard,
   async upload(page, input, file) {
-    // Space on the focused file input opens the file chooser, which the test then answers.
-    await tabTo(page, input);
-    const chooser = page.waitForEvent('filechooser');
-    await page.keyboard.press('Space');
-    await (await chooser).setFiles(file);
+    // Space on the focused file input opens the file chooser, which the test then answers. On a busy
+    // machine Chromium has once ignored the key (CI, after a refused upload): as a person would, the
+    // test presses it again, on the input again, up to three times.
+    for (let attempt = 1; ; attempt++) {
+      await tabTo(page, input);
+      const chooser = page.waitForEvent('filechooser', { timeout: 20_000 }).catch((error: unknown) => {
+        if (attempt === 3) throw error;
+        return undefined;
+      });
+      await page.keyboard.press('Space');
+      const opened = await chooser;
+      if (opened) {
+        await opened.setFiles(file);
+        return;
+      }
+    }
   },
   async firstVisit(page) {
     await auditKeyboard(page);
